@@ -1,0 +1,469 @@
+"""The op library's machinery: `Primitive`, the rule tables, the registry, dispatch and op counting.
+
+A primitive is one NumPy operation with its two derivative rules, declared once::
+
+    sin = Primitive("sin", np.sin)
+    defrules(sin, jvp=lambda t, ans, x: t * cos(x),
+                  vjp=lambda g, ans, x: g * cos(x))
+
+Rules are written with admodes ops (``cos`` above is itself a primitive), so a rule applied to
+traced values is recorded like any other code: that is what makes derivatives of derivatives work.
+
+The contract of a rule, one per differentiable argument:
+
+- ``jvp_i(t, ans, *args, **params)``: the output tangent contributed by the tangent ``t`` of argument i;
+- ``vjp_i(g, ans, *args, **params)``: the cotangent of argument i from the output cotangent ``g``.
+
+``ans`` is the primitive's output, ``args`` its inputs, ``params`` its static keyword parameters
+(axis, keepdims, ...). A rule may return a value of the broadcast shape: `jvp_of` broadcasts tangents
+up to the output's shape and `vjp_of` sums cotangents down to each input's shape (`unbroadcast`), so
+no rule has to. ``None`` is a symbolic zero, everywhere: an absent tangent or cotangent.
+"""
+
+from __future__ import annotations
+
+import dis
+import inspect
+from collections import Counter
+from contextlib import contextmanager
+
+import numpy as np
+
+__all__ = [
+    "Primitive", "Traced", "defrules", "defjoint", "nondifferentiable", "register_function",
+    "Meta", "REGISTRY", "FUNCTIONS", "jvp_of", "vjp_of", "unbroadcast", "count_ops", "OpCounts",
+]
+
+REGISTRY: dict[str, Primitive] = {}
+"""Every primitive, by name."""
+
+FUNCTIONS: dict[str, object] = {}
+"""Every public differentiable function by its NumPy name ("sum", "linalg.inv"): primitives and the
+functions composed of them (hstack, split, ...). `admodes.numpy` and ``__array_function__`` read it."""
+
+_REAL_KINDS = "fiub"  # float, signed and unsigned int, bool: the dtypes the op library computes with
+
+
+class Traced:
+    """Base of the values an AD engine wraps around an array: `Dual` (forward) and `Tensor` (reverse).
+
+    Each traced value belongs to one *level*, the transform call that created it. A primitive given
+    traced arguments hands the call to the engine of the highest level (`Traced._apply`); that engine
+    unwraps its own level and calls the primitive again on what is inside, so lower levels are handled
+    in turn and nested transforms never confuse their perturbations.
+    """
+
+    __slots__ = ()
+
+    def _apply(self, prim, args, params):  # pragma: no cover - each engine implements it
+        raise NotImplementedError
+
+
+class Primitive:
+    """One differentiable NumPy operation: its implementation and one JVP and VJP rule per argument.
+
+    >>> import numpy as np
+    >>> double = Primitive("double", lambda x: 2 * x)
+    >>> defrules(double, jvp=lambda t, ans, x: 2 * t, vjp=lambda g, ans, x: 2 * g)
+    >>> double(np.arange(3.0))
+    array([0., 2., 4.])
+
+    ``argnames`` are the array arguments (by default the impl's parameters without a default); the
+    other parameters are static (``params``), passed by keyword to the rules. Arguments named in
+    ``nondiff`` (an index, a condition) are arrays that carry no derivative. A ``public`` primitive is
+    published under its name in `admodes.numpy` (``name`` is NumPy's: "sum", "linalg.inv"); internal
+    ones (``sum_to``) and those whose public face is a wrapper with NumPy's signature are not.
+    """
+
+    __slots__ = (
+        "name", "impl", "argnames", "param_names", "nondiff", "variadic", "short",
+        "jvp_rules", "vjp_rules", "vjp_reads", "joint_jvp", "joint_vjp", "joint_saves", "zero_derivative",
+        "node_type", "doc",
+    )
+
+    def __init__(self, name, impl, *, argnames=None, nondiff=(), variadic=False, short=None, doc=None,
+                 public=True):
+        self.name = name
+        self.impl = impl
+        self.variadic = variadic
+        param_names = ()
+        if not variadic:
+            inferred_args, inferred_params = _signature_split(impl)
+            if argnames is None:
+                argnames, param_names = inferred_args, inferred_params
+            else:  # the other parameters, in order, are static (``shape`` of reshape has no default)
+                param_names = [n for n in inferred_args + inferred_params if n not in argnames]
+        self.argnames = tuple(argnames or ())
+        self.param_names = tuple(param_names)
+        unknown = set(nondiff) - set(self.argnames)
+        if unknown:
+            raise ValueError(f"Primitive {name!r}: nondiff names {sorted(unknown)} are not arguments")
+        self.nondiff = frozenset(self.argnames.index(n) for n in nondiff)
+        self.short = short or "".join(part.capitalize() for part in name.replace(".", "_").split("_"))
+        self.jvp_rules = self.vjp_rules = self.vjp_reads = None
+        self.joint_jvp = self.joint_vjp = self.joint_saves = None
+        self.zero_derivative = False
+        self.node_type = None  # the reverse engine's node class, `<Short>Backward`, made on first use
+        self.doc = doc or getattr(impl, "__doc__", None)
+        if name in REGISTRY:
+            raise ValueError(f"a primitive named {name!r} is already registered")
+        REGISTRY[name] = self
+        if public:
+            register_function(name)(self)
+
+    @property
+    def has_rules(self):
+        """True once both the JVP and the VJP of every differentiable argument are defined."""
+        return (self.joint_jvp or self.jvp_rules) is not None and (self.joint_vjp or self.vjp_rules) is not None
+
+    def __repr__(self):
+        return f"<admodes primitive {self.name}>"
+
+    def __call__(self, *args, **params):
+        # The fast path: plain arrays go straight to NumPy, after one isinstance check per argument.
+        for a in args:
+            if isinstance(a, Traced):
+                return lift(self, args, params)
+        if _counts is not None:
+            return _counted_call(self, args, params)
+        try:
+            out = self.impl(*args, **params)
+        except (TypeError, ValueError) as err:
+            raise _explain(self, args, err) from None
+        if out.dtype.kind not in _REAL_KINDS:
+            raise _unsupported_dtype(self, args, out)
+        return out
+
+
+def _signature_split(impl):
+    """Array arguments are the parameters without a default; static parameters are the rest."""
+    try:
+        sig = inspect.signature(impl)
+    except (TypeError, ValueError):  # a ufunc: its inputs are all arrays
+        return [f"x{i}" for i in range(getattr(impl, "nin", 1))], []
+    args, params = [], []
+    for p in sig.parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        (args if p.default is p.empty and p.kind != p.KEYWORD_ONLY else params).append(p.name)
+    return args, params
+
+
+# ----------------------------------------------------------------------------------------------------
+# Declaring rules
+# ----------------------------------------------------------------------------------------------------
+
+def defrules(prim, *, jvp, vjp, reads=None):
+    """Give `prim` its rules: one JVP and one VJP per array argument (``None`` at a `nondiff` one).
+
+    A single function stands for the one rule of a one-argument primitive.
+
+    >>> import numpy as np
+    >>> triple = Primitive("triple_example", lambda x: 3 * x)
+    >>> defrules(triple, jvp=lambda t, ans, x: 3 * t, vjp=lambda g, ans, x: 3 * g)
+    >>> vjp_of(triple, np.ones(2), None, (np.zeros(2),), {}, (True,), ((2,),))
+    (array([3., 3.]),)
+    """
+    jvp, vjp = _as_table(prim, jvp), _as_table(prim, vjp)
+    for i in range(len(prim.argnames)):
+        declared = i in prim.nondiff
+        for kind, table in (("jvp", jvp), ("vjp", vjp)):
+            if declared and table[i] is not None:
+                raise ValueError(f"{prim.name}: argument {prim.argnames[i]!r} is nondiff but has a {kind} rule")
+            if not declared and table[i] is None:
+                raise ValueError(
+                    f"{prim.name}: argument {prim.argnames[i]!r} needs a {kind} rule "
+                    "(or declare it nondiff, or use `nondifferentiable` for a piecewise-constant op)")
+    prim.jvp_rules, prim.vjp_rules = jvp, vjp
+    prim.vjp_reads = tuple(reads) if reads is not None else tuple(
+        None if rule is None else values_read(rule, len(prim.argnames)) for rule in vjp)
+
+
+def defjoint(prim, *, jvp, vjp, saves=None):
+    """Give `prim` joint rules over all its arguments at once (for variadic primitives like concatenate).
+
+    ``jvp(tangents, ans, args, params)`` returns the output tangent (``tangents[i]`` is None where
+    argument i has none); ``vjp(g, ans, args, params, needed)`` returns one cotangent per argument
+    (None where ``needed[i]`` is false). ``saves`` names what the backward sweep must keep: "ans",
+    "args" or both (default both).
+    """
+    saves = {"ans", "args"} if saves is None else set(saves)
+    if not saves <= {"ans", "args"}:
+        raise ValueError(f"{prim.name}: saves must name 'ans' and/or 'args', not {sorted(saves)}")
+    prim.joint_jvp, prim.joint_vjp, prim.joint_saves = jvp, vjp, frozenset(saves)
+
+
+def nondifferentiable(prim):
+    """Declare a piecewise-constant primitive (sign, comparisons): its derivative is zero where defined.
+
+    Its tangents and cotangents are symbolic zeros, so the engines skip it at no cost.
+    """
+    zero = lambda *_, **__: None
+    rules = tuple(None if i in prim.nondiff else zero for i in range(len(prim.argnames)))
+    defrules(prim, jvp=rules, vjp=rules)
+    prim.vjp_reads = tuple(None if r is None else _NOTHING for r in rules)
+    prim.zero_derivative = True
+
+
+def _as_table(prim, rules):
+    if callable(rules) or rules is None:
+        rules = (rules,)
+    rules = tuple(rules)
+    if len(rules) != len(prim.argnames):
+        raise ValueError(f"{prim.name}: {len(rules)} rules for {len(prim.argnames)} arguments {prim.argnames}")
+    return rules
+
+
+_LOADS = {"LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_AND_CLEAR", "LOAD_FAST_LOAD_FAST", "LOAD_DEREF",
+          "LOAD_CLOSURE", "LOAD_FAST_BORROW", "LOAD_FAST_BORROW_LOAD_FAST_BORROW"}
+_METADATA = frozenset({"shape", "ndim", "dtype", "size"})
+_NOTHING = (frozenset(), frozenset())
+
+
+def values_read(rule, nargs, leading=1):
+    """What a VJP rule reads of ``ans`` and the arguments: ``(whole, metadata_only)``.
+
+    Both are frozensets of positions, -1 for ``ans`` and i for argument i. The reverse engine keeps
+    exactly this for the backward sweep (``leading`` counts the parameters before ``ans``: 1 for
+    the cotangent ``g``): the array where the rule reads it, and only its shape and
+    dtype where the rule reads nothing else (reshape's rule needs ``x.shape``, not ``x``). That is how
+    the tape holds what the sweep needs and no more. We learn it once, from the rule's bytecode; a rule
+    that takes ``*args`` or hides its reads from us is taken to read everything.
+    """
+    code = getattr(rule, "__code__", None)
+    everything = (frozenset([-1, *range(nargs)]), frozenset())
+    positional = code.co_varnames[: code.co_argcount] if code is not None else ()
+    if code is None or code.co_flags & inspect.CO_VARARGS or len(positional) < leading + 1 + nargs:
+        return everything
+    whole, meta = set(code.co_cellvars), set()
+    instructions = list(dis.get_instructions(rule))
+    for ins, after in zip(instructions, instructions[1:] + [None]):
+        if ins.opname in _LOADS:
+            names = ins.argval if isinstance(ins.argval, tuple) else (ins.argval,)
+            only_metadata = (len(names) == 1 and after is not None and after.opname in ("LOAD_ATTR", "LOAD_METHOD")
+                             and after.argval in _METADATA)
+            (meta if only_metadata else whole).update(names)
+    names = positional[leading: leading + 1 + nargs]  # ans, then the arguments, by the rule's own names
+    whole_pos = frozenset(i - 1 for i, name in enumerate(names) if name in whole)
+    meta_pos = frozenset(i - 1 for i, name in enumerate(names) if name in meta) - whole_pos
+    return whole_pos, meta_pos
+
+
+class Meta:
+    """What the backward sweep keeps of a value whose rule reads only its shape and dtype."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, value):
+        self.shape, self.dtype = _shape(value), getattr(value, "dtype", None)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape))
+
+
+def register_function(name):
+    """Publish a function composed of primitives under its NumPy name (in `admodes.numpy` and for
+    ``__array_function__``).
+
+    >>> @register_function("double_example")
+    ... def double_example(x):
+    ...     return 2 * x
+    >>> FUNCTIONS["double_example"] is double_example
+    True
+    """
+    def publish(fn):
+        if name in FUNCTIONS:
+            raise ValueError(f"a function named {name!r} is already registered")
+        FUNCTIONS[name] = fn
+        return fn
+    return publish
+
+
+# ----------------------------------------------------------------------------------------------------
+# Applying rules: shared by both engines and by the engine-free rule tests
+# ----------------------------------------------------------------------------------------------------
+
+def jvp_of(prim, tangents, ans, args, params):
+    """The output tangent of ``prim`` at ``args`` for the input ``tangents`` (None: a zero tangent).
+
+    >>> from admodes.ops.elementwise import sin
+    >>> float(jvp_of(sin, (np.float64(2.0),), None, (np.float64(0.0),), {}))
+    2.0
+    """
+    if prim.joint_jvp is not None:
+        out = prim.joint_jvp(tangents, ans, args, params)
+    else:
+        out = None
+        for rule, t in zip(prim.jvp_rules, tangents):
+            if t is not None and rule is not None:
+                term = rule(t, ans, *args, **params)
+                if term is not None:
+                    out = term if out is None else out + term
+    if out is not None and _shape(out) != _shape(ans):
+        out = _broadcast_to(out, _shape(ans))
+    return out
+
+
+def vjp_of(prim, g, ans, args, params, needed, shapes):
+    """The cotangents of ``prim``'s arguments from the output cotangent ``g``, one per argument.
+
+    ``needed[i]`` says whether argument i wants one (else None); ``shapes[i]`` is its shape, to which
+    the cotangent is summed back when the rule returned the broadcast shape.
+    """
+    if prim.joint_vjp is not None:
+        cts = prim.joint_vjp(g, ans, args, params, needed)
+    else:
+        cts = [rule(g, ans, *args, **params) if need else None for rule, need in zip(prim.vjp_rules, needed)]
+    out = []
+    for ct, shape in zip(cts, shapes):
+        if ct is not None and _shape(ct) != shape:
+            ct = unbroadcast(ct, shape)
+        out.append(ct)
+    return tuple(out)
+
+
+def unbroadcast(g, shape):
+    """Sum a cotangent of a broadcast result back to an input's ``shape`` (the adjoint of broadcasting).
+
+    >>> unbroadcast(np.ones((2, 3)), (3,))
+    array([2., 2., 2.])
+    """
+    return _sum_to(g, shape=tuple(shape))
+
+
+def _shape(x):
+    shape = getattr(x, "shape", None)
+    return shape if shape is not None else np.shape(x)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Dispatch of traced values
+# ----------------------------------------------------------------------------------------------------
+
+def lift(prim, args, params):
+    """Hand a call with traced arguments to the engine of the highest level among them."""
+    if not prim.variadic and len(args) > len(prim.argnames):
+        # Static parameters given by position (``sum(x, 0)``): the rules take them by name.
+        extra = args[len(prim.argnames):]
+        if len(extra) > len(prim.param_names):
+            raise TypeError(f"{prim.name}() takes at most {len(prim.argnames) + len(prim.param_names)} "
+                            f"positional arguments but {len(args)} were given")
+        params = {**dict(zip(prim.param_names, extra)), **params}
+        args = args[: len(prim.argnames)]
+    top = None
+    for a in args:
+        if isinstance(a, Traced) and (top is None or a._level > top._level):
+            top = a
+    if top is None:  # the traced values were among the positional static parameters
+        return prim(*args, **params)
+    if not prim.has_rules:
+        raise NotImplementedError(f"admodes.{prim.name} has no derivative rules yet")
+    return top._apply(prim, args, params)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Errors that name the op and the argument
+# ----------------------------------------------------------------------------------------------------
+
+def _describe(prim, args):
+    names = prim.argnames if not prim.variadic else [f"arrays[{i}]" for i in range(len(args))]
+    parts = []
+    for name, a in zip(names, args):
+        shape, dtype = getattr(a, "shape", None), getattr(a, "dtype", None)
+        parts.append(f"{name}: shape {shape} dtype {dtype}" if shape is not None else f"{name}: {type(a).__name__}")
+    return ", ".join(parts)
+
+
+def _explain(prim, args, err):
+    return type(err)(f"admodes.{prim.name}({_describe(prim, args)}): {err}")
+
+
+def _unsupported_dtype(prim, args, out):
+    names = prim.argnames if not prim.variadic else [f"arrays[{i}]" for i in range(len(args))]
+    for name, a in zip(names, args):
+        kind = np.asarray(a).dtype.kind if not isinstance(a, str) else "U"
+        if kind == "c":
+            return TypeError(f"admodes.{prim.name}: argument {name!r} is complex; admodes differentiates "
+                             "real arrays only (split complex data into real and imaginary parts)")
+        if kind not in _REAL_KINDS:
+            return TypeError(f"admodes.{prim.name}: argument {name!r} is not a numeric array "
+                             f"(got {type(a).__name__} of dtype {np.asarray(a).dtype})")
+    return TypeError(f"admodes.{prim.name}: result has unsupported dtype {out.dtype}")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Op counting: an exact, noise-free measure of work
+# ----------------------------------------------------------------------------------------------------
+
+class OpCounts:
+    """Primitive calls and elements processed, per primitive name.
+
+    "Elements processed" of one call is the size of its largest array (inputs or output): the work of
+    an elementwise op or a reduction, up to a constant.
+
+    >>> import admodes.numpy as anp
+    >>> with count_ops() as counts:
+    ...     _ = anp.sin(np.ones(10)) + 1.0
+    >>> counts.calls["sin"], counts.elements["add"], counts.total_calls
+    (1, 10, 2)
+    """
+
+    def __init__(self):
+        self.calls = Counter()
+        self.elements = Counter()
+
+    @property
+    def total_calls(self):
+        return sum(self.calls.values())
+
+    @property
+    def total_elements(self):
+        return sum(self.elements.values())
+
+    def __repr__(self):
+        return f"OpCounts(calls={self.total_calls}, elements={self.total_elements})"
+
+
+_counts: OpCounts | None = None
+
+
+@contextmanager
+def count_ops():
+    """Count every primitive call (and the elements it processes) inside the ``with`` block.
+
+    >>> import admodes.numpy as anp
+    >>> with count_ops() as counts:
+    ...     _ = anp.exp(np.zeros(4))
+    >>> dict(counts.calls)
+    {'exp': 1}
+    """
+    global _counts
+    outer, _counts = _counts, OpCounts()
+    try:
+        yield _counts
+    finally:
+        inner, _counts = _counts, outer
+        if outer is not None:  # nested counters: the outer one sees everything too
+            outer.calls.update(inner.calls)
+            outer.elements.update(inner.elements)
+
+
+def _counted_call(prim, args, params):
+    global _counts
+    counts, _counts = _counts, None  # the impl's own inner primitive calls are not separate work
+    try:
+        out = prim(*args, **params)
+    finally:
+        _counts = counts
+    counts.calls[prim.name] += 1
+    counts.elements[prim.name] += max([np.size(out), *(np.size(a) for a in args if hasattr(a, "shape"))])
+    return out
+
+
+from .shape import broadcast_to as _broadcast_to  # noqa: E402  (shape.py builds on this module)
+from .shape import sum_to as _sum_to  # noqa: E402

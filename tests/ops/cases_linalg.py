@@ -1,0 +1,3 @@
+"""Rule-test cases of the linear-algebra primitives (admodes/ops/linalg.py)."""
+
+CASES = []

@@ -1,0 +1,161 @@
+"""The engine-free check every primitive must pass, and the vocabulary its cases are written in.
+
+A case draws the arguments and static parameters of one primitive (shapes from hypothesis, values
+from a seeded NumPy generator inside the op's domain). `check_rules` then tests the two facts that
+make a rule right without running any AD engine:
+
+- the JVP equals the directional derivative, measured by Richardson-extrapolated central differences;
+- the VJP is the JVP's adjoint: <vjp(u), v> == <u, jvp(v)> to 1e-10 relative (the dot-product test).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
+
+from admodes.ops.core import REGISTRY, jvp_of, vjp_of
+
+
+class Draw:
+    """What a case draws with: hypothesis for shapes and choices, a seeded generator for values."""
+
+    def __init__(self, data, dtype=np.float64):
+        self.data = data
+        self.dtype = dtype
+        self.rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+
+    def shape(self, min_dims=0, max_dims=3, min_side=1, max_side=4):
+        return self.data.draw(array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
+                                           max_side=max_side), label="shape")
+
+    def broadcastable_shapes(self, n, min_dims=0, max_dims=3, max_side=4):
+        drawn = self.data.draw(mutually_broadcastable_shapes(num_shapes=n, min_dims=min_dims, max_dims=max_dims,
+                                                             min_side=1, max_side=max_side), label="shapes")
+        return drawn.input_shapes
+
+    def array(self, shape, low=-2.0, high=2.0):
+        return self.rng.uniform(low, high, size=shape).astype(self.dtype)
+
+    def away_from_zero(self, shape, low=0.3, high=2.0):
+        """Values with |x| in [low, high] and a random sign: where 1/x, |x|, sign are smooth."""
+        return (self.array(shape, low, high) * self.rng.choice([-1.0, 1.0], size=shape)).astype(self.dtype)
+
+    def choice(self, options, label=None):
+        return self.data.draw(st.sampled_from(list(options)), label=label)
+
+    def integers(self, low, high, label=None):
+        return self.data.draw(st.integers(low, high), label=label)
+
+    def axis(self, ndim, allow_none=True, allow_tuple=True, allow_negative=True):
+        """A valid ``axis`` for an array of ``ndim`` dimensions: None, an int or a tuple of ints."""
+        options = [None] if allow_none else []
+        if ndim:
+            options += list(range(-ndim if allow_negative else 0, ndim))
+            if allow_tuple and ndim > 1:
+                options.append(tuple(sorted(self.data.draw(
+                    st.sets(st.integers(0, ndim - 1), min_size=1, max_size=ndim), label="axes"))))
+        return self.choice(options, label="axis") if options else None
+
+
+@dataclass
+class Case:
+    """One primitive's test inputs: ``draw(d) -> (args, params)``."""
+
+    name: str
+    draw: Callable[[Draw], tuple]
+    fd_rtol: float = 1e-6        # JVP vs finite differences
+    fd_step: float = 1e-3        # the central-difference step, relative to the tangent
+    label: str | None = None     # to tell apart several cases of one primitive
+
+    @property
+    def id(self):
+        return self.label or self.name
+
+
+def elementwise(name, *domains, max_dims=3, **kwargs):
+    """A case for an elementwise primitive: broadcastable shapes, argument i drawn from ``domains[i]``.
+
+    A domain is ``(low, high)`` or a callable ``(draw, shape) -> array``.
+    """
+    def draw(d):
+        shapes = d.broadcastable_shapes(len(domains), max_dims=max_dims)
+        return tuple(dom(d, s) if callable(dom) else d.array(s, *dom) for dom, s in zip(domains, shapes)), {}
+    return Case(name, draw, **kwargs)
+
+
+def diff_positions(prim, args):
+    if prim.variadic:
+        return list(range(len(args)))
+    return [i for i in range(len(args)) if i not in prim.nondiff]
+
+
+def _inner(a, b):
+    return float(np.sum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)))
+
+
+def check_rules(case: Case, d: Draw):
+    """Assert the JVP against finite differences and the VJP against the JVP, for one draw."""
+    prim = REGISTRY[case.name]
+    args, params = case.draw(d)
+    ans = prim(*args, **params)
+    positions = diff_positions(prim, args)
+    tangents = [None] * len(args)
+    for i in positions:
+        tangents[i] = d.rng.standard_normal(np.shape(args[i])).astype(d.dtype)
+    jvp = jvp_of(prim, tuple(tangents), ans, tuple(args), params)
+    jvp = np.zeros_like(ans, dtype=np.float64) if jvp is None else np.asarray(jvp)
+    assert jvp.shape == np.shape(ans), f"{case.id}: tangent shape {jvp.shape} != output shape {np.shape(ans)}"
+
+    # 1. JVP against Richardson-extrapolated central differences along the tangent direction.
+    def along(h):
+        moved = list(args)
+        for i in positions:
+            moved[i] = args[i] + h * tangents[i]
+        return np.asarray(prim(*moved, **params), dtype=np.float64)
+
+    def central(h):
+        return (along(h) - along(-h)) / (2 * h)
+
+    h = case.fd_step
+    numeric = (4 * central(h / 2) - central(h)) / 3
+    scale = max(1.0, float(np.max(np.abs(numeric), initial=0.0)))
+    np.testing.assert_allclose(jvp, numeric, rtol=case.fd_rtol, atol=case.fd_rtol * scale,
+                               err_msg=f"{case.id}: JVP disagrees with finite differences")
+
+    # 2. The dot-product test: <u, J v> == <J^T u, v>.
+    u = d.rng.standard_normal(np.shape(ans))
+    needed = tuple(i in positions for i in range(len(args)))
+    shapes = tuple(np.shape(a) for a in args)
+    cotangents = vjp_of(prim, u, ans, tuple(args), params, needed, shapes)
+    for i in positions:
+        if cotangents[i] is not None:
+            assert np.shape(cotangents[i]) == shapes[i], (
+                f"{case.id}: cotangent of argument {i} has shape {np.shape(cotangents[i])}, input {shapes[i]}")
+    lhs = _inner(u, jvp)
+    terms = [_inner(cotangents[i], tangents[i]) for i in positions if cotangents[i] is not None]
+    rhs = sum(terms)
+    size = np.sqrt(_inner(u, u) * _inner(jvp, jvp)) + sum(abs(t) for t in terms) + 1e-300
+    assert abs(lhs - rhs) <= 1e-10 * size, f"{case.id}: adjoint identity fails: <u, Jv> = {lhs}, <J^T u, v> = {rhs}"
+
+
+def check_float32(case: Case, d: Draw):
+    """float32 in, float32 out: the impl, the JVP and the VJP keep the input's precision."""
+    prim = REGISTRY[case.name]
+    args, params = case.draw(d)
+    ans = prim(*args, **params)
+    assert np.asarray(ans).dtype == np.float32, f"{case.id}: float32 inputs gave {np.asarray(ans).dtype}"
+    positions = diff_positions(prim, args)
+    tangents = tuple(np.ones(np.shape(a), np.float32) if i in positions else None for i, a in enumerate(args))
+    jvp = jvp_of(prim, tangents, ans, tuple(args), params)
+    if jvp is not None:
+        assert np.asarray(jvp).dtype == np.float32, f"{case.id}: JVP of float32 inputs is {np.asarray(jvp).dtype}"
+    needed = tuple(i in positions for i in range(len(args)))
+    cts = vjp_of(prim, np.ones(np.shape(ans), np.float32), ans, tuple(args), params, needed,
+                 tuple(np.shape(a) for a in args))
+    for ct in cts:
+        if ct is not None:
+            assert np.asarray(ct).dtype == np.float32, f"{case.id}: VJP of float32 inputs is {np.asarray(ct).dtype}"

@@ -1,0 +1,40 @@
+"""Every registered primitive's rules, checked by finite differences and by the adjoint identity."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from admodes.ops.core import REGISTRY
+
+from . import cases_elementwise, cases_linalg, cases_reductions, cases_shape
+from .harness import Draw, check_float32, check_rules
+
+CASES = [c for module in (cases_elementwise, cases_reductions, cases_linalg, cases_shape) for c in module.CASES]
+BY_ID = {c.id: c for c in CASES}
+RULES = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def test_case_ids_are_unique():
+    assert len(BY_ID) == len(CASES)
+
+
+def test_every_primitive_has_both_rules_and_is_tested():
+    without_rules = sorted(name for name, prim in REGISTRY.items() if not prim.has_rules)
+    untested = sorted(set(REGISTRY) - {c.name for c in CASES} - {"double", "triple_example", "double_example"})
+    assert without_rules == [], f"primitives without both rules: {without_rules}"
+    assert untested == [], f"primitives missing from the rule tests: {untested}"
+
+
+@pytest.mark.parametrize("case_id", sorted(BY_ID))
+@RULES
+@given(data=st.data())
+def test_rules_float64(case_id, data):
+    check_rules(BY_ID[case_id], Draw(data, np.float64))
+
+
+@pytest.mark.parametrize("case_id", sorted(BY_ID))
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_rules_keep_float32(case_id, data):
+    check_float32(BY_ID[case_id], Draw(data, np.float32))
