@@ -38,3 +38,20 @@ reshape = Primitive("reshape", lambda a, shape: np.reshape(a, shape), argnames=(
 defrules(reshape,
          jvp=lambda t, ans, a, shape: reshape(t, ans.shape),
          vjp=lambda g, ans, a, shape: reshape(g, a.shape))
+
+# ---- permuting axes --------------------------------------------------------------------------------
+
+transpose = Primitive("transpose", lambda a, axes=None: np.transpose(a, axes))
+swapaxes = Primitive("swapaxes", lambda a, axis1, axis2: np.swapaxes(a, axis1, axis2), argnames=("a",))
+
+
+def _inverse_permutation(axes, ndim):
+    return None if axes is None else tuple(np.argsort([ax % ndim for ax in axes]))
+
+
+defrules(transpose,
+         jvp=lambda t, ans, a, axes=None: transpose(t, axes),
+         vjp=lambda g, ans, a, axes=None: transpose(g, _inverse_permutation(axes, a.ndim)))
+defrules(swapaxes,
+         jvp=lambda t, ans, a, axis1, axis2: swapaxes(t, axis1, axis2),
+         vjp=lambda g, ans, a, axis1, axis2: swapaxes(g, axis1, axis2))

@@ -24,7 +24,21 @@ def _reshape(d):
     return (d.array(shape),), {"shape": target}
 
 
+def _transpose(d):
+    shape = d.shape()
+    axes = d.choice([None, tuple(d.rng.permutation(len(shape)).tolist())])
+    return (d.array(shape),), {"axes": axes}
+
+
+def _swapaxes(d):
+    shape = d.shape(min_dims=1)
+    return (d.array(shape),), {"axis1": d.integers(-len(shape), len(shape) - 1),
+                               "axis2": d.integers(0, len(shape) - 1)}
+
+
 CASES = [
+    Case("transpose", _transpose),
+    Case("swapaxes", _swapaxes),
     Case("broadcast_to", _broadcast_to),
     Case("sum_to", _sum_to),
     Case("reshape", _reshape),
