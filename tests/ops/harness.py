@@ -70,6 +70,7 @@ class Case:
     fd_rtol: float = 1e-6        # JVP vs finite differences
     fd_step: float = 1e-3        # the central-difference step, relative to the tangent
     label: str | None = None     # to tell apart several cases of one primitive
+    constants: tuple = ()        # argument positions held constant (no tangent, no cotangent checked)
 
     @property
     def id(self):
@@ -87,10 +88,11 @@ def elementwise(name, *domains, max_dims=3, **kwargs):
     return Case(name, draw, **kwargs)
 
 
-def diff_positions(prim, args):
+def diff_positions(prim, args, constants=()):
+    """The argument positions a case perturbs: the differentiable ones not held constant."""
     if prim.variadic:
-        return list(range(len(args)))
-    return [i for i in range(len(args)) if i not in prim.nondiff]
+        return [i for i in range(len(args)) if i not in constants]
+    return [i for i in range(len(args)) if i not in prim.nondiff and i not in constants]
 
 
 def _inner(a, b):
@@ -102,7 +104,7 @@ def check_rules(case: Case, d: Draw):
     prim = REGISTRY[case.name]
     args, params = case.draw(d)
     ans = prim(*args, **params)
-    positions = diff_positions(prim, args)
+    positions = diff_positions(prim, args, case.constants)
     tangents = [None] * len(args)
     for i in positions:
         tangents[i] = d.rng.standard_normal(np.shape(args[i])).astype(d.dtype)
@@ -148,7 +150,7 @@ def check_float32(case: Case, d: Draw):
     args, params = case.draw(d)
     ans = prim(*args, **params)
     assert np.asarray(ans).dtype == np.float32, f"{case.id}: float32 inputs gave {np.asarray(ans).dtype}"
-    positions = diff_positions(prim, args)
+    positions = diff_positions(prim, args, case.constants)
     tangents = tuple(np.ones(np.shape(a), np.float32) if i in positions else None for i, a in enumerate(args))
     jvp = jvp_of(prim, tangents, ans, tuple(args), params)
     if jvp is not None:
