@@ -1,8 +1,2 @@
 """Linear algebra: dot, matmul, inner, outer, tensordot, einsum, trace, and numpy.linalg's inv, solve,
 det, slogdet, norm, cholesky, eigh."""
-
-import numpy as np
-
-from .core import Primitive, defrules
-
-
