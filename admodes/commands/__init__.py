@@ -1,0 +1,1 @@
+"""Subcommands of the ``admodes`` command line, one module each (see `admodes.cli`)."""
