@@ -11,7 +11,7 @@ import numpy as np
 
 from .core import Primitive, defrules, nondifferentiable, values_read
 from .elementwise import exp
-from .shape import broadcast_to, reshape
+from .shape import broadcast_to, reshape, transpose
 
 
 def _axes(axis, ndim):
@@ -125,3 +125,142 @@ logsumexp = Primitive("logsumexp", _logsumexp_impl, doc="""log(sum(exp(a), axis)
     """)
 
 defweights(logsumexp, lambda ans, a, axis, keepdims: exp(a - _restore(ans, a.shape, axis, keepdims)))
+
+# ---- cumulative sums -----------------------------------------------------------------------------
+# cumsum and cumsum_reverse (sums from the far end) are each other's adjoint.
+
+
+def _flat(a, axis):
+    """NumPy's cumulative ops flatten when ``axis`` is None: the array they scan and its axis."""
+    return (reshape(a, (-1,)), 0) if axis is None else (a, axis)
+
+
+def _unflat(ct, shape, axis):
+    return reshape(ct, shape) if axis is None else ct
+
+
+def _cumsum_reverse_impl(a, axis=-1):
+    return np.flip(np.cumsum(np.flip(a, axis), axis), axis)
+
+
+cumsum = Primitive("cumsum", lambda a, axis=None: np.cumsum(a, axis=axis))
+cumsum_reverse = Primitive("cumsum_reverse", _cumsum_reverse_impl, public=False,
+                           doc="out[k] = sum(a[k:]) along ``axis``: the adjoint of cumsum.")
+
+defrules(cumsum,
+         jvp=lambda t, ans, a, axis=None: cumsum(t, axis=axis),
+         vjp=lambda g, ans, a, axis=None: _unflat(cumsum_reverse(g, axis=_flat(a, axis)[1]), a.shape, axis))
+defrules(cumsum_reverse,
+         jvp=lambda t, ans, a, axis=-1: cumsum_reverse(t, axis=axis),
+         vjp=lambda g, ans, a, axis=-1: cumsum(g, axis=axis))
+
+# ---- products without division ---------------------------------------------------------------------
+# The derivative of a product is a product of the *other* factors. Dividing the product by the factor
+# fails at zeros, so we never divide: the product of all elements but a[k] is the product of those
+# before k times the product of those after k (`cumprod_exclusive`, both ways). The derivatives of
+# those partial products are linear recurrences (`linear_scan`), whose derivatives are linear
+# recurrences again: the family is closed, so every order of derivative is exact, zeros included.
+
+
+def _scan_along(a, axis, reverse):
+    """View ``a`` with ``axis`` last, in scan order."""
+    moved = np.moveaxis(np.asarray(a), axis, -1)
+    return moved[..., ::-1] if reverse else moved
+
+
+def _scan_back(out, axis, reverse):
+    return np.moveaxis(out[..., ::-1] if reverse else out, -1, axis)
+
+
+def _cumprod_exclusive_impl(a, axis=-1, reverse=False):
+    x = _scan_along(a, axis, reverse)
+    head = np.cumprod(x[..., :-1], axis=-1)
+    out = np.concatenate([np.ones(x.shape[:-1] + (1,), head.dtype), head], axis=-1)
+    return _scan_back(out, axis, reverse)
+
+
+def _linear_scan_impl(a, b, axis=-1, reverse=False):
+    a, b = np.broadcast_arrays(a, b)
+    coef, acc = _scan_along(a, axis, reverse)[..., :-1], _scan_along(b, axis, reverse)[..., :-1]
+    dtype = np.result_type(coef, acc)
+    coef, acc = coef.astype(dtype), acc.astype(dtype)  # copies: updated in place below
+    # Hillis-Steele: log2(n) vectorised steps; after the step of `span`, element k holds the composition
+    # of the maps h -> a_i h + b_i over the 2 * span elements ending at k.
+    n, span = acc.shape[-1], 1
+    while span < n:
+        acc[..., span:] = coef[..., span:] * acc[..., :-span] + acc[..., span:]
+        coef[..., span:] = coef[..., span:] * coef[..., :-span]
+        span *= 2
+    out = np.concatenate([np.zeros(acc.shape[:-1] + (1,), dtype), acc], axis=-1)
+    return _scan_back(out, axis, reverse)
+
+
+cumprod = Primitive("cumprod", lambda a, axis=None: np.cumprod(a, axis=axis),
+                    doc="""The cumulative product along ``axis`` (NumPy's ``cumprod``; None flattens).
+
+    Its derivatives are exact at zeros: no rule divides by an element of ``a``.
+
+    >>> cumprod(np.array([2.0, 0.0, 4.0]))
+    array([2., 0., 0.])
+    """)
+cumprod_exclusive = Primitive("cumprod_exclusive", _cumprod_exclusive_impl, public=False,
+                              doc="""out[k] = prod(a[:k]) along ``axis`` (prod(a[k+1:]) if ``reverse``).""")
+linear_scan = Primitive("linear_scan", _linear_scan_impl, public=False, doc="""The linear recurrence
+    out[0] = 0, out[k+1] = a[k] * out[k] + b[k] along ``axis`` (run from the far end if ``reverse``).
+
+    It is linear in ``b``, and its adjoint in ``b`` is the same recurrence run the other way.
+
+    >>> linear_scan(np.array([2.0, 3.0, 4.0]), np.array([1.0, 1.0, 1.0]))
+    array([0., 1., 4.])
+    """)
+
+
+def _cumprod_jvp(t, ans, a, axis=None):
+    (x, ax), (t, _) = _flat(a, axis), _flat(t, axis)
+    first_order = t * cumprod_exclusive(x, axis=ax)  # d y_k = a_k d y_{k-1} + t_k y_{k-1}
+    return first_order + x * linear_scan(x, first_order, axis=ax)
+
+
+def _cumprod_vjp(g, ans, a, axis=None):
+    x, ax = _flat(a, axis)
+    ct = cumprod_exclusive(x, axis=ax) * (g + linear_scan(x, x * g, axis=ax, reverse=True))
+    return _unflat(ct, a.shape, axis)
+
+
+defrules(cumprod, jvp=_cumprod_jvp, vjp=_cumprod_vjp)
+defrules(cumprod_exclusive,
+         jvp=lambda t, ans, a, axis=-1, reverse=False: linear_scan(a, t * ans, axis=axis, reverse=reverse),
+         vjp=lambda g, ans, a, axis=-1, reverse=False: ans * linear_scan(a, g, axis=axis, reverse=not reverse))
+defrules(linear_scan,
+         jvp=(lambda t, ans, a, b, axis=-1, reverse=False: linear_scan(a, t * ans, axis=axis, reverse=reverse),
+              lambda t, ans, a, b, axis=-1, reverse=False: linear_scan(a, t, axis=axis, reverse=reverse)),
+         vjp=(lambda g, ans, a, b, axis=-1, reverse=False: ans * linear_scan(a, g, axis=axis, reverse=not reverse),
+              lambda g, ans, a, b, axis=-1, reverse=False: linear_scan(a, g, axis=axis, reverse=not reverse)))
+
+# ---- prod ------------------------------------------------------------------------------------------
+
+
+def _product_of_others(a, axis):
+    """For each element, the product of the other elements it is reduced with (a's shape), no division."""
+    axes = _axes(axis, a.ndim)
+    if len(axes) == 1:
+        return cumprod_exclusive(a, axis=axes[0]) * cumprod_exclusive(a, axis=axes[0], reverse=True)
+    kept = tuple(ax for ax in range(a.ndim) if ax not in axes)
+    order = kept + axes
+    moved = transpose(a, order)  # the reduced axes last, then merged into one
+    merged = _product_of_others(reshape(moved, moved.shape[:len(kept)] + (-1,)), -1)
+    return transpose(reshape(merged, moved.shape), tuple(int(i) for i in np.argsort(order)))
+
+
+prod = Primitive("prod", lambda a, axis=None, keepdims=False: np.prod(a, axis=axis, keepdims=keepdims),
+                 doc="""The product over ``axis`` (NumPy's ``prod``).
+
+    Its derivatives are exact with zeros among the factors (one zero: only the zero gets a derivative,
+    the product of the others; two or more: all zero), because no rule divides by a factor.
+
+    >>> from admodes.ops.core import vjp_of
+    >>> vjp_of(prod, 1.0, 0.0, (np.array([2.0, 0.0, 4.0]),), {}, (True,), ((3,),))[0]
+    array([0., 8., 0.])
+    """)
+
+defweights(prod, lambda ans, a, axis, keepdims: _product_of_others(a, axis))

@@ -29,6 +29,45 @@ def _large(d):
     return ((d.array(shape) + offset).astype(d.dtype),), _params(d, len(shape))
 
 
+def _with_zeros(d, shape):
+    """Values in [-1.5, 1.5] with one or more zeros at random places (prod is a polynomial: FD still works)."""
+    a = d.array(shape, -1.5, 1.5).reshape(-1)
+    zeros = d.rng.choice(a.size, size=d.integers(1, min(3, a.size), label="zeros"), replace=False)
+    a[zeros] = 0.0
+    return a.reshape(shape)
+
+
+def _prod(d, zeros=False):
+    shape = d.shape(min_dims=int(zeros))
+    return (_with_zeros(d, shape) if zeros else d.array(shape, -1.5, 1.5),), _params(d, len(shape))
+
+
+def _cumulative(d, zeros=False):
+    shape = d.shape(min_dims=int(zeros))
+    axis = d.choice([None, *range(-len(shape), len(shape))], label="axis")
+    return (_with_zeros(d, shape) if zeros else d.array(shape, -1.5, 1.5),), {"axis": axis}
+
+
+def _scan_params(d, ndim):
+    return {"axis": d.axis(ndim, allow_none=False, allow_tuple=False),
+            "reverse": d.choice([False, True], label="reverse")}
+
+
+def _cumsum_reverse(d):
+    shape = d.shape(min_dims=1)
+    return (d.array(shape),), {"axis": d.axis(len(shape), allow_none=False, allow_tuple=False)}
+
+
+def _cumprod_exclusive(d):
+    shape = d.shape(min_dims=1)
+    return (_with_zeros(d, shape),), _scan_params(d, len(shape))
+
+
+def _linear_scan(d):
+    shape = d.shape(min_dims=1)
+    return (_with_zeros(d, shape), d.array(shape)), _scan_params(d, len(shape))
+
+
 def _tie_weights(d):
     (a,), params = _separated(d)
     return (a,), {"axis": params["axis"], "which": d.choice(["max", "min"], label="which")}
@@ -42,4 +81,12 @@ CASES = [
     Case("tie_weights", _tie_weights),
     Case("logsumexp", _reduce),
     Case("logsumexp", _large, label="logsumexp_large"),
+    Case("prod", _prod),
+    Case("prod", lambda d: _prod(d, zeros=True), label="prod_zeros"),
+    Case("cumsum", _cumulative),
+    Case("cumsum_reverse", _cumsum_reverse),
+    Case("cumprod", _cumulative),
+    Case("cumprod", lambda d: _cumulative(d, zeros=True), label="cumprod_zeros"),
+    Case("cumprod_exclusive", _cumprod_exclusive),
+    Case("linear_scan", _linear_scan),
 ]
