@@ -30,7 +30,7 @@ from contextlib import contextmanager
 import numpy as np
 
 __all__ = [
-    "Primitive", "Traced", "defrules", "defjoint", "nondifferentiable", "register_function",
+    "Primitive", "Traced", "new_level", "defrules", "defjoint", "nondifferentiable", "register_function",
     "Meta", "REGISTRY", "FUNCTIONS", "jvp_of", "vjp_of", "unbroadcast", "count_ops", "OpCounts",
 ]
 
@@ -59,6 +59,22 @@ class Traced:
         raise NotImplementedError
 
 
+_levels = iter(range(2, 1 << 62))
+
+
+def new_level():
+    """A fresh level for a transform call, higher than every level made before it.
+
+    A transform called inside another one runs later, so its level is higher and its values are
+    handled first: the outer transform's values stay wrapped inside and are treated as constants.
+    Level 0 belongs to Tensors a user makes with ``Tensor(...)``, level 1 to Duals made with ``Dual(...)``.
+
+    >>> new_level() < new_level()
+    True
+    """
+    return next(_levels)
+
+
 class Primitive:
     """One differentiable NumPy operation: its implementation and one JVP and VJP rule per argument.
 
@@ -78,11 +94,11 @@ class Primitive:
     __slots__ = (
         "name", "impl", "argnames", "param_names", "nondiff", "variadic", "short",
         "jvp_rules", "vjp_rules", "vjp_reads", "joint_jvp", "joint_vjp", "joint_saves", "zero_derivative",
-        "node_type", "doc",
+        "node_type", "doc", "impl_takes_traced",
     )
 
     def __init__(self, name, impl, *, argnames=None, nondiff=(), variadic=False, short=None, doc=None,
-                 public=True):
+                 public=True, registered=True, impl_takes_traced=False):
         self.name = name
         self.impl = impl
         self.variadic = variadic
@@ -103,8 +119,13 @@ class Primitive:
         self.jvp_rules = self.vjp_rules = self.vjp_reads = None
         self.joint_jvp = self.joint_vjp = self.joint_saves = None
         self.zero_derivative = False
+        # User code (a custom Function's forward) is called by each engine on its own inner values,
+        # which may still be traced at lower levels, instead of dispatching the primitive again.
+        self.impl_takes_traced = impl_takes_traced
         self.node_type = None  # the reverse engine's node class, `<Short>Backward`, made on first use
         self.doc = doc or getattr(impl, "__doc__", None)
+        if not registered:  # a user's custom Function: not part of the op library
+            return
         if name in REGISTRY:
             raise ValueError(f"a primitive named {name!r} is already registered")
         REGISTRY[name] = self
@@ -408,7 +429,7 @@ class OpCounts:
 
     >>> import admodes.numpy as anp
     >>> with count_ops() as counts:
-    ...     _ = anp.sin(np.ones(10)) + 1.0
+    ...     _ = anp.add(anp.sin(np.ones(10)), 1.0)
     >>> counts.calls["sin"], counts.elements["add"], counts.total_calls
     (1, 10, 2)
     """

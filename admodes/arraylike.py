@@ -1,0 +1,237 @@
+"""The ndarray-like face that `Dual` and `Tensor` share: operators, methods and NumPy's protocols.
+
+Everything here routes to the op library, so both engines get every operator and method from one
+place and neither has derivative rules of its own. NumPy code works too: ``np.sin(d)`` reaches
+``__array_ufunc__`` and ``np.sum(d)`` reaches ``__array_function__``, which look the function up in
+`admodes.ops.core.FUNCTIONS` by its NumPy name.
+
+    >>> import numpy as np, admodes as ad
+    >>> d = ad.Dual(np.array([0.0, 1.0]), np.ones(2))
+    >>> np.sin(d).tangent            # d/dx sin(x) = cos(x), along the tangent 1
+    array([1.        , 0.54030231])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .ops.core import FUNCTIONS, Traced
+
+
+def value(x):
+    """The plain NumPy value inside ``x``, through every level of wrapping.
+
+    >>> import admodes as ad
+    >>> value(ad.Dual(2.0, 1.0))
+    array(2.)
+    """
+    while isinstance(x, Traced):
+        x = x._inner()
+    return x
+
+
+def as_array(x):
+    """NumPy scalars (what NumPy returns for 0-d results) as 0-d arrays; anything else unchanged.
+
+    >>> as_array(np.float64(2.0))
+    array(2.)
+    """
+    return np.asarray(x) if isinstance(x, np.generic) else x
+
+
+def _fn(name):
+    return FUNCTIONS[name]
+
+
+# NumPy functions whose result carries no derivative (booleans, indices, shapes, fresh constants):
+# computed on the plain values, so asking for them never drops a derivative.
+_ON_VALUES = {
+    np.shape, np.ndim, np.size, np.result_type, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+    np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero, np.count_nonzero,
+    np.allclose, np.isclose, np.array_equal, np.any, np.all, np.isfinite, np.isnan, np.isinf,
+    np.searchsorted, np.iscomplexobj, np.isrealobj, np.may_share_memory, np.shares_memory,
+}
+_BOOLEAN_UFUNCS = {
+    "greater", "greater_equal", "less", "less_equal", "equal", "not_equal", "isfinite", "isnan", "isinf",
+    "signbit", "logical_and", "logical_or", "logical_not", "logical_xor",
+}
+_UFUNC_ALIASES = {"absolute": "absolute", "true_divide": "divide", "conjugate": None}
+
+
+class ArrayLike(Traced):
+    """Operators, ndarray methods and NumPy protocols, for a traced value whose `_inner` is an array."""
+
+    __slots__ = ()
+    __array_priority__ = 100.0  # ndarray (op) traced -> the traced value's reflected operator wins
+
+    # ---- what the value looks like -----------------------------------------------------------------
+    @property
+    def shape(self):
+        return np.shape(self._inner())
+
+    @property
+    def ndim(self):
+        return np.ndim(self._inner())
+
+    @property
+    def size(self):
+        return np.size(self._inner())
+
+    @property
+    def dtype(self):
+        return np.result_type(self._inner())
+
+    def __len__(self):
+        return len(self._inner())
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __bool__(self):
+        return bool(value(self))
+
+    def __float__(self):
+        raise TypeError(f"float() would drop the derivative of this {type(self).__name__}; use .item() "
+                        "for the value, or keep computing with admodes ops")
+
+    __int__ = __index__ = __complex__ = __float__
+
+    def item(self):
+        """The value as a Python scalar (explicitly leaving the derivative behind)."""
+        return value(self).item()
+
+    # ---- arithmetic --------------------------------------------------------------------------------
+    def __add__(self, other): return _fn("add")(self, other)
+    def __radd__(self, other): return _fn("add")(other, self)
+    def __sub__(self, other): return _fn("subtract")(self, other)
+    def __rsub__(self, other): return _fn("subtract")(other, self)
+    def __mul__(self, other): return _fn("multiply")(self, other)
+    def __rmul__(self, other): return _fn("multiply")(other, self)
+    def __truediv__(self, other): return _fn("divide")(self, other)
+    def __rtruediv__(self, other): return _fn("divide")(other, self)
+    def __pow__(self, other): return _fn("power")(self, other)
+    def __rpow__(self, other): return _fn("power")(other, self)
+    def __matmul__(self, other): return _fn("matmul")(self, other)
+    def __rmatmul__(self, other): return _fn("matmul")(other, self)
+    def __neg__(self): return _fn("negative")(self)
+    def __pos__(self): return self
+    def __abs__(self): return _fn("absolute")(self)
+
+    # ---- comparisons: on values, no derivative ------------------------------------------------------
+    def __lt__(self, other): return value(self) < value(other)
+    def __le__(self, other): return value(self) <= value(other)
+    def __gt__(self, other): return value(self) > value(other)
+    def __ge__(self, other): return value(self) >= value(other)
+    def __eq__(self, other): return value(self) == value(other)
+    def __ne__(self, other): return value(self) != value(other)
+    __hash__ = object.__hash__
+
+    # ---- indexing ----------------------------------------------------------------------------------
+    def __getitem__(self, index):
+        return _fn("getitem")(self, index=_plain_index(index))
+
+    # ---- ndarray methods ---------------------------------------------------------------------------
+    @property
+    def T(self):
+        return _fn("transpose")(self)
+
+    def sum(self, axis=None, keepdims=False): return _fn("sum")(self, axis=axis, keepdims=keepdims)
+    def mean(self, axis=None, keepdims=False): return _fn("mean")(self, axis=axis, keepdims=keepdims)
+    def prod(self, axis=None, keepdims=False): return _fn("prod")(self, axis=axis, keepdims=keepdims)
+    def max(self, axis=None, keepdims=False): return _fn("max")(self, axis=axis, keepdims=keepdims)
+    def min(self, axis=None, keepdims=False): return _fn("min")(self, axis=axis, keepdims=keepdims)
+    def var(self, axis=None, ddof=0, keepdims=False): return _fn("var")(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def std(self, axis=None, ddof=0, keepdims=False): return _fn("std")(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def cumsum(self, axis=None): return _fn("cumsum")(self, axis=axis)
+    def cumprod(self, axis=None): return _fn("cumprod")(self, axis=axis)
+    def dot(self, other): return _fn("dot")(self, other)
+    def clip(self, a_min=None, a_max=None): return _fn("clip")(self, a_min, a_max)
+    def ravel(self): return _fn("ravel")(self)
+    def flatten(self): return _fn("ravel")(self)
+    def squeeze(self, axis=None): return _fn("squeeze")(self, axis=axis)
+    def swapaxes(self, axis1, axis2): return _fn("swapaxes")(self, axis1, axis2)
+
+    def reshape(self, *shape):
+        """``x.reshape(2, 3)`` or ``x.reshape((2, 3))``, as with ndarray."""
+        return _fn("reshape")(self, shape[0] if len(shape) == 1 else shape)
+
+    def transpose(self, *axes):
+        """``x.transpose()``, ``x.transpose(1, 0)`` or ``x.transpose((1, 0))``, as with ndarray."""
+        axes = axes[0] if len(axes) == 1 else axes or None
+        return _fn("transpose")(self, axes)
+
+    def astype(self, dtype):
+        """A float dtype keeps the derivative (a cast is linear); an integer or bool dtype would drop it."""
+        if np.dtype(dtype).kind != "f":
+            raise TypeError(f"astype({np.dtype(dtype)}) would drop the derivative; cast the value instead "
+                            "(.item(), or numpy on the plain value)")
+        if np.dtype(dtype) == self.dtype:
+            return self
+        return _fn("astype")(self, dtype=np.dtype(dtype))
+
+    # ---- NumPy's protocols -------------------------------------------------------------------------
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(f"NumPy tried to turn a {type(self).__name__} into a plain array, which would drop its "
+                        "derivative. Use admodes.numpy (or an np function admodes supports), or take .item()/"
+                        "the value explicitly.")
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        name = ufunc.__name__
+        if method != "__call__" or kwargs.get("out") is not None:
+            raise TypeError(f"numpy.{name}.{method}{' with out=' if kwargs.get('out') is not None else ''} "
+                            "is not differentiable by admodes; call the function itself, without out=")
+        if name in _BOOLEAN_UFUNCS:
+            return ufunc(*(value(x) for x in inputs), **kwargs)
+        fn = FUNCTIONS.get(_UFUNC_ALIASES.get(name, name))
+        if fn is None:
+            raise TypeError(f"admodes has no derivative rule for numpy.{name}; use a function of admodes.numpy "
+                            "or define one with admodes.Function")
+        return fn(*inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func in _ON_VALUES:
+            return func(*_values(args), **{k: _values(v) for k, v in kwargs.items()})
+        fn = _numpy_functions().get(func)
+        if fn is None:
+            raise TypeError(f"admodes has no derivative rule for numpy.{_qualname(func)}; use a function of "
+                            "admodes.numpy or define one with admodes.Function")
+        return fn(*args, **kwargs)
+
+
+def _values(x):
+    if isinstance(x, (list, tuple)):
+        return type(x)(_values(v) for v in x)
+    return value(x)
+
+
+def _plain_index(index):
+    """An index with any traced integer arrays in it replaced by their values (indices carry no derivative)."""
+    if isinstance(index, tuple):
+        return tuple(value(i) for i in index)
+    return value(index)
+
+
+def _qualname(func):
+    module = getattr(func, "__module__", "numpy") or "numpy"
+    prefix = "linalg." if module.endswith("linalg") else ""
+    return prefix + getattr(func, "__name__", repr(func))
+
+
+_NUMPY_FUNCTIONS: dict = {}
+
+
+def _numpy_functions():
+    """NumPy function object -> admodes function, for every published name that NumPy also has.
+
+    Rebuilt when the op library has grown since the last call (ops register as their modules load).
+    """
+    if _NUMPY_FUNCTIONS.get("__built_from__") != len(FUNCTIONS):
+        _NUMPY_FUNCTIONS.clear()
+        for name, fn in FUNCTIONS.items():
+            target = np
+            for part in name.split("."):
+                target = getattr(target, part, None)
+            if target is not None and not isinstance(target, np.ufunc):
+                _NUMPY_FUNCTIONS[target] = fn
+        _NUMPY_FUNCTIONS["__built_from__"] = len(FUNCTIONS)
+    return _NUMPY_FUNCTIONS

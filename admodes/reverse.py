@@ -1,0 +1,554 @@
+"""Reverse mode: a tape of nodes recorded while the function runs, swept backwards, with PyTorch's semantics.
+
+A `Tensor` that requires grad records, for each primitive applied to it, a node (its ``grad_fn``) that
+keeps exactly what the op library's VJP rule will read and the edges to the nodes of its inputs.
+``backward()`` then walks the nodes from the output in reverse creation order, applying the rules.
+
+    >>> import admodes as ad
+    >>> x = ad.tensor(2.0, requires_grad=True)
+    >>> w = ad.tensor(1.0, requires_grad=True)
+    >>> y = (x + w) * (w + 1)
+    >>> y.backward()
+    >>> float(x.grad.data), float(w.grad.data)     # dy/dx = w + 1, dy/dw = (w + 1) + (x + w)
+    (2.0, 5.0)
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+import weakref
+from contextlib import ContextDecorator
+
+import numpy as np
+
+from .arraylike import ArrayLike, _plain_index, value
+from .ops.core import FUNCTIONS, Meta, vjp_of
+
+USER_LEVEL = 0  # the level of Tensors users make themselves
+_creation_order = itertools.count()
+
+
+# ----------------------------------------------------------------------------------------------------
+# Grad mode
+# ----------------------------------------------------------------------------------------------------
+
+_state = threading.local()
+
+
+def is_grad_enabled():
+    """Whether ops on tensors are recorded in this thread (False inside `no_grad`).
+
+    Grad mode governs the tensors users make (PyTorch's world). The functional transforms (`grad`,
+    `vjp`, ...) always record their own values, so they nest and work inside `no_grad` too.
+    """
+    return getattr(_state, "enabled", True)
+
+
+class no_grad(ContextDecorator):
+    """Record nothing inside: a context manager (nestable, per thread) and a decorator.
+
+    >>> import admodes as ad
+    >>> x = ad.tensor(1.0, requires_grad=True)
+    >>> with ad.no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    """
+
+    def __enter__(self):
+        self._outer = is_grad_enabled()
+        _state.enabled = False
+
+    def __exit__(self, *exc):
+        _state.enabled = self._outer
+        return False
+
+
+class enable_grad(no_grad):
+    """Record again inside a `no_grad` block (used for ``create_graph=True``)."""
+
+    def __enter__(self):
+        self._outer = is_grad_enabled()
+        _state.enabled = True
+
+
+# ----------------------------------------------------------------------------------------------------
+# Tensor
+# ----------------------------------------------------------------------------------------------------
+
+class Tensor(ArrayLike):
+    """An array that records the ops applied to it when it requires grad (PyTorch's semantics).
+
+    ``Tensor(data)`` copies ``data`` (as ``torch.tensor`` does); `Tensor.from_numpy` shares it.
+
+    >>> import numpy as np
+    >>> x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.grad_fn
+    <SumBackward>
+    >>> y.backward(); x.grad
+    Tensor([2., 4.])
+    """
+
+    __slots__ = ("data", "_requires_grad", "grad", "grad_fn", "_level", "_versions", "_retains_grad",
+                 "__weakref__")
+
+    def __init__(self, data, requires_grad=False):
+        data = data.data if isinstance(data, Tensor) else data
+        self._init(np.array(data), requires_grad)
+
+    @classmethod
+    def from_numpy(cls, array, requires_grad=False):
+        """A tensor sharing ``array``'s memory: in-place ops on the tensor write into ``array``."""
+        t = object.__new__(cls)
+        t._init(np.asarray(array), requires_grad)
+        return t
+
+    def _init(self, data, requires_grad):
+        if data.dtype.kind == "c":
+            raise TypeError("Tensor: complex data is not supported; admodes differentiates real arrays only")
+        if data.dtype.kind not in "fiub":
+            raise TypeError(f"Tensor: data must be a real numeric array, got dtype {data.dtype}")
+        self.data, self.grad, self.grad_fn = data, None, None
+        self._level, self._versions, self._retains_grad = USER_LEVEL, [0], False
+        self._requires_grad = False
+        self.requires_grad = requires_grad
+
+    @classmethod
+    def _make(cls, data, level, grad_fn=None, requires_grad=False, versions=None):
+        """The engine's constructor: no copy, no checks."""
+        t = object.__new__(cls)
+        t.data, t.grad, t.grad_fn, t._level = data, None, grad_fn, level
+        t._requires_grad, t._versions, t._retains_grad = requires_grad, versions or [0], False
+        return t
+
+    def _inner(self):
+        return self.data
+
+    # ---- the graph ---------------------------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        if self.grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf tensors; this one is the result "
+                               f"of {type(self.grad_fn).__name__}. Use .detach() to make a leaf of its value.")
+        if flag and np.result_type(value(self.data)).kind != "f":
+            raise RuntimeError(f"only tensors of floating point dtype can require gradients, this one is "
+                               f"{np.result_type(value(self.data))} (make it with a float dtype)")
+        self._requires_grad = bool(flag)
+
+    def requires_grad_(self, requires_grad=True):
+        """Set `requires_grad` in place and return the tensor (leaves only)."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        """True for tensors made by the user (and results of ops that need no gradient)."""
+        return self.grad_fn is None
+
+    @property
+    def _version(self):
+        return self._versions[0]
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in `.grad` at the next backward (leaves always do)."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on a tensor that does not require grad")
+        if self.grad_fn is not None:
+            self._retains_grad = True
+            self.grad_fn._retained = weakref.ref(self)
+
+    def detach(self):
+        """A leaf tensor sharing this one's data (and version counter), outside the graph."""
+        return Tensor._make(self.data, self._level, versions=self._versions)
+
+    def numpy(self):
+        """The data as a NumPy array (refuses while the tensor requires grad, like PyTorch)."""
+        if self._requires_grad:
+            raise RuntimeError("can't call numpy() on a tensor that requires grad; use .detach().numpy()")
+        return value(self.data)
+
+    def zero_grad(self):
+        """Reset the accumulated gradient (``.grad = None``)."""
+        self.grad = None
+
+    def __repr__(self):
+        body = np.array2string(np.asarray(value(self.data)), separator=", ", prefix="Tensor(")
+        if self.grad_fn is not None:
+            return f"Tensor({body}, grad_fn=<{type(self.grad_fn).__name__}>)"
+        return f"Tensor({body}, requires_grad=True)" if self._requires_grad else f"Tensor({body})"
+
+    # ---- recording ---------------------------------------------------------------------------------
+    def _apply(self, prim, args, params):
+        """Run `prim` on the data and, if an input at this level requires grad, record a node for it."""
+        level = self._level
+        inner = []
+        edges = None
+        nondiff = prim.nondiff
+        for i, a in enumerate(args):
+            if type(a) is Tensor and a._level == level:
+                inner.append(a.data)
+                if a._requires_grad and i not in nondiff:
+                    if edges is None:
+                        edges = [None] * len(args)
+                    edges[i] = a.grad_fn or a
+            else:
+                inner.append(a)
+        ans = prim.impl(*inner, **params) if prim.impl_takes_traced else prim(*inner, **params)
+        if edges is None or prim.zero_derivative or (level == USER_LEVEL and not getattr(_state, "enabled", True)):
+            return Tensor._make(ans, level)
+        if ans.dtype.kind != "f":  # an integer-valued result (argmax-like) carries no derivative
+            return Tensor._make(ans, level)
+        versions = [0]
+        node = _record(prim, params, args, inner, edges, ans, versions, level)
+        return Tensor._make(ans, level, node, True, versions)
+
+    # ---- backward ----------------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf), or v^T J with ``gradient=v``, into the ``.grad`` of the leaves.
+
+        ``retain_graph`` keeps the saved values for another backward (default: ``create_graph``);
+        ``create_graph`` records the backward sweep so the gradients can be differentiated again.
+        """
+        seed = _seed(self, gradient, "backward")
+        targets = None if inputs is None else _as_tensors(inputs, "inputs")
+        found = _sweep([self], [seed], targets, retain_graph, create_graph, accumulate=targets is None)
+        if targets is not None:
+            for t, g in zip(targets, found):
+                if g is not None:
+                    _accumulate(t, g, create_graph)
+
+    # ---- in-place ops ------------------------------------------------------------------------------
+    def __iadd__(self, other):
+        return self._update_in_place(FUNCTIONS["add"], other)
+
+    def __isub__(self, other):
+        return self._update_in_place(FUNCTIONS["subtract"], other)
+
+    def __imul__(self, other):
+        return self._update_in_place(FUNCTIONS["multiply"], other)
+
+    def __itruediv__(self, other):
+        return self._update_in_place(FUNCTIONS["divide"], other)
+
+    def __setitem__(self, index, new):
+        index = _plain_index(index)
+        self._update_in_place(lambda x, v: FUNCTIONS["index_update"](x, v, index=index), new)
+
+    def _update_in_place(self, op, other):
+        """``self = op(self, other)`` recorded as usual, then written into this tensor (version bumped)."""
+        if self.grad_fn is None and self._requires_grad and is_grad_enabled():
+            raise RuntimeError("a leaf tensor that requires grad is being used in an in-place operation; do it "
+                               "under `with admodes.no_grad():` or on a copy (x = x + 1)")
+        result = op(self, other)
+        new = result.data if type(result) is Tensor and result._level == self._level else result
+        if np.shape(value(new)) != np.shape(value(self.data)):
+            raise ValueError(f"in-place op: the result has shape {np.shape(value(new))}, which does not fit "
+                             f"the tensor's shape {np.shape(value(self.data))}")
+        data = self.data
+        if type(data) is np.ndarray and data.base is None and data.flags.writeable and type(new) is np.ndarray:
+            np.copyto(data, new, casting="same_kind")  # write through: detached views of this tensor see it
+        else:
+            # Never write into memory this tensor does not own (a view of another array, a user's array).
+            self.data = np.asarray(new, dtype=data.dtype) if type(new) is np.ndarray else new
+        self._versions[0] += 1
+        node = result.grad_fn if type(result) is Tensor else None
+        if node is not None:
+            # This tensor is now the output of `node`: share its version counter from here on.
+            self.grad_fn, self._requires_grad = node, True
+            node._versions = self._versions
+            if type(node.saved_ans) is tuple:
+                node.saved_ans = (node.saved_ans[0], self._versions[0])
+        return self
+
+
+def tensor(data, requires_grad=False):
+    """A new tensor holding a copy of ``data`` (like ``torch.tensor``).
+
+    >>> tensor([1.0, 2.0], requires_grad=True)
+    Tensor([1., 2.], requires_grad=True)
+    """
+    return Tensor(data, requires_grad=requires_grad)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Nodes: what the backward sweep needs of one op
+# ----------------------------------------------------------------------------------------------------
+
+class Node:
+    """One recorded op (a tensor's ``grad_fn``): its VJP rule, saved values and edges to its inputs.
+
+    Its class is named after the op (``MulBackward``, ``SinBackward``, ...). ``next_functions`` lists the
+    nodes of its inputs, PyTorch's way: a pair ``(node, 0)`` per input, ``(None, 0)`` where no gradient
+    flows, and an `AccumulateGrad` for a leaf.
+    """
+
+    __slots__ = ("prim", "params", "edges", "saved", "saved_ans", "shapes", "order", "level", "_retained",
+                 "_versions", "__weakref__")
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+    def name(self):
+        return type(self).__name__
+
+    @property
+    def next_functions(self):
+        return tuple((None if e is None else e if isinstance(e, Node) else AccumulateGrad(e), 0) for e in self.edges)
+
+    def _apply_rule(self, g, create_graph):
+        """The cotangents of this op's inputs from its output's cotangent ``g``."""
+        if self.saved is _FREED:
+            raise RuntimeError(
+                f"trying to backward through the graph a second time (or to read values saved by {self.name()} "
+                "after they were freed). The saved values are freed after the first backward; pass "
+                "retain_graph=True to the first backward() if you need to backward through it again.")
+        args = tuple(_unpack(s, self, create_graph) for s in self.saved)
+        ans = self.saved_ans
+        if ans is not None:
+            ans = _unpack_output(ans, self, create_graph)
+        needed = tuple(e is not None for e in self.edges)
+        return vjp_of(self.prim, g, ans, args, self.params, needed, self.shapes)
+
+    def _release(self):
+        if self.saved_ans is not None or any(s is not None for s in self.saved):
+            self.saved, self.saved_ans = _FREED, None
+
+
+class AccumulateGrad:
+    """The node a leaf tensor's gradient flows into (shown by ``next_functions``); ``.variable`` is the leaf."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
+
+
+_FREED = ("freed",)
+_node_types: dict = {}
+_save_plans: dict = {}
+
+
+class _Saved:
+    """A tensor kept for the backward sweep, with its version then: modified later means an error."""
+
+    __slots__ = ("tensor", "version")
+
+    def __init__(self, tensor):
+        self.tensor, self.version = tensor, tensor._versions[0]
+
+
+def _record(prim, params, args, inner, edges, ans, versions, level):
+    """Make the node of one op: keep only what its VJP rule reads (see `core.values_read`)."""
+    node_type = _node_types.get(prim)
+    if node_type is None:
+        node_type = _node_types[prim] = type(f"{prim.short}Backward", (Node,), {"__slots__": ()})
+    node = object.__new__(node_type)
+    whole, meta = _save_plan(prim, tuple(e is not None for e in edges), len(args))
+    saved = []
+    for i, (a, x) in enumerate(zip(args, inner)):
+        if i in whole:
+            saved.append(_Saved(a) if type(a) is Tensor and a._level == level else x)
+        else:
+            saved.append(Meta(x) if i in meta else None)
+    node.prim, node.params, node.edges, node.saved = prim, params, tuple(edges), tuple(saved)
+    node.saved_ans = (ans, versions[0]) if -1 in whole else Meta(ans) if -1 in meta else None
+    node.shapes = tuple(np.shape(x) if e is not None else None for x, e in zip(inner, edges))
+    node.order, node.level, node._retained, node._versions = next(_creation_order), level, None, versions
+    return node
+
+
+def _save_plan(prim, needed, nargs):
+    """(whole, metadata-only) positions to keep for this op when the inputs in ``needed`` want gradients."""
+    key = (prim, needed)
+    plan = _save_plans.get(key)
+    if plan is None:
+        if prim.joint_vjp is not None:
+            whole = set(range(nargs)) if "args" in prim.joint_saves else set()
+            whole |= {-1} if "ans" in prim.joint_saves else set()
+            plan = (frozenset(whole), frozenset())
+        else:
+            whole, meta = set(), set()
+            for need, reads in zip(needed, prim.vjp_reads):
+                if need:
+                    whole |= reads[0]
+                    meta |= reads[1]
+            plan = (frozenset(whole), frozenset(meta - whole))
+        if prim.variadic:  # arity varies: do not cache per arity-less key
+            return plan
+        _save_plans[key] = plan
+    return plan
+
+
+def _unpack(saved, node, create_graph):
+    if type(saved) is not _Saved:
+        return saved
+    t = saved.tensor
+    if t._versions[0] != saved.version:
+        raise RuntimeError(_modified_message(node, np.shape(value(t.data)), t._versions[0], saved.version))
+    return t if create_graph else t.data
+
+
+def _unpack_output(saved_ans, node, create_graph):
+    if type(saved_ans) is Meta:
+        return saved_ans
+    ans, version = saved_ans
+    if node._versions[0] != version:
+        raise RuntimeError(_modified_message(node, np.shape(value(ans)), node._versions[0], version, output=True))
+    if create_graph:  # the output as a tensor whose grad_fn is this node, so its use is differentiated too
+        return Tensor._make(ans, node.level, node, True, node._versions)
+    return ans
+
+
+def _modified_message(node, shape, now, expected, output=False):
+    what = "its output" if output else "an input"
+    return (f"one of the values needed for gradient computation has been modified by an in-place operation: "
+            f"{what} of {node.name()}, of shape {shape}, is at version {now}; expected version {expected}. "
+            "Use an out-of-place op (x = x + 1 instead of x += 1), or modify it after backward().")
+
+
+# ----------------------------------------------------------------------------------------------------
+# The backward sweep
+# ----------------------------------------------------------------------------------------------------
+
+def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
+    """Propagate ``seeds`` from ``roots`` to the leaves, visiting nodes in reverse creation order.
+
+    Iterative (a heap keyed by creation order, no recursion), so graphs of any depth work. Leaves get
+    their gradients accumulated into ``.grad`` when ``accumulate``; the cotangents reaching ``targets``
+    (tensors, leaves or not) are returned, one per target (None where nothing reached it).
+    """
+    if retain_graph is None:
+        retain_graph = create_graph
+    grads = {}   # node -> cotangent accumulated so far
+    leaves = {}  # id(leaf) -> [leaf, cotangent]
+    heap = []
+    wanted = {}
+    if targets is not None:
+        for k, t in enumerate(targets):
+            wanted.setdefault(id(t.grad_fn) if t.grad_fn is not None else id(t), []).append(k)
+    found = [None] * (len(targets) if targets is not None else 0)
+
+    def send(edge, ct):
+        if type(edge) is Tensor:
+            entry = leaves.get(id(edge))
+            if entry is None:
+                leaves[id(edge)] = [edge, ct]
+            else:
+                entry[1] = entry[1] + ct
+        elif edge in grads:
+            grads[edge] = grads[edge] + ct
+        else:
+            grads[edge] = ct
+            heapq.heappush(heap, (-edge.order, id(edge), edge))
+
+    with (enable_grad() if create_graph else no_grad()):  # PyTorch's rule: the sweep records iff create_graph
+        for root, seed in zip(roots, seeds):
+            send(root.grad_fn or root, seed)
+        while heap:
+            _, _, node = heapq.heappop(heap)
+            g = grads.pop(node)
+            for k in wanted.get(id(node), ()):
+                found[k] = g
+            if node._retained is not None:
+                kept = node._retained()
+                if kept is not None:
+                    _accumulate(kept, g, create_graph)
+            for edge, ct in zip(node.edges, node._apply_rule(g, create_graph)):
+                if edge is not None and ct is not None:
+                    send(edge, ct)
+            if not retain_graph:
+                node._release()
+    for leaf, g in leaves.values():
+        for k in wanted.get(id(leaf), ()):
+            found[k] = g
+        if accumulate:
+            _accumulate(leaf, g, create_graph)
+    return found
+
+
+def _accumulate(t, g, create_graph):
+    """Add ``g`` into ``t.grad`` (a fresh array: .grad never aliases a user's or another leaf's array)."""
+    if create_graph:
+        g = g if type(g) is Tensor else Tensor._make(g, t._level)
+        t.grad = g if t.grad is None else t.grad + g
+        return
+    g = value(g) if type(g) is Tensor else g
+    dtype = np.result_type(value(t.data))
+    if t.grad is None:
+        t.grad = Tensor._make(np.array(g, dtype=dtype, copy=True), t._level)
+    else:
+        t.grad = Tensor._make(np.asarray(t.grad.data + g, dtype=dtype), t._level)
+
+
+def _seed(out, gradient, who):
+    """The cotangent that starts a backward sweep from ``out``, checked."""
+    if type(out) is not Tensor:
+        raise TypeError(f"{who}: expected a Tensor output, got {type(out).__name__}")
+    if not out._requires_grad:
+        raise RuntimeError(f"{who}: element 0 of tensors does not require grad and does not have a grad_fn "
+                           "(nothing that requires grad was used to compute it)")
+    shape = np.shape(value(out.data))
+    if gradient is None:
+        if int(np.prod(shape)) != 1:
+            raise RuntimeError(f"grad can be implicitly created only for scalar outputs; this output has shape "
+                               f"{shape}. Pass `gradient=` (the vector v of v^T J), reduce with .sum(), or use jacrev")
+        return np.ones(shape, np.result_type(value(out.data)))
+    g = gradient.data if type(gradient) is Tensor and gradient._level == out._level else gradient
+    gshape = np.shape(value(g))
+    if gshape != shape:
+        raise RuntimeError(f"{who}: gradient has shape {gshape} but the output has shape {shape}; "
+                           "they must match")
+    if np.result_type(value(g)).kind != "f":
+        g = np.asarray(value(g), dtype=np.result_type(value(out.data)))
+    return g
+
+
+def _as_tensors(xs, what):
+    xs = (xs,) if isinstance(xs, Tensor) else tuple(xs)
+    for i, x in enumerate(xs):
+        if type(x) is not Tensor:
+            raise TypeError(f"{what}[{i}] must be a Tensor, got {type(x).__name__}")
+    return xs
+
+
+def gradients(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """The gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``.
+
+    Like ``torch.autograd.grad``: ``grad_outputs`` gives v for each output (needed for non-scalar ones).
+
+    >>> x = tensor([1.0, 2.0], requires_grad=True)
+    >>> (g,) = gradients((x * x).sum(), x)
+    >>> g
+    Tensor([2., 4.])
+    """
+    outputs, inputs = _as_tensors(outputs, "outputs"), _as_tensors(inputs, "inputs")
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    elif isinstance(grad_outputs, (Tensor, np.ndarray)):
+        grad_outputs = (grad_outputs,)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"gradients: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    for i, t in enumerate(inputs):
+        if not t._requires_grad:
+            raise RuntimeError(f"gradients: inputs[{i}] does not require grad")
+    seeds = [_seed(o, g, "gradients") for o, g in zip(outputs, grad_outputs)]
+    found = _sweep(list(outputs), seeds, inputs, retain_graph, create_graph, accumulate=False)
+    result = []
+    for i, (t, g) in enumerate(zip(inputs, found)):
+        if g is None and not allow_unused:
+            raise RuntimeError(f"gradients: inputs[{i}] was not used to compute the outputs; pass allow_unused=True "
+                               "to get None for it")
+        if g is not None and not (create_graph and type(g) is Tensor):
+            g = Tensor._make(value(g) if type(g) is Tensor else g, t._level)
+        result.append(g)
+    return tuple(result)

@@ -1,0 +1,169 @@
+"""Functional transforms: `vjp`, `grad`, `value_and_grad`, `jacrev`, `hessian`, `hvp`.
+
+Each is a composition of the two engines. Every call makes a fresh level (`core.new_level`), so the
+transforms nest in any combination: ``grad(grad(f))``, ``jacfwd(jacrev(f))``, ``jvp`` of ``grad``, ...
+
+    >>> import numpy as np, admodes as ad
+    >>> ad.grad(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]))      # 3 x^2
+    array([ 3., 12.])
+    >>> ad.grad(ad.grad(lambda x: x ** 3))(np.array(2.0))             # 6 x
+    array(12.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .arraylike import as_array, value
+from .forward import _check_argnums, _float_array, jacfwd, jvp
+from .ops.core import new_level
+from .reverse import Tensor, _sweep
+
+MODES = ("reverse", "forward")
+
+
+def vjp(f, *primals):
+    """Evaluate ``f(*primals)`` and return ``(out, vjp_fn)``; ``vjp_fn(u)`` gives u^T J, one per primal.
+
+    ``vjp_fn`` may be called many times (the tape is kept while it lives).
+
+    >>> import numpy as np
+    >>> out, vjp_fn = vjp(lambda x: x * 2.0, np.array([1.0, 2.0]))
+    >>> vjp_fn(np.array([1.0, 10.0]))
+    (array([ 2., 20.]),)
+    """
+    return _vjp(f, primals, range(len(primals)), "vjp")
+
+
+def _vjp(f, args, nums, who):
+    level = new_level()
+    args = list(args)
+    leaves = []
+    for i in nums:
+        x = _float_array(args[i], f"{who}: argument {i}")
+        # A view, so that an in-place op inside f can never write into the caller's array.
+        inner = x.view() if type(x) is np.ndarray else x
+        args[i] = Tensor._make(inner, level, requires_grad=True)
+        leaves.append(args[i])
+    out = f(*args)
+    if isinstance(out, (tuple, list)):
+        raise TypeError(f"{who}: f must return a single array (pytrees are not supported)")
+    traced = type(out) is Tensor and out._level == level
+    out_value = as_array(out.data if traced else out)
+    out_shape, out_dtype = np.shape(value(out_value)), np.result_type(value(out_value))
+
+    def vjp_fn(cotangent):
+        cotangent = cotangent.data if type(cotangent) is Tensor and cotangent._level == level else cotangent
+        if np.shape(value(cotangent)) != out_shape:
+            raise ValueError(f"{who}: the cotangent has shape {np.shape(value(cotangent))} but f's output has "
+                             f"shape {out_shape}")
+        found = [None] * len(leaves)
+        if traced and out._requires_grad:
+            found = _sweep([out], [cotangent], leaves, retain_graph=True, create_graph=False, accumulate=False)
+        return tuple(np.zeros(np.shape(value(t.data)), np.result_type(value(t.data))) if g is None else as_array(g)
+                     for t, g in zip(leaves, found))
+
+    vjp_fn.out_dtype = out_dtype
+    return out_value, vjp_fn
+
+
+def value_and_grad(f, argnums=0, mode="reverse"):
+    """A function returning ``(f(*args), gradient)`` for a scalar-valued ``f``.
+
+    ``mode="reverse"`` (one backward sweep) or ``"forward"`` (one forward sweep per input element).
+
+    >>> import numpy as np
+    >>> value_and_grad(lambda x: (x * x).sum())(np.array([1.0, 2.0]))
+    (array(5.), array([2., 4.]))
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+
+    def value_and_gradient(*args):
+        nums = _check_argnums(argnums, len(args), "grad")
+        if mode == "forward":
+            out = f(*args)
+            _check_scalar(out, "grad")
+            jac = jacfwd(f, nums)(*args)
+            grads = tuple(j.reshape(np.shape(value(args[i]))) for i, j in zip(nums, jac))
+        else:
+            out, vjp_fn = _vjp(f, args, nums, "grad")
+            _check_scalar(out, "grad")
+            grads = vjp_fn(np.ones(np.shape(value(out)), _float(vjp_fn.out_dtype)))
+        return as_array(out), grads[0] if isinstance(argnums, int) else grads
+
+    return value_and_gradient
+
+
+def grad(f, argnums=0, mode="reverse"):
+    """The gradient of a scalar-valued ``f`` with respect to argument ``argnums`` (or a tuple of them).
+
+    >>> import numpy as np
+    >>> grad(lambda x, y: x * y, argnums=(0, 1))(np.array(3.0), np.array(4.0))
+    (array(4.), array(3.))
+    """
+    value_and_gradient = value_and_grad(f, argnums, mode)
+
+    def gradient(*args):
+        return value_and_gradient(*args)[1]
+
+    return gradient
+
+
+def jacrev(f, argnums=0):
+    """The Jacobian of ``f`` by reverse mode: one backward sweep per output element (row by row).
+
+    The result has JAX's layout, ``f(x).shape + x.shape``.
+
+    >>> import numpy as np
+    >>> jacrev(lambda x: x[::-1] * 1.0)(np.array([1.0, 2.0]))
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    def jacobian(*args):
+        nums = _check_argnums(argnums, len(args), "jacrev")
+        out, vjp_fn = _vjp(f, args, nums, "jacrev")
+        out_shape = np.shape(value(out))
+        basis = np.eye(int(np.prod(out_shape)), dtype=_float(vjp_fn.out_dtype))
+        rows = [vjp_fn(e.reshape(out_shape)) for e in basis]  # one reverse sweep per output element
+        jacs = []
+        for k, i in enumerate(nums):
+            in_shape = np.shape(value(args[i]))
+            stacked = np.stack([r[k] for r in rows]) if rows else np.zeros((0,) + in_shape)
+            jacs.append(stacked.reshape(out_shape + in_shape))
+        return jacs[0] if isinstance(argnums, int) else tuple(jacs)
+    return jacobian
+
+
+def hessian(f, argnums=0):
+    """The Hessian of a scalar-valued ``f``: forward mode over reverse mode, ``jacfwd(jacrev(f))``.
+
+    >>> import numpy as np
+    >>> hessian(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]))
+    array([[ 6.,  0.],
+           [ 0., 12.]])
+    """
+    return jacfwd(jacrev(f, argnums), argnums)
+
+
+def hvp(f, x, v):
+    """The Hessian-vector product H(x) v of a scalar ``f``, in one forward-over-reverse sweep.
+
+    >>> import numpy as np
+    >>> hvp(lambda x: (x ** 3).sum(), np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+    array([ 6., 12.])
+    """
+    return jvp(grad(f), (x,), (v,))[1]
+
+
+def _check_scalar(out, who):
+    shape = np.shape(value(out))
+    if int(np.prod(shape)) != 1:
+        raise TypeError(f"{who} needs a function with a scalar output, but f returned shape {shape}: reduce it "
+                        "(e.g. with .sum()), or use jacrev/jacfwd for the Jacobian, or vjp for v^T J")
+    if np.result_type(value(out)).kind != "f":
+        raise TypeError(f"{who}: f returned dtype {np.result_type(value(out))}; a gradient needs a float output")
+
+
+def _float(dtype):
+    return dtype if np.dtype(dtype).kind == "f" else np.dtype(np.float64)
