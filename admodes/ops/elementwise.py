@@ -1,13 +1,30 @@
-"""Elementwise primitives: arithmetic, exponentials and logarithms, trigonometry, and friends.
+"""Elementwise primitives: arithmetic, powers, exponentials and logarithms, trigonometry, hyperbolic
+functions, and the piecewise ones (absolute value, sign, maximum, clip, where).
 
 Most rules multiply the incoming tangent or cotangent by a partial derivative; `defpartials` writes
 that pattern once, so each op below is one line of calculus. Broadcasting needs no care here: the
 engines sum cotangents back to each input's shape (`core.unbroadcast`).
+
+Two habits keep the rules honest:
+
+- Constants are Python floats (``math.log(2.0)``, never ``np.log(2)``): a NumPy float64 scalar would
+  turn float32 derivatives into float64 ones.
+- Where a rule must choose by position (which argument of `maximum` wins, whether `clip` passed ``a``
+  through), the choice is made by the piecewise-constant primitives `sign` and `heaviside`, or by the
+  condition of `where`, never by a Python comparison: so a rule applied to traced values is recorded like
+  any other code, and derivatives of derivatives come out right.
+
+Non-smooth points, one choice each (every op's ``doc`` says it): ``absolute'(0) = 0``; `maximum` and
+`minimum` split a tie 0.5/0.5 between their arguments; `clip` passes the derivative to ``a`` on the closed
+interval ``[a_min, a_max]``; ``sqrt'(0) = inf``; ``d/dy x**y = 0`` at ``x == 0``; `hypot` at the origin
+has derivative 0.
 """
+
+import math
 
 import numpy as np
 
-from .core import Primitive, defrules, values_read
+from .core import Primitive, defrules, nondifferentiable, register_function, values_read
 
 
 def defpartials(prim, *partials):
@@ -21,32 +38,226 @@ def defpartials(prim, *partials):
     defrules(prim, jvp=jvps, vjp=vjps, reads=[values_read(p, nargs, leading=0) for p in partials])
 
 
+LN2, LN10 = math.log(2.0), math.log(10.0)
+
 # ---- arithmetic ------------------------------------------------------------------------------------
 
 add = Primitive("add", np.add)
-subtract = Primitive("subtract", np.subtract, short="Sub")
-multiply = Primitive("multiply", np.multiply, short="Mul")
-divide = Primitive("divide", np.divide, short="Div")
-negative = Primitive("negative", np.negative, short="Neg")
+defrules(add, jvp=(lambda t, ans, x1, x2: t, lambda t, ans, x1, x2: t),
+         vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: g))
 
-defrules(add, jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: t),
-         vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: g))
-defrules(subtract, jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t),
-         vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g))
-defrules(multiply, jvp=(lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t),
-         vjp=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: x * g))
-defrules(divide, jvp=(lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * x / (y * y)),
-         vjp=(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * x / (y * y)))
+subtract = Primitive("subtract", np.subtract, short="Sub")
+defrules(subtract, jvp=(lambda t, ans, x1, x2: t, lambda t, ans, x1, x2: -t),
+         vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: -g))
+
+multiply = Primitive("multiply", np.multiply, short="Mul")
+defrules(multiply, jvp=(lambda t, ans, x1, x2: t * x2, lambda t, ans, x1, x2: x1 * t),
+         vjp=(lambda g, ans, x1, x2: g * x2, lambda g, ans, x1, x2: x1 * g))
+
+divide = Primitive("divide", np.divide, short="Div")
+defpartials(divide, lambda ans, x1, x2: 1.0 / x2,
+                    lambda ans, x1, x2: -ans / x2)
+
+negative = Primitive("negative", np.negative, short="Neg")
 defrules(negative, jvp=lambda t, ans, x: -t, vjp=lambda g, ans, x: -g)
 
-# ---- exponentials, logarithms, trigonometry ---------------------------------------------------------
+reciprocal = Primitive("reciprocal", np.reciprocal)
+defpartials(reciprocal, lambda ans, x: -(ans * ans))
+
+square = Primitive("square", np.square)
+defpartials(square, lambda ans, x: 2.0 * x)
+
+# ---- powers and roots ------------------------------------------------------------------------------
+
+
+def _power_dx1(ans, x1, x2):
+    """d/dx1 x1**x2 = x2 x1**(x2 - 1): finite for integer x2 at negative x1, and 0 where x2 == 0 (x1**0
+    is constant, even at x1 == 0, where x2 * x1**(x2 - 1) would be 0 * inf = nan)."""
+    if isinstance(x2, (int, float)) and x2 != 0:  # the common x**2: no zero exponent to guard
+        return x2 * x1 ** (x2 - 1)
+    return x2 * where(x2, x1, 1.0) ** (x2 - 1)  # x2 as the condition: nonzero
+
+
+def _power_dx2(ans, x1, x2):
+    """d/dx2 x1**x2 = x1**x2 log(x1): 0 at x1 == 0 (JAX's convention, instead of 0 * log 0 = nan), and
+    nan at x1 < 0, where x1**x2 is not a real differentiable function of x2 (NumPy warns, as for log(-1))."""
+    if isinstance(x1, (int, float)):  # a Python base (2.0 ** x): its log in Python keeps ans's dtype
+        return ans * (math.log(x1) if x1 > 0 else 0.0 if x1 == 0 else math.nan)
+    return where(x1, ans, 0.0) * log(where(x1, x1, 1.0))  # x1 as the condition: nonzero
+
+
+power = Primitive("power", np.power, short="Pow", doc=(
+    "x1 ** x2, elementwise, both arguments differentiable.\n\n"
+    "d/dx1 = x2 x1**(x2-1) (finite at x1 < 0 for integer x2; 0 where x2 == 0); d/dx2 = x1**x2 log(x1), "
+    "taken as 0 at x1 == 0 (JAX's convention) and nan at x1 < 0 (not real-differentiable there).\n\n"
+    ">>> power(np.array([-2.0, 3.0]), 2)\narray([4., 9.])"))
+defpartials(power, _power_dx1, _power_dx2)
+
+sqrt = Primitive("sqrt", np.sqrt, doc=(
+    "Square root, elementwise. sqrt'(x) = 1 / (2 sqrt(x)); sqrt'(0) = +inf, honestly (NumPy warns of the "
+    "division by zero), as in NumPy, PyTorch and JAX.\n\n>>> sqrt(np.array([4.0]))\narray([2.])"))
+defpartials(sqrt, lambda ans, x: 0.5 / ans)
+
+cbrt = Primitive("cbrt", np.cbrt)
+defpartials(cbrt, lambda ans, x: 1.0 / (3.0 * ans * ans))
+
+# ---- exponentials and logarithms -------------------------------------------------------------------
 
 exp = Primitive("exp", np.exp)
-log = Primitive("log", np.log)
-sin = Primitive("sin", np.sin)
-cos = Primitive("cos", np.cos)
-
 defpartials(exp, lambda ans, x: ans)
+
+exp2 = Primitive("exp2", np.exp2)
+defpartials(exp2, lambda ans, x: ans * LN2)
+
+expm1 = Primitive("expm1", np.expm1)
+defpartials(expm1, lambda ans, x: ans + 1.0)
+
+log = Primitive("log", np.log)
 defpartials(log, lambda ans, x: 1.0 / x)
+
+log2 = Primitive("log2", np.log2)
+defpartials(log2, lambda ans, x: 1.0 / (x * LN2))
+
+log10 = Primitive("log10", np.log10)
+defpartials(log10, lambda ans, x: 1.0 / (x * LN10))
+
+log1p = Primitive("log1p", np.log1p)
+defpartials(log1p, lambda ans, x: 1.0 / (1.0 + x))
+
+logaddexp = Primitive("logaddexp", np.logaddexp)
+defpartials(logaddexp, lambda ans, x1, x2: exp(x1 - ans),
+                       lambda ans, x1, x2: exp(x2 - ans))
+
+# ---- trigonometry ----------------------------------------------------------------------------------
+
+sin = Primitive("sin", np.sin)
 defpartials(sin, lambda ans, x: cos(x))
+
+cos = Primitive("cos", np.cos)
 defpartials(cos, lambda ans, x: -sin(x))
+
+tan = Primitive("tan", np.tan)
+defpartials(tan, lambda ans, x: 1.0 + ans * ans)
+
+# (1 - x)(1 + x) rather than 1 - x*x: no cancellation near |x| = 1.
+arcsin = Primitive("arcsin", np.arcsin)
+defpartials(arcsin, lambda ans, x: 1.0 / sqrt((1.0 - x) * (1.0 + x)))
+
+arccos = Primitive("arccos", np.arccos)
+defpartials(arccos, lambda ans, x: -1.0 / sqrt((1.0 - x) * (1.0 + x)))
+
+arctan = Primitive("arctan", np.arctan)
+defpartials(arctan, lambda ans, x: 1.0 / (1.0 + x * x))
+
+arctan2 = Primitive("arctan2", np.arctan2, doc=(
+    "The angle of the point (x2, x1), elementwise. d/dx1 = x2 / (x1² + x2²), d/dx2 = -x1 / (x1² + x2²); "
+    "nan at the origin, where arctan2 is not continuous.\n\n"
+    ">>> arctan2(np.array([1.0]), np.array([1.0]))\narray([0.78539816])"))
+defpartials(arctan2, lambda ans, x1, x2: x2 / (x1 * x1 + x2 * x2),
+                     lambda ans, x1, x2: -x1 / (x1 * x1 + x2 * x2))
+
+hypot = Primitive("hypot", np.hypot, doc=(
+    "sqrt(x1² + x2²), elementwise. d/dx1 = x1 / hypot, d/dx2 = x2 / hypot; both 0 at the origin, where "
+    "hypot is a cone (the choice of absolute'(0) = 0).\n\n"
+    ">>> hypot(np.array([3.0]), np.array([4.0]))\narray([5.])"))
+defpartials(hypot, lambda ans, x1, x2: x1 / where(ans, ans, 1.0),  # ans as the condition: x1 = 0 at ans = 0
+                   lambda ans, x1, x2: x2 / where(ans, ans, 1.0))
+
+# ---- hyperbolic functions --------------------------------------------------------------------------
+
+sinh = Primitive("sinh", np.sinh)
+defpartials(sinh, lambda ans, x: cosh(x))
+
+cosh = Primitive("cosh", np.cosh)
+defpartials(cosh, lambda ans, x: sinh(x))
+
+tanh = Primitive("tanh", np.tanh)
+defpartials(tanh, lambda ans, x: 1.0 - ans * ans)
+
+arcsinh = Primitive("arcsinh", np.arcsinh)
+defpartials(arcsinh, lambda ans, x: 1.0 / sqrt(x * x + 1.0))
+
+arccosh = Primitive("arccosh", np.arccosh)
+defpartials(arccosh, lambda ans, x: 1.0 / sqrt((x - 1.0) * (x + 1.0)))
+
+arctanh = Primitive("arctanh", np.arctanh)
+defpartials(arctanh, lambda ans, x: 1.0 / ((1.0 - x) * (1.0 + x)))
+
+# ---- piecewise: sign and steps, absolute value, maximum and minimum, clip, where --------------------
+
+sign = Primitive("sign", np.sign, doc=(
+    "-1, 0 or 1 by the sign of x, elementwise: piecewise constant, so its derivative is zero (symbolic).\n\n"
+    ">>> sign(np.array([-2.0, 0.0, 3.0]))\narray([-1.,  0.,  1.])"))
+nondifferentiable(sign)
+
+heaviside = Primitive("heaviside", np.heaviside, nondiff=("x2",), doc=(
+    "The step: 0 where x1 < 0, x2 where x1 == 0, 1 where x1 > 0. Piecewise constant in x1 (derivative zero); "
+    "x2, the value at the step, is a parameter that carries no derivative. The rules below use it as a mask.\n\n"
+    ">>> heaviside(np.array([-1.0, 0.0, 2.0]), 0.5)\narray([0. , 0.5, 1. ])"))
+nondifferentiable(heaviside)
+
+absolute = Primitive("absolute", np.absolute, short="Abs", doc=(
+    "|x|, elementwise (also published as `abs`). absolute'(x) = sign(x), so absolute'(0) = 0.\n\n"
+    ">>> absolute(np.array([-2.0, 3.0]))\narray([2., 3.])"))
+defpartials(absolute, lambda ans, x: sign(x))
+register_function("abs")(absolute)
+
+maximum = Primitive("maximum", np.maximum, short="Max", doc=(
+    "The larger of x1 and x2, elementwise. The derivative follows the larger argument; at a tie it is "
+    "split 0.5/0.5 between them (as JAX and PyTorch do).\n\n"
+    ">>> maximum(np.array([1.0, 5.0]), 2.0)\narray([2., 5.])"))
+defpartials(maximum, lambda ans, x1, x2: heaviside(x1 - x2, 0.5),
+                     lambda ans, x1, x2: heaviside(x2 - x1, 0.5))
+
+minimum = Primitive("minimum", np.minimum, short="Min", doc=(
+    "The smaller of x1 and x2, elementwise. The derivative follows the smaller argument; at a tie it is "
+    "split 0.5/0.5 between them (as JAX and PyTorch do).\n\n"
+    ">>> minimum(np.array([1.0, 5.0]), 2.0)\narray([1., 2.])"))
+defpartials(minimum, lambda ans, x1, x2: heaviside(x2 - x1, 0.5),
+                     lambda ans, x1, x2: heaviside(x1 - x2, 0.5))
+
+
+def _clip(a, a_min, a_max):
+    # NumPy before 2.1 refuses two None bounds; no bound at all is the identity.
+    return np.clip(a, a_min, a_max) if a_min is not None or a_max is not None else np.positive(a)
+
+
+def _at_least(u, v):
+    """1 where u >= v, else 0; 1 where either is None (no bound)."""
+    return 1.0 if u is None or v is None else heaviside(u - v, 1.0)
+
+
+def _passes(a, a_min, a_max):
+    return _at_least(a, a_min) * _at_least(a_max, a)  # the closed interval passes the derivative to a
+
+
+def _below(a, a_min, a_max):
+    if a_min is None:
+        return 0.0
+    return heaviside(a_min - a, 0.0) * _at_least(a_max, a_min)  # a < a_min <= a_max: the output is a_min
+
+
+clip = Primitive("clip", _clip, doc=(
+    "a limited to [a_min, a_max], elementwise; a bound may be None (no bound). The derivative goes to the "
+    "argument the output equals: to a on the closed interval (a bound passes the derivative to a, like "
+    "PyTorch's clamp), to a_min below it, to a_max above it (and everywhere when a_min > a_max, where NumPy "
+    "returns a_max).\n\n"
+    ">>> clip(np.array([-1.0, 0.5, 2.0]), 0.0, 1.0)\narray([0. , 0.5, 1. ])"))
+defpartials(clip, lambda ans, a, a_min, a_max: _passes(a, a_min, a_max),
+                  lambda ans, a, a_min, a_max: _below(a, a_min, a_max),
+                  lambda ans, a, a_min, a_max: 1.0 - _passes(a, a_min, a_max) - _below(a, a_min, a_max))
+
+
+def _where(condition, x, y):
+    return np.where(condition, x, y)
+
+
+where = Primitive("where", _where, nondiff=("condition",), doc=(
+    "x where condition holds, else y, elementwise (condition: a boolean mask, or any array, nonzero meaning "
+    "true). The condition carries no derivative; x's and y's pass through where they are chosen.\n\n"
+    ">>> where(np.array([True, False]), 1.0, np.array([5.0, 6.0]))\narray([1., 6.])"))
+defrules(where,
+         jvp=(None, lambda t, ans, condition, x, y: where(condition, t, 0.0),
+                    lambda t, ans, condition, x, y: where(condition, 0.0, t)),
+         vjp=(None, lambda g, ans, condition, x, y: where(condition, g, 0.0),
+                    lambda g, ans, condition, x, y: where(condition, 0.0, g)))
