@@ -70,6 +70,46 @@ defrules(mean,
          vjp=lambda g, ans, a, axis=None, keepdims=False: _spread(g * (1.0 / _count(a.shape, axis)), a.shape,
                                                                   axis, keepdims))
 
+# ---- variance and standard deviation ---------------------------------------------------------------
+
+
+def _centered(a, axis):
+    return a - mean(a, axis=axis, keepdims=True)
+
+
+def _per_dof(shape, axis, ddof):
+    """1 / (n - ddof), a Python float; nan where NumPy's variance itself is undefined (n <= ddof)."""
+    dof = _count(shape, axis) - ddof
+    return 1.0 / dof if dof > 0 else float("nan")
+
+
+var = Primitive("var", lambda a, axis=None, ddof=0, keepdims=False: np.var(a, axis=axis, ddof=ddof,
+                                                                            keepdims=keepdims),
+                doc="""The variance over ``axis``: sum((a - mean)**2) / (n - ddof) (NumPy's ``var``).
+
+    >>> float(var(np.array([1.0, 2.0, 3.0, 4.0]), ddof=1))
+    1.6666666666666667
+    """)
+std = Primitive("std", lambda a, axis=None, ddof=0, keepdims=False: np.std(a, axis=axis, ddof=ddof,
+                                                                            keepdims=keepdims),
+                doc="""The standard deviation over ``axis``: sqrt(var(a, axis, ddof)) (NumPy's ``std``).
+
+    Like sqrt at 0, its derivative is undefined where the deviation is 0 (all reduced elements equal):
+    the rules give nan there.
+    """)
+
+# d var = 2 (a - mean) / (n - ddof) da;  d std = d var / (2 std)
+defrules(var,
+         jvp=lambda t, ans, a, axis=None, ddof=0, keepdims=False: sum(
+             _centered(a, axis) * t, axis=axis, keepdims=keepdims) * (2.0 * _per_dof(a.shape, axis, ddof)),
+         vjp=lambda g, ans, a, axis=None, ddof=0, keepdims=False: _restore(g, a.shape, axis, keepdims) * (
+             _centered(a, axis) * (2.0 * _per_dof(a.shape, axis, ddof))))
+defrules(std,
+         jvp=lambda t, ans, a, axis=None, ddof=0, keepdims=False: sum(
+             _centered(a, axis) * t, axis=axis, keepdims=keepdims) * _per_dof(a.shape, axis, ddof) / ans,
+         vjp=lambda g, ans, a, axis=None, ddof=0, keepdims=False: _restore(g / ans, a.shape, axis, keepdims) * (
+             _centered(a, axis) * _per_dof(a.shape, axis, ddof)))
+
 # ---- max and min: the derivative goes to the extreme element, split equally among ties --------------
 
 

@@ -14,12 +14,16 @@ def _reduce(d):
     return (d.array(shape),), _params(d, len(shape))
 
 
-def _separated(d):
+def _separated(d, shape):
     """Values at least 0.08 apart (a shuffled grid, jittered): finite differences never swap the maximum."""
-    shape = d.shape()
     size = int(np.prod(shape))
     grid = 0.1 * d.rng.permutation(size) - 0.05 * size + d.rng.uniform(-0.01, 0.01, size)
-    return (grid.reshape(shape).astype(d.dtype),), _params(d, len(shape))
+    return grid.reshape(shape).astype(d.dtype)
+
+
+def _extreme(d):
+    shape = d.shape()
+    return (_separated(d, shape),), _params(d, len(shape))
 
 
 def _large(d):
@@ -68,19 +72,32 @@ def _linear_scan(d):
     return (_with_zeros(d, shape), d.array(shape)), _scan_params(d, len(shape))
 
 
+def _spread(d, separated=False):
+    """var/std with ddof below the reduced count. std is not smooth where the deviation is 0, so its
+    case gets well separated values (and at least 2 elements per output)."""
+    shape = d.shape(min_dims=1, min_side=1 + separated)
+    axis = d.axis(len(shape))
+    count = int(np.prod([shape[ax] for ax in (range(len(shape)) if axis is None else np.atleast_1d(axis))]))
+    a = _separated(d, shape) if separated else d.array(shape)
+    return (a,), {"axis": axis, "keepdims": d.choice([False, True], label="keepdims"),
+                  "ddof": d.integers(0, min(2, count - 1), label="ddof")}
+
+
 def _tie_weights(d):
-    (a,), params = _separated(d)
-    return (a,), {"axis": params["axis"], "which": d.choice(["max", "min"], label="which")}
+    shape = d.shape()
+    return (_separated(d, shape),), {"axis": d.axis(len(shape)), "which": d.choice(["max", "min"], label="which")}
 
 
 CASES = [
     Case("sum", _reduce),
     Case("mean", _reduce),
-    Case("max", _separated),
-    Case("min", _separated),
+    Case("max", _extreme),
+    Case("min", _extreme),
     Case("tie_weights", _tie_weights),
     Case("logsumexp", _reduce),
     Case("logsumexp", _large, label="logsumexp_large"),
+    Case("var", _spread),
+    Case("std", lambda d: _spread(d, separated=True)),
     Case("prod", _prod),
     Case("prod", lambda d: _prod(d, zeros=True), label="prod_zeros"),
     Case("cumsum", _cumulative),
