@@ -36,10 +36,110 @@ def _swapaxes(d):
                                "axis2": d.integers(0, len(shape) - 1)}
 
 
+# ---- indexing: each index kind drawn on its own, so a failure names the kind --------------------------
+
+def _basic_index(d, shape):
+    """Ints (negative too), slices with steps (negative too), full slices."""
+    parts = []
+    for n in shape:
+        kind = d.choice(["int", "slice", "full"], label="kind")
+        if kind == "int":
+            parts.append(int(d.rng.integers(-n, n)))
+        elif kind == "slice":
+            step = d.choice([1, 2, -1, -2], label="step")
+            start, stop = sorted(d.rng.integers(-n - 1, n + 1, size=2).tolist())
+            parts.append(slice(start, stop, step) if step > 0 else slice(stop, start, step))
+        else:
+            parts.append(slice(None))
+    return tuple(parts)
+
+
+def _int_array(d, n, max_dims=1):
+    """Integer positions along an axis of length n, negative ones and repeats included."""
+    shape = d.shape(min_dims=1, max_dims=max_dims, max_side=5)
+    return d.rng.integers(-n, n, size=shape)
+
+
+def _index_of_kind(d, shape, kind):
+    ndim = len(shape)
+    if kind == "basic":
+        return _basic_index(d, shape)
+    if kind == "none_ellipsis":  # None adds an axis, Ellipsis stands for the axes in between
+        axis = d.integers(0, ndim - 1, label="axis")
+        return (None, Ellipsis, int(d.rng.integers(-shape[axis], shape[axis])), None)[: 2 + d.integers(0, 2)] \
+            if axis == ndim - 1 else (Ellipsis, None, slice(None, None, -1))
+    if kind == "int_array":  # one axis picked by an integer array with repeats, the rest sliced
+        axis = d.integers(0, ndim - 1, label="axis")
+        return tuple(_int_array(d, n, max_dims=2) if i == axis else slice(None) for i, n in enumerate(shape))
+    if kind == "repeats":  # a 1-D x indexed by positions picked many times: [0, 0, 1] and friends
+        return (d.rng.integers(0, min(2, shape[0]), size=d.integers(2, 6)),) + (slice(None),) * (ndim - 1)
+    if kind == "two_arrays":  # advanced indices apart: the indexed axes move to the front
+        return (_int_array(d, shape[0]), slice(None, None, 2), _int_array(d, shape[2])[:1])
+    if kind == "mask":  # a boolean mask over all the axes
+        return d.rng.random(shape) < 0.6
+    if kind == "axis_mask":  # a 1-D boolean mask on one axis, with a slice and None around it
+        return (slice(None), d.rng.random(shape[1]) < 0.6, None)
+    if kind == "mixed":  # None, Ellipsis, an integer array and a negative int together
+        return (None, _int_array(d, shape[0]), Ellipsis, -1)
+    raise ValueError(kind)
+
+
+_MIN_DIMS = {"basic": 1, "none_ellipsis": 1, "int_array": 1, "repeats": 1, "two_arrays": 3, "mask": 0,
+             "axis_mask": 2, "mixed": 2}
+
+
+def _indexed(kind):
+    def draw(d):
+        shape = d.shape(min_dims=_MIN_DIMS[kind])
+        return shape, _index_of_kind(d, shape, kind)
+    return draw
+
+
+def _getitem(kind):
+    def draw(d):
+        shape, index = _indexed(kind)(d)
+        return (d.array(shape),), {"index": index}
+    return draw
+
+
+def _scatter_add(kind):
+    def draw(d):
+        shape, index = _indexed(kind)(d)
+        picked = np.empty(shape)[index].shape
+        return (d.array(_maybe_broadcast(d, picked)),), {"index": index, "shape": shape}
+    return draw
+
+
+def _maybe_broadcast(d, shape):
+    """``shape`` itself, or a shape that broadcasts to it (fewer axes, or ones)."""
+    how = d.choice(["same", "trailing", "ones"], label="values_shape")
+    if how == "trailing":
+        return shape[d.integers(0, len(shape)):]
+    if how == "ones":
+        return tuple(1 if d.rng.random() < 0.5 else n for n in shape)
+    return shape
+
+
+def _assign(kind):
+    def draw(d):
+        shape, index = _indexed(kind)(d)
+        picked = np.empty(shape)[index].shape
+        return (d.array(shape), d.array(_maybe_broadcast(d, picked))), {"index": index}
+    return draw
+
+
+_INDEX_KINDS = ["basic", "none_ellipsis", "int_array", "repeats", "two_arrays", "mask", "axis_mask", "mixed"]
+_ASSIGN_KINDS = ["basic", "int_array", "repeats", "mask", "mixed"]
+
+
 CASES = [
     Case("transpose", _transpose),
     Case("swapaxes", _swapaxes),
     Case("broadcast_to", _broadcast_to),
     Case("sum_to", _sum_to),
     Case("reshape", _reshape),
+    *[Case("getitem", _getitem(kind), label=f"getitem[{kind}]") for kind in _INDEX_KINDS],
+    *[Case("scatter_add", _scatter_add(kind), label=f"scatter_add[{kind}]") for kind in _ASSIGN_KINDS],
+    *[Case("index_add", _assign(kind), label=f"index_add[{kind}]") for kind in _ASSIGN_KINDS],
+    *[Case("index_update", _assign(kind), label=f"index_update[{kind}]") for kind in _ASSIGN_KINDS],
 ]
