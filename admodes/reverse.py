@@ -247,6 +247,13 @@ class Tensor(ArrayLike):
             raise RuntimeError("a leaf tensor that requires grad is being used in an in-place operation; do it "
                                "under `with admodes.no_grad():` or on a copy (x = x + 1)")
         result = op(self, other)
+        node = result.grad_fn if type(result) is Tensor else None
+        if node is not None and any(type(s) is _Saved and s.tensor is self for s in node.saved):
+            # The op's own rule reads our value before the update (y *= x: d/dx needs the old y); keep a
+            # copy of it, as PyTorch does for such in-place ops, so the write below cannot spoil it.
+            original = Tensor._make(np.copy(self.data) if type(self.data) is np.ndarray else self.data,
+                                    self._level, self.grad_fn, self._requires_grad)
+            node.saved = tuple(_Saved(original) if type(s) is _Saved and s.tensor is self else s for s in node.saved)
         new = result.data if type(result) is Tensor and result._level == self._level else result
         if np.shape(value(new)) != np.shape(value(self.data)):
             raise ValueError(f"in-place op: the result has shape {np.shape(value(new))}, which does not fit "
@@ -258,7 +265,6 @@ class Tensor(ArrayLike):
             # Never write into memory this tensor does not own (a view of another array, a user's array).
             self.data = np.asarray(new, dtype=data.dtype) if type(new) is np.ndarray else new
         self._versions[0] += 1
-        node = result.grad_fn if type(result) is Tensor else None
         if node is not None:
             # This tensor is now the output of `node`: share its version counter from here on.
             self.grad_fn, self._requires_grad = node, True
@@ -317,7 +323,9 @@ class Node:
         return vjp_of(self.prim, g, ans, args, self.params, needed, self.shapes)
 
     def _release(self):
-        if self.saved_ans is not None or any(s is not None for s in self.saved):
+        """Free the saved arrays (only shapes left: those cost nothing and PyTorch keeps them too)."""
+        holds_arrays = type(self.saved_ans) is tuple or any(s is not None and type(s) is not Meta for s in self.saved)
+        if holds_arrays:
             self.saved, self.saved_ans = _FREED, None
 
 
