@@ -1,2 +1,527 @@
 """Linear algebra: dot, matmul, inner, outer, tensordot, einsum, trace, and numpy.linalg's inv, solve,
-det, slogdet, norm, cholesky, eigh."""
+det, slogdet, norm, cholesky, eigh.
+
+Every rule is a matrix identity written with admodes ops (so rules differentiate again). The formulas
+are the standard ones (the Matrix Cookbook; M. Giles, "Collected matrix derivative results for forward
+and reverse mode algorithmic differentiation", 2008; I. Murray, "Differentiation of the Cholesky
+decomposition", 2016). Matrices are the last two axes; leading axes are batch axes and broadcast, and
+`core.vjp_of` sums a cotangent back over them (`unbroadcast`), so no rule has to.
+
+Three conventions worth knowing:
+
+- ``cholesky`` and ``eigh`` are functions of the *symmetric part* ``(a + a^T) / 2`` of their input.
+  NumPy reads one triangle only; reading the symmetric part instead makes them smooth functions of
+  any square matrix, so their JVP and VJP are exact adjoints for every tangent, symmetric or not.
+  On symmetric input (the only input NumPy's functions are meant for) the results are NumPy's.
+- ``eigh`` fixes the sign of each eigenvector: its largest-magnitude component is positive (NumPy
+  leaves the sign to LAPACK). Then the eigenvectors are continuous functions of the matrix wherever
+  the eigenvalues are distinct, which the derivative needs anyway.
+- The 2-norm (and Frobenius norm) is not differentiable at 0; its derivative there is taken to be 0,
+  a subgradient, as in PyTorch and JAX.
+
+The reverse engine records one output per node, so the ops with two results are a primitive and a
+public function: ``linalg.eigh`` packs eigenvalues and eigenvectors into one array that the public
+`eigh` slices, and ``linalg.slogdet``'s primitive is ``log|det a|`` beside a derivative-free sign.
+"""
+
+import string
+from collections import namedtuple
+
+import numpy as np
+
+from .core import Primitive, defjoint, defrules, nondifferentiable, register_function
+from .elementwise import absolute, sign, where
+from .reductions import sum, tie_weights
+from .shape import reshape, swapaxes, transpose
+
+EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
+
+
+# ---- small helpers on the last two axes (they call primitives, so they work on traced values) -----
+
+def _mT(x):
+    """The matrix transpose of a (batch of) matrices."""
+    return swapaxes(x, -1, -2)
+
+
+def _sym(x):
+    """The symmetric part (x + x^T) / 2."""
+    return (x + _mT(x)) * 0.5
+
+
+def _col(v):
+    """A (batch of) vectors as column matrices: shape (..., n) -> (..., n, 1)."""
+    return reshape(v, tuple(v.shape) + (1,))
+
+
+def _uncol(x):
+    """Column matrices back to vectors: (..., n, 1) -> (..., n)."""
+    return reshape(x, tuple(x.shape[:-1]))
+
+
+def _as_matrices(x):
+    """A (batch of) scalars as 1x1 matrices: (...) -> (..., 1, 1), to scale a batch of matrices."""
+    return reshape(x, tuple(np.shape(x)) + (1, 1))
+
+
+def _tr(x):
+    """The trace of each matrix of a batch."""
+    return trace(x, axis1=-2, axis2=-1)
+
+
+# ====================================================================================================
+# Products
+# ====================================================================================================
+
+# ---- matmul: batched, broadcasting; a 1-D operand is a row (x1) or a column (x2), then dropped --------
+
+def _matmul_promote(g, nd1, nd2):
+    """The cotangent with the axes NumPy dropped for 1-D operands put back, as a (batch of) matrices."""
+    shape = list(g.shape)
+    if nd2 == 1:
+        shape.append(1)
+    if nd1 == 1:
+        shape.insert(len(shape) - 1, 1)
+    return reshape(g, tuple(shape))
+
+
+def _matmul_ct1(g, nd1, x2):
+    g2 = _matmul_promote(g, nd1, x2.ndim)
+    ct = g2 @ (_mT(x2) if x2.ndim > 1 else reshape(x2, (1, -1)))
+    return reshape(ct, tuple(ct.shape[:-2]) + tuple(ct.shape[-1:])) if nd1 == 1 else ct
+
+
+def _matmul_ct2(g, x1, nd2):
+    g2 = _matmul_promote(g, x1.ndim, nd2)
+    ct = (_mT(x1) if x1.ndim > 1 else reshape(x1, (-1, 1))) @ g2
+    return _uncol(ct) if nd2 == 1 else ct
+
+
+matmul = Primitive("matmul", lambda x1, x2: np.matmul(x1, x2), short="MatMul")
+defrules(matmul,
+         jvp=(lambda t, ans, x1, x2: matmul(t, x2), lambda t, ans, x1, x2: matmul(x1, t)),
+         vjp=(lambda g, ans, x1, x2: _matmul_ct1(g, x1.ndim, x2), lambda g, ans, x1, x2: _matmul_ct2(g, x1, x2.ndim)))
+
+# ---- tensordot: contract axes_a of a with axes_b of b; dot and inner are special cases --------------
+# The cotangent of a contracts g with b over b's free axes; what is left are a's free axes and b's
+# contracted axes, which a transpose puts back in a's order (and symmetrically for b).
+
+
+def _tensordot_axes(axes, nd_a, nd_b):
+    """NumPy's ``axes`` (an int N, or a pair of ints or sequences) as two lists of non-negative axes."""
+    if isinstance(axes, (int, np.integer)):
+        return list(range(nd_a - axes, nd_a)), list(range(axes))
+    axes_a, axes_b = axes
+    axes_a = [axes_a] if isinstance(axes_a, (int, np.integer)) else list(axes_a)
+    axes_b = [axes_b] if isinstance(axes_b, (int, np.integer)) else list(axes_b)
+    return [int(ax) % nd_a for ax in axes_a], [int(ax) % nd_b for ax in axes_b]
+
+
+def _contract_ct_a(g, b, nd_a, axes_a, axes_b):
+    """Cotangent of a in tensordot(a, b, (axes_a, axes_b)), given g of the output's shape."""
+    free_a = [i for i in range(nd_a) if i not in axes_a]
+    free_b = [j for j in range(b.ndim) if j not in axes_b]
+    ct = tensordot(g, b, axes=(list(range(len(free_a), len(free_a) + len(free_b))), free_b))
+    as_a = free_a + [axes_a[axes_b.index(j)] for j in sorted(axes_b)]  # the axis of a each axis of ct is
+    return transpose(ct, tuple(int(i) for i in np.argsort(as_a)))
+
+
+def _contract_ct_b(g, a, nd_b, axes_a, axes_b):
+    """Cotangent of b in tensordot(a, b, (axes_a, axes_b)), given g of the output's shape."""
+    free_a = [i for i in range(a.ndim) if i not in axes_a]
+    free_b = [j for j in range(nd_b) if j not in axes_b]
+    ct = tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
+    as_b = [axes_b[axes_a.index(i)] for i in sorted(axes_a)] + free_b
+    return transpose(ct, tuple(int(j) for j in np.argsort(as_b)))
+
+
+tensordot = Primitive("tensordot", lambda a, b, axes=2: np.tensordot(a, b, axes), short="TensorDot")
+defrules(tensordot,
+         jvp=(lambda t, ans, a, b, axes=2: tensordot(t, b, axes),
+              lambda t, ans, a, b, axes=2: tensordot(a, t, axes)),
+         vjp=(lambda g, ans, a, b, axes=2: _contract_ct_a(g, b, a.ndim, *_tensordot_axes(axes, a.ndim, b.ndim)),
+              lambda g, ans, a, b, axes=2: _contract_ct_b(g, a, b.ndim, *_tensordot_axes(axes, a.ndim, b.ndim))))
+
+# ---- dot and inner: a scalar operand multiplies; otherwise a tensordot over one pair of axes --------
+
+
+def _dot_axes(nd_a, nd_b):
+    return [nd_a - 1], [max(nd_b - 2, 0)]  # a's last axis with b's second-to-last (its only, if 1-D)
+
+
+def _inner_axes(nd_a, nd_b):
+    return [nd_a - 1], [nd_b - 1]
+
+
+def _product_ct_a(g, b, nd_a, which_axes):
+    if nd_a == 0 or b.ndim == 0:
+        return g * b  # summed down to a's shape by vjp_of
+    return _contract_ct_a(g, b, nd_a, *which_axes(nd_a, b.ndim))
+
+
+def _product_ct_b(g, a, nd_b, which_axes):
+    if a.ndim == 0 or nd_b == 0:
+        return g * a
+    return _contract_ct_b(g, a, nd_b, *which_axes(a.ndim, nd_b))
+
+
+dot = Primitive("dot", lambda a, b: np.dot(a, b))
+defrules(dot,
+         jvp=(lambda t, ans, a, b: dot(t, b), lambda t, ans, a, b: dot(a, t)),
+         vjp=(lambda g, ans, a, b: _product_ct_a(g, b, a.ndim, _dot_axes),
+              lambda g, ans, a, b: _product_ct_b(g, a, b.ndim, _dot_axes)))
+
+inner = Primitive("inner", lambda a, b: np.inner(a, b))
+defrules(inner,
+         jvp=(lambda t, ans, a, b: inner(t, b), lambda t, ans, a, b: inner(a, t)),
+         vjp=(lambda g, ans, a, b: _product_ct_a(g, b, a.ndim, _inner_axes),
+              lambda g, ans, a, b: _product_ct_b(g, a, b.ndim, _inner_axes)))
+
+# ---- outer: of the flattened operands ---------------------------------------------------------------
+
+outer = Primitive("outer", lambda a, b: np.outer(a, b))
+defrules(outer,
+         jvp=(lambda t, ans, a, b: outer(t, b), lambda t, ans, a, b: outer(a, t)),
+         vjp=(lambda g, ans, a, b: reshape(g @ reshape(b, (-1,)), a.shape),
+              lambda g, ans, a, b: reshape(reshape(a, (-1,)) @ g, b.shape)))
+
+# ---- einsum ------------------------------------------------------------------------------------------
+# The primitive takes the operands as its arrays and the subscripts as a parameter; the public `einsum`
+# has NumPy's signature. The JVP replaces one operand by its tangent at a time. The cotangent of
+# operand i is an einsum of g with the other operands, written out to operand i's labels; a label that
+# operand i repeats ("ii") is tied to a fresh label by an identity matrix, and a label that only
+# operand i carries (summed away) is spread back by a vector of ones.
+
+
+def _einsum_labels(subscripts, shapes):
+    """``(input labels, output labels, size of each label)`` with ``...`` replaced by unused letters
+    and an implicit output (no ``->``) made explicit, as NumPy reads it."""
+    spec = subscripts.replace(" ", "")
+    lhs, arrow, out = spec.partition("->")
+    ins = lhs.split(",")
+    unused = [c for c in string.ascii_letters if c not in spec]
+    ellipsis_dims = [len(shape) - (len(sub) - 3) for sub, shape in zip(ins, shapes) if "..." in sub]
+    n_ell = max(ellipsis_dims, default=0)
+    ell = "".join(unused[:n_ell])
+    once = sorted(c for c in set(lhs) if c.isalpha() and lhs.count(c) == 1)
+    ins = [sub.replace("...", ell[n_ell - (len(shape) - (len(sub) - 3)):]) if "..." in sub else sub
+           for sub, shape in zip(ins, shapes)]
+    out = out.replace("...", ell) if arrow else ell + "".join(once)
+    sizes = {}
+    for sub, shape in zip(ins, shapes):
+        for c, n in zip(sub, shape):
+            sizes[c] = max(sizes.get(c, 1), n)  # a length-1 axis broadcasts
+    return ins, out, sizes
+
+
+def _einsum_impl(*operands, subscripts):
+    return np.einsum(subscripts, *operands, optimize=len(operands) > 2)
+
+
+def _einsum_jvp(tangents, ans, operands, params):
+    out = None
+    for i, t in enumerate(tangents):
+        if t is not None:
+            term = _einsum(*operands[:i], t, *operands[i + 1:], **params)
+            out = term if out is None else out + term
+    return out
+
+
+def _einsum_ct(g, operands, i, subscripts):
+    ins, out, sizes = _einsum_labels(subscripts, [o.shape for o in operands])
+    others = [j for j in range(len(operands)) if j != i]
+    taken = set("".join(ins)) | set(out)
+    fresh = (c for c in string.ascii_letters if c not in taken)
+    target, constants = "", []  # operand i's labels, repeats renamed; (labels, constant) pairs
+    for c in ins[i]:
+        if c in target:
+            f = next(fresh)
+            constants.append((c + f, np.eye(sizes[c], dtype=g.dtype)))
+            c = f
+        target += c
+    elsewhere = set("".join(ins[j] for j in others)) | set(out)
+    constants += [(c, np.ones(sizes[c], dtype=g.dtype)) for c in dict.fromkeys(ins[i]) if c not in elsewhere]
+    spec = ",".join([ins[j] for j in others] + [out] + [labels for labels, _ in constants]) + "->" + target
+    return _einsum(*[operands[j] for j in others], g, *[c for _, c in constants], subscripts=spec)
+
+
+def _einsum_vjp(g, ans, operands, params, needed):
+    return [_einsum_ct(g, operands, i, params["subscripts"]) if need else None for i, need in enumerate(needed)]
+
+
+_einsum = Primitive("einsum", _einsum_impl, variadic=True, public=False,
+                    doc="einsum(*operands, subscripts=...): the primitive behind `einsum`.")
+defjoint(_einsum, jvp=_einsum_jvp, vjp=_einsum_vjp, saves={"args"})
+
+
+@register_function("einsum")
+def einsum(subscripts, *operands, optimize=False):
+    """Einstein summation, as ``numpy.einsum(subscripts, *operands)`` (``optimize`` is accepted and
+    ignored: admodes picks the contraction order).
+
+    >>> float(einsum("ij,ij->", np.eye(2), np.ones((2, 2))))
+    2.0
+    """
+    if not isinstance(subscripts, str):
+        raise TypeError("admodes.einsum takes a subscripts string first, as in einsum('ij,jk->ik', a, b); "
+                        "the interleaved form einsum(a, [0, 1], b, [1, 2]) is not supported")
+    return _einsum(*operands, subscripts=subscripts)
+
+
+# ---- trace: linear; its adjoint puts g on the (offset) diagonal -------------------------------------
+
+def _trace_ct(g, shape, offset, axis1, axis2):
+    nd = len(shape)
+    axis1, axis2 = axis1 % nd, axis2 % nd
+    rest = [i for i in range(nd) if i not in (axis1, axis2)]
+    eye = np.eye(shape[axis1], shape[axis2], k=offset, dtype=g.dtype)
+    ct = _as_matrices(g) * eye  # the batch axes first, the two matrix axes last
+    where = {**{ax: k for k, ax in enumerate(rest)}, axis1: len(rest), axis2: len(rest) + 1}
+    return transpose(ct, tuple(where[i] for i in range(nd)))
+
+
+trace = Primitive("trace", lambda a, offset=0, axis1=0, axis2=1: np.trace(a, offset, axis1, axis2))
+defrules(trace,
+         jvp=lambda t, ans, a, offset=0, axis1=0, axis2=1: trace(t, offset, axis1, axis2),
+         vjp=lambda g, ans, a, offset=0, axis1=0, axis2=1: _trace_ct(g, a.shape, offset, axis1, axis2))
+
+
+# ====================================================================================================
+# numpy.linalg: inverses, determinants, solves
+# ====================================================================================================
+
+# ---- inv: d(A^-1) = -A^-1 dA A^-1 ------------------------------------------------------------------
+
+inv = Primitive("linalg.inv", lambda a: np.linalg.inv(a), short="Inv")
+defrules(inv,
+         jvp=lambda t, ans, a: -(ans @ t @ ans),
+         vjp=lambda g, ans, a: -(_mT(ans) @ g @ _mT(ans)))
+
+# ---- solve: x = A^-1 b; dx = A^-1 (db - dA x); b-bar = A^-T g, A-bar = -b-bar x^T ---------------------
+# b is a (batch of) vector(s) only when it is 1-D (NumPy 2's rule); the rules then work on columns.
+
+
+def _solve_ct_b(g, a, vector):
+    return _uncol(solve(_mT(a), _col(g))) if vector else solve(_mT(a), g)
+
+
+def _solve_ct_a(g, a, x, vector):
+    if vector:
+        return -(solve(_mT(a), _col(g)) @ _mT(_col(x)))
+    return -(solve(_mT(a), g) @ _mT(x))
+
+
+def _solve_jvp_a(t, a, x, vector):
+    return -_uncol(solve(a, t @ _col(x))) if vector else -solve(a, t @ x)
+
+
+solve = Primitive("linalg.solve", lambda a, b: np.linalg.solve(a, b), short="Solve")
+defrules(solve,
+         jvp=(lambda t, ans, a, b: _solve_jvp_a(t, a, ans, b.ndim == 1),
+              lambda t, ans, a, b: solve(a, t)),
+         vjp=(lambda g, ans, a, b: _solve_ct_a(g, a, ans, b.ndim == 1),
+              lambda g, ans, a, b: _solve_ct_b(g, a, b.ndim == 1)))
+
+# ---- det: d det = det tr(A^-1 dA); A-bar = g det A^-T -------------------------------------------------
+
+det = Primitive("linalg.det", lambda a: np.linalg.det(a), short="Det")
+defrules(det,
+         jvp=lambda t, ans, a: ans * _tr(solve(a, t)),
+         vjp=lambda g, ans, a: _as_matrices(g * ans) * _mT(inv(a)))
+
+# ---- slogdet: d log|det| = tr(A^-1 dA); A-bar = g A^-T; the sign is piecewise constant ----------------
+
+logabsdet = Primitive("linalg.slogdet", lambda a: np.linalg.slogdet(a)[1], public=False, short="Slogdet",
+                      doc="log|det a|, the differentiable half of `slogdet`.")
+defrules(logabsdet,
+         jvp=lambda t, ans, a: _tr(solve(a, t)),
+         vjp=lambda g, ans, a: _as_matrices(g) * _mT(inv(a)))
+
+sign_of_det = Primitive("linalg.slogdet_sign", lambda a: np.linalg.slogdet(a)[0], public=False,
+                        short="SlogdetSign", doc="The sign of det a (0 if singular), the other half of `slogdet`.")
+nondifferentiable(sign_of_det)
+
+
+@register_function("linalg.slogdet")
+def slogdet(a):
+    """The sign and the log of the absolute value of ``det(a)``, as ``numpy.linalg.slogdet``; only
+    ``logabsdet`` carries a derivative (the sign is piecewise constant).
+
+    >>> sign, logabsdet = slogdet(np.diag([-2.0, 3.0]))
+    >>> float(sign), round(float(logabsdet), 4)
+    (-1.0, 1.7918)
+    """
+    return SlogdetResult(sign_of_det(a), logabsdet(a))
+
+
+# ====================================================================================================
+# numpy.linalg: norms
+# ====================================================================================================
+# Vector norms (ord None or 2, 1, inf, -inf) along one axis, or of the flattened array when axis is
+# None and ord is None; matrix norms ('fro' or None) over two axes. The derivative of the 2-norm (and
+# the Frobenius norm) is x / ||x||, and 0 at x = 0 (a subgradient). For ±inf the cotangent goes to the
+# entries of largest (smallest) magnitude, shared equally when several tie.
+
+_VECTOR_ORDS = (None, 2, 1, np.inf, -np.inf)
+_MATRIX_ORDS = (None, "fro")
+
+
+def _norm_kind(ndim, ord, axis):
+    """``(kind, axes)``: kind is "2", "1", "inf" or "-inf" and axes the reduced axes, as NumPy reads them."""
+    if axis is None:
+        if ord is None:
+            return "2", tuple(range(ndim))
+        axis = (0,) if ndim == 1 else (0, 1) if ndim == 2 else None
+        if axis is None:
+            raise ValueError(f"ord={ord!r} with axis=None needs a 1-D or 2-D array, not {ndim}-D")
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = tuple(int(ax) % ndim for ax in axes)
+    if len(axes) == 1:
+        if not any(ord is o or (o is not None and ord == o) for o in _VECTOR_ORDS):
+            raise ValueError(f"vector ord={ord!r} is not supported (supported: None, 2, 1, inf, -inf)")
+        return {2: "2", 1: "1", np.inf: "inf", -np.inf: "-inf"}.get(ord, "2"), axes
+    if len(axes) == 2 and ord in _MATRIX_ORDS:
+        return "2", axes
+    if len(axes) == 2:
+        raise ValueError(f"matrix ord={ord!r} is not supported (supported: None, 'fro')")
+    raise ValueError(f"axis={axis!r} must name one axis (a vector norm) or two (a matrix norm)")
+
+
+def _norm_impl(x, ord=None, axis=None, keepdims=False):
+    _norm_kind(np.ndim(x), ord, axis)
+    return np.linalg.norm(x, ord, axis, keepdims)
+
+
+def _kept(x, shape, axes, keepdims):
+    """A reduced value reshaped to broadcast against the input of ``shape``."""
+    return x if keepdims else reshape(x, tuple(1 if i in axes else n for i, n in enumerate(shape)))
+
+
+def _norm_weights(ans, x, ord, axis, keepdims):
+    """d ||x|| / dx, the array that the tangent is contracted with and the cotangent scaled by."""
+    kind, axes = _norm_kind(x.ndim, ord, axis)
+    if kind == "2":
+        norm = _kept(ans, x.shape, axes, keepdims)
+        return x / where(norm == 0, 1.0, norm)  # x / ||x||, and 0 where x = 0
+    if kind == "1":
+        return sign(x)
+    return sign(x) * tie_weights(absolute(x), axis=axes, which="max" if kind == "inf" else "min")
+
+
+norm = Primitive("linalg.norm", _norm_impl, short="Norm")
+defrules(norm,
+         jvp=lambda t, ans, x, ord=None, axis=None, keepdims=False: sum(
+             _norm_weights(ans, x, ord, axis, keepdims) * t, axis=_norm_kind(x.ndim, ord, axis)[1], keepdims=keepdims),
+         vjp=lambda g, ans, x, ord=None, axis=None, keepdims=False: _kept(
+             g, x.shape, _norm_kind(x.ndim, ord, axis)[1], keepdims) * _norm_weights(ans, x, ord, axis, keepdims))
+
+
+# ====================================================================================================
+# numpy.linalg: decompositions of symmetric matrices
+# ====================================================================================================
+
+# ---- cholesky: L L^T = S = sym(A). dL = L Phi(L^-1 dS L^-T), where Phi keeps the lower triangle and
+# halves the diagonal; Phi is self-adjoint, so A-bar = sym(L^-T Phi(L^T L-bar) L^-1) (Murray 2016). --
+
+
+def _phi(x):
+    n = x.shape[-1]
+    return x * (np.tri(n, dtype=x.dtype) - 0.5 * np.eye(n, dtype=x.dtype))
+
+
+def _left_right_solve(l, m):
+    """L^-1 m L^-T."""
+    return _mT(solve(l, _mT(solve(l, m))))
+
+
+def _cholesky_jvp(t, ans, upper):
+    l = _mT(ans) if upper else ans
+    dl = l @ _phi(_left_right_solve(l, _sym(t)))
+    return _mT(dl) if upper else dl
+
+
+def _cholesky_vjp(g, ans, upper):
+    l, g = (_mT(ans), _mT(g)) if upper else (ans, g)
+    return _sym(_left_right_solve(_mT(l), _phi(_mT(l) @ g)))
+
+
+def _cholesky_impl(a, upper=False):
+    return np.linalg.cholesky((a + np.swapaxes(a, -1, -2)) / 2, upper=upper)
+
+
+cholesky = Primitive("linalg.cholesky", _cholesky_impl, short="Cholesky")
+defrules(cholesky,
+         jvp=lambda t, ans, a, upper=False: _cholesky_jvp(t, ans, upper),
+         vjp=lambda g, ans, a, upper=False: _cholesky_vjp(g, ans, upper))
+
+# ---- eigh: S = sym(A) = V diag(w) V^T. With M = V^T dS V and F_ij = 1 / (w_j - w_i) off the diagonal
+# (0 on it): dw = diag(M), dV = V (F * M); A-bar = sym(V (diag(w-bar) + F * (V^T V-bar)) V^T). ----------
+# The primitive returns w and V packed as one array of shape (..., n + 1, n): row 0 holds w, rows 1..n
+# hold V. Identity and one-hot matrices (constants) unpack and pack it with matmul.
+
+
+def _eigh_impl(a):
+    w, v = np.linalg.eigh((a + np.swapaxes(a, -1, -2)) / 2)
+    largest = np.take_along_axis(v, np.argmax(np.abs(v), axis=-2, keepdims=True), axis=-2)
+    v = v * np.where(largest < 0, -1, 1).astype(v.dtype)
+    return np.concatenate([w[..., None, :], v], axis=-2)
+
+
+def _unpack(packed):
+    """(w as a row (..., 1, n), V (..., n, n)) from the packed (..., n + 1, n) array."""
+    n = packed.shape[-1]
+    select = np.eye(n + 1, dtype=packed.dtype)
+    return select[:1] @ packed, select[1:] @ packed
+
+
+def _pack(w_row, v):
+    n = v.shape[-1]
+    place = np.eye(n + 1, dtype=v.dtype)
+    return place[:, :1] @ w_row + place[:, 1:] @ v
+
+
+def _gaps(w_row):
+    """F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it."""
+    n = w_row.shape[-1]
+    off = 1 - np.eye(n, dtype=w_row.dtype)
+    return off / (w_row - _mT(w_row) + np.eye(n, dtype=w_row.dtype))
+
+
+def _eigh_jvp(t, ans):
+    w_row, v = _unpack(ans)
+    m = _mT(v) @ _sym(t) @ v
+    eye = np.eye(v.shape[-1], dtype=v.dtype)
+    dw_row = reshape(sum(m * eye, axis=-2), tuple(w_row.shape))
+    return _pack(dw_row, v @ (_gaps(w_row) * m))
+
+
+def _eigh_vjp(g, ans):
+    w_row, v = _unpack(ans)
+    gw_row, gv = _unpack(g)
+    eye = np.eye(v.shape[-1], dtype=v.dtype)
+    inner = gw_row * eye + _gaps(w_row) * (_mT(v) @ gv)
+    return _sym(v @ inner @ _mT(v))
+
+
+_eigh = Primitive("linalg.eigh", _eigh_impl, public=False, short="Eigh",
+                  doc="Eigenvalues and eigenvectors of sym(a), packed as one (..., n + 1, n) array.")
+defrules(_eigh, jvp=lambda t, ans, a: _eigh_jvp(t, ans), vjp=lambda g, ans, a: _eigh_vjp(g, ans))
+
+
+@register_function("linalg.eigh")
+def eigh(a, UPLO="L"):
+    """Eigenvalues (ascending) and eigenvectors of the symmetric matrix ``a``, as ``numpy.linalg.eigh``.
+
+    Differs from NumPy in two documented ways: ``a`` is read as its symmetric part (a + a^T) / 2,
+    whatever ``UPLO`` says, and each eigenvector's largest-magnitude component is positive.
+    The eigenvectors' derivative needs distinct eigenvalues.
+
+    >>> w, v = eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))
+    >>> w
+    array([1., 3.])
+    """
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"admodes.linalg.eigh: UPLO must be 'L' or 'U', not {UPLO!r}")
+    w_row, v = _unpack(_eigh(a))
+    return EighResult(reshape(w_row, tuple(w_row.shape[:-2]) + tuple(w_row.shape[-1:])), v)
