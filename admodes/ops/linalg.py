@@ -32,7 +32,7 @@ import numpy as np
 from .core import Primitive, defjoint, defrules, nondifferentiable, register_function
 from .elementwise import absolute, sign, where
 from .reductions import sum, tie_weights
-from .shape import reshape, swapaxes, transpose
+from .shape import getitem, reshape, scatter_add, swapaxes, transpose
 
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
@@ -53,6 +53,11 @@ def _sym(x):
 def _col(v):
     """A (batch of) vectors as column matrices: shape (..., n) -> (..., n, 1)."""
     return reshape(v, tuple(v.shape) + (1,))
+
+
+def _row(v):
+    """A (batch of) vectors as row matrices: shape (..., n) -> (..., 1, n)."""
+    return reshape(v, tuple(v.shape[:-1]) + (1,) + tuple(v.shape[-1:]))
 
 
 def _uncol(x):
@@ -458,7 +463,10 @@ defrules(cholesky,
 # ---- eigh: S = sym(A) = V diag(w) V^T. With M = V^T dS V and F_ij = 1 / (w_j - w_i) off the diagonal
 # (0 on it): dw = diag(M), dV = V (F * M); A-bar = sym(V (diag(w-bar) + F * (V^T V-bar)) V^T). ----------
 # The primitive returns w and V packed as one array of shape (..., n + 1, n): row 0 holds w, rows 1..n
-# hold V. Identity and one-hot matrices (constants) unpack and pack it with matmul.
+# hold V; getitem unpacks it and scatter_add (getitem's adjoint) packs a tangent.
+
+_EIGENVALUES = (Ellipsis, 0, slice(None))
+_EIGENVECTORS = (Ellipsis, slice(1, None), slice(None))
 
 
 def _eigh_impl(a):
@@ -469,38 +477,30 @@ def _eigh_impl(a):
 
 
 def _unpack(packed):
-    """(w as a row (..., 1, n), V (..., n, n)) from the packed (..., n + 1, n) array."""
-    n = packed.shape[-1]
-    select = np.eye(n + 1, dtype=packed.dtype)
-    return select[:1] @ packed, select[1:] @ packed
+    return getitem(packed, _EIGENVALUES), getitem(packed, _EIGENVECTORS)
 
 
-def _pack(w_row, v):
-    n = v.shape[-1]
-    place = np.eye(n + 1, dtype=v.dtype)
-    return place[:, :1] @ w_row + place[:, 1:] @ v
+def _pack(w, v):
+    shape = tuple(v.shape[:-2]) + (v.shape[-1] + 1, v.shape[-1])
+    return scatter_add(w, _EIGENVALUES, shape) + scatter_add(v, _EIGENVECTORS, shape)
 
 
-def _gaps(w_row):
+def _gaps(w):
     """F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it."""
-    n = w_row.shape[-1]
-    off = 1 - np.eye(n, dtype=w_row.dtype)
-    return off / (w_row - _mT(w_row) + np.eye(n, dtype=w_row.dtype))
+    eye = np.eye(w.shape[-1], dtype=w.dtype)
+    return (1 - eye) / (_row(w) - _col(w) + eye)
 
 
 def _eigh_jvp(t, ans):
-    w_row, v = _unpack(ans)
+    w, v = _unpack(ans)
     m = _mT(v) @ _sym(t) @ v
-    eye = np.eye(v.shape[-1], dtype=v.dtype)
-    dw_row = reshape(sum(m * eye, axis=-2), tuple(w_row.shape))
-    return _pack(dw_row, v @ (_gaps(w_row) * m))
+    return _pack(sum(m * np.eye(v.shape[-1], dtype=v.dtype), axis=-1), v @ (_gaps(w) * m))
 
 
 def _eigh_vjp(g, ans):
-    w_row, v = _unpack(ans)
-    gw_row, gv = _unpack(g)
-    eye = np.eye(v.shape[-1], dtype=v.dtype)
-    inner = gw_row * eye + _gaps(w_row) * (_mT(v) @ gv)
+    w, v = _unpack(ans)
+    gw, gv = _unpack(g)
+    inner = _row(gw) * np.eye(v.shape[-1], dtype=v.dtype) + _gaps(w) * (_mT(v) @ gv)
     return _sym(v @ inner @ _mT(v))
 
 
@@ -523,5 +523,4 @@ def eigh(a, UPLO="L"):
     """
     if UPLO not in ("L", "U"):
         raise ValueError(f"admodes.linalg.eigh: UPLO must be 'L' or 'U', not {UPLO!r}")
-    w_row, v = _unpack(_eigh(a))
-    return EighResult(reshape(w_row, tuple(w_row.shape[:-2]) + tuple(w_row.shape[-1:])), v)
+    return EighResult(*_unpack(_eigh(a)))
