@@ -253,7 +253,7 @@ class Tensor(ArrayLike):
             # copy of it, as PyTorch does for such in-place ops, so the write below cannot spoil it.
             original = Tensor._make(np.copy(self.data) if type(self.data) is np.ndarray else self.data,
                                     self._level, self.grad_fn, self._requires_grad)
-            node.saved = tuple(_Saved(original) if type(s) is _Saved and s.tensor is self else s for s in node.saved)
+            node.saved = [_Saved(original) if type(s) is _Saved and s.tensor is self else s for s in node.saved]
         new = result.data if type(result) is Tensor and result._level == self._level else result
         if np.shape(value(new)) != np.shape(value(self.data)):
             raise ValueError(f"in-place op: the result has shape {np.shape(value(new))}, which does not fit "
@@ -315,11 +315,11 @@ class Node:
                 f"trying to backward through the graph a second time (or to read values saved by {self.name()} "
                 "after they were freed). The saved values are freed after the first backward; pass "
                 "retain_graph=True to the first backward() if you need to backward through it again.")
-        args = tuple(_unpack(s, self, create_graph) for s in self.saved)
+        args = [s if type(s) is not _Saved else _unpack(s, self, create_graph) for s in self.saved]
         ans = self.saved_ans
         if ans is not None:
             ans = _unpack_output(ans, self, create_graph)
-        needed = tuple(e is not None for e in self.edges)
+        needed = [e is not None for e in self.edges]
         return vjp_of(self.prim, g, ans, args, self.params, needed, self.shapes)
 
     def _release(self):
@@ -355,51 +355,56 @@ class _Saved:
         self.tensor, self.version = tensor, tensor._versions[0]
 
 
+_NONE, _WHOLE, _META = 0, 1, 2
+
+
 def _record(prim, params, args, inner, edges, ans, versions, level):
     """Make the node of one op: keep only what its VJP rule reads (see `core.values_read`)."""
-    node_type = _node_types.get(prim)
-    if node_type is None:
-        node_type = _node_types[prim] = type(f"{prim.short}Backward", (Node,), {"__slots__": ()})
-    node = object.__new__(node_type)
-    whole, meta = _save_plan(prim, tuple(e is not None for e in edges), len(args))
+    needed = tuple(e is not None for e in edges)
+    plan = _save_plans.get((prim, needed))
+    if plan is None:
+        plan = _save_plan(prim, needed)
+    node = object.__new__(plan[0])
     saved = []
-    for i, (a, x) in enumerate(zip(args, inner)):
-        if i in whole:
+    for action, a, x in zip(plan[1], args, inner):
+        if action is _NONE:
+            saved.append(None)
+        elif action is _WHOLE:
             saved.append(_Saved(a) if type(a) is Tensor and a._level == level else x)
         else:
-            saved.append(Meta(x) if i in meta else None)
-    node.prim, node.params, node.edges, node.saved = prim, params, tuple(edges), tuple(saved)
-    node.saved_ans = (ans, versions[0]) if -1 in whole else Meta(ans) if -1 in meta else None
-    node.shapes = tuple(np.shape(x) if e is not None else None for x, e in zip(inner, edges))
+            saved.append(Meta(x))
+    ans_action = plan[2]
+    node.prim, node.params, node.edges, node.saved = prim, params, edges, saved
+    node.saved_ans = None if ans_action is _NONE else (ans, versions[0]) if ans_action is _WHOLE else Meta(ans)
+    node.shapes = [x.shape if e is not None and hasattr(x, "shape") else None if e is None else np.shape(x)
+                   for x, e in zip(inner, edges)]
     node.order, node.level, node._retained, node._versions = next(_creation_order), level, None, versions
     return node
 
 
-def _save_plan(prim, needed, nargs):
-    """(whole, metadata-only) positions to keep for this op when the inputs in ``needed`` want gradients."""
-    key = (prim, needed)
-    plan = _save_plans.get(key)
-    if plan is None:
-        if prim.joint_vjp is not None:
-            whole = set(range(nargs)) if "args" in prim.joint_saves else set()
-            whole |= {-1} if "ans" in prim.joint_saves else set()
-            plan = (frozenset(whole), frozenset())
-        else:
-            whole, meta = set(), set()
-            for need, reads in zip(needed, prim.vjp_reads):
-                if need:
-                    whole |= reads[0]
-                    meta |= reads[1]
-            plan = (frozenset(whole), frozenset(meta - whole))
-        if prim.variadic:  # arity varies: do not cache per arity-less key
-            return plan
-        _save_plans[key] = plan
+def _save_plan(prim, needed):
+    """How to keep each input (and the output) of `prim` when the inputs in ``needed`` want gradients:
+    ``(node class, per-input actions, output action)``, cached per primitive and ``needed``."""
+    node_type = _node_types.get(prim)
+    if node_type is None:
+        node_type = _node_types[prim] = type(f"{prim.short}Backward", (Node,), {"__slots__": ()})
+    if prim.joint_vjp is not None:
+        whole = set(range(len(needed))) if "args" in prim.joint_saves else set()
+        whole |= {-1} if "ans" in prim.joint_saves else set()
+        meta = set()
+    else:
+        whole, meta = set(), set()
+        for need, reads in zip(needed, prim.vjp_reads):
+            if need:
+                whole |= reads[0]
+                meta |= reads[1]
+    action = lambda i: _WHOLE if i in whole else _META if i in meta else _NONE
+    plan = (node_type, tuple(action(i) for i in range(len(needed))), action(-1))
+    _save_plans[(prim, needed)] = plan
     return plan
 
 
 def _unpack(saved, node, create_graph):
-    if type(saved) is not _Saved:
-        return saved
     t = saved.tensor
     if t._versions[0] != saved.version:
         raise RuntimeError(_modified_message(node, np.shape(value(t.data)), t._versions[0], saved.version))

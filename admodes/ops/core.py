@@ -94,7 +94,7 @@ class Primitive:
     __slots__ = (
         "name", "impl", "argnames", "param_names", "nondiff", "variadic", "short",
         "jvp_rules", "vjp_rules", "vjp_reads", "joint_jvp", "joint_vjp", "joint_saves", "zero_derivative",
-        "node_type", "doc", "impl_takes_traced",
+        "node_type", "doc", "impl_takes_traced", "ready",
     )
 
     def __init__(self, name, impl, *, argnames=None, nondiff=(), variadic=False, short=None, doc=None,
@@ -119,6 +119,7 @@ class Primitive:
         self.jvp_rules = self.vjp_rules = self.vjp_reads = None
         self.joint_jvp = self.joint_vjp = self.joint_saves = None
         self.zero_derivative = False
+        self.ready = False  # both rules defined (see has_rules); checked on every traced call
         # User code (a custom Function's forward) is called by each engine on its own inner values,
         # which may still be traced at lower levels, instead of dispatching the primitive again.
         self.impl_takes_traced = impl_takes_traced
@@ -135,7 +136,7 @@ class Primitive:
     @property
     def has_rules(self):
         """True once both the JVP and the VJP of every differentiable argument are defined."""
-        return (self.joint_jvp or self.jvp_rules) is not None and (self.joint_vjp or self.vjp_rules) is not None
+        return self.ready
 
     def __repr__(self):
         return f"<admodes primitive {self.name}>"
@@ -195,7 +196,7 @@ def defrules(prim, *, jvp, vjp, reads=None):
                 raise ValueError(
                     f"{prim.name}: argument {prim.argnames[i]!r} needs a {kind} rule "
                     "(or declare it nondiff, or use `nondifferentiable` for a piecewise-constant op)")
-    prim.jvp_rules, prim.vjp_rules = jvp, vjp
+    prim.jvp_rules, prim.vjp_rules, prim.ready = jvp, vjp, True
     prim.vjp_reads = tuple(reads) if reads is not None else tuple(
         None if rule is None else values_read(rule, len(prim.argnames)) for rule in vjp)
 
@@ -211,7 +212,7 @@ def defjoint(prim, *, jvp, vjp, saves=None):
     saves = {"ans", "args"} if saves is None else set(saves)
     if not saves <= {"ans", "args"}:
         raise ValueError(f"{prim.name}: saves must name 'ans' and/or 'args', not {sorted(saves)}")
-    prim.joint_jvp, prim.joint_vjp, prim.joint_saves = jvp, vjp, frozenset(saves)
+    prim.joint_jvp, prim.joint_vjp, prim.joint_saves, prim.ready = jvp, vjp, frozenset(saves), True
 
 
 def nondifferentiable(prim):
@@ -382,7 +383,7 @@ def lift(prim, args, params):
             top = a
     if top is None:  # the traced values were among the positional static parameters
         return prim(*args, **params)
-    if not prim.has_rules:
+    if not prim.ready:
         raise NotImplementedError(f"admodes.{prim.name} has no derivative rules yet")
     return top._apply(prim, args, params)
 
