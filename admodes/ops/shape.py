@@ -6,7 +6,7 @@ its VJP applies the adjoint op (reshape back, transpose back, sum back over broa
 
 import numpy as np
 
-from .core import Primitive, defrules
+from .core import Primitive, Traced, defjoint, defrules, register_function
 
 
 def _sum_to_impl(x, shape):
@@ -182,3 +182,108 @@ defrules(_index_update,
               lambda t, ans, x, values, index: scatter_add(_surviving_writes(t, index, ans.shape), index, ans.shape)),
          vjp=(lambda g, ans, x, values, index: _index_update(g, 0.0, index=index),
               lambda g, ans, x, values, index: _surviving_writes(getitem(g, index), index, x.shape)))
+
+# ---- adding and removing axes, flattening, moving axes ----------------------------------------------
+
+expand_dims = Primitive("expand_dims", lambda a, axis: np.expand_dims(a, axis), argnames=("a",))
+squeeze = Primitive("squeeze", lambda a, axis=None: np.squeeze(a, axis))
+ravel = Primitive("ravel", lambda a, order="C": np.ravel(a, order))
+moveaxis = Primitive("moveaxis", lambda a, source, destination: np.moveaxis(a, source, destination),
+                     argnames=("a",))
+
+
+def _unravel(g, shape, order):
+    """The adjoint of ravel: the flat cotangent back in ``shape`` (read in the order ravel wrote it)."""
+    if order == "C":
+        return reshape(g, shape)
+    if order == "F":
+        return transpose(reshape(g, tuple(shape)[::-1]))
+    raise ValueError(f"admodes.ravel: order={order!r} is not differentiable; use 'C' or 'F'")
+
+
+defrules(expand_dims,
+         jvp=lambda t, ans, a, axis: expand_dims(t, axis),
+         vjp=lambda g, ans, a, axis: reshape(g, a.shape))
+defrules(squeeze,
+         jvp=lambda t, ans, a, axis=None: squeeze(t, axis),
+         vjp=lambda g, ans, a, axis=None: reshape(g, a.shape))
+defrules(ravel,
+         jvp=lambda t, ans, a, order="C": ravel(t, order),
+         vjp=lambda g, ans, a, order="C": _unravel(g, a.shape, order))
+defrules(moveaxis,
+         jvp=lambda t, ans, a, source, destination: moveaxis(t, source, destination),
+         vjp=lambda g, ans, a, source, destination: moveaxis(g, destination, source))
+
+# ---- joining: concatenate and stack -------------------------------------------------------------------
+#
+# Variadic primitives: the arrays come as ``*args`` and the rules are joint. The JVP joins the tangents,
+# with zeros standing in for absent ones (the one place a zero must be materialised: it fills a block of
+# the output); the VJP cuts the cotangent back into blocks with getitem.
+
+
+def _concatenate_jvp(tangents, ans, arrays, params):
+    if all(t is None for t in tangents):
+        return None
+    filled = [np.zeros(a.shape, ans.dtype) if t is None else t for t, a in zip(tangents, arrays)]
+    return _concatenate(*filled, **params)
+
+
+def _concatenate_vjp(g, ans, arrays, params, needed):
+    axis = params.get("axis", 0)
+    flat = axis is None  # the arrays were flattened, then joined
+    before = () if flat else (slice(None),) * (axis % g.ndim)
+    cotangents, start = [], 0
+    for a, need in zip(arrays, needed):
+        stop = start + (a.size if flat else a.shape[axis])
+        piece = getitem(g, before + (slice(start, stop),)) if need else None
+        cotangents.append(reshape(piece, a.shape) if flat and need else piece)
+        start = stop
+    return cotangents
+
+
+def _stack_jvp(tangents, ans, arrays, params):
+    if all(t is None for t in tangents):
+        return None
+    return _stack(*[np.zeros(a.shape, ans.dtype) if t is None else t for t, a in zip(tangents, arrays)], **params)
+
+
+def _stack_vjp(g, ans, arrays, params, needed):
+    before = (slice(None),) * (params.get("axis", 0) % g.ndim)
+    return [getitem(g, before + (i,)) if need else None for i, need in enumerate(needed)]
+
+
+_concatenate = Primitive("concatenate", lambda *arrays, axis=0: np.concatenate(arrays, axis=axis),
+                         variadic=True, public=False, doc="Join arrays along an existing axis; see `concatenate`.")
+_stack = Primitive("stack", lambda *arrays, axis=0: np.stack(arrays, axis=axis),
+                   variadic=True, public=False, doc="Join arrays along a new axis; see `stack`.")
+defjoint(_concatenate, jvp=_concatenate_jvp, vjp=_concatenate_vjp, saves=("args",))  # the block sizes
+defjoint(_stack, jvp=_stack_jvp, vjp=_stack_vjp, saves=())  # the cotangent's shape says it all
+
+
+def _sequence(arrays):
+    """The arrays of a sequence argument; an array (plain or traced) is a sequence of its rows, as in NumPy."""
+    if isinstance(arrays, (np.ndarray, Traced)):
+        return [getitem(arrays, i) for i in range(arrays.shape[0])]
+    return list(arrays)
+
+
+@register_function("concatenate")
+def concatenate(arrays, axis=0):
+    """Join a sequence of arrays along an existing axis (``axis=None``: flatten them first), as
+    ``np.concatenate``.
+
+    >>> concatenate([np.zeros(2), np.ones(1)])
+    array([0., 0., 1.])
+    """
+    return _concatenate(*_sequence(arrays), axis=axis)
+
+
+@register_function("stack")
+def stack(arrays, axis=0):
+    """Join a sequence of arrays of one shape along a new axis, as ``np.stack``.
+
+    >>> stack([np.zeros(2), np.ones(2)], axis=1)
+    array([[0., 1.],
+           [0., 1.]])
+    """
+    return _stack(*_sequence(arrays), axis=axis)

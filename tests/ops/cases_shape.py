@@ -132,12 +132,66 @@ _INDEX_KINDS = ["basic", "none_ellipsis", "int_array", "repeats", "two_arrays", 
 _ASSIGN_KINDS = ["basic", "int_array", "repeats", "mask", "mixed"]
 
 
+# ---- axes, flattening, joining ------------------------------------------------------------------------
+
+def _expand_dims(d):
+    shape = d.shape()
+    n = len(shape) + 1
+    axis = d.choice([d.integers(-n, n - 1, label="axis"), (0, n), (1, 0)], label="axes")
+    return (d.array(shape),), {"axis": axis}
+
+
+def _squeeze(d):
+    shape = tuple(d.choice([1, n], label="side") for n in d.shape(min_dims=1))
+    ones = [i for i, n in enumerate(shape) if n == 1]
+    axis = d.choice([None] + ([ones[0], tuple(ones), ones[-1] - len(shape)] if ones else []), label="axis")
+    return (d.array(shape),), {"axis": axis}
+
+
+def _ravel(d):
+    return (d.array(d.shape()),), {"order": d.choice(["C", "F"], label="order")}
+
+
+def _moveaxis(d):
+    shape = d.shape(min_dims=1)
+    n = len(shape)
+    if d.choice([True, False], label="several") and n > 1:
+        source = tuple(d.rng.permutation(n)[:2].tolist())
+        destination = tuple(d.rng.permutation(n)[:2].tolist())
+    else:
+        source, destination = d.integers(-n, n - 1, label="source"), d.integers(0, n - 1, label="destination")
+    return (d.array(shape),), {"source": source, "destination": destination}
+
+
+def _concatenate(d):
+    shape = d.shape(min_dims=1)
+    count = d.integers(1, 4, label="count")
+    axis = d.choice([None, *range(-len(shape), len(shape))], label="axis")
+    if axis is None:  # any shapes: they are flattened
+        return tuple(d.array(d.shape()) for _ in range(count)), {"axis": None}
+    shapes = [shape[:axis % len(shape)] + (d.integers(0, 3, label="side"),) + shape[axis % len(shape) + 1:]
+              for _ in range(count)]
+    return tuple(d.array(s) for s in shapes), {"axis": axis}
+
+
+def _stack(d):
+    shape = d.shape()
+    count = d.integers(1, 4, label="count")
+    return tuple(d.array(shape) for _ in range(count)), {"axis": d.integers(-len(shape) - 1, len(shape), label="axis")}
+
+
 CASES = [
     Case("transpose", _transpose),
     Case("swapaxes", _swapaxes),
     Case("broadcast_to", _broadcast_to),
     Case("sum_to", _sum_to),
     Case("reshape", _reshape),
+    Case("expand_dims", _expand_dims),
+    Case("squeeze", _squeeze),
+    Case("ravel", _ravel),
+    Case("moveaxis", _moveaxis),
+    Case("concatenate", _concatenate),
+    Case("stack", _stack),
     *[Case("getitem", _getitem(kind), label=f"getitem[{kind}]") for kind in _INDEX_KINDS],
     *[Case("scatter_add", _scatter_add(kind), label=f"scatter_add[{kind}]") for kind in _ASSIGN_KINDS],
     *[Case("index_add", _assign(kind), label=f"index_add[{kind}]") for kind in _ASSIGN_KINDS],
