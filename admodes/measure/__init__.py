@@ -1,0 +1,43 @@
+"""Measuring forward and reverse mode: timing, peak memory, op counts, power-law fits and verdicts,
+and the harness that runs declared experiments and writes a report.
+
+>>> import numpy as np
+>>> from admodes.measure import fit_power_law, measure
+>>> round(fit_power_law([10, 20, 40], [1.0, 2.0, 4.0]).exponent, 6)
+1.0
+>>> measure(lambda: np.ones(1000), repeats=2, min_time=0.001).peak_bytes >= 8000
+True
+
+The modules, one job each: `timing` (the three measures), `fits` (least squares with t intervals,
+verdict rules), `tasks` (what can be measured of f: f, jvp, vjp, backward, jacfwd, ...), `harness`
+(experiment declarations, running, judging), `plots` and `report` (the report folder), `command`
+(the command line of an experiment script).
+"""
+
+from .command import main
+from .fits import (
+                   FAILS,
+                   HOLDS,
+                   INCONCLUSIVE,
+                   LinearFit,
+                   PowerLaw,
+                   Verdict,
+                   bound_verdict,
+                   combine_verdicts,
+                   exponent_verdict,
+                   fit_linear,
+                   fit_power_law,
+                   fit_power_laws,
+                   t_quantile,
+)
+from .harness import Check, ClaimResult, Crossover, Experiment, PerUnit, Quote, Row, analyse, run_experiments, series
+from .tasks import TASKS, prepare
+from .timing import METRICS, Measurement, Timing, measure, op_counts, peak_memory, time_call
+
+__all__ = [
+    "main", "FAILS", "HOLDS", "INCONCLUSIVE", "LinearFit", "PowerLaw", "Verdict", "bound_verdict",
+    "combine_verdicts", "exponent_verdict", "fit_linear", "fit_power_law", "fit_power_laws", "t_quantile",
+    "Check", "ClaimResult", "Crossover", "Experiment", "PerUnit", "Quote", "Row", "analyse", "run_experiments",
+    "series", "TASKS", "prepare", "METRICS", "Measurement", "Timing", "measure", "op_counts", "peak_memory",
+    "time_call",
+]

@@ -1,0 +1,95 @@
+"""The command line of an experiment script: ``python experiments/scaling.py [--quick] [--claims C1,C5] ...``.
+
+`main` parses the options, checks them (and that the output folder can be written) before measuring
+anything, runs the experiments with a progress bar, judges them and writes the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import shlex
+import shutil
+import sys
+import time
+
+from .harness import analyse, run_experiments
+from .report import OutputError, machine_info, prepare_output, write_report
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser(prog, default_out, ids):
+    """The argument parser of an experiment script.
+
+    >>> build_parser("scaling.py", "reports/scaling", ["C1"]).parse_args(["--quick"]).quick
+    True
+    """
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Measure forward and reverse mode and test the complexity claims; write a report.")
+    parser.add_argument("--quick", action="store_true", help="small sizes and fewer repeats (well under a minute)")
+    parser.add_argument("--claims", default=None, metavar="IDS",
+                        help=f"comma-separated claim ids to run (default: all of {','.join(ids)})")
+    parser.add_argument("--repeats", type=int, default=None, help="timed repeats per point (default 5; 3 with --quick)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs and tangents (default 0)")
+    parser.add_argument("--out", default=str(default_out), help=f"output folder (default {default_out})")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def _fail(prog, message):
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def main(experiments, argv=None, *, prog="scaling.py", default_out="reports/scaling", command=None):
+    """Run ``experiments`` as the command line ``argv`` says; returns the exit code (0 ok, 2 bad input).
+
+    ``command`` is the command recorded in the report (default: ``python <prog> <argv>``).
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    ids = [e.id for e in experiments]
+    args = build_parser(prog, default_out, ids).parse_args(argv)
+    if args.claims is not None:
+        wanted = [c.strip().upper() for c in args.claims.split(",") if c.strip()]
+        unknown = [c for c in wanted if c not in ids]
+        if unknown or not wanted:
+            return _fail(prog, f"unknown claim id {', '.join(unknown) or repr(args.claims)}; "
+                               f"choose from {', '.join(ids)}")
+        experiments = [e for e in experiments if e.id in wanted]
+    repeats = args.repeats if args.repeats is not None else (3 if args.quick else 5)
+    if repeats < 1:
+        return _fail(prog, f"--repeats must be at least 1, got {repeats}")
+    try:
+        staging = prepare_output(args.out)
+    except OutputError as err:
+        return _fail(prog, str(err))
+    command = command or shlex.join(["python", prog, *argv])
+    started = time.time()
+    try:
+        rows = run_experiments(experiments, quick=args.quick, repeats=repeats, seed=args.seed,
+                               min_time=0.002 if args.quick else 0.01, progress=not args.no_progress)
+        results = [analyse(e, rows) for e in experiments]
+        meta = {
+            "command": command,
+            "started": _dt.datetime.fromtimestamp(started).isoformat(timespec="seconds"),
+            "finished": _dt.datetime.now().isoformat(timespec="seconds"),
+            "duration_seconds": round(time.time() - started, 1),
+            "settings": {"quick": args.quick, "repeats": repeats, "seed": args.seed,
+                         "claims": [e.id for e in experiments]},
+            "machine": machine_info(),
+        }
+        write_report(args.out, staging, results, rows, meta)
+    except KeyboardInterrupt:
+        shutil.rmtree(staging, ignore_errors=True)
+        print(f"{prog}: interrupted; no report written", file=sys.stderr)
+        return 130
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    width = max(len(e.claim) for e in experiments)
+    for r in results:
+        clock = f"  (wall time {r.time_agreement})" if r.time_agreement else ""
+        print(f"{r.experiment.id}  {r.experiment.claim:<{width}}  {r.verdict}{clock}")
+    print(f"report: {args.out}/report.md  ({time.time() - started:.0f} s)")
+    return 0

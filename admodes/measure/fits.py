@@ -1,0 +1,319 @@
+"""Power-law fits with confidence intervals, and the verdict rules that judge a claim by them.
+
+A complexity claim "cost is O(n^b)" becomes a straight line on log-log axes: we fit
+``log y = a + b log n`` by least squares and give ``b`` a confidence interval from Student's t
+distribution. Several variables work the same way (``log y = a + b1 log p + b2 log m``).
+
+Everything here is NumPy and the standard library; the t quantile comes from the exact finite
+series of the t distribution for an integer number of degrees of freedom.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+__all__ = [
+    "t_quantile", "LinearFit", "fit_linear", "PowerLaw", "fit_power_law", "fit_power_laws",
+    "Verdict", "HOLDS", "FAILS", "INCONCLUSIVE", "exponent_verdict", "bound_verdict", "combine_verdicts",
+]
+
+
+# ----------------------------------------------------------------------------------------------------
+# Student's t quantile
+# ----------------------------------------------------------------------------------------------------
+
+def _central_probability(t, dof):
+    """P(|T| <= t) for Student's t with an integer ``dof`` (Abramowitz and Stegun 26.7.3-4)."""
+    theta = math.atan(t / math.sqrt(dof))
+    s, c = math.sin(theta), math.cos(theta)
+    if dof % 2 == 1:
+        term, series = c, 0.0
+        for k in range(1, (dof - 1) // 2 + 1):  # cos + 2/3 cos^3 + 2*4/(3*5) cos^5 + ... up to cos^(dof-2)
+            series += term
+            term *= c * c * (2 * k) / (2 * k + 1)
+        return 2.0 / math.pi * (theta + s * series)
+    term, series = 1.0, 0.0
+    for k in range(1, dof // 2 + 1):  # 1 + 1/2 cos^2 + 1*3/(2*4) cos^4 + ... up to cos^(dof-2)
+        series += term
+        term *= c * c * (2 * k - 1) / (2 * k)
+    return s * series
+
+
+@lru_cache(maxsize=256)
+def t_quantile(q, dof):
+    """The ``q`` quantile of Student's t distribution with ``dof`` (a positive integer) degrees of freedom.
+
+    Exact to about 1e-12: the distribution function has a closed finite series for integer ``dof``,
+    inverted here by bisection.
+
+    >>> round(t_quantile(0.975, 1), 3), round(t_quantile(0.975, 10), 3), round(t_quantile(0.975, 10**6), 3)
+    (12.706, 2.228, 1.96)
+    """
+    dof = int(dof)
+    if dof < 1:
+        raise ValueError(f"t_quantile needs at least 1 degree of freedom, got {dof}")
+    if not 0.0 < q < 1.0:
+        raise ValueError(f"t_quantile needs 0 < q < 1, got {q}")
+    if q == 0.5:
+        return 0.0
+    if q < 0.5:
+        return -t_quantile(1.0 - q, dof)
+    if dof > 2000:  # the series gets long; the normal approximation with two correction terms is exact enough
+        z = _normal_quantile(q)
+        return z + (z**3 + z) / (4 * dof) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * dof**2)
+    target = 2.0 * q - 1.0  # P(|T| <= t) at the quantile
+    lo, hi = 0.0, math.pi / 2  # bisection on theta = atan(t / sqrt(dof)), where the series is smooth
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        if _central_probability(math.tan(mid) * math.sqrt(dof), dof) < target:
+            lo = mid
+        else:
+            hi = mid
+    return math.tan(0.5 * (lo + hi)) * math.sqrt(dof)
+
+
+def _normal_quantile(q):
+    lo, hi = -40.0, 40.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if 0.5 * math.erfc(-mid / math.sqrt(2)) < q:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Least squares with confidence intervals
+# ----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LinearFit:
+    """Ordinary least squares ``y = X @ coef``, with standard errors and confidence intervals.
+
+    >>> fit = fit_linear(np.c_[np.ones(4), [0.0, 1, 2, 3]], [1.0, 3, 5, 7])
+    >>> [round(float(c), 6) for c in fit.coef], fit.dof
+    ([1.0, 2.0], 2)
+    """
+
+    coef: np.ndarray
+    stderr: np.ndarray
+    ci: np.ndarray  # shape (k, 2): the lower and upper ends of each coefficient's interval
+    dof: int  # degrees of freedom of the residual: points minus coefficients
+    r2: float
+    residual_std: float
+    confidence: float
+
+
+def fit_linear(X, y, confidence=0.95):
+    """Least squares fit of ``y`` on the columns of ``X``; confidence intervals from Student's t.
+
+    With as many points as coefficients there is no residual to estimate the noise from: the
+    intervals are then infinite (``dof`` 0), and a verdict on them is inconclusive.
+
+    >>> fit = fit_linear(np.c_[np.ones(5), np.arange(5.0)], [0.1, 1.0, 2.1, 2.9, 4.0])
+    >>> bool(fit.ci[1, 0] < 1.0 < fit.ci[1, 1])
+    True
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0]:
+        raise ValueError(f"fit_linear: X must be (n, k) and y (n,), got {X.shape} and {y.shape}")
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
+        raise ValueError("fit_linear: the data contain NaN or infinite values")
+    n, k = X.shape
+    if n < k:
+        raise ValueError(f"fit_linear: {n} points cannot determine {k} coefficients")
+    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
+    residual = y - X @ coef
+    dof = n - k
+    rss = float(residual @ residual)
+    tss = float(((y - y.mean()) ** 2).sum())
+    r2 = 1.0 - rss / tss if tss > 0 else 1.0
+    if dof == 0:
+        stderr = np.full(k, np.inf)
+        ci = np.column_stack([np.full(k, -np.inf), np.full(k, np.inf)])
+        return LinearFit(coef, stderr, ci, 0, r2, float("nan"), confidence)
+    sigma2 = rss / dof
+    cov = sigma2 * np.linalg.pinv(X.T @ X)
+    stderr = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    half = t_quantile(0.5 + confidence / 2, dof) * stderr
+    ci = np.column_stack([coef - half, coef + half])
+    return LinearFit(coef, stderr, ci, dof, r2, math.sqrt(sigma2), confidence)
+
+
+@dataclass(frozen=True)
+class PowerLaw:
+    """A fitted power law ``y = prefactor * n1^b1 * n2^b2 ...`` (fit on logs), with 95% intervals.
+
+    >>> law = fit_power_law([1, 2, 4, 8], [3.0, 6.0, 12.0, 24.0])
+    >>> round(law.exponent, 6), round(law.prefactor, 6), round(float(law(16)), 6)
+    (1.0, 3.0, 48.0)
+    """
+
+    names: tuple[str, ...]
+    exponents: tuple[float, ...]
+    intervals: tuple[tuple[float, float], ...]
+    prefactor: float
+    r2: float
+    points: int
+    dof: int
+    confidence: float = 0.95
+    residual_std: float = field(default=float("nan"))  # in natural-log units: 0.1 is about 10% scatter
+
+    @property
+    def exponent(self):
+        """The exponent of the first (usually the only) variable."""
+        return self.exponents[0]
+
+    @property
+    def interval(self):
+        """The confidence interval of the first variable's exponent."""
+        return self.intervals[0]
+
+    def __call__(self, *ns):
+        """The fitted value at ``ns`` (one value or array per variable)."""
+        out = self.prefactor
+        for n, b in zip(ns, self.exponents):
+            out = out * np.asarray(n, dtype=float) ** b
+        return out
+
+    def describe(self, name=None):
+        """The exponent and its interval as text, e.g. ``"1.00 [0.98, 1.02]"``.
+
+        >>> fit_power_law([1, 2, 4], [1.0, 2.0, 4.0]).describe()
+        '1.00 [1.00, 1.00]'
+        """
+        i = 0 if name is None else self.names.index(name)
+        lo, hi = self.intervals[i]
+        return f"{self.exponents[i]:.2f} [{lo:.2f}, {hi:.2f}]"
+
+
+def fit_power_laws(columns, y, names=None, confidence=0.95):
+    """Fit ``log y = a + sum_k b_k log n_k``: a power law in several variables.
+
+    ``columns`` is a sequence of arrays, one per variable, each as long as ``y``; every value must be
+    positive (a power law cannot pass through zero).
+
+    >>> p = np.array([1, 2, 4, 1, 2, 4]); m = np.array([1, 1, 1, 8, 8, 8])
+    >>> law = fit_power_laws([p, m], 5.0 * p / m, names=("p", "m"))
+    >>> [round(b, 6) for b in law.exponents]
+    [1.0, -1.0]
+    """
+    columns = [np.asarray(c, dtype=float) for c in columns]
+    y = np.asarray(y, dtype=float)
+    names = tuple(names) if names is not None else tuple(f"n{i}" for i in range(len(columns)))
+    for label, values in [("y", y), *zip(names, columns)]:
+        if np.any(~np.isfinite(values)) or np.any(values <= 0):
+            raise ValueError(f"a power-law fit needs positive, finite values; {label} has {values[values <= 0][:3]}"
+                             if np.any(values <= 0) else f"a power-law fit needs finite values; {label} has NaN/inf")
+    X = np.column_stack([np.ones_like(y), *(np.log(c) for c in columns)])
+    fit = fit_linear(X, np.log(y), confidence)
+    return PowerLaw(
+        names=names,
+        exponents=tuple(float(b) for b in fit.coef[1:]),
+        intervals=tuple((float(lo), float(hi)) for lo, hi in fit.ci[1:]),
+        prefactor=float(np.exp(fit.coef[0])),
+        r2=float(fit.r2),
+        points=len(y),
+        dof=fit.dof,
+        confidence=confidence,
+        residual_std=fit.residual_std,
+    )
+
+
+def fit_power_law(n, y, confidence=0.95):
+    """Fit ``y = c * n^b`` by least squares on ``log y = log c + b log n``; ``b`` gets a t interval.
+
+    >>> law = fit_power_law([10, 100, 1000], [2.0, 20.0, 200.0])
+    >>> round(law.exponent, 6), law.describe()
+    (1.0, '1.00 [1.00, 1.00]')
+    """
+    return fit_power_laws([n], y, names=("n",), confidence=confidence)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Verdicts
+# ----------------------------------------------------------------------------------------------------
+
+HOLDS, FAILS, INCONCLUSIVE = "holds", "does not hold", "inconclusive"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one check ("holds", "does not hold" or "inconclusive") and why.
+
+    >>> Verdict(HOLDS, "exponent 1.00 [0.99, 1.01] lies within 1 +/- 0.2").holds
+    True
+    """
+
+    outcome: str
+    reason: str
+
+    @property
+    def holds(self):
+        return self.outcome == HOLDS
+
+
+def exponent_verdict(law, expected, tolerance=0.2, name=None):
+    """Judge "the exponent is ``expected``" by the fit's confidence interval and a tolerance band.
+
+    The rule: the claim **holds** when the whole confidence interval lies inside
+    ``[expected - tolerance, expected + tolerance]``; it **does not hold** when the interval lies
+    wholly outside that band; otherwise (the interval straddles an edge: too few or too noisy points)
+    the data are **inconclusive**.
+
+    >>> law = fit_power_law([1, 2, 4, 8], [1.0, 2.0, 4.0, 8.0])
+    >>> exponent_verdict(law, 1).outcome, exponent_verdict(law, 0).outcome
+    ('holds', 'does not hold')
+    """
+    i = 0 if name is None else law.names.index(name)
+    b, (lo, hi) = law.exponents[i], law.intervals[i]
+    low_edge, high_edge = expected - tolerance, expected + tolerance
+    text = f"exponent {b:.2f}, {law.confidence:.0%} CI [{lo:.2f}, {hi:.2f}]; expected {expected:g} +/- {tolerance:g}"
+    if law.dof < 1:
+        return Verdict(INCONCLUSIVE, f"{text}: too few points to estimate the uncertainty")
+    if low_edge <= lo and hi <= high_edge:
+        return Verdict(HOLDS, f"{text}: the interval lies inside the band")
+    if hi < low_edge or lo > high_edge:
+        return Verdict(FAILS, f"{text}: the interval lies outside the band")
+    return Verdict(INCONCLUSIVE, f"{text}: the interval straddles the band's edge")
+
+
+def bound_verdict(values, below, what="value"):
+    """Judge "every value is below ``below``" (e.g. the VJP/f time ratio below 5).
+
+    Holds when all values are below the bound, does not hold when their median is above it, and is
+    inconclusive in between (some points above, most below).
+
+    >>> bound_verdict([2.1, 2.5, 3.0], below=5).outcome, bound_verdict([6.0, 7.0], below=5).outcome
+    ('holds', 'does not hold')
+    """
+    values = np.asarray(values, dtype=float)
+    worst, median = float(values.max()), float(np.median(values))
+    text = f"{what}: largest {worst:.2f}, median {median:.2f}; bound {below:g}"
+    if worst < below:
+        return Verdict(HOLDS, f"{text}: every point is below the bound")
+    if median >= below:
+        return Verdict(FAILS, f"{text}: most points are above the bound")
+    return Verdict(INCONCLUSIVE, f"{text}: some points are above the bound")
+
+
+def combine_verdicts(verdicts):
+    """One verdict from several checks: fails if any fails, holds if all hold, else inconclusive.
+
+    >>> combine_verdicts([Verdict(HOLDS, ""), Verdict(INCONCLUSIVE, "")])
+    'inconclusive'
+    """
+    outcomes = [v.outcome for v in verdicts]
+    if not outcomes:
+        return INCONCLUSIVE
+    if FAILS in outcomes:
+        return FAILS
+    if all(o == HOLDS for o in outcomes):
+        return HOLDS
+    return INCONCLUSIVE

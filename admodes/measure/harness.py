@@ -1,0 +1,460 @@
+"""Experiments as declarations, and the machinery that runs and judges them.
+
+An `Experiment` names a claim, the function factory that builds ``f`` and its input ``x`` for each
+point of a sweep, the tasks to measure (see `admodes.measure.tasks`) and the checks that decide the
+verdict: an expected power-law exponent of one measure of one series (`Check`), a bound on it, a
+`Crossover` of the two modes, or a per-unit slope to report (`PerUnit`)::
+
+    Experiment(
+        id="C1", claim="One forward sweep (JVP) costs O(L)", n="L, the number of ops in the chain",
+        quotes=(Quote("计算复杂度正向是O(n)", "Forward mode's computational complexity is O(n)"),),
+        build=chain, variables=("L",), sweep=(8, 16, 32, 64), quick=(4, 8, 16),
+        tasks=("f", "jvp"), checks=(Check("jvp", "calls", expected=1), Check("jvp/f", "calls", expected=0)),
+    )
+
+A series is a task ("jvp") or the ratio of two tasks at the same point ("jvp/f"). Verdicts rest on
+the noise-free measures (op counts, peak memory); every check on an op count is fitted again on wall
+time, and the report says whether the clock agrees.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .fits import (
+    FAILS,
+    HOLDS,
+    INCONCLUSIVE,
+    PowerLaw,
+    Verdict,
+    bound_verdict,
+    combine_verdicts,
+    exponent_verdict,
+    fit_linear,
+    fit_power_laws,
+)
+from .tasks import TASKS, prepare
+from .timing import METRICS, Measurement, Stopwatch, Timing, op_counts, peak_memory
+
+__all__ = ["Quote", "Check", "Crossover", "PerUnit", "Experiment", "Row", "CheckResult", "CrossoverResult",
+           "PerUnitResult", "ClaimResult", "run_experiments", "analyse", "series"]
+
+COUNT_METRICS = ("calls", "elements")
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A sentence of the teaching notes, in the original Chinese, with an English translation.
+
+    >>> Quote("正向是O(1)", "forward mode is O(1)").en
+    'forward mode is O(1)'
+    """
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Check:
+    """An expected exponent (or an upper bound) of one measure of one series over the sweep.
+
+    ``expected`` is a number for a one-variable sweep, or a dict ``{variable: exponent}`` for
+    several. ``below`` instead asks every value to lie under a bound (a ratio below 5, say).
+
+    >>> Check("jvp/f", "calls", expected=0).ratio
+    ('jvp', 'f')
+    """
+
+    series: str
+    metric: str
+    expected: float | dict | None = None
+    below: float | None = None
+    variant: str = ""
+    tolerance: float = 0.2
+
+    def __post_init__(self):
+        if self.metric not in METRICS:
+            raise ValueError(f"Check {self.series!r}: unknown metric {self.metric!r}; choose from {sorted(METRICS)}")
+        if (self.expected is None) == (self.below is None):
+            raise ValueError(f"Check {self.series!r}: give exactly one of expected= and below=")
+        for task in self.ratio or (self.series,):
+            if task not in TASKS:
+                raise ValueError(f"Check {self.series!r}: unknown task {task!r}; choose from {', '.join(TASKS)}")
+
+    @property
+    def ratio(self):
+        """``(numerator, denominator)`` for a ratio series like "vjp/f", else None."""
+        parts = self.series.split("/")
+        return tuple(parts) if len(parts) == 2 else None
+
+
+@dataclass(frozen=True)
+class Crossover:
+    """Where the ``forward`` task's cost meets the ``reverse`` task's, along ``along`` at each ``versus``.
+
+    The check holds when, at every value of ``versus`` where the two costs cross inside the grid,
+    the crossing lies within a ``factor`` of ``along == versus`` (for a Jacobian: near p = m).
+
+    >>> Crossover("jacfwd", "jacrev", "calls", along="p", versus="m").factor
+    3.0
+    """
+
+    forward: str
+    reverse: str
+    metric: str
+    along: str
+    versus: str
+    factor: float = 3.0
+
+
+@dataclass(frozen=True)
+class PerUnit:
+    """A slope to report: the linear growth of a measure per unit of the sweep variable, divided by ``per``.
+
+    >>> PerUnit("vjp", "peak_bytes", per=1000, unit="bytes per op per element").unit
+    'bytes per op per element'
+    """
+
+    series: str
+    metric: str
+    per: float
+    unit: str
+    variant: str = ""
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One claim, declared: what to build, where to sweep, what to measure, what to expect.
+
+    ``build(*point, rng=rng)`` returns ``(f, x)`` for a point of the sweep (one value per variable);
+    a dict ``{variant name: factory}`` measures several versions of the function side by side.
+
+    >>> import numpy as np
+    >>> e = Experiment(id="X", claim="f costs O(n)", n="n", quotes=(), build=lambda n, rng: (np.sin, np.ones(n)),
+    ...                sweep=(1, 2), quick=(1,), tasks=("f",), checks=(Check("f", "elements", expected=1),))
+    >>> e.variants, e.points(quick=True)
+    ([''], [(1,)])
+    """
+
+    id: str
+    claim: str
+    n: str
+    quotes: tuple[Quote, ...]
+    build: Callable | dict
+    sweep: Sequence
+    quick: Sequence
+    tasks: tuple[str, ...]
+    checks: tuple = ()
+    variables: tuple[str, ...] = ("L",)
+    setting: str = ""
+    title: str = ""
+
+    def __post_init__(self):
+        for task in self.tasks:
+            if task not in TASKS:
+                raise ValueError(f"experiment {self.id}: unknown task {task!r}; choose from {', '.join(TASKS)}")
+        for check in self.checks:
+            if isinstance(check, Crossover):
+                needed = {check.forward, check.reverse}
+            else:
+                needed = set(check.series.split("/"))
+            missing = needed - set(self.tasks)
+            if missing:
+                raise ValueError(f"experiment {self.id}: a check needs tasks {sorted(missing)} it does not measure")
+
+    @property
+    def variants(self):
+        """The names of the function's versions ("" when there is one)."""
+        return list(self.build) if isinstance(self.build, dict) else [""]
+
+    def factory(self, variant):
+        return self.build[variant] if isinstance(self.build, dict) else self.build
+
+    def points(self, quick=False):
+        """The sweep as tuples, one value per variable."""
+        values = self.quick if quick else self.sweep
+        return [tuple(p) if isinstance(p, (tuple, list)) else (p,) for p in values]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One measurement: a task of one variant of one experiment at one point of its sweep."""
+
+    claim: str
+    variant: str
+    task: str
+    point: tuple
+    measurement: Measurement
+
+
+# ----------------------------------------------------------------------------------------------------
+# Running
+# ----------------------------------------------------------------------------------------------------
+
+def run_experiments(experiments, *, quick=False, repeats=5, seed=0, min_time=0.01, progress=True):
+    """Measure every task of every experiment at every point of its sweep; returns the `Row` list.
+
+    For each experiment, every (variant, point, task) is first counted, then measured for peak memory,
+    then warmed up; the timed repeats then go round all of them in turn, so a burst of load on a
+    shared machine lands on every point of a curve alike instead of bending it.
+
+    >>> import numpy as np
+    >>> e = Experiment(id="X", claim="", n="n", quotes=(), build=lambda n, rng: (np.sin, np.ones(n)),
+    ...                sweep=(10, 20), quick=(10, 20), tasks=("f",))
+    >>> [r.measurement.peak_bytes >= 8 * r.point[0] for r in run_experiments([e], repeats=1, progress=False)]
+    [True, True]
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
+    total = sum(len(e.variants) * len(e.points(quick)) * len(e.tasks) for e in experiments) * (1 + repeats)
+    bar = _progress(total, progress)
+    rows, index = [], 0
+    try:
+        for e in experiments:
+            jobs = []
+            for variant in e.variants:
+                for point in e.points(quick):
+                    rng = np.random.default_rng([seed, index])
+                    index += 1
+                    f, x = e.factory(variant)(*point, rng=rng)
+                    for task in e.tasks:
+                        bar.set_description(f"{e.id} {task} {_point_text(e.variables, point)}")
+                        fn, setup = prepare(task, f, x, rng)
+                        counts = op_counts(fn, setup=setup)
+                        peak = peak_memory(fn, setup=setup)
+                        jobs.append((variant, point, task, counts, peak,
+                                     Stopwatch(fn, setup=setup, min_time=min_time), []))
+                        bar.update(1)
+            for r in range(repeats):
+                bar.set_description(f"{e.id} timing, repeat {r + 1}/{repeats}")
+                for *_, watch, times in jobs:
+                    times.append(watch.repeat())
+                    bar.update(1)
+            for variant, point, task, counts, peak, watch, times in jobs:
+                rows.append(Row(e.id, variant, task, point, Measurement(
+                    Timing.from_times(times, watch.number), peak, counts.total_calls, counts.total_elements)))
+    finally:
+        bar.close()
+    return rows
+
+
+def _point_text(names, point):
+    return ", ".join(f"{n}={v}" for n, v in zip(names, point))
+
+
+class _NoBar:
+    def set_description(self, text):
+        pass
+
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress(total, enabled):
+    if not enabled:
+        return _NoBar()
+    from tqdm.auto import tqdm
+    return tqdm(total=total, unit="measurement", dynamic_ncols=True)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Judging
+# ----------------------------------------------------------------------------------------------------
+
+def series(rows, experiment, name, metric, variant=""):
+    """The points and values of a series ("jvp" or a ratio "jvp/f") of one measure, in sweep order.
+
+    Returns ``(points, values)``: an array of shape (k, number of variables) and one of shape (k,).
+    """
+    parts = name.split("/")
+    table = {(r.task, r.point): r.measurement.metric(metric)
+             for r in rows if r.claim == experiment.id and r.variant == variant}
+    points, values = [], []
+    for point in sorted({point for _, point in table}):
+        if all((task, point) in table for task in parts):
+            value = table[(parts[0], point)]
+            if len(parts) == 2:
+                value = value / table[(parts[1], point)] if table[(parts[1], point)] else math.inf
+            points.append(point)
+            values.append(value)
+    return (np.array(points, dtype=float).reshape(len(points), len(experiment.variables)),
+            np.array(values, dtype=float))
+
+
+@dataclass
+class CheckResult:
+    """A check judged: the fitted law (or the bounded values), the verdict, and the wall-time fit."""
+
+    check: Check
+    law: PowerLaw | None
+    verdict: Verdict
+    time_law: PowerLaw | None = None
+    time_verdict: Verdict | None = None
+
+    @property
+    def time_agreement(self):
+        """"agrees", "unclear" or "disagrees": the wall-time fit judged by the same rule; None if not fitted."""
+        if self.time_verdict is None:
+            return None
+        return {HOLDS: "agrees", INCONCLUSIVE: "unclear", FAILS: "disagrees"}[self.time_verdict.outcome]
+
+
+@dataclass
+class CrossoverResult:
+    """Where the forward and reverse costs cross: one ``along`` value per ``versus`` value (None: no crossing)."""
+
+    crossover: Crossover
+    crossings: dict
+    verdict: Verdict
+
+
+@dataclass
+class PerUnitResult:
+    """A linear slope per unit of the sweep variable, divided by the declared constant, with its interval."""
+
+    per_unit: PerUnit
+    value: float
+    interval: tuple[float, float]
+
+
+@dataclass
+class ClaimResult:
+    """Everything judged about one experiment, and the claim's overall verdict."""
+
+    experiment: Experiment
+    checks: list[CheckResult] = field(default_factory=list)
+    crossovers: list[CrossoverResult] = field(default_factory=list)
+    per_units: list[PerUnitResult] = field(default_factory=list)
+
+    @property
+    def verdict(self):
+        return combine_verdicts([c.verdict for c in self.checks] + [c.verdict for c in self.crossovers])
+
+    @property
+    def time_agreement(self):
+        """"agrees" when every wall-time refit agrees, "disagrees" if any contradicts, else "unclear"."""
+        marks = [c.time_agreement for c in self.checks if c.time_agreement is not None]
+        if not marks:
+            return None
+        if "disagrees" in marks:
+            return "disagrees"
+        return "agrees" if all(m == "agrees" for m in marks) else "unclear"
+
+
+def analyse(experiment, rows):
+    """Judge every check of ``experiment`` on the measured ``rows``: a `ClaimResult`.
+
+    >>> import numpy as np
+    >>> e = Experiment(id="X", claim="", n="n", quotes=(), build=lambda n, rng: (np.sin, np.ones(n)),
+    ...                sweep=(1000, 4000, 16000), quick=(), tasks=("f",),
+    ...                checks=(Check("f", "peak_bytes", expected=1),))
+    >>> analyse(e, run_experiments([e], repeats=1, progress=False)).verdict
+    'holds'
+    """
+    result = ClaimResult(experiment)
+    for check in experiment.checks:
+        if isinstance(check, Check):
+            result.checks.append(_judge(experiment, rows, check))
+        elif isinstance(check, Crossover):
+            result.crossovers.append(_judge_crossover(experiment, rows, check))
+        elif isinstance(check, PerUnit):
+            result.per_units.append(_per_unit(experiment, rows, check))
+        else:
+            raise TypeError(f"experiment {experiment.id}: not a check: {check!r}")
+    return result
+
+
+def _fit(experiment, points, values, expected):
+    names = list(experiment.variables)
+    if isinstance(expected, dict):
+        names = list(expected)
+    columns = [points[:, experiment.variables.index(n)] for n in names]
+    return fit_power_laws(columns, values, names=names)
+
+
+def _exponent_verdict(law, expected, tolerance):
+    if not isinstance(expected, dict):
+        return exponent_verdict(law, expected, tolerance)
+    verdicts = [exponent_verdict(law, e, tolerance, name=n) for n, e in expected.items()]
+    outcome = combine_verdicts(verdicts)
+    return Verdict(outcome, "; ".join(f"{n}: {v.reason}" for n, v in zip(expected, verdicts)))
+
+
+def _judge(experiment, rows, check):
+    points, values = series(rows, experiment, check.series, check.metric, check.variant)
+    if len(values) == 0:
+        return CheckResult(check, None, Verdict(INCONCLUSIVE, "no measurements"))
+    if check.below is not None:
+        return CheckResult(check, None, bound_verdict(values, check.below, f"{check.series} ({check.metric})"))
+    try:
+        law = _fit(experiment, points, values, check.expected)
+    except ValueError as err:
+        return CheckResult(check, None, Verdict(INCONCLUSIVE, f"cannot fit a power law: {err}"))
+    result = CheckResult(check, law, _exponent_verdict(law, check.expected, check.tolerance))
+    if check.metric in COUNT_METRICS:
+        t_points, t_values = series(rows, experiment, check.series, "seconds", check.variant)
+        try:
+            result.time_law = _fit(experiment, t_points, t_values, check.expected)
+            result.time_verdict = _exponent_verdict(result.time_law, check.expected, check.tolerance)
+        except ValueError as err:
+            result.time_verdict = Verdict(INCONCLUSIVE, f"cannot fit wall time: {err}")
+    return result
+
+
+def crossings(experiment, rows, crossover, variant=""):
+    """For each value of ``versus``: the ``along`` value where forward and reverse costs are equal.
+
+    Interpolated linearly in log cost and log ``along``; None where the two never cross in the grid.
+    """
+    _, fwd = series(rows, experiment, crossover.forward, crossover.metric, variant)
+    points, rev = series(rows, experiment, crossover.reverse, crossover.metric, variant)
+    ia, iv = experiment.variables.index(crossover.along), experiment.variables.index(crossover.versus)
+    out = {}
+    for v in sorted(set(points[:, iv])):
+        sel = points[:, iv] == v
+        along = points[sel, ia]
+        gap = np.log(fwd[sel]) - np.log(rev[sel])  # > 0: forward costs more
+        order = np.argsort(along)
+        along, gap = along[order], gap[order]
+        found = None
+        for k in range(len(gap) - 1):
+            if gap[k] == 0:
+                found = float(along[k])
+                break
+            if gap[k] < 0 < gap[k + 1] or gap[k] > 0 > gap[k + 1]:
+                la, lb = math.log(along[k]), math.log(along[k + 1])
+                found = float(math.exp(la + (lb - la) * gap[k] / (gap[k] - gap[k + 1])))
+                break
+        out[float(v)] = found
+    return out
+
+
+def _judge_crossover(experiment, rows, crossover):
+    found = crossings(experiment, rows, crossover)
+    ratios = [c / v for v, c in found.items() if c is not None]
+    rule = f"crossing within a factor {crossover.factor:g} of {crossover.along} = {crossover.versus}"
+    if not ratios:
+        return CrossoverResult(crossover, found, Verdict(INCONCLUSIVE, f"no crossing inside the grid; needs {rule}"))
+    text = (f"{crossover.along}*/{crossover.versus} at the crossings: "
+            + ", ".join(f"{r:.2f}" for r in ratios) + f"; needs {rule}")
+    inside = [1 / crossover.factor <= r <= crossover.factor for r in ratios]
+    if all(inside) and len(ratios) >= 2:
+        return CrossoverResult(crossover, found, Verdict(HOLDS, text))
+    if not any(inside):
+        return CrossoverResult(crossover, found, Verdict(FAILS, text))
+    return CrossoverResult(crossover, found, Verdict(INCONCLUSIVE, text))
+
+
+def _per_unit(experiment, rows, per_unit):
+    points, values = series(rows, experiment, per_unit.series, per_unit.metric, per_unit.variant)
+    fit = fit_linear(np.column_stack([np.ones(len(values)), points[:, 0]]), values)
+    lo, hi = fit.ci[1]
+    return PerUnitResult(per_unit, float(fit.coef[1] / per_unit.per), (float(lo / per_unit.per),
+                                                                         float(hi / per_unit.per)))

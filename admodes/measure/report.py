@@ -1,0 +1,402 @@
+"""The scaling report: ``report.md`` with a verdict table on top, one PNG per claim, and every raw
+measurement in ``results.csv`` and ``results.json`` (with the machine and the exact command).
+
+`write_report` builds everything in a hidden sibling folder and renames it into place at the end, so
+an interrupted run never leaves a half-written report that looks complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .harness import ClaimResult, Row
+from .tasks import TASKS
+from .timing import METRICS
+
+__all__ = ["machine_info", "prepare_output", "write_report", "OutputError", "MARKER"]
+
+MARKER = "results.json"
+"""The file that marks a folder as a finished report (written last, checked before replacing a folder)."""
+
+VERDICT_RULE = (
+    "A check **holds** when the whole 95% confidence interval of the fitted exponent lies within "
+    "the expected exponent +/- the tolerance (0.2 unless stated); it **does not hold** when the "
+    "interval lies wholly outside that band; otherwise it is **inconclusive**. A claim holds when "
+    "all its checks hold and does not hold when any check fails. Verdicts rest on the noise-free "
+    "measures (op counts and peak memory); each check on an op count is fitted again on wall time "
+    "with the same rule, and the table says whether the clock agrees."
+)
+
+
+class OutputError(Exception):
+    """The output folder cannot be written (or is not ours to replace)."""
+
+
+def machine_info():
+    """Where and with what the measurements ran: machine, OS, Python, NumPy, admodes, git commit.
+
+    >>> sorted(machine_info())[:3]
+    ['admodes', 'cpu_count', 'git_commit']
+    """
+    import admodes
+    info = {
+        "admodes": getattr(admodes, "__version__", "unknown"),
+        "cpu_count": os.cpu_count(),
+        "git_commit": None,
+        "machine": platform.machine(),
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "processor": _cpu_model(),
+        "python": sys.version.split()[0],
+        "python_implementation": platform.python_implementation(),
+    }
+    try:
+        root = Path(admodes.__file__).resolve().parent.parent
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
+        if commit.returncode == 0:
+            info["git_commit"] = commit.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return info
+
+
+def _cpu_model():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+# ----------------------------------------------------------------------------------------------------
+# The output folder, written atomically
+# ----------------------------------------------------------------------------------------------------
+
+def prepare_output(out):
+    """Check that ``out`` can be written, before any measuring; returns a fresh hidden staging folder.
+
+    ``out`` may not exist yet; if it does, it must be empty or a previous report (it holds
+    ``results.json``), since it will be replaced as a whole.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"output {out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise OutputError(f"output folder {out} is not empty and holds no previous report ({MARKER}); "
+                          "choose a new or empty folder with --out")
+    parent = out.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=parent))
+    except OSError as err:
+        raise OutputError(f"cannot write the output folder {out}: {err.strerror or err}") from None
+    return staging
+
+
+def _swap_into_place(staging, out):
+    out = Path(out)
+    old = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.resolve().parent))
+        os.rename(out, old / out.name)
+    os.rename(staging, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_report(out, staging, results, rows, meta):
+    """Write the report into ``staging`` (from `prepare_output`), then move it to ``out``.
+
+    ``results`` are the `ClaimResult` list, ``rows`` every measurement, ``meta`` the command, the
+    settings and the machine. ``results.json`` is written last; the folder is renamed into place only
+    when everything is there.
+    """
+    from .plots import plot_claim
+    staging = Path(staging)
+    try:
+        for result in results:
+            plot_claim(result, rows, staging / _png(result))
+        _write_csv(staging / "results.csv", results, rows)
+        (staging / "report.md").write_text(render_markdown(results, rows, meta), encoding="utf-8")
+        (staging / MARKER).write_text(json.dumps(_json(results, rows, meta), indent=1, ensure_ascii=False),
+                                      encoding="utf-8")
+        _swap_into_place(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _png(result):
+    return f"{result.experiment.id}.png"
+
+
+# ----------------------------------------------------------------------------------------------------
+# Raw data
+# ----------------------------------------------------------------------------------------------------
+
+def _variables(results):
+    names = []
+    for r in results:
+        for v in r.experiment.variables:
+            if v not in names:
+                names.append(v)
+    return names
+
+
+def _row_record(row: Row, experiment, variables):
+    m = row.measurement
+    record = {"claim": row.claim, "variant": row.variant, "task": row.task, "mode": TASKS[row.task].mode}
+    point = dict(zip(experiment.variables, row.point))
+    for v in variables:
+        record[v] = point.get(v)
+    record.update({
+        "seconds_median": m.time.median, "seconds_q1": m.time.q1, "seconds_q3": m.time.q3,
+        "seconds_min": m.time.min, "seconds_max": m.time.max, "repeats": m.time.repeats,
+        "calls_per_repeat": m.time.number, "peak_bytes": m.peak_bytes, "calls": m.calls, "elements": m.elements,
+        "seconds_raw": list(m.time.times),
+    })
+    return record
+
+
+def _write_csv(path, results, rows):
+    variables = _variables(results)
+    experiments = {r.experiment.id: r.experiment for r in results}
+    records = [_row_record(row, experiments[row.claim], variables) for row in rows]
+    if not records:
+        path.write_text("", encoding="utf-8")
+        return
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(records[0]))
+        writer.writeheader()
+        for record in records:
+            record = dict(record, seconds_raw=" ".join(f"{t:.6g}" for t in record["seconds_raw"]))
+            writer.writerow({k: ("" if v is None else v) for k, v in record.items()})
+
+
+def _finite(x):
+    return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else x
+
+
+def _law_json(law):
+    if law is None:
+        return None
+    return {"variables": list(law.names), "exponents": list(law.exponents),
+            "intervals_95": [[_finite(lo), _finite(hi)] for lo, hi in law.intervals],
+            "prefactor": law.prefactor, "r2": law.r2, "points": law.points, "dof": law.dof}
+
+
+def _claim_json(result: ClaimResult):
+    e = result.experiment
+    return {
+        "id": e.id, "claim": e.claim, "n": e.n, "setting": e.setting, "variables": list(e.variables),
+        "quotes": [{"zh": q.zh, "en": q.en} for q in e.quotes],
+        "verdict": result.verdict, "wall_time": result.time_agreement,
+        "checks": [{
+            "series": c.check.series, "variant": c.check.variant, "metric": c.check.metric,
+            "expected": c.check.expected, "below": c.check.below, "tolerance": c.check.tolerance,
+            "fit": _law_json(c.law), "verdict": c.verdict.outcome, "reason": c.verdict.reason,
+            "wall_time_fit": _law_json(c.time_law),
+            "wall_time_verdict": c.time_verdict.outcome if c.time_verdict else None,
+            "wall_time_reason": c.time_verdict.reason if c.time_verdict else None,
+        } for c in result.checks],
+        "crossovers": [{
+            "forward": c.crossover.forward, "reverse": c.crossover.reverse, "metric": c.crossover.metric,
+            "along": c.crossover.along, "versus": c.crossover.versus, "factor": c.crossover.factor,
+            "crossings": {f"{k:g}": v for k, v in c.crossings.items()},
+            "verdict": c.verdict.outcome, "reason": c.verdict.reason,
+        } for c in result.crossovers],
+        "per_unit": [{
+            "series": p.per_unit.series, "metric": p.per_unit.metric, "unit": p.per_unit.unit,
+            "value": p.value, "interval_95": list(p.interval),
+        } for p in result.per_units],
+        "plot": _png(result),
+    }
+
+
+def _json(results, rows, meta):
+    variables = _variables(results)
+    experiments = {r.experiment.id: r.experiment for r in results}
+    return {**meta, "claims": [_claim_json(r) for r in results],
+            "measurements": [_row_record(row, experiments[row.claim], variables) for row in rows]}
+
+
+# ----------------------------------------------------------------------------------------------------
+# The markdown report
+# ----------------------------------------------------------------------------------------------------
+
+def _bytes(b):
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if b >= size:
+            return f"{b / size:.3g} {unit}"
+    return f"{b:.0f} B"
+
+
+def _seconds(s):
+    for unit, size in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if s >= size:
+            return f"{s / size:.3g} {unit}"
+    return f"{s * 1e9:.3g} ns"
+
+
+def _expected_text(check):
+    if check.below is not None:
+        return f"< {check.below:g}"
+    if isinstance(check.expected, dict):
+        return ", ".join(f"{n}: {b:g}" for n, b in check.expected.items())
+    return f"{check.expected:g} ± {check.tolerance:g}"
+
+
+def _law_text(law, expected=None):
+    if law is None:
+        return "–"
+    names = list(expected) if isinstance(expected, dict) else [law.names[0]]
+    parts = []
+    for name in names:
+        i = law.names.index(name)
+        lo, hi = law.intervals[i]
+        ci = f" [{lo:.2f}, {hi:.2f}]" if math.isfinite(lo) else " [no interval]"
+        parts.append((f"{name}: " if len(names) > 1 else "") + f"{law.exponents[i]:.2f}{ci}")
+    return "; ".join(parts)
+
+
+def _series_text(check):
+    name = check.series
+    if check.ratio:
+        num, den = check.ratio
+        name = f"{TASKS[num].label} / {TASKS[den].label}"
+    else:
+        name = TASKS[name].label
+    return f"{name}, {check.variant}" if check.variant else name
+
+
+def _summary(results):
+    lines = ["| claim | what n is | verdict | fitted exponents (95% CI) | wall time |",
+             "|---|---|---|---|---|"]
+    for r in results:
+        fits = "; ".join(f"{_series_text(c.check)} ({c.check.metric}): {_law_text(c.law, c.check.expected)}"
+                         for c in r.checks if c.law is not None)
+        if r.crossovers:
+            fits += "; crossover " + r.crossovers[0].verdict.reason.split(";")[0]
+        lines.append(f"| [{r.experiment.id}](#{r.experiment.id.lower()}) {r.experiment.claim} | {r.experiment.n} "
+                     f"| **{r.verdict}** | {fits} | {r.time_agreement or 'n/a (a memory claim)'} |")
+    return "\n".join(lines)
+
+
+def _checks_table(r):
+    lines = ["| series | measure | expected exponent | fitted exponent (95% CI) | verdict | "
+             "wall-time exponent (95% CI) | wall time |", "|---|---|---|---|---|---|---|"]
+    for c in r.checks:
+        fitted = _law_text(c.law, c.check.expected) if c.law is not None else c.verdict.reason.split(":")[0]
+        lines.append(f"| {_series_text(c.check)} | {METRICS[c.check.metric]} | {_expected_text(c.check)} | {fitted} "
+                     f"| {c.verdict.outcome} | {_law_text(c.time_law, c.check.expected)} "
+                     f"| {c.time_agreement or '–'} |")
+    return "\n".join(lines)
+
+
+def _measurements_table(r, rows):
+    e = r.experiment
+    lines = ["| " + " | ".join([*e.variables, "variant", "task", "wall time (median)", "IQR / median",
+                                "peak memory", "primitive calls", "elements"]) + " |",
+             "|" + "---|" * (len(e.variables) + 7)]
+    if len(e.variants) == 1:
+        lines = [line.replace(" variant |", "", 1) if i == 0 else "|" + "---|" * (len(e.variables) + 6)
+                 for i, line in enumerate(lines)]
+    mine = [row for row in rows if row.claim == e.id]
+    mine.sort(key=lambda row: (e.variants.index(row.variant), row.point, e.tasks.index(row.task)))
+    for row in mine:
+        m = row.measurement
+        cells = [f"{v:g}" for v in row.point]
+        if len(e.variants) > 1:
+            cells.append(row.variant)
+        cells += [TASKS[row.task].label, _seconds(m.time.median), f"{m.time.spread:.0%}", _bytes(m.peak_bytes),
+                  f"{m.calls:,}", f"{m.elements:,}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _claim_section(r, rows):
+    e = r.experiment
+    out = [f'<a id="{e.id.lower()}"></a>', f"## {e.id}: {e.claim}", ""]
+    for q in e.quotes:
+        out += [f"> {q.zh}", ">", f"> *{q.en}*", ""]
+    out += [f"**What n is.** {e.n}", ""]
+    if e.setting:
+        out += [f"**Setting.** {e.setting}", ""]
+    out += [f"**Verdict: {r.verdict}.**" + (f" Wall time {r.time_agreement}." if r.time_agreement else ""), ""]
+    out += [_checks_table(r), ""]
+    for c in r.checks:
+        out.append(f"- {_series_text(c.check)} ({METRICS[c.check.metric]}): {c.verdict.reason}.")
+        if c.time_verdict is not None and c.time_verdict.outcome != "holds":
+            out.append(f"  - Wall time does not confirm this cleanly: {c.time_verdict.reason}.")
+    for c in r.crossovers:
+        out.append(f"- Crossover of {c.crossover.forward} and {c.crossover.reverse} ({METRICS[c.crossover.metric]}): "
+                   f"{c.verdict.outcome}; {c.verdict.reason}.")
+        found = ", ".join(f"{c.crossover.versus}={v:g}: {c.crossover.along}*≈{x:.3g}" if x is not None else
+                          f"{c.crossover.versus}={v:g}: no crossing in the grid" for v, x in c.crossings.items())
+        out.append(f"  - Crossings: {found}.")
+    for p in r.per_units:
+        lo, hi = p.interval
+        out.append(f"- {TASKS[p.per_unit.series].label}: {p.value:.3g} {p.per_unit.unit} "
+                   f"(95% CI [{lo:.3g}, {hi:.3g}]), from a straight-line fit of {METRICS[p.per_unit.metric]} "
+                   f"against {e.variables[0]}.")
+    out += ["", f"![{e.id}: {e.claim}]({_png(r)})", "", "<details><summary>Measurements</summary>", "",
+            _measurements_table(r, rows), "", "</details>", ""]
+    return "\n".join(out)
+
+
+def render_markdown(results, rows, meta):
+    """The text of ``report.md``."""
+    machine = meta.get("machine", {})
+    settings = meta.get("settings", {})
+    when = meta.get("finished", _dt.datetime.now().isoformat(timespec="seconds"))
+    out = [
+        "# Forward versus reverse mode: the complexity claims, measured",
+        "",
+        f"Produced by `{meta.get('command', '?')}` on {when}, in {meta.get('duration_seconds', 0):.0f} s"
+        f" ({'quick run: small sizes' if settings.get('quick') else 'full run'}, {settings.get('repeats')} timed "
+        f"repeats per point, seed {settings.get('seed')}).",
+        f"Machine: {machine.get('processor')}, {machine.get('cpu_count')} CPUs, {machine.get('platform')}; "
+        f"Python {machine.get('python')}, NumPy {machine.get('numpy')}, admodes {machine.get('admodes')}"
+        + (f" (commit {machine['git_commit'][:10]})" if machine.get("git_commit") else "") + ".",
+        "",
+        "## Verdicts",
+        "",
+        _summary(results),
+        "",
+        VERDICT_RULE,
+        "",
+        "Three measures per point: **wall time** (the median of the timed repeats after a warm-up; the "
+        "interquartile range is reported as the spread), **peak memory** (tracemalloc, which sees every "
+        "NumPy buffer; the peak during the call above the memory in use when it starts) and the op "
+        "library's **op counts** (primitive calls, and elements processed: the size of the largest array "
+        "of each call). Op counts count calls of admodes primitives; NumPy arithmetic that a derivative "
+        "rule does directly on plain arrays is not a primitive call, so counts measure the number of "
+        "operations, and wall time their full cost.",
+        "",
+        "The notes' n means different things in different sentences. Here L is the number of operations "
+        "(nodes of the computational graph) in one evaluation of f, p the number of inputs and m the "
+        "number of outputs; each claim below says which it is about.",
+        "",
+    ]
+    out += [_claim_section(r, rows) for r in results]
+    out += ["## Files", "",
+            "- `results.csv`: one row per measurement (claim, variant, task, mode, sweep variables, wall-time "
+            "median, quartiles, min, max, the raw per-repeat times, peak bytes, primitive calls, elements).",
+            "- `results.json`: the same measurements, every fit and verdict, the settings, the machine and the "
+            "exact command.",
+            "- One PNG per claim, embedded above.", ""]
+    return "\n".join(out)
