@@ -10,7 +10,6 @@ them is one line: its weights.
 import numpy as np
 
 from .core import Primitive, defrules, nondifferentiable, values_read
-from .elementwise import exp
 from .shape import broadcast_to, reshape, transpose
 
 
@@ -143,28 +142,45 @@ nondifferentiable(tie_weights)
 defweights(max, lambda ans, a, axis, keepdims: tie_weights(a, axis=axis, which="max"))
 defweights(min, lambda ans, a, axis, keepdims: tie_weights(a, axis=axis, which="min"))
 
-# ---- logsumexp: log(sum(exp(a))) without overflow ------------------------------------------------------
+# ---- logsumexp and its derivative, softmax: exp without overflow -----------------------------------
+
+
+def _exp_shifted(a, axis):
+    """exp(a - m) with m the maximum over ``axis`` (kept as length-1 axes): no exponent is positive."""
+    shift = np.max(a, axis=axis, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0)  # all -inf: the sum is 0; an inf or nan passes through
+    return np.exp(a - shift), shift
 
 
 def _logsumexp_impl(a, axis=None, keepdims=False):
-    a = np.asarray(a)
-    shift = np.max(a, axis=axis, keepdims=True)
-    shift = np.where(np.isfinite(shift), shift, 0)  # all -inf: log(0) = -inf; an inf or nan passes through
-    with np.errstate(divide="ignore"):
-        out = np.log(np.sum(np.exp(a - shift), axis=axis, keepdims=True)) + shift
+    exps, shift = _exp_shifted(np.asarray(a), axis)
+    with np.errstate(divide="ignore"):  # log(0) = -inf is the right answer for a sum of exp(-inf)
+        out = np.log(np.sum(exps, axis=axis, keepdims=True)) + shift
     return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _softmax_impl(a, axis=None):
+    exps, _ = _exp_shifted(np.asarray(a), axis)
+    return exps / np.sum(exps, axis=axis, keepdims=True)
 
 
 logsumexp = Primitive("logsumexp", _logsumexp_impl, doc="""log(sum(exp(a), axis)), computed stably.
 
     The largest element is taken out before exponentiating, so no exp overflows. Its derivative is the
-    softmax of ``a`` over ``axis``, ``exp(a - logsumexp(a))``, which is stable too (every exponent <= 0).
+    softmax of ``a`` over ``axis``, computed the same way (not as exp(a - logsumexp(a)), which would
+    lose the rounding error of a large output: 3e-5 relative in float32 at 1000).
 
     >>> float(logsumexp(np.array([1000.0, 1000.0])))  # 1000 + log 2
     1000.6931471805599
     """)
+softmax = Primitive("softmax", _softmax_impl, public=False,
+                    doc="exp(a) / sum(exp(a), axis), the derivative of logsumexp; stable as logsumexp is.")
 
-defweights(logsumexp, lambda ans, a, axis, keepdims: exp(a - _restore(ans, a.shape, axis, keepdims)))
+defweights(logsumexp, lambda ans, a, axis, keepdims: softmax(a, axis=axis))
+# d softmax = s * (da - sum(s * da)): a symmetric Jacobian, diag(s) - s s^T, so both rules read alike
+defrules(softmax,
+         jvp=lambda t, ans, a, axis=None: ans * (t - sum(ans * t, axis=axis, keepdims=True)),
+         vjp=lambda g, ans, a, axis=None: ans * (g - sum(ans * g, axis=axis, keepdims=True)))
 
 # ---- cumulative sums -----------------------------------------------------------------------------
 # cumsum and cumsum_reverse (sums from the far end) are each other's adjoint.

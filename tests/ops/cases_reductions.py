@@ -27,10 +27,15 @@ def _extreme(d):
 
 
 def _large(d):
-    """logsumexp far from the origin: exp alone would overflow (1000) or underflow (-1000)."""
+    """Far from the origin, where exp alone would overflow (1000) or underflow (-1000)."""
     shape = d.shape()
-    offset = d.choice([1000.0, -1000.0], label="offset")
+    offset = d.choice([0.0, 1000.0, -1000.0], label="offset")
     return ((d.array(shape) + offset).astype(d.dtype),), _params(d, len(shape))
+
+
+def _softmax(d):
+    (a,), params = _large(d)
+    return (a,), {"axis": params["axis"]}
 
 
 def _with_zeros(d, shape):
@@ -96,6 +101,7 @@ CASES = [
     Case("tie_weights", _tie_weights),
     Case("logsumexp", _reduce),
     Case("logsumexp", _large, label="logsumexp_large"),
+    Case("softmax", _softmax),
     Case("var", _spread),
     Case("std", lambda d: _spread(d, separated=True)),
     Case("prod", _prod),
