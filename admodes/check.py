@@ -545,7 +545,7 @@ def _argument_lines(a):
              f"{a.evaluations} evaluations"]
     for c in a.comparisons:
         verdict = "ok" if c.passed else f"FAILED at {c.failed} of {c.compared}"
-        lines.append(f"    {c.source:<20} vs {c.reference:<13} abs {c.max_abs_error:.2e}  "
+        lines.append(f"    {c.source:<20} vs {c.reference:<20} abs {c.max_abs_error:.2e}  "
                      f"rel {c.max_rel_error:.2e}  {verdict}")
     return lines
 
@@ -953,18 +953,37 @@ def _compare_jacobians(calls, x, f0, sources, rtol, options, order):
             c.hint = _transpose_hint(analytic[s.label], numeric, error, rtol, atol, x) or _kink_hint(
                 calls, x, k, weights, f0)
         comparisons.append(c)
-    comparisons += _modes_with_each_other(sources, analytic, comparisons, rtol, atol, split, order)
+    comparisons += _modes_with_each_other(sources, analytic, comparisons, numeric, error, rtol, atol, split, order)
     return comparisons
 
 
-def _modes_with_each_other(sources, analytic, comparisons, rtol, atol, split, order):
+def _modes_with_each_other(sources, analytic, comparisons, numeric, error, rtol, atol, split, order):
     """Two sources that both pass against differences must still agree with each other, far more tightly."""
     if len(sources) < 2 or not all(c.passed for c in comparisons):
         return []
     first = sources[0].label
     zero = np.zeros(np.shape(analytic[first]))
-    return [_judge(s.label, first, analytic[s.label], analytic[first], zero, _MODES_FRACTION * rtol,
-                   _MODES_FRACTION * atol, split, order) for s in sources[1:]]
+    found = []
+    for s in sources[1:]:
+        c = _judge(s.label, first, analytic[s.label], analytic[first], zero, _MODES_FRACTION * rtol,
+                   _MODES_FRACTION * atol, split, order)
+        if not c.passed:
+            c.hint = _arbiter(c, numeric, error)
+        found.append(c)
+    return found
+
+
+def _arbiter(c, numeric, error):
+    """Say which of two disagreeing modes finite differences side with, when they are precise enough to."""
+    flat = c.worst[1] if c.worst[0] == "projection" else int(np.ravel_multi_index(
+        c.worst[0] + c.worst[1], np.shape(numeric))) if np.ndim(numeric) else 0
+    value, estimate = float(np.ravel(numeric)[flat]), float(np.ravel(error)[flat])
+    near_source, near_reference = abs(c.analytic - value), abs(c.expected - value)
+    if estimate > abs(c.analytic - c.expected) / 4:
+        return ""
+    right, wrong = (c.reference, c.source) if near_reference < near_source else (c.source, c.reference)
+    return (f"finite differences ({value:.12g}, error estimate {estimate:.1e}) side with {right}: "
+            f"{wrong} is the likely culprit")
 
 
 def _judge(source, reference, analytic, expected, estimate, rtol, atol, split, order):
@@ -1011,7 +1030,8 @@ def _compare_projections(calls, x, f0, sources, rtol, options, rng, order):
             if order == 1:
                 c.hint = _kink_hint(calls, x, vs[k], us[k], f0)
         comparisons.append(c)
-    comparisons += _modes_with_each_other(sources, analytic, comparisons, rtol, atols, None, order)
+    comparisons += _modes_with_each_other(sources, analytic, comparisons, numeric, estimate, rtol, atols, None,
+                                          order)
     return comparisons
 
 
@@ -1155,8 +1175,12 @@ def _message(report, options):
     if c.hint:
         lines.append(f"  = hint: {c.hint}")
     atol = f"{options.atol:g}" if options.atol is not None else f"{_ATOL_FRACTION * argument.rtol:g} x the largest"
-    lines.append(f"  = tolerance: atol + rtol |expected| + the differences' error estimate; rtol {argument.rtol:g}, "
-                 f"atol {atol} |derivative| (set rtol=, atol=)")
+    if c.reference == "numeric":
+        lines.append(f"  = tolerance: atol + rtol |expected| + the differences' error estimate; "
+                     f"rtol {argument.rtol:g}, atol {atol} |derivative| (set rtol=, atol=)")
+    else:
+        lines.append(f"  = tolerance between modes: {_MODES_FRACTION:g} x (atol + rtol |expected|); "
+                     f"rtol {argument.rtol:g}, atol {atol} |derivative|")
     return "\n".join(lines)
 
 
@@ -1169,17 +1193,25 @@ def _first_failure(report):
 def _verdict(argument, c):
     """Which of the sources are wrong, said in words."""
     if c.reference != "numeric":
-        return [f"both agree with finite differences, which cannot resolve the gap; one of the two is wrong "
-                f"by about {abs(c.analytic - c.expected) / max(abs(c.expected), 1e-300):.1e} relative"]
+        gap = abs(c.analytic - c.expected) / max(abs(c.expected), 1e-300)
+        return [f"both are within tolerance of finite differences, but two correct modes agree to rounding error: "
+                f"one of them is wrong by about {gap:.1e} relative"]
     same_order = [other for other in argument.comparisons if other.reference == "numeric" and other.order == c.order]
     good = [o.source for o in same_order if o.passed]
     bad = [o.source for o in same_order if not o.passed]
     if len(same_order) == 1:
         return [_SUSPECT.get(c.source, f"{c.source} is the suspect")] if c.source in _SUSPECT else []
     if good:
-        return [f"{' and '.join(good)} {'agrees' if len(good) == 1 else 'agree'} with finite differences here: "
-                f"only {' and '.join(bad)} {'is' if len(bad) == 1 else 'are'} wrong"
-                ] + ([_SUSPECT[bad[0]]] if len(bad) == 1 and bad[0] in _SUSPECT else [])
+        notes = [f"{' and '.join(good)} {'agrees' if len(good) == 1 else 'agree'} with finite differences here: "
+                 f"only {' and '.join(bad)} {'is' if len(bad) == 1 else 'are'} wrong"]
+        if len(bad) == 1 and bad[0] in _SUSPECT:
+            notes.append(_SUSPECT[bad[0]])
+        outers = {b.split("-over-")[0] for b in bad}
+        if c.order == 2 and len(outers) == 1:
+            outer = outers.pop()
+            notes.append(f"every wrong pair differentiates the gradient in {outer} mode: the {outer}-mode rules "
+                         "of the ops that the derivative rules use are the suspect")
+        return notes
     values = [o.analytic for o in same_order if o.worst == c.worst]
     agree = len(values) > 1 and np.allclose(values, c.analytic, rtol=1e-8, atol=0)
     notes = [f"{' and '.join(bad)} all disagree with finite differences"]

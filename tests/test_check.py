@@ -233,3 +233,348 @@ def test_an_exception_in_f_propagates_with_a_note():
     with pytest.raises(KeyError) as info:
         numeric_grad(broken, np.ones(2))
     assert "oops" in str(info.value)
+
+
+# ====================================================================================================
+# The gradient checker
+# ====================================================================================================
+
+ad = pytest.importorskip("admodes.forward") and __import__("admodes")
+anp = pytest.importorskip("admodes.numpy")
+from admodes.check import GradcheckError, check_grad  # noqa: E402
+
+
+def make_exp(backward_scale=1.0, jvp_scale=1.0, backward_flip=None, jvp_flip=None):
+    """exp as a custom Function, with its backward and jvp optionally wrong in a chosen way."""
+
+    def wrong(out, scale, flip):
+        if flip is not None:
+            sign = np.ones(np.shape(out))
+            sign.flat[flip] = -1.0
+            out = out * sign
+        return out * scale
+
+    class Exp(ad.Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = np.exp(x)
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            (y,) = ctx.saved_tensors
+            return wrong(g * y, backward_scale, backward_flip)
+
+        @staticmethod
+        def jvp(ctx, t):
+            (y,) = ctx.saved_tensors
+            return wrong(t * y, jvp_scale, jvp_flip)
+
+    return Exp
+
+
+def make_matvec(transposed=False):
+    """y = A @ x as a custom Function; ``transposed`` returns the transpose of A's gradient."""
+
+    class MatVec(ad.Function):
+        @staticmethod
+        def forward(ctx, a, x):
+            ctx.save_for_backward(a, x)
+            return a @ x
+
+        @staticmethod
+        def backward(ctx, g):
+            a, x = ctx.saved_tensors
+            grad_a = anp.outer(g, x)
+            return (grad_a.T if transposed else grad_a), a.T @ g
+
+        @staticmethod
+        def jvp(ctx, ta, tx):
+            a, x = ctx.saved_tensors
+            return ta @ x + a @ tx
+
+    return MatVec
+
+
+X4 = np.array([0.3, -0.5, 1.2, 0.1])
+
+
+def exp_loss(Exp):
+    return lambda x: anp.sum(Exp.apply(x) * anp.sin(x))
+
+
+# ----------------------------------------------------------------------------------------------------
+# Sensitivity: every injected error is caught, and blamed on the right mode
+# ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fast", [False, True], ids=["full", "fast"])
+@pytest.mark.parametrize("wrong, blamed, innocent", [
+    (dict(backward_scale=1 + 1e-3), "reverse mode", "forward mode"),
+    (dict(jvp_scale=1 + 1e-3), "forward mode", "reverse mode"),
+    (dict(backward_flip=2), "reverse mode", "forward mode"),
+    (dict(jvp_flip=1), "forward mode", "reverse mode"),
+], ids=["backward-1e-3", "jvp-1e-3", "backward-sign", "jvp-sign"])
+def test_wrong_rules_are_caught_and_blamed(wrong, blamed, innocent, fast):
+    with pytest.raises(GradcheckError) as info:
+        check_grad(exp_loss(make_exp(**wrong)), X4, fast=fast)
+    message = str(info.value)
+    assert message.startswith(f"{blamed} gives a wrong derivative of `<lambda>` for argument 0 `x`")
+    assert f"{innocent} agrees with finite differences here: only {blamed} is wrong" in message
+    (argument, comparison), = info.value.report.failures
+    assert comparison.source == blamed and comparison.reference == "numeric"
+    if "flip" in str(wrong):  # one element is wrong, and it is the one named (bisected, with fast=True)
+        flipped = wrong.get("backward_flip", wrong.get("jvp_flip"))
+        where = comparison.located[:2] if fast else comparison.worst
+        assert where == ((), (flipped,))
+        assert f"d f / d x[{flipped}]" in message
+    else:
+        assert 1e-4 < comparison.max_rel_error < 1e-2  # the size of the injected error, not noise
+
+
+def test_a_transposed_matrix_gradient_is_caught_with_a_hint():
+    MatVec = make_matvec(transposed=True)
+    a, x = np.arange(9.0).reshape(3, 3) / 5, np.array([0.5, -1.0, 2.0])
+    with pytest.raises(GradcheckError) as info:
+        check_grad(lambda a, x: anp.sum(anp.sin(MatVec.apply(a, x))), a, x)
+    message = str(info.value)
+    assert "reverse mode gives a wrong derivative" in message and "argument 0 `a` (shape (3, 3), float64)" in message
+    assert "is a matrix gradient transposed?" in message
+    assert info.value.report.failures[0][1].failed == 6  # the 3 diagonal elements are right
+
+
+def test_a_transposed_matrix_gradient_is_caught_by_fast_projections():
+    MatVec = make_matvec(transposed=True)
+    a, x = np.arange(9.0).reshape(3, 3) / 5, np.array([0.5, -1.0, 2.0])
+    with pytest.raises(GradcheckError, match="reverse mode gives a wrong derivative") as info:
+        check_grad(lambda a, x: anp.sum(anp.sin(MatVec.apply(a, x))), a, x, fast=True)
+    out_index, (i, j), analytic, expected = info.value.report.failures[0][1].located
+    assert i != j and analytic != pytest.approx(expected)
+
+
+def test_an_error_below_what_differences_resolve_shows_as_the_modes_disagreeing():
+    with pytest.raises(GradcheckError) as info:
+        check_grad(exp_loss(make_exp(backward_scale=1 + 1e-7)), X4)
+    message = str(info.value)
+    assert message.startswith("reverse mode and forward mode disagree: a wrong derivative")
+    assert "both are within tolerance of finite differences" in message and "1.2e-07 relative" in message
+    assert "side with forward mode: reverse mode is the likely culprit" in message
+
+
+def test_both_modes_wrong_the_same_way():
+    Exp = make_exp(backward_scale=1.01, jvp_scale=1.01)
+    with pytest.raises(GradcheckError) as info:
+        check_grad(exp_loss(Exp), X4)
+    assert "forward mode and reverse mode all disagree with finite differences" in str(info.value)
+    assert "they agree with each other" in str(info.value)
+
+
+def test_a_kink_gets_a_non_smooth_hint():
+    relu_like = lambda x: anp.sum(anp.where(x > 0, x, 0.0) * 3.0)
+    with pytest.raises(GradcheckError) as info:
+        check_grad(relu_like, np.array([0.0, 1.0]))
+    message = str(info.value)
+    assert "--> d f / d x[0]" in message
+    assert "one-sided differences disagree (left 0, right 3)" in message and "not be differentiable" in message
+
+
+def test_order_two_catches_a_wrong_rule_inside_a_rule():
+    class Cos(ad.Function):  # its backward is off by 1e-3: only a second derivative of Sin reaches it
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return anp.cos(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return -g * anp.sin(x) * (1 + 1e-3)
+
+        @staticmethod
+        def jvp(ctx, t):
+            (x,) = ctx.saved_tensors
+            return -t * anp.sin(x)
+
+    class Sin(ad.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return anp.sin(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * Cos.apply(x)
+
+        @staticmethod
+        def jvp(ctx, t):
+            (x,) = ctx.saved_tensors
+            return t * Cos.apply(x)
+
+    f = lambda x: anp.sum(Sin.apply(x))
+    assert check_grad(f, X4).passed  # first derivatives are right
+    with pytest.raises(GradcheckError) as info:
+        check_grad(f, X4, order=2)
+    message = str(info.value)
+    assert message.startswith("reverse-over-forward gives wrong second derivatives of `<lambda>` for argument 0 `x`")
+    assert "--> d2 f / d x[" in message
+    wrong = {c.source for a in info.value.report.arguments for c in a.comparisons if not c.passed}
+    assert wrong == {"reverse-over-forward", "reverse-over-reverse"}  # the two that run Cos's backward
+
+
+# ----------------------------------------------------------------------------------------------------
+# No false alarms
+# ----------------------------------------------------------------------------------------------------
+
+CORRECT_FUNCTIONS = [
+    ("tanh-exp", lambda x, w: anp.sum(anp.tanh(x) * anp.exp(x / 3)) * w),
+    ("vector", lambda x, w: anp.log(1 + x ** 2) * anp.cos(x * w)),
+    ("matrix", lambda x, w: anp.sum(anp.outer(x, x) ** 2, axis=0) / w),
+    ("custom exp", lambda x, w: anp.sum(make_exp().apply(x) * anp.sin(x * w))),
+    ("plain numpy", lambda x, w: np.sum(np.sin(x) ** 2 * w)),
+]
+
+
+@pytest.mark.parametrize("name, f", CORRECT_FUNCTIONS, ids=[n for n, _ in CORRECT_FUNCTIONS])
+def test_no_false_alarms_over_50_seeds(name, f):
+    for seed in range(50):
+        rng = np.random.default_rng(seed)
+        x, w = rng.standard_normal(4) * 2, rng.uniform(0.5, 2.0)
+        full = check_grad(f, x, w, seed=seed)
+        fast = check_grad(f, x, w, fast=True, seed=seed)
+        assert full.passed and fast.passed
+        assert full.arguments[0].max_rel_error < 1e-8, (seed, str(full))
+
+
+def test_no_false_alarms_in_float32():
+    for seed in range(10):
+        x = np.random.default_rng(seed).standard_normal(5).astype(np.float32)
+        report = check_grad(lambda x: anp.sum(anp.exp(anp.sin(x)) * x), x, seed=seed)
+        assert report.arguments[0].rtol == 1e-3 and report.arguments[0].max_rel_error < 1e-3
+
+
+# ----------------------------------------------------------------------------------------------------
+# The report
+# ----------------------------------------------------------------------------------------------------
+
+def test_report_per_argument_with_integer_and_non_array_constants():
+    def f(x, n, label, w):
+        return anp.sum(anp.sin(x) ** n * w)
+
+    report = check_grad(f, np.array([0.2, 0.7]), 3, "hello", np.array([1.5, -0.5]))
+    assert report.passed and [a.constant for a in report.arguments] == [False, True, True, False]
+    x_report, n_report, label_report, w_report = report.arguments
+    assert n_report.reason == "an integer argument (int64): integers are held constant"
+    assert label_report.reason.startswith("not an array (str)")
+    assert x_report.max_abs_error < 1e-12 and x_report.evaluations > 0 and x_report.sweeps > 0
+    assert x_report.worst.worst[1] in [(0,), (1,)]
+    assert report.evaluations == x_report.evaluations + w_report.evaluations
+    text = str(report)
+    assert "argument 1 `n` (shape (), int64): constant, an integer argument" in text
+    assert "reverse mode         vs forward mode" in text and ": passed" in text.splitlines()[0]
+
+
+def test_argnums_selects_arguments():
+    report = check_grad(lambda x, y: anp.sum(x * y), np.ones(2), np.ones(2) * 2, argnums=1)
+    assert [a.constant for a in report.arguments] == [True, False]
+    assert report.arguments[0].reason == "not in argnums"
+
+
+def test_fast_uses_a_constant_number_of_evaluations():
+    f = lambda x: anp.sum(anp.sin(x) * x)
+    small = check_grad(f, np.linspace(-1, 1, 10), fast=True)
+    large = check_grad(f, np.linspace(-1, 1, 2000), fast=True)
+    assert large.evaluations <= 3 * (1 + 2 * 19) and large.evaluations <= 2 * small.evaluations
+    assert large.sweeps == small.sweeps == 6
+
+
+def test_the_callers_arrays_are_never_modified_by_the_checker():
+    x, w = np.array([0.5, 1.5]), np.array([2.0, 3.0])
+
+    def rude(x, w):
+        w[0] = 100.0  # mutating a constant argument in place must not leak out
+        return anp.sum(x * x) * 1.0
+
+    check_grad(rude, x, w, argnums=0)
+    np.testing.assert_array_equal(x, [0.5, 1.5])
+    np.testing.assert_array_equal(w, [2.0, 3.0])
+
+
+# ----------------------------------------------------------------------------------------------------
+# Hand-written gradients and Jacobians
+# ----------------------------------------------------------------------------------------------------
+
+def test_hand_written_gradient_passes_and_fails():
+    f = lambda x: np.sum(x ** 3)
+    report = check_grad(f, np.array([1.0, 2.0]), grad=lambda x: 3 * x ** 2)
+    assert report.passed and report.sources == ("grad=",)
+    with pytest.raises(GradcheckError) as info:
+        check_grad(f, np.array([1.0, 2.0]), grad=lambda x: 3 * x)
+    message = str(info.value)
+    assert "grad= gives a wrong derivative of `<lambda>` for argument 0 `x`" in message
+    assert "grad=          6" in message and "finite diff.   12" in message
+    assert "the hand-written gradient is wrong" in message
+
+
+def test_hand_written_gradient_of_several_arguments_and_with_a_mode():
+    f = lambda x, y: anp.sum(x * anp.sin(y))
+    grad = lambda x, y: (np.sin(y), x * np.cos(y))
+    report = check_grad(f, np.array([1.0, 2.0]), np.array([0.3, 0.4]), grad=grad, modes=("reverse",))
+    assert report.passed and report.sources == ("grad=", "reverse")
+    with pytest.raises(GradcheckError, match="grad= must return a tuple of 2 arrays"):
+        check_grad(f, np.array([1.0, 2.0]), np.array([0.3, 0.4]), grad=lambda x, y: np.sin(y))
+
+
+def test_hand_written_jacobian():
+    a = np.array([[1.0, 2.0], [3.0, 4.0], [0.0, -1.0]])
+    f = lambda x: np.tanh(a @ x)
+    jac = lambda x: (1 - np.tanh(a @ x) ** 2)[:, None] * a
+    assert check_grad(f, np.array([0.1, -0.2]), jac=jac).passed
+    with pytest.raises(GradcheckError, match=r"jac= returned shape \(2, 3\).*expected \(3, 2\) \(is it transposed\?\)"):
+        check_grad(f, np.array([0.1, -0.2]), jac=lambda x: jac(x).T)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Second order
+# ----------------------------------------------------------------------------------------------------
+
+def test_order_two_checks_every_mode_over_every_mode():
+    f = lambda x, w: anp.sum(anp.tanh(w @ x) ** 2)
+    rng = np.random.default_rng(0)
+    report = check_grad(f, rng.standard_normal(3), rng.standard_normal((2, 3)), order=2)
+    sources = {c.source for c in report.arguments[0].comparisons if c.order == 2}
+    assert sources == {"forward-over-forward", "forward-over-reverse", "reverse-over-forward", "reverse-over-reverse"}
+    assert all(c.max_rel_error < 1e-8 for a in report.arguments for c in a.comparisons)
+
+
+def test_order_two_fast_and_vector_valued():
+    report = check_grad(lambda x: anp.sin(x) * anp.sum(x), np.array([0.4, -1.1, 2.0]), order=2, fast=True)
+    assert report.passed and any(c.order == 2 for c in report.arguments[0].comparisons)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Bad input to the checker
+# ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: check_grad(lambda x: anp.sum(x), np.array([1, 2])), TypeError,
+     r"no float argument to differentiate \(argument 0 `x` is an integer argument \(int64\)\)"),
+    (lambda: check_grad(lambda x: anp.sum(x), np.array([1, 2]), argnums=0), TypeError,
+     r"argument 0 `x` has dtype int64: integers are held constant; pass x.astype\(float\)"),
+    (lambda: check_grad(lambda x: anp.sum(x), np.zeros((0, 3))), ValueError,
+     r"argument 0 `x`: x is empty \(shape \(0, 3\)\)"),
+    (lambda: check_grad(lambda x: anp.log(x), np.array([1.0, -1.0])), ValueError,
+     r"f is not finite at the point: output\[1\] = nan"),
+    (lambda: check_grad(lambda x: anp.sum(x), [1.0, 2.0], argnums=0), TypeError,
+     r"argument 0 `x` is a list: pass np.asarray"),
+    (lambda: check_grad(lambda x: (x, x), np.ones(2)), TypeError, "f must return an array or a number, got tuple"),
+    (lambda: check_grad(lambda x: anp.sum(x)), TypeError, "give the point"),
+    (lambda: check_grad(lambda x: anp.sum(x), np.ones(2), order=3), ValueError, "order must be 1 or 2"),
+    (lambda: check_grad(lambda x: anp.sum(x), np.ones(2), modes=("sideways",)), ValueError, "unknown mode"),
+    (lambda: check_grad(lambda x: anp.sum(x), np.ones(2), grad=np.cos, jac=np.cos), ValueError, "not both"),
+    (lambda: check_grad(lambda x: anp.sum(x), np.ones(2), argnums=3), ValueError, "out of range"),
+    (lambda: check_grad(lambda x: x, np.ones(2), grad=lambda x: x), TypeError, "grad= is for a scalar f"),
+])
+def test_bad_input_is_explained(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
