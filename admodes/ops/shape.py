@@ -287,3 +287,192 @@ def stack(arrays, axis=0):
            [0., 1.]])
     """
     return _stack(*_sequence(arrays), axis=axis)
+
+
+def _as_array(a):
+    """``a`` itself when it is an array (plain or traced), else ``np.asarray(a)`` (a list, a number)."""
+    return a if isinstance(a, (np.ndarray, Traced)) else np.asarray(a)
+
+
+@register_function("hstack")
+def hstack(tup):
+    """Join arrays column-wise: along axis 1, or axis 0 for 1-D arrays (numbers count as 1-D), as ``np.hstack``.
+
+    >>> hstack([np.zeros(2), np.ones(1)])
+    array([0., 0., 1.])
+    """
+    arrays = [reshape(a, (1,)) if a.ndim == 0 else a for a in map(_as_array, tup)]
+    return concatenate(arrays, axis=0 if arrays and arrays[0].ndim == 1 else 1)
+
+
+@register_function("vstack")
+def vstack(tup):
+    """Join arrays row-wise, along axis 0, a 1-D array counting as one row, as ``np.vstack``.
+
+    >>> vstack([np.zeros(2), np.ones(2)])
+    array([[0., 0.],
+           [1., 1.]])
+    """
+    arrays = [reshape(a, (1, 1)) if a.ndim == 0 else expand_dims(a, 0) if a.ndim == 1 else a
+              for a in map(_as_array, tup)]
+    return concatenate(arrays, axis=0)
+
+
+# ---- splitting: slices of getitem ---------------------------------------------------------------------
+
+@register_function("array_split")
+def array_split(ary, indices_or_sections, axis=0):
+    """Split an array into pieces along ``axis``: ``n`` pieces as equal as can be, or cut at the given
+    indices, as ``np.array_split``. Each piece is a getitem of ``ary``.
+
+    >>> [p.tolist() for p in array_split(np.arange(5.0), 2)]
+    [[0.0, 1.0, 2.0], [3.0, 4.0]]
+    """
+    ary = _as_array(ary)
+    length = ary.shape[axis]
+    if np.ndim(indices_or_sections) == 0:
+        sections = int(indices_or_sections)
+        if sections <= 0:
+            raise ValueError(f"admodes.array_split: the number of sections must be positive, not {sections}")
+        each, extra = divmod(length, sections)
+        bounds = np.cumsum([0] + [each + 1] * extra + [each] * (sections - extra)).tolist()
+    else:
+        bounds = [0, *np.asarray(indices_or_sections, dtype=int).tolist(), length]
+    before = (slice(None),) * (axis % ary.ndim)
+    return [getitem(ary, before + (slice(start, stop),)) for start, stop in zip(bounds[:-1], bounds[1:])]
+
+
+@register_function("split")
+def split(ary, indices_or_sections, axis=0):
+    """Split an array into equal pieces, or at the given indices, along ``axis``, as ``np.split``.
+
+    >>> [p.tolist() for p in split(np.arange(4.0), 2)]
+    [[0.0, 1.0], [2.0, 3.0]]
+    """
+    ary = _as_array(ary)
+    if np.ndim(indices_or_sections) == 0 and ary.shape[axis] % int(indices_or_sections):
+        raise ValueError(f"admodes.split: an axis of length {ary.shape[axis]} does not split into "
+                         f"{indices_or_sections} equal pieces; use array_split for unequal ones")
+    return array_split(ary, indices_or_sections, axis)
+
+
+# ---- repeating: tile and repeat; their adjoints sum the copies ---------------------------------------
+
+tile = Primitive("tile", lambda A, reps: np.tile(A, reps), argnames=("A",))
+repeat = Primitive("repeat", lambda a, repeats, axis=None: np.repeat(a, repeats, axis), argnames=("a",))
+
+
+def _untile(g, shape, reps):
+    """Sum the copies of ``np.tile``: the output axis i of length r_i * n_i, read as (r_i, n_i), summed over r_i."""
+    reps = (int(reps),) if np.ndim(reps) == 0 else tuple(reps)
+    dims = max(len(shape), len(reps))
+    padded, reps = (1,) * (dims - len(shape)) + tuple(shape), (1,) * (dims - len(reps)) + reps
+    copies = tuple(size for r, n in zip(reps, padded) for size in (r, n))
+    return reshape(sum_to(reshape(g, copies), tuple(size for n in padded for size in (1, n))), shape)
+
+
+def _unrepeat(g, shape, repeats, axis):
+    """Sum the copies of ``np.repeat`` back onto the element each one copies."""
+    base = (int(np.prod(shape)),) if axis is None else tuple(shape)  # axis=None repeats the flattened array
+    ax = 0 if axis is None else axis % len(shape)
+    repeats = np.asarray(repeats)
+    if repeats.size == 1:  # every element copied r times: read the axis as (n, r) and sum over r
+        n, r = base[ax], int(repeats.reshape(()))
+        copies = reshape(g, base[:ax] + (n, r) + base[ax + 1:])
+        out = reshape(sum_to(copies, base[:ax] + (n, 1) + base[ax + 1:]), base)
+    else:  # a count per element: add each copy onto its source
+        out = scatter_add(g, (slice(None),) * ax + (np.repeat(np.arange(base[ax]), repeats),), base)
+    return reshape(out, shape) if axis is None else out
+
+
+defrules(tile,
+         jvp=lambda t, ans, A, reps: tile(t, reps),
+         vjp=lambda g, ans, A, reps: _untile(g, A.shape, reps))
+defrules(repeat,
+         jvp=lambda t, ans, a, repeats, axis=None: repeat(t, repeats, axis),
+         vjp=lambda g, ans, a, repeats, axis=None: _unrepeat(g, a.shape, repeats, axis))
+
+# ---- flipping and triangles: their own adjoints ---------------------------------------------------------
+
+flip = Primitive("flip", lambda m, axis=None: np.flip(m, axis))
+triu = Primitive("triu", lambda m, k=0: np.triu(m, k))
+tril = Primitive("tril", lambda m, k=0: np.tril(m, k))
+
+defrules(flip, jvp=lambda t, ans, m, axis=None: flip(t, axis), vjp=lambda g, ans, m, axis=None: flip(g, axis))
+# A 1-D m is broadcast to rows before masking; the engines sum the cotangent back over them.
+defrules(triu, jvp=lambda t, ans, m, k=0: triu(t, k), vjp=lambda g, ans, m, k=0: triu(g, k))
+defrules(tril, jvp=lambda t, ans, m, k=0: tril(t, k), vjp=lambda g, ans, m, k=0: tril(g, k))
+
+# ---- diagonals: diag builds (1-D -> 2-D) or extracts (2-D -> 1-D) -------------------------------------
+
+diag = Primitive("diag", lambda v, k=0: np.diag(v, k))
+
+
+def _diagonal_index(shape, k):
+    """The (rows, columns) of diagonal ``k`` of a matrix of ``shape``."""
+    return np.divmod(np.diag(np.arange(shape[0] * shape[1]).reshape(shape), k), shape[1])
+
+
+defrules(diag,
+         jvp=lambda t, ans, v, k=0: diag(t, k),
+         vjp=lambda g, ans, v, k=0: diag(g, k) if v.ndim == 1 else scatter_add(g, _diagonal_index(v.shape, k), v.shape))
+
+# ---- take: a gather along an axis; the indices carry no derivative -----------------------------------
+
+take = Primitive("take", lambda a, indices, axis=None, mode="raise": np.take(a, indices, axis, mode=mode),
+                 nondiff=("indices",))
+
+
+def _take_positions(indices, length, mode):
+    """The positions ``np.take`` reads, with its ``mode`` for out-of-range indices applied."""
+    indices = np.asarray(indices)
+    if mode == "wrap":
+        return indices % length
+    if mode == "clip":
+        return np.clip(indices, 0, length - 1)
+    return indices
+
+
+def _untake(g, shape, indices, axis, mode):
+    """Add each taken element's cotangent back where it was read from (indices taken twice accumulate)."""
+    if axis is None:  # a gather from the flattened array
+        return reshape(scatter_add(g, _take_positions(indices, int(np.prod(shape)), mode), (int(np.prod(shape)),)),
+                       shape)
+    ax = axis % len(shape)
+    return scatter_add(g, (slice(None),) * ax + (_take_positions(indices, shape[ax], mode),), shape)
+
+
+defrules(take,
+         jvp=(lambda t, ans, a, indices, axis=None, mode="raise": take(t, indices, axis, mode), None),
+         vjp=(lambda g, ans, a, indices, axis=None, mode="raise": _untake(g, a.shape, indices, axis, mode), None))
+
+# ---- sort: a permutation of the input ------------------------------------------------------------------
+#
+# Sorting permutes: the tangent is permuted like the values, the cotangent permuted back. The permutation
+# is a stable argsort of the input's values (np.argsort gives a traced value's plain values, having no
+# derivative). Where values tie, sort is not differentiable (its one-sided derivatives differ); the rules
+# then give the derivative along perturbations that keep tied values in their input order.
+
+sort = Primitive("sort", lambda a, axis=-1, kind=None: np.sort(a, axis, kind))
+
+
+def _along(order, axis):
+    """The getitem index that picks ``order`` (an argsort result) along ``axis``, every other axis in place."""
+    ndim, axis = order.ndim, axis % order.ndim
+    return tuple(order if i == axis else np.arange(n).reshape([-1 if j == i else 1 for j in range(ndim)])
+                 for i, n in enumerate(order.shape))
+
+
+def _sort_tangent(t, a, axis):
+    order = np.argsort(a, axis=axis, kind="stable")
+    return getitem(reshape(t, (-1,)), order) if axis is None else getitem(t, _along(order, axis))
+
+
+def _sort_cotangent(g, a, axis):
+    unsort = np.argsort(np.argsort(a, axis=axis, kind="stable"), axis=-1 if axis is None else axis, kind="stable")
+    return reshape(getitem(g, unsort), a.shape) if axis is None else getitem(g, _along(unsort, axis))
+
+
+defrules(sort,
+         jvp=lambda t, ans, a, axis=-1, kind=None: _sort_tangent(t, a, axis),
+         vjp=lambda g, ans, a, axis=-1, kind=None: _sort_cotangent(g, a, axis))

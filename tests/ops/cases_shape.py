@@ -180,6 +180,58 @@ def _stack(d):
     return tuple(d.array(shape) for _ in range(count)), {"axis": d.integers(-len(shape) - 1, len(shape), label="axis")}
 
 
+# ---- repeating, flipping, triangles, diagonals, take, sort ---------------------------------------------
+
+def _tile(d):
+    shape = d.shape(max_dims=2)
+    several = tuple(d.integers(1, 3, label="rep") for _ in range(d.integers(1, 3, label="len")))
+    reps = d.choice([d.integers(1, 3, label="reps"), several], label="reps_kind")
+    return (d.array(shape),), {"reps": reps}
+
+
+def _repeat(d):
+    shape = d.shape()
+    axis = d.choice([None, *range(-len(shape), len(shape))], label="axis")
+    length = int(np.prod(shape)) if axis is None else shape[axis]
+    repeats = d.choice([d.integers(0, 3, label="count"), "per_element"], label="repeats_kind")
+    if repeats == "per_element":
+        repeats = d.rng.integers(0, 3, size=length)
+    return (d.array(shape),), {"repeats": repeats, "axis": axis}
+
+
+def _flip(d):
+    shape = d.shape()
+    return (d.array(shape),), {"axis": d.axis(len(shape))}
+
+
+def _triangle(d):
+    shape = d.shape(min_dims=1, max_dims=3)
+    return (d.array(shape),), {"k": d.integers(-2, 2, label="k")}
+
+
+def _diag(d):
+    shape = d.shape(min_dims=1, max_dims=2, max_side=5)
+    return (d.array(shape),), {"k": d.integers(-2, 2, label="k")}
+
+
+def _take(d):
+    shape = d.shape(min_dims=1)
+    axis = d.choice([None, *range(-len(shape), len(shape))], label="axis")
+    length = int(np.prod(shape)) if axis is None else shape[axis]
+    mode = d.choice(["raise", "wrap", "clip"], label="mode")
+    low, high = (-length, length) if mode == "raise" else (-2 * length, 2 * length)
+    indices = d.rng.integers(low, high, size=d.shape(min_dims=0, max_dims=2, max_side=5))  # repeats, negatives
+    return (d.array(shape), indices), {"axis": axis, "mode": mode}
+
+
+def _sort(d):
+    shape = d.shape(min_dims=1)
+    axis = d.choice([None, *range(-len(shape), len(shape))], label="axis")
+    # Distinct values at least 0.05 apart, so the finite-difference steps never reorder them.
+    values = (d.rng.permutation(int(np.prod(shape))) * 0.05 - 0.5).reshape(shape).astype(d.dtype)
+    return (values,), {"axis": axis}
+
+
 CASES = [
     Case("transpose", _transpose),
     Case("swapaxes", _swapaxes),
@@ -192,6 +244,14 @@ CASES = [
     Case("moveaxis", _moveaxis),
     Case("concatenate", _concatenate),
     Case("stack", _stack),
+    Case("tile", _tile),
+    Case("repeat", _repeat),
+    Case("flip", _flip),
+    Case("triu", _triangle),
+    Case("tril", _triangle),
+    Case("diag", _diag),
+    Case("take", _take),
+    Case("sort", _sort),
     *[Case("getitem", _getitem(kind), label=f"getitem[{kind}]") for kind in _INDEX_KINDS],
     *[Case("scatter_add", _scatter_add(kind), label=f"scatter_add[{kind}]") for kind in _ASSIGN_KINDS],
     *[Case("index_add", _assign(kind), label=f"index_add[{kind}]") for kind in _ASSIGN_KINDS],
