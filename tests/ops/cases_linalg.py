@@ -1,6 +1,6 @@
 """Rule-test cases of the linear-algebra primitives (admodes/ops/linalg.py).
 
-Matrices are drawn well conditioned (random + n I), symmetric positive definite ones as B B^T + n I,
+Matrices are drawn well conditioned (random + (n + 1) I), symmetric positive definite ones as B B^T + n I,
 and symmetric ones with well-separated eigenvalues. Inputs of cholesky and eigh get an antisymmetric
 part too: those ops read only the symmetric part, and the harness's tangents are not symmetric either.
 """
@@ -19,8 +19,9 @@ def _batch(d, max_dims=2):
 
 
 def _square(d, batch, n):
-    """Well-conditioned square matrices: entries in [-1, 1] plus n on the diagonal."""
-    return (d.array(batch + (n, n), -1.0, 1.0) + n * np.eye(n)).astype(d.dtype)
+    """Well-conditioned square matrices: entries in [-1, 1] plus n + 1 on the diagonal, so strictly
+    diagonally dominant by at least 1 (every eigenvalue at least 1 from 0, by Gershgorin)."""
+    return (d.array(batch + (n, n), -1.0, 1.0) + (n + 1) * np.eye(n)).astype(d.dtype)
 
 
 def _antisymmetric(d, batch, n):
