@@ -5,6 +5,9 @@ spreads the cotangent back over the reduced axes: `_restore` puts them back as l
 cotangent broadcasts against the input. Most reductions here have a derivative that is a weighted sum
 over the reduced axes, ``d ans = sum(w * da)``; `defweights` writes that pattern once, so each of
 them is one line: its weights.
+
+Products never divide by an element to get "the product of the others", so their derivatives are
+exact at zeros, at every order: see the banner over `cumprod` for how.
 """
 
 import numpy as np
@@ -58,8 +61,19 @@ def defweights(prim, weights):
 
 # ---- sums and means --------------------------------------------------------------------------------
 
-sum = Primitive("sum", lambda a, axis=None, keepdims=False: np.sum(a, axis=axis, keepdims=keepdims))
-mean = Primitive("mean", lambda a, axis=None, keepdims=False: np.mean(a, axis=axis, keepdims=keepdims))
+sum = Primitive("sum", lambda a, axis=None, keepdims=False: np.sum(a, axis=axis, keepdims=keepdims),
+                doc="""The sum over ``axis`` (NumPy's ``sum``): linear, so its rules are sums and copies.
+
+    >>> sum(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
+    array([4., 6.])
+    """)
+mean = Primitive("mean", lambda a, axis=None, keepdims=False: np.mean(a, axis=axis, keepdims=keepdims),
+                 doc="""The mean over ``axis`` (NumPy's ``mean``).
+
+    >>> mean(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=-1, keepdims=True)
+    array([[1.5],
+           [3.5]])
+    """)
 
 defrules(sum,
          jvp=lambda t, ans, a, axis=None, keepdims=False: sum(t, axis=axis, keepdims=keepdims),
@@ -97,17 +111,24 @@ std = Primitive("std", lambda a, axis=None, ddof=0, keepdims=False: np.std(a, ax
     the rules give nan there.
     """)
 
-# d var = 2 (a - mean) / (n - ddof) da;  d std = d var / (2 std)
+
+
+def _var_weights(a, axis, ddof):
+    """d var / d a = 2 (a - mean) / (n - ddof)."""
+    return _centered(a, axis) * (2.0 * _per_dof(a.shape, axis, ddof))
+
+
+# d std = d var / (2 std)
 defrules(var,
          jvp=lambda t, ans, a, axis=None, ddof=0, keepdims=False: sum(
-             _centered(a, axis) * t, axis=axis, keepdims=keepdims) * (2.0 * _per_dof(a.shape, axis, ddof)),
-         vjp=lambda g, ans, a, axis=None, ddof=0, keepdims=False: _restore(g, a.shape, axis, keepdims) * (
-             _centered(a, axis) * (2.0 * _per_dof(a.shape, axis, ddof))))
+             t * _var_weights(a, axis, ddof), axis=axis, keepdims=keepdims),
+         vjp=lambda g, ans, a, axis=None, ddof=0, keepdims=False: _restore(
+             g, a.shape, axis, keepdims) * _var_weights(a, axis, ddof))
 defrules(std,
          jvp=lambda t, ans, a, axis=None, ddof=0, keepdims=False: sum(
-             _centered(a, axis) * t, axis=axis, keepdims=keepdims) * _per_dof(a.shape, axis, ddof) / ans,
-         vjp=lambda g, ans, a, axis=None, ddof=0, keepdims=False: _restore(g / ans, a.shape, axis, keepdims) * (
-             _centered(a, axis) * _per_dof(a.shape, axis, ddof)))
+             t * _var_weights(a, axis, ddof), axis=axis, keepdims=keepdims) / (2.0 * ans),
+         vjp=lambda g, ans, a, axis=None, ddof=0, keepdims=False: _restore(
+             g / (2.0 * ans), a.shape, axis, keepdims) * _var_weights(a, axis, ddof))
 
 # ---- max and min: the derivative goes to the extreme element, split equally among ties --------------
 
@@ -123,8 +144,8 @@ def _tie_weights_impl(a, axis=None, which="max"):
 max = Primitive("max", lambda a, axis=None, keepdims=False: np.max(a, axis=axis, keepdims=keepdims),
                 doc="""The maximum over ``axis`` (NumPy's ``max``).
 
-    Derivative: the extreme element gets all of it; at a tie it is split equally among the tied elements
-    (JAX's convention: the average of the one-sided choices, and what keeps the gradient symmetric).
+    Derivative: the extreme element gets all of it; at a tie it is split equally among the k tied
+    elements, 1/k each (JAX's convention: symmetric in the tied elements, and the weights still sum to 1).
 
     >>> from admodes.ops.core import vjp_of
     >>> vjp_of(max, 1.0, 3.0, (np.array([1.0, 3.0, 3.0]),), {}, (True,), ((3,),))[0]
@@ -199,7 +220,12 @@ def _cumsum_reverse_impl(a, axis=-1):
     return np.flip(np.cumsum(np.flip(a, axis), axis), axis)
 
 
-cumsum = Primitive("cumsum", lambda a, axis=None: np.cumsum(a, axis=axis))
+cumsum = Primitive("cumsum", lambda a, axis=None: np.cumsum(a, axis=axis),
+                   doc="""The cumulative sum along ``axis`` (NumPy's ``cumsum``; None flattens).
+
+    >>> cumsum(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([ 1.,  3.,  6., 10.])
+    """)
 cumsum_reverse = Primitive("cumsum_reverse", _cumsum_reverse_impl, public=False,
                            doc="out[k] = sum(a[k:]) along ``axis``: the adjoint of cumsum.")
 
@@ -303,9 +329,10 @@ def _product_of_others(a, axis):
         return cumprod_exclusive(a, axis=axes[0]) * cumprod_exclusive(a, axis=axes[0], reverse=True)
     kept = tuple(ax for ax in range(a.ndim) if ax not in axes)
     order = kept + axes
-    moved = transpose(a, order)  # the reduced axes last, then merged into one
-    merged = _product_of_others(reshape(moved, moved.shape[:len(kept)] + (-1,)), -1)
-    return transpose(reshape(merged, moved.shape), tuple(int(i) for i in np.argsort(order)))
+    in_place = order == tuple(range(a.ndim))
+    moved = a if in_place else transpose(a, order)  # the reduced axes last, then merged into one
+    merged = reshape(_product_of_others(reshape(moved, moved.shape[:len(kept)] + (-1,)), -1), moved.shape)
+    return merged if in_place else transpose(merged, tuple(int(i) for i in np.argsort(order)))
 
 
 prod = Primitive("prod", lambda a, axis=None, keepdims=False: np.prod(a, axis=axis, keepdims=keepdims),
