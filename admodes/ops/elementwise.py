@@ -10,9 +10,9 @@ Two habits keep the rules honest:
 - Constants are Python floats (``math.log(2.0)``, never ``np.log(2)``): a NumPy float64 scalar would
   turn float32 derivatives into float64 ones.
 - Where a rule must choose by position (which argument of `maximum` wins, whether `clip` passed ``a``
-  through), the choice is made by the piecewise-constant primitives `sign` and `heaviside`, or by the
-  condition of `where`, never by a Python comparison: so a rule applied to traced values is recorded like
-  any other code, and derivatives of derivatives come out right.
+  through), the choice is made by op-library calls: the piecewise-constant primitives `sign` and
+  `heaviside` (masks of 0s and 1s, with symbolic zero derivatives), or the condition of `where`. So the
+  rules read the same on plain arrays and on traced values, and derivatives of derivatives come out right.
 
 Non-smooth points, one choice each (every op's ``doc`` says it): ``absolute'(0) = 0``; `maximum` and
 `minimum` split a tie 0.5/0.5 between their arguments; `clip` passes the derivative to ``a`` on the closed
@@ -124,7 +124,10 @@ defpartials(log10, lambda ans, x: 1.0 / (x * LN10))
 log1p = Primitive("log1p", np.log1p)
 defpartials(log1p, lambda ans, x: 1.0 / (1.0 + x))
 
-logaddexp = Primitive("logaddexp", np.logaddexp)
+logaddexp = Primitive("logaddexp", np.logaddexp, doc=(
+    "log(exp(x1) + exp(x2)), elementwise, without overflow. d/dx1 = exp(x1 - ans), d/dx2 = exp(x2 - ans): the "
+    "softmax weights of the pair (nan where both are -inf).\n\n"
+    ">>> logaddexp(np.array([0.0]), np.array([0.0]))\narray([0.69314718])"))
 defpartials(logaddexp, lambda ans, x1, x2: exp(x1 - ans),
                        lambda ans, x1, x2: exp(x2 - ans))
 
@@ -204,20 +207,20 @@ register_function("abs")(absolute)
 
 maximum = Primitive("maximum", np.maximum, short="Max", doc=(
     "The larger of x1 and x2, elementwise. The derivative follows the larger argument; at a tie it is "
-    "split 0.5/0.5 between them (as JAX and PyTorch do).\n\n"
+    "split 0.5/0.5 between them (as JAX and PyTorch do); a tie of two infinities gives nan (inf - inf).\n\n"
     ">>> maximum(np.array([1.0, 5.0]), 2.0)\narray([2., 5.])"))
 defpartials(maximum, lambda ans, x1, x2: heaviside(x1 - x2, 0.5),
                      lambda ans, x1, x2: heaviside(x2 - x1, 0.5))
 
 minimum = Primitive("minimum", np.minimum, short="Min", doc=(
     "The smaller of x1 and x2, elementwise. The derivative follows the smaller argument; at a tie it is "
-    "split 0.5/0.5 between them (as JAX and PyTorch do).\n\n"
+    "split 0.5/0.5 between them (as JAX and PyTorch do); a tie of two infinities gives nan (inf - inf).\n\n"
     ">>> minimum(np.array([1.0, 5.0]), 2.0)\narray([1., 2.])"))
 defpartials(minimum, lambda ans, x1, x2: heaviside(x2 - x1, 0.5),
                      lambda ans, x1, x2: heaviside(x1 - x2, 0.5))
 
 
-def _clip(a, a_min, a_max):
+def _clip_impl(a, a_min, a_max):
     # NumPy before 2.1 refuses two None bounds; no bound at all is the identity.
     return np.clip(a, a_min, a_max) if a_min is not None or a_max is not None else np.positive(a)
 
@@ -237,15 +240,33 @@ def _below(a, a_min, a_max):
     return heaviside(a_min - a, 0.0) * _at_least(a_max, a_min)  # a < a_min <= a_max: the output is a_min
 
 
-clip = Primitive("clip", _clip, doc=(
-    "a limited to [a_min, a_max], elementwise; a bound may be None (no bound). The derivative goes to the "
-    "argument the output equals: to a on the closed interval (a bound passes the derivative to a, like "
-    "PyTorch's clamp), to a_min below it, to a_max above it (and everywhere when a_min > a_max, where NumPy "
-    "returns a_max).\n\n"
-    ">>> clip(np.array([-1.0, 0.5, 2.0]), 0.0, 1.0)\narray([0. , 0.5, 1. ])"))
-defpartials(clip, lambda ans, a, a_min, a_max: _passes(a, a_min, a_max),
-                  lambda ans, a, a_min, a_max: _below(a, a_min, a_max),
-                  lambda ans, a, a_min, a_max: 1.0 - _passes(a, a_min, a_max) - _below(a, a_min, a_max))
+_clip = Primitive("clip", _clip_impl, public=False, doc="`clip` with its three arguments by position.")
+defpartials(_clip, lambda ans, a, a_min, a_max: _passes(a, a_min, a_max),
+                   lambda ans, a, a_min, a_max: _below(a, a_min, a_max),
+                   lambda ans, a, a_min, a_max: 1.0 - _passes(a, a_min, a_max) - _below(a, a_min, a_max))
+
+
+@register_function("clip")
+def clip(a, a_min=None, a_max=None, *, min=None, max=None):
+    """``a`` limited to ``[a_min, a_max]``, elementwise; a bound may be None (no bound). NumPy's signature,
+    with NumPy 2.1's ``min``/``max`` spellings of the bounds.
+
+    The derivative goes to the argument the output equals: to ``a`` on the closed interval (a bound passes
+    the derivative to ``a``, like PyTorch's clamp), to ``a_min`` below it, to ``a_max`` above it (and
+    everywhere when ``a_min > a_max``, where NumPy returns ``a_max``).
+
+    >>> clip(np.array([-1.0, 0.5, 2.0]), 0.0, 1.0)
+    array([0. , 0.5, 1. ])
+    """
+    if min is not None:
+        if a_min is not None:
+            raise TypeError("clip: pass the lower bound once, as a_min or as min, not both")
+        a_min = min
+    if max is not None:
+        if a_max is not None:
+            raise TypeError("clip: pass the upper bound once, as a_max or as max, not both")
+        a_max = max
+    return _clip(a, a_min, a_max)
 
 
 def _where(condition, x, y):
