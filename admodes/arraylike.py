@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ops.core import FUNCTIONS, Traced
+from .ops.core import FUNCTIONS, REGISTRY, Traced
 
 
 def value(x):
@@ -128,7 +128,7 @@ class ArrayLike(Traced):
 
     # ---- indexing ----------------------------------------------------------------------------------
     def __getitem__(self, index):
-        return _fn("getitem")(self, index=_plain_index(index))
+        return REGISTRY["getitem"](self, index=_plain_index(index))
 
     # ---- ndarray methods ---------------------------------------------------------------------------
     @property

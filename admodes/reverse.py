@@ -24,7 +24,7 @@ from contextlib import ContextDecorator
 import numpy as np
 
 from .arraylike import ArrayLike, _plain_index, value
-from .ops.core import FUNCTIONS, Meta, vjp_of
+from .ops.core import FUNCTIONS, REGISTRY, Meta, vjp_of
 
 USER_LEVEL = 0  # the level of Tensors users make themselves
 _creation_order = itertools.count()
@@ -239,7 +239,7 @@ class Tensor(ArrayLike):
 
     def __setitem__(self, index, new):
         index = _plain_index(index)
-        self._update_in_place(lambda x, v: FUNCTIONS["index_update"](x, v, index=index), new)
+        self._update_in_place(lambda x, v: REGISTRY["index_update"](x, v, index=index), new)
 
     def _update_in_place(self, op, other):
         """``self = op(self, other)`` recorded as usual, then written into this tensor (version bumped)."""

@@ -377,3 +377,26 @@ def test_backward_frees_saved_values():
         assert saved() is None           # released after it
     finally:
         gc.enable()
+
+
+def test_item_assignment_is_a_recorded_functional_update():
+    x = leaf([1.0, 2.0, 3.0])
+    y = x * 2.0
+    y[1] = x[0] * 10.0               # y = [2 x0, 10 x0, 2 x2]
+    assert type(y.grad_fn).__name__ == "IndexUpdateBackward" and y._version == 1
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [12.0, 0.0, 2.0])
+
+
+def test_item_assignment_into_a_leaf_that_requires_grad_raises():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="in-place operation"):
+        x[0] = 5.0
+
+
+def test_in_place_ops_on_a_tensor_never_write_into_the_users_array():
+    user = np.array([1.0, 2.0])
+    x = ad.tensor(user, requires_grad=True)
+    y = x[0:2]                        # a view of x's data, made by getitem
+    y += 1.0
+    assert user.tolist() == [1.0, 2.0] and x.data.tolist() == [1.0, 2.0]
