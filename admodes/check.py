@@ -170,7 +170,7 @@ class _Calls:
         bad = np.argwhere(~np.isfinite(out))
         if len(bad):
             where = tuple(int(k) for k in bad[0])
-            label = f"output{list(where)}" if out.ndim else "the output"
+            label = f"output{list(where)}" if out.ndim else "f(x)"
             raise ValueError(f"f is not finite at the point: {label} = {out[where]} "
                              f"({len(bad)} of {out.size} output elements non-finite); "
                              "gradients can only be checked where f is finite")

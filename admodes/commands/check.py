@@ -1,0 +1,188 @@
+"""``admodes check``: gradient-check a user's function at a random point, from the command line.
+
+    $ admodes check path/to/model.py:loss --shape 3,4
+    $ admodes check mypackage.losses:huber --shape 10 --shape 10 --seed 3 --order 2
+
+One ``--shape`` per array argument (``--shape ''`` is not a shape; ``--shape 1`` is a one-element
+vector). Exit status: 0 when the check passes, 1 when a derivative is wrong, 2 when the check could
+not run (bad usage, a missing file, a function that raises or returns something unusable): then one
+paragraph says why, never a traceback from deep inside NumPy.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+
+PASSED, FAILED, UNUSABLE = 0, 1, 2
+
+
+def register(subparsers):
+    """Add the ``check`` subcommand to the ``admodes`` parser."""
+    parser = subparsers.add_parser(
+        "check", help="gradient-check a function at a random point",
+        description="Check forward- and reverse-mode derivatives of FUNCTION against finite differences at a "
+                    "random point. Exit status: 0 passed, 1 a wrong derivative, 2 the check could not run.")
+    parser.add_argument("function", metavar="FUNCTION",
+                        help="path/to/file.py:name or package.module:name")
+    parser.add_argument("--shape", action="append", metavar="N,M,...",
+                        help="shape of one array argument, e.g. 3,4 (repeat for each argument; required)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed for the point (default 0)")
+    parser.add_argument("--order", type=int, choices=(1, 2), default=1, help="also check second derivatives")
+    parser.add_argument("--range", metavar="LOW,HIGH", default=None,
+                        help="draw the point uniformly from [LOW, HIGH] (default: standard normal)")
+    parser.add_argument("--modes", default="forward,reverse", help="AD modes to check (default forward,reverse)")
+    parser.add_argument("--fast", action="store_true", help="check random projections u^T J v only")
+    parser.add_argument("--method", default="richardson", help="finite differences: richardson, central, "
+                                                               "forward or complex (default richardson)")
+    parser.add_argument("--float32", action="store_true", help="check at a float32 point")
+    parser.set_defaults(func=run)
+    return parser
+
+
+class Unusable(Exception):
+    """The check cannot run; the message is the one paragraph shown to the user."""
+
+
+def run(args, out=None, err=None):
+    """Run ``admodes check`` with parsed ``args``; returns the exit status."""
+    out, err = out or sys.stdout, err or sys.stderr
+    from ..check import GradcheckError, check_grad
+
+    try:
+        f, label = load_function(args.function)
+        point = random_point(args)
+        modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
+        report = _call(check_grad, label, f, *point, order=args.order, modes=modes, fast=args.fast,
+                       method=args.method, seed=args.seed)
+    except GradcheckError as failure:
+        print(str(failure), file=out)
+        if failure.report is not None:
+            print("", file=out)
+            print(str(failure.report), file=out)
+        return FAILED
+    except Unusable as problem:
+        print(f"admodes check: {problem}", file=err)
+        return UNUSABLE
+    print(str(report), file=out)
+    return PASSED
+
+
+def load_function(spec):
+    """``path/to/file.py:name`` or ``module:name`` -> (the function, a label for messages)."""
+    target, sep, name = spec.rpartition(":")
+    if not sep or not target or not name:
+        raise Unusable(f"{spec!r} does not name a function: write path/to/file.py:name or package.module:name")
+    if target.endswith(".py") or "/" in target or "\\" in target:
+        module = _load_file(Path(target))
+    else:
+        module = _import_module(target)
+    f = getattr(module, name, None)
+    if f is None:
+        public = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_"))
+        raise Unusable(f"{target} has no function {name!r}" + (f" (it has: {', '.join(public[:12])})" if public
+                                                                  else ""))
+    if not callable(f):
+        raise Unusable(f"{target}:{name} is not a function (it is of type {type(f).__name__})")
+    return f, f"{target}:{name}"
+
+
+def _load_file(path):
+    if not path.is_file():
+        raise Unusable(f"no such file: {path}" + ("" if path.suffix == ".py" else " (expected a .py file)"))
+    spec = importlib.util.spec_from_file_location(f"_admodes_check_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.resolve().parent))  # so the file can import its neighbours
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:
+        raise Unusable(f"importing {path} failed: {_one_line(error)}") from None
+    finally:
+        sys.path.remove(str(path.resolve().parent))
+    return module
+
+
+def _import_module(name):
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        raise Unusable(f"cannot import {name!r}: {error} (for a file, give its path ending in .py)") from None
+    except Exception as error:
+        raise Unusable(f"importing {name} failed: {_one_line(error)}") from None
+
+
+def parse_shape(text):
+    """``"3,4"`` -> ``(3, 4)``; ``"()"`` is a scalar; anything else that is not positive integers is an error."""
+    cleaned = text.strip().strip("()[]").replace(" ", "")
+    if text.strip() in ("()", "scalar"):
+        return ()
+    if not cleaned:
+        raise Unusable(f"--shape {text!r} is empty: give the sizes, e.g. --shape 3,4 (or --shape '()' for a scalar)")
+    try:
+        shape = tuple(int(part) for part in cleaned.split(",") if part != "")
+    except ValueError:
+        raise Unusable(f"--shape {text!r} is not a shape: give comma-separated positive integers, e.g. 3,4") from None
+    if any(n <= 0 for n in shape):
+        raise Unusable(f"--shape {text!r} has a size below 1: an empty array has no derivatives to check")
+    return shape
+
+
+def random_point(args):
+    """One random float array per ``--shape``, from the seed."""
+    if not args.shape:
+        raise Unusable("give the shape of each argument with --shape, e.g. --shape 3,4")
+    rng = np.random.default_rng(args.seed)
+    dtype = np.float32 if args.float32 else np.float64
+    low_high = _parse_range(args.range) if args.range else None
+    point = []
+    for text in args.shape:
+        shape = parse_shape(text)
+        values = rng.uniform(*low_high, size=shape) if low_high else rng.standard_normal(shape)
+        point.append(np.asarray(values, dtype=dtype))
+    return point
+
+
+def _parse_range(text):
+    try:
+        low, high = (float(v) for v in text.split(","))
+    except ValueError:
+        raise Unusable(f"--range {text!r} is not LOW,HIGH (e.g. --range 0.1,2)") from None
+    if not low < high:
+        raise Unusable(f"--range {text!r}: LOW must be below HIGH")
+    return low, high
+
+
+def _call(check_grad, label, f, *point, **options):
+    """check_grad, with every way the user's function can go wrong turned into one paragraph."""
+    from ..check import GradcheckError
+
+    where = f"at a random point of shape {', '.join(str(p.shape) for p in point)} (seed {options['seed']})"
+    try:
+        return check_grad(f, *point, **options)
+    except GradcheckError:
+        raise
+    except Exception as error:
+        if _raised_by_user(error):
+            raise Unusable(f"{label} raised {type(error).__name__} {where}: {_one_line(error)}") from None
+        raise Unusable(f"cannot check {label} {where}: {_one_line(error)}") from None
+
+
+def _raised_by_user(error):
+    """True when the innermost frame of the traceback is outside admodes (and NumPy): the user's code."""
+    package = str(Path(__file__).resolve().parents[1])
+    frames, tb = [], error.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame.f_code.co_filename)
+        tb = tb.tb_next
+    own = [name for name in frames if "numpy" not in Path(name).parts]
+    return bool(own) and not str(Path(own[-1]).resolve()).startswith(package)
+
+
+def _one_line(error):
+    text = " ".join(str(error).split())
+    notes = " ".join(getattr(error, "__notes__", ()))
+    return f"{text} {notes}".strip() or type(error).__name__

@@ -1,0 +1,118 @@
+"""``admodes check FILE:FUNC --shape ...``: exit 0 when derivatives are right, 1 when wrong, 2 when unusable."""
+
+import textwrap
+
+import pytest
+
+from admodes.cli import main
+
+pytest.importorskip("admodes.forward")
+
+MODULE = textwrap.dedent('''
+    import numpy as np
+    import admodes as ad
+    import admodes.numpy as anp
+
+    def loss(x):
+        return np.sum(np.tanh(x) ** 2)
+
+    def bilinear(x, w):
+        return np.sum(np.sin(x @ w))
+
+    def positive(x):
+        return np.sum(np.log(x))
+
+    def boom(x):
+        raise ZeroDivisionError("my model divided by zero")
+
+    def listy(x):
+        return [1.0, 2.0]
+
+    class Exp(ad.Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = np.exp(x)
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            (y,) = ctx.saved_tensors
+            return g * y * 1.001
+
+        @staticmethod
+        def jvp(ctx, t):
+            (y,) = ctx.saved_tensors
+            return t * y
+
+    def wrong(x):
+        return anp.sum(Exp.apply(x))
+
+    answer = 42
+''')
+
+
+@pytest.fixture
+def funcs(tmp_path, monkeypatch):
+    path = tmp_path / "funcs.py"
+    path.write_text(MODULE)
+    monkeypatch.chdir(tmp_path)
+    return path
+
+
+def run(capsys, *argv):
+    code = main(["check", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_a_right_gradient_passes(funcs, capsys):
+    code, out, err = run(capsys, f"{funcs}:loss", "--shape", "3,4")
+    assert code == 0 and err == ""
+    assert out.startswith("check_grad(loss): order 1, forward, reverse vs richardson differences")
+    assert "argument 0 `x` (shape (3, 4), float64)" in out and ": passed" in out
+
+
+def test_several_arguments_second_order_and_seed(funcs, capsys):
+    code, out, _ = run(capsys, "funcs.py:bilinear", "--shape", "2,3", "--shape", "3", "--order", "2", "--seed", "5")
+    assert code == 0
+    assert "argument 1 `w` (shape (3,), float64)" in out and "reverse-over-forward vs numeric" in out
+
+
+def test_a_range_keeps_the_point_in_the_domain(funcs, capsys):
+    assert run(capsys, "funcs.py:positive", "--shape", "4", "--range", "0.5,2")[0] == 0
+
+
+def test_module_colon_function(funcs, capsys, monkeypatch):
+    monkeypatch.syspath_prepend(str(funcs.parent))
+    code, out, _ = run(capsys, "funcs:loss", "--shape", "3", "--fast", "--float32")
+    assert code == 0 and "(shape (3,), float32)" in out and "random projections" in out
+
+
+def test_a_wrong_gradient_fails_with_the_message_and_the_report(funcs, capsys):
+    code, out, _ = run(capsys, "funcs.py:wrong", "--shape", "4")
+    assert code == 1
+    assert out.startswith("reverse mode gives a wrong derivative of `wrong` for argument 0 `x` (shape (4,), float64)")
+    assert "only reverse mode is wrong" in out and "FAILED at 4 of 4" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["nofile.py:f", "--shape", "3"], "no such file: nofile.py"),
+    (["funcs.py:nope", "--shape", "3"], "funcs.py has no function 'nope' (it has: Exp, bilinear, boom, listy, loss"),
+    (["funcs.py:answer", "--shape", "3"], "funcs.py:answer is not a function (it is of type int)"),
+    (["funcs.py", "--shape", "3"], "'funcs.py' does not name a function"),
+    (["nosuchmodule:f", "--shape", "3"], "cannot import 'nosuchmodule'"),
+    (["funcs.py:loss"], "give the shape of each argument with --shape"),
+    (["funcs.py:loss", "--shape", ""], "--shape '' is empty"),
+    (["funcs.py:loss", "--shape", "0,3"], "has a size below 1"),
+    (["funcs.py:loss", "--shape", "a,b"], "is not a shape"),
+    (["funcs.py:boom", "--shape", "3"],
+     "funcs.py:boom raised ZeroDivisionError at a random point of shape (3,) (seed 0): my model divided by zero"),
+    (["funcs.py:positive", "--shape", "3"], "f is not finite at the point: f(x) = nan"),
+    (["funcs.py:listy", "--shape", "3"], "f must return an array or a number, got list"),
+])
+def test_bad_input_is_one_paragraph_and_exit_2(funcs, capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.startswith("admodes check: ") and message in err
+    assert "Traceback" not in err and err.count("\n") == 1
