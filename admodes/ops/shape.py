@@ -97,6 +97,7 @@ def _scatter_add_impl(values, index, shape):
 
 
 def _index_add_impl(x, values, index):
+    values = np.asarray(values) if isinstance(values, (list, tuple)) else values  # (a list is no dtype)
     out = np.array(x, dtype=np.result_type(x, values))  # a fresh copy: x itself is never written to
     if _may_repeat(index):
         _add_at(out, index, values)
@@ -106,6 +107,7 @@ def _index_add_impl(x, values, index):
 
 
 def _index_update_impl(x, values, index):
+    values = np.asarray(values) if isinstance(values, (list, tuple)) else values
     out = np.array(x, dtype=np.result_type(x, values))
     out[index] = values
     return out
