@@ -92,14 +92,14 @@ def _matmul_promote(g, nd1, nd2):
 
 
 def _matmul_ct1(g, nd1, x2):
-    g2 = _matmul_promote(g, nd1, x2.ndim)
-    ct = g2 @ (_mT(x2) if x2.ndim > 1 else reshape(x2, (1, -1)))
+    g2 = _matmul_promote(g, nd1, np.ndim(x2))
+    ct = g2 @ (_mT(x2) if np.ndim(x2) > 1 else reshape(x2, (1, -1)))
     return reshape(ct, tuple(ct.shape[:-2]) + tuple(ct.shape[-1:])) if nd1 == 1 else ct
 
 
 def _matmul_ct2(g, x1, nd2):
-    g2 = _matmul_promote(g, x1.ndim, nd2)
-    ct = (_mT(x1) if x1.ndim > 1 else reshape(x1, (-1, 1))) @ g2
+    g2 = _matmul_promote(g, np.ndim(x1), nd2)
+    ct = (_mT(x1) if np.ndim(x1) > 1 else reshape(x1, (-1, 1))) @ g2
     return _uncol(ct) if nd2 == 1 else ct
 
 
@@ -126,7 +126,7 @@ def _tensordot_axes(axes, nd_a, nd_b):
 def _contract_ct_a(g, b, nd_a, axes_a, axes_b):
     """Cotangent of a in tensordot(a, b, (axes_a, axes_b)), given g of the output's shape."""
     free_a = [i for i in range(nd_a) if i not in axes_a]
-    free_b = [j for j in range(b.ndim) if j not in axes_b]
+    free_b = [j for j in range(np.ndim(b)) if j not in axes_b]
     ct = tensordot(g, b, axes=(list(range(len(free_a), len(free_a) + len(free_b))), free_b))
     as_a = free_a + [axes_a[axes_b.index(j)] for j in sorted(axes_b)]  # the axis of a each axis of ct is
     return transpose(ct, tuple(int(i) for i in np.argsort(as_a)))
@@ -134,7 +134,7 @@ def _contract_ct_a(g, b, nd_a, axes_a, axes_b):
 
 def _contract_ct_b(g, a, nd_b, axes_a, axes_b):
     """Cotangent of b in tensordot(a, b, (axes_a, axes_b)), given g of the output's shape."""
-    free_a = [i for i in range(a.ndim) if i not in axes_a]
+    free_a = [i for i in range(np.ndim(a)) if i not in axes_a]
     free_b = [j for j in range(nd_b) if j not in axes_b]
     ct = tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
     as_b = [axes_b[axes_a.index(i)] for i in sorted(axes_a)] + free_b
@@ -145,8 +145,8 @@ tensordot = Primitive("tensordot", lambda a, b, axes=2: np.tensordot(a, b, axes)
 defrules(tensordot,
          jvp=(lambda t, ans, a, b, axes=2: tensordot(t, b, axes),
               lambda t, ans, a, b, axes=2: tensordot(a, t, axes)),
-         vjp=(lambda g, ans, a, b, axes=2: _contract_ct_a(g, b, a.ndim, *_tensordot_axes(axes, a.ndim, b.ndim)),
-              lambda g, ans, a, b, axes=2: _contract_ct_b(g, a, b.ndim, *_tensordot_axes(axes, a.ndim, b.ndim))))
+         vjp=(lambda g, ans, a, b, axes=2: _contract_ct_a(g, b, a.ndim, *_tensordot_axes(axes, a.ndim, np.ndim(b))),
+              lambda g, ans, a, b, axes=2: _contract_ct_b(g, a, b.ndim, *_tensordot_axes(axes, np.ndim(a), b.ndim))))
 
 # ---- dot and inner: a scalar operand multiplies; otherwise a tensordot over one pair of axes --------
 
@@ -160,15 +160,15 @@ def _inner_axes(nd_a, nd_b):
 
 
 def _product_ct_a(g, b, nd_a, which_axes):
-    if nd_a == 0 or b.ndim == 0:
+    if nd_a == 0 or np.ndim(b) == 0:
         return g * b  # summed down to a's shape by vjp_of
-    return _contract_ct_a(g, b, nd_a, *which_axes(nd_a, b.ndim))
+    return _contract_ct_a(g, b, nd_a, *which_axes(nd_a, np.ndim(b)))
 
 
 def _product_ct_b(g, a, nd_b, which_axes):
-    if a.ndim == 0 or nd_b == 0:
+    if np.ndim(a) == 0 or nd_b == 0:
         return g * a
-    return _contract_ct_b(g, a, nd_b, *which_axes(a.ndim, nd_b))
+    return _contract_ct_b(g, a, nd_b, *which_axes(np.ndim(a), nd_b))
 
 
 dot = Primitive("dot", lambda a, b: np.dot(a, b))
@@ -234,7 +234,7 @@ def _einsum_jvp(tangents, ans, operands, params):
 
 
 def _einsum_ct(g, operands, i, subscripts):
-    ins, out, sizes = _einsum_labels(subscripts, [o.shape for o in operands])
+    ins, out, sizes = _einsum_labels(subscripts, [np.shape(o) for o in operands])
     others = [j for j in range(len(operands)) if j != i]
     taken = set("".join(ins)) | set(out)
     fresh = (c for c in string.ascii_letters if c not in taken)
@@ -304,7 +304,9 @@ defrules(inv,
          vjp=lambda g, ans, a: -(_mT(ans) @ g @ _mT(ans)))
 
 # ---- solve: x = A^-1 b; dx = A^-1 (db - dA x); b-bar = A^-T g, A-bar = -b-bar x^T ---------------------
-# b is a (batch of) vector(s) only when it is 1-D (NumPy 2's rule); the rules then work on columns.
+# b is a vector only when it is 1-D (NumPy 2's rule), and then x has one axis fewer than a; the rules
+# work on columns then. (The rules of one argument read only that argument's shape: the other may be a
+# constant given as a list.)
 
 
 def _solve_ct_b(g, a, vector):
@@ -323,9 +325,9 @@ def _solve_jvp_a(t, a, x, vector):
 
 solve = Primitive("linalg.solve", lambda a, b: np.linalg.solve(a, b), short="Solve")
 defrules(solve,
-         jvp=(lambda t, ans, a, b: _solve_jvp_a(t, a, ans, b.ndim == 1),
+         jvp=(lambda t, ans, a, b: _solve_jvp_a(t, a, ans, ans.ndim < a.ndim),
               lambda t, ans, a, b: solve(a, t)),
-         vjp=(lambda g, ans, a, b: _solve_ct_a(g, a, ans, b.ndim == 1),
+         vjp=(lambda g, ans, a, b: _solve_ct_a(g, a, ans, ans.ndim < a.ndim),
               lambda g, ans, a, b: _solve_ct_b(g, a, b.ndim == 1)))
 
 # ---- det: d det = det tr(A^-1 dA); A-bar = g det A^-T -------------------------------------------------
