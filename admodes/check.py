@@ -430,6 +430,10 @@ class Comparison:
     (``expected`` is the finite-difference value, or the other mode's when ``reference`` is a mode).
     With ``fast=True`` a failing projection is bisected down to one element, ``located``
     (``(output index, input index, analytic, expected)``), when one element stands out.
+
+    >>> c = check_grad(lambda x: np.sum(x ** 2), np.ones(2), grad=lambda x: 2 * x).arguments[0].comparisons[0]
+    >>> c.source, c.reference, c.passed, c.compared
+    ('grad=', 'numeric', True, 2)
     """
 
     source: str
@@ -457,6 +461,10 @@ class ArgumentReport:
     """What was checked for one argument of ``f``: its comparisons and what they cost.
 
     ``constant`` arguments (integers, non-arrays) were not differentiated; ``reason`` says why.
+
+    >>> report = check_grad(lambda x, n: np.sum(x ** n), np.ones(2), 3, grad=lambda x, n: n * x ** (n - 1))
+    >>> [(a.label, a.constant) for a in report.arguments]
+    [('argument 0 `x`', False), ('argument 1 `n`', True)]
     """
 
     index: int
@@ -686,20 +694,14 @@ def _is_number(x):
 
 
 def _parameter_names(f, count):
+    """The names of f's first ``count`` positional parameters (``args[2]`` for ``*args`` or unknown ones)."""
     try:
         params = list(inspect.signature(f).parameters.values())
     except (TypeError, ValueError):
         params = []
-    names = []
-    for i in range(count):
-        if i < len(params) and params[i].kind in (params[i].POSITIONAL_ONLY, params[i].POSITIONAL_OR_KEYWORD):
-            names.append(params[i].name)
-        elif params and any(p.kind == p.VAR_POSITIONAL for p in params[: i + 1]):
-            star = next(p.name for p in params if p.kind == p.VAR_POSITIONAL)
-            names.append(f"{star}[{i - [p.kind for p in params].index(params[0].VAR_POSITIONAL)}]")
-        else:
-            names.append(f"args[{i}]")
-    return names
+    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    star = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), "args")
+    return [positional[i] if i < len(positional) else f"{star}[{i - len(positional)}]" for i in range(count)]
 
 
 def _plan_arguments(f, args, argnums):
