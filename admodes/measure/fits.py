@@ -190,7 +190,8 @@ class PowerLaw:
         """
         i = 0 if name is None else self.names.index(name)
         lo, hi = self.intervals[i]
-        return f"{self.exponents[i]:.2f} [{lo:.2f}, {hi:.2f}]"
+        fmt = lambda v: "0.00" if f"{v:.2f}" == "-0.00" else f"{v:.2f}"
+        return f"{fmt(self.exponents[i])} [{fmt(lo)}, {fmt(hi)}]"
 
 
 def fit_power_laws(columns, y, names=None, confidence=0.95):
@@ -274,7 +275,9 @@ def exponent_verdict(law, expected, tolerance=0.2, name=None):
     i = 0 if name is None else law.names.index(name)
     b, (lo, hi) = law.exponents[i], law.intervals[i]
     low_edge, high_edge = expected - tolerance, expected + tolerance
-    text = f"exponent {b:.2f}, {law.confidence:.0%} CI [{lo:.2f}, {hi:.2f}]; expected {expected:g} +/- {tolerance:g}"
+    fmt = lambda v: "0.00" if f"{v:.2f}" == "-0.00" else f"{v:.2f}"
+    text = (f"exponent {fmt(b)}, {law.confidence:.0%} CI [{fmt(lo)}, {fmt(hi)}]; "
+            f"expected {expected:g} +/- {tolerance:g}")
     if law.dof < 1:
         return Verdict(INCONCLUSIVE, f"{text}: too few points to estimate the uncertainty")
     if low_edge <= lo and hi <= high_edge:

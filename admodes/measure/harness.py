@@ -75,6 +75,7 @@ class Check:
     below: float | None = None
     variant: str = ""
     tolerance: float = 0.2
+    note: str = ""
 
     def __post_init__(self):
         if self.metric not in METRICS:
@@ -424,11 +425,11 @@ def crossings(experiment, rows, crossover, variant=""):
         order = np.argsort(along)
         along, gap = along[order], gap[order]
         found = None
-        for k in range(len(gap) - 1):
+        for k in range(len(gap)):
             if gap[k] == 0:
                 found = float(along[k])
                 break
-            if gap[k] < 0 < gap[k + 1] or gap[k] > 0 > gap[k + 1]:
+            if k + 1 < len(gap) and (gap[k] < 0 < gap[k + 1] or gap[k] > 0 > gap[k + 1]):
                 la, lb = math.log(along[k]), math.log(along[k + 1])
                 found = float(math.exp(la + (lb - la) * gap[k] / (gap[k] - gap[k + 1])))
                 break

@@ -208,7 +208,7 @@ def _claim_json(result: ClaimResult):
         "checks": [{
             "series": c.check.series, "variant": c.check.variant, "metric": c.check.metric,
             "expected": c.check.expected, "below": c.check.below, "tolerance": c.check.tolerance,
-            "fit": _law_json(c.law), "verdict": c.verdict.outcome, "reason": c.verdict.reason,
+            "fit": _law_json(c.law), "verdict": c.verdict.outcome, "reason": c.verdict.reason, "note": c.check.note,
             "wall_time_fit": _law_json(c.time_law),
             "wall_time_verdict": c.time_verdict.outcome if c.time_verdict else None,
             "wall_time_reason": c.time_verdict.reason if c.time_verdict else None,
@@ -220,7 +220,8 @@ def _claim_json(result: ClaimResult):
             "verdict": c.verdict.outcome, "reason": c.verdict.reason,
         } for c in result.crossovers],
         "per_unit": [{
-            "series": p.per_unit.series, "metric": p.per_unit.metric, "unit": p.per_unit.unit,
+            "series": p.per_unit.series, "variant": p.per_unit.variant, "metric": p.per_unit.metric,
+            "unit": p.per_unit.unit,
             "value": p.value, "interval_95": list(p.interval),
         } for p in result.per_units],
         "plot": _png(result),
@@ -252,6 +253,19 @@ def _seconds(s):
     return f"{s * 1e9:.3g} ns"
 
 
+def _num(x, digits=3):
+    """A number with ``digits`` significant digits; round-off (|x| < 1e-9) shows as 0."""
+    if not math.isfinite(x):
+        return str(x)
+    return "0" if abs(x) < 1e-9 else f"{x:.{digits}g}"
+
+
+def _fixed(x):
+    """Two decimals, without a minus sign on a rounded zero."""
+    text = f"{x:.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
 def _expected_text(check):
     if check.below is not None:
         return f"< {check.below:g}"
@@ -268,8 +282,8 @@ def _law_text(law, expected=None):
     for name in names:
         i = law.names.index(name)
         lo, hi = law.intervals[i]
-        ci = f" [{lo:.2f}, {hi:.2f}]" if math.isfinite(lo) else " [no interval]"
-        parts.append((f"{name}: " if len(names) > 1 else "") + f"{law.exponents[i]:.2f}{ci}")
+        ci = f" [{_fixed(lo)}, {_fixed(hi)}]" if math.isfinite(lo) else " [no interval]"
+        parts.append((f"{name}: " if len(names) > 1 else "") + f"{_fixed(law.exponents[i])}{ci}")
     return "; ".join(parts)
 
 
@@ -283,16 +297,23 @@ def _series_text(check):
     return f"{name}, {check.variant}" if check.variant else name
 
 
+def _short_series(check):
+    name = f"`{check.series}`" + (f" [{check.variant}]" if check.variant else "")
+    return f"{name} {check.metric.replace('_', ' ')}"
+
+
 def _summary(results):
-    lines = ["| claim | what n is | verdict | fitted exponents (95% CI) | wall time |",
+    lines = ["| claim | n | verdict | fitted exponents, 95% CI (the evidence) | wall time |",
              "|---|---|---|---|---|"]
     for r in results:
-        fits = "; ".join(f"{_series_text(c.check)} ({c.check.metric}): {_law_text(c.law, c.check.expected)}"
-                         for c in r.checks if c.law is not None)
-        if r.crossovers:
-            fits += "; crossover " + r.crossovers[0].verdict.reason.split(";")[0]
-        lines.append(f"| [{r.experiment.id}](#{r.experiment.id.lower()}) {r.experiment.claim} | {r.experiment.n} "
-                     f"| **{r.verdict}** | {fits} | {r.time_agreement or 'n/a (a memory claim)'} |")
+        e = r.experiment
+        evidence = [f"{_short_series(c.check)}: {_law_text(c.law, c.check.expected)}" for c in r.checks
+                    if c.law is not None]
+        evidence += [f"{_short_series(c.check)}: {c.verdict.reason.split(': ', 1)[1].split(':')[0]}"
+                     for c in r.checks if c.check.below is not None]
+        evidence += [f"crossover {c.verdict.reason.split(';')[0]}" for c in r.crossovers]
+        lines.append(f"| [{e.id}](#{e.id.lower()}): {e.claim} | {e.n.split(';')[0]} | **{r.verdict}** "
+                     f"| {'<br>'.join(evidence)} | {r.time_agreement or 'n/a (a memory claim)'} |")
     return "\n".join(lines)
 
 
@@ -339,7 +360,8 @@ def _claim_section(r, rows):
     out += [f"**Verdict: {r.verdict}.**" + (f" Wall time {r.time_agreement}." if r.time_agreement else ""), ""]
     out += [_checks_table(r), ""]
     for c in r.checks:
-        out.append(f"- {_series_text(c.check)} ({METRICS[c.check.metric]}): {c.verdict.reason}.")
+        out.append(f"- {_series_text(c.check)} ({METRICS[c.check.metric]}): {c.verdict.reason}."
+                   + (f" {c.check.note}" if c.check.note else ""))
         if c.time_verdict is not None and c.time_verdict.outcome != "holds":
             out.append(f"  - Wall time does not confirm this cleanly: {c.time_verdict.reason}.")
     for c in r.crossovers:
@@ -350,8 +372,9 @@ def _claim_section(r, rows):
         out.append(f"  - Crossings: {found}.")
     for p in r.per_units:
         lo, hi = p.interval
-        out.append(f"- {TASKS[p.per_unit.series].label}: {p.value:.3g} {p.per_unit.unit} "
-                   f"(95% CI [{lo:.3g}, {hi:.3g}]), from a straight-line fit of {METRICS[p.per_unit.metric]} "
+        variant = f" [{p.per_unit.variant}]" if p.per_unit.variant else ""
+        out.append(f"- {TASKS[p.per_unit.series].label}{variant}: {_num(p.value)} {p.per_unit.unit} "
+                   f"(95% CI [{_num(lo)}, {_num(hi)}]), from a straight-line fit of {METRICS[p.per_unit.metric]} "
                    f"against {e.variables[0]}.")
     out += ["", f"![{e.id}: {e.claim}]({_png(r)})", "", "<details><summary>Measurements</summary>", "",
             _measurements_table(r, rows), "", "</details>", ""]

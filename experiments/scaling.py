@@ -1,0 +1,193 @@
+"""The textbook complexity claims of forward and reverse mode, measured and judged.
+
+    python experiments/scaling.py                    # every claim, full sizes -> reports/scaling/
+    python experiments/scaling.py --quick            # small sizes, under a minute
+    python experiments/scaling.py --claims C1,C5 --repeats 7 --seed 1 --out /tmp/scaling
+
+This file only declares the experiments; `admodes.measure` measures, fits, judges and writes the
+report. Each experiment is a function factory, a sweep, the tasks to measure and the checks that
+decide the verdict. To add one: write a factory ``build(*point, rng) -> (f, x)`` and an `Experiment`.
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import admodes.numpy as anp
+from admodes.measure import Check, Crossover, Experiment, PerUnit, Quote, main
+
+N = 10_000
+"""Elements of every array in the chains: large enough that NumPy's work, not Python's, sets the cost."""
+
+# ---- function factories: (sweep values, rng) -> (f, x) ---------------------------------------------
+
+
+def sin_chain(L, rng, size=N):
+    """f(x) = sum(sin(sin(...sin(x)))), L sins on an array of ``size`` doubles: L + 1 primitive ops."""
+    def f(x):
+        for _ in range(L):
+            x = anp.sin(x)
+        return anp.sum(x)
+    return f, rng.uniform(-1.0, 1.0, size)
+
+
+def gradient_of_p_inputs(p, rng, length=16):
+    """f: R^p -> R, a chain of ``length`` elementwise ops on the p inputs, then a sum."""
+    return sin_chain(length, rng, size=p)
+
+
+def constant_branch(B, rng, length=64, size=N):
+    """f(x) = sum(chain(x)) + sum(branch(c)): the branch of B ops starts from a constant array c."""
+    c = rng.uniform(-1.0, 1.0, size)
+
+    def f(x):
+        for _ in range(length):
+            x = anp.sin(x)
+        branch = c
+        for _ in range(B):
+            branch = anp.sin(branch)
+        return anp.sum(x) + anp.sum(branch)
+    return f, rng.uniform(-1.0, 1.0, size)
+
+
+def dead_branch(B, rng, length=64, size=N):
+    """f(x) = sum(chain(x)); on the way, a branch of B ops computed from x that never reaches the output
+    (a quantity logged for monitoring, say)."""
+    log = []
+
+    def f(x):
+        monitored = x
+        for _ in range(B):
+            monitored = anp.sin(monitored)
+        log[:] = [monitored]  # kept for inspection, never part of the output
+        for _ in range(length):
+            x = anp.sin(x)
+        return anp.sum(x)
+    return f, rng.uniform(-1.0, 1.0, size)
+
+
+def jacobian_p_to_m(p, m, rng, hidden=64, length=8):
+    """f: R^p -> R^m, f(x) = W2 sin^length(W1 x) with a hidden layer of fixed width: the same work per sweep."""
+    w1 = rng.standard_normal((hidden, p)) / np.sqrt(p)
+    w2 = rng.standard_normal((m, hidden)) / np.sqrt(hidden)
+
+    def f(x):
+        h = anp.matmul(w1, x)
+        for _ in range(length):
+            h = anp.sin(h)
+        return anp.matmul(w2, h)
+    return f, rng.standard_normal(p)
+
+
+# ---- the teaching notes (seed 002), quoted --------------------------------------------------------
+
+FORWARD_COST = Quote("计算复杂度正向是O(n)", "In computational complexity, forward mode is O(n).")
+EVERY_SWEEP = Quote("那正向每算一次都是O(n)的计算消耗",
+                    "so every single forward computation costs O(n).")
+MEMORY = Quote("内存复杂度上来说，正向是O(1)，反向还是O(n)，因为正向在不断构造计算图的过程中就已经求导了，"
+               "而反向是要储存中间变量，不能像正向一样删掉",
+               "In memory complexity, forward mode is O(1) and reverse mode is still O(n): forward mode has "
+               "already taken the derivative while it builds the computational graph, whereas reverse mode "
+               "must store the intermediate variables and cannot delete them the way forward mode does.")
+REVERSE_ADVANTAGE = Quote("在计算复杂度上，反向我认为有很大的优势",
+                          "In computational complexity, I think reverse mode has a great advantage.")
+SKIPS = Quote("反向在返回去计算的时候，可以完全不管一些无关的变量，因为和我们要求的导数没关系，肯定是0的，"
+              "这样计算的开销就比正向那种所有操作子都得算的O(n)要好很多",
+              "When reverse mode goes back through the graph it can completely ignore irrelevant variables, "
+              "because they have nothing to do with the derivative we want and are certainly 0, so its cost "
+              "is much better than forward mode's O(n), where every operator has to be computed.")
+EVERY_LAYER = Quote("而且对神经网络来说，我们常常要对每一层都计算梯度，那正向每算一次都是O(n)的计算消耗，"
+                    "这样对于一些深一点的神经网络来说计算消耗太恐怖了",
+                    "And for neural networks we often need the gradient for every layer; since every forward "
+                    "computation costs O(n), for somewhat deeper networks the cost becomes frightening.")
+
+# ---- the experiments ------------------------------------------------------------------------------
+
+CHAIN = (8, 16, 32, 64, 128, 256, 512, 1024)
+CHAIN_QUICK = (4, 8, 16, 32, 64)
+CHAIN_SETTING = (f"f(x) = sum(sin(...sin(x))) with L sins on x of {N:,} doubles (so p = {N:,} inputs, m = 1 "
+                 "output); the tangent and the cotangent are random.")
+
+EXPERIMENTS = [
+    Experiment(
+        id="C1", claim="One forward sweep (a JVP) costs O(L)", title="a forward sweep (JVP) costs O(L)",
+        quotes=(FORWARD_COST, EVERY_SWEEP),
+        n="L, the number of operations in f; p and m are fixed.",
+        setting=CHAIN_SETTING, build=sin_chain, sweep=CHAIN, quick=CHAIN_QUICK, tasks=("f", "jvp"),
+        checks=(Check("jvp", "calls", expected=1), Check("jvp/f", "calls", expected=0)),
+    ),
+    Experiment(
+        id="C2", claim="Forward mode needs O(1) extra memory in L",
+        title="forward mode needs O(1) extra memory in L", quotes=(MEMORY,),
+        n="L, the number of operations in f; memory here is what the call allocates beyond its inputs.",
+        setting=CHAIN_SETTING + f" Peak memory is measured during one JVP (forward) and one VJP (reverse, "
+                                f"for contrast); one array like x takes {8 * N // 1000} kB.",
+        build=sin_chain, sweep=CHAIN, quick=CHAIN_QUICK, tasks=("f", "jvp", "vjp"),
+        checks=(Check("jvp", "peak_bytes", expected=0),),
+    ),
+    Experiment(
+        id="C3", claim="Reverse mode needs O(L) memory (the tape)", title="reverse mode needs O(L) memory (the tape)",
+        quotes=(MEMORY,),
+        n="L, the number of operations in f; the tape keeps what each operation's backward rule needs.",
+        setting=CHAIN_SETTING + " Peak memory is measured during one VJP: the forward pass records the tape, "
+                                "the backward sweep consumes it.",
+        build=sin_chain, sweep=CHAIN, quick=CHAIN_QUICK, tasks=("f", "record", "vjp"),
+        checks=(Check("vjp", "peak_bytes", expected=1), Check("record", "peak_bytes", expected=1),
+                PerUnit("vjp", "peak_bytes", per=N, unit="bytes per op per element")),
+    ),
+    Experiment(
+        id="C4", claim="One reverse sweep (a VJP) costs O(L), a small constant times f",
+        title="a reverse sweep (VJP) costs O(L), under 5 times f", quotes=(REVERSE_ADVANTAGE,),
+        n="L, the number of operations in f; p and m are fixed.",
+        setting=CHAIN_SETTING + " The VJP is the forward pass that records the tape plus the backward sweep.",
+        build=sin_chain, sweep=CHAIN, quick=CHAIN_QUICK, tasks=("f", "vjp", "backward"),
+        checks=(Check("vjp", "calls", expected=1), Check("vjp/f", "calls", expected=0),
+                Check("vjp/f", "seconds", below=5.0,
+                      note="This check rests on wall time: op counts see primitive calls, not the NumPy "
+                           "arithmetic inside the derivative rules, so they cannot weigh the sweeps against f.")),
+    ),
+    Experiment(
+        id="C5", claim="A gradient of f: R^p -> R costs p forward sweeps but one reverse sweep",
+        title="gradient of f: R^p -> R: p forward sweeps, one reverse sweep", quotes=(EVERY_LAYER,),
+        n="p, the number of inputs of f; L = 17 operations and m = 1 output are fixed.",
+        setting="f(x) = sum(sin(...sin(x))) with 16 sins on x of p doubles; gradients by grad(f, mode=...).",
+        variables=("p",), build=gradient_of_p_inputs, sweep=(2, 4, 8, 16, 32, 64, 128, 256),
+        quick=(2, 4, 8, 16, 32), tasks=("f", "grad_forward", "grad_reverse"),
+        checks=(Check("grad_forward/f", "calls", expected=1), Check("grad_reverse/f", "calls", expected=0)),
+    ),
+    Experiment(
+        id="C6", claim="The reverse sweep skips work that does not reach the differentiated inputs",
+        title="the backward sweep ignores variables unrelated to the derivative", quotes=(SKIPS,),
+        n="B, the number of operations in a branch of f unrelated to the derivative; the chain from x "
+          "to the output (64 ops) is fixed.",
+        setting=(f"Two versions, on arrays of {N:,} doubles: a branch of B sins computed from a constant array and "
+                 "added to the output (it does not depend on x), and a branch of B sins computed from x that never "
+                 "reaches the output. Backward is the backward sweep alone, on a tape recorded beforehand; the JVP "
+                 "(forward mode) is shown for contrast."),
+        variables=("B",), build={"branch from a constant": constant_branch, "dead branch from x": dead_branch},
+        sweep=(4, 16, 64, 256, 1024), quick=(4, 16, 64), tasks=("f", "jvp", "backward"),
+        checks=(Check("backward", "calls", expected=0, variant="branch from a constant"),
+                Check("backward", "calls", expected=0, variant="dead branch from x"),
+                *(PerUnit(task, "calls", per=1, unit="primitive calls per branch op", variant=variant)
+                  for variant in ("branch from a constant", "dead branch from x") for task in ("jvp", "backward"))),
+    ),
+    Experiment(
+        id="C7", claim="A Jacobian of f: R^p -> R^m costs p forward sweeps or m reverse sweeps",
+        title="Jacobian of f: R^p -> R^m: p forward sweeps or m reverse sweeps",
+        quotes=(FORWARD_COST, REVERSE_ADVANTAGE),
+        n="p, the number of inputs, and m, the number of outputs; the 10 operations of f are fixed.",
+        setting="f(x) = W2 sin^8(W1 x) with W1 of shape (64, p) and W2 of shape (m, 64); "
+                "Jacobians by jacfwd and jacrev.",
+        variables=("p", "m"), build=jacobian_p_to_m,
+        sweep=[(p, m) for m in (1, 2, 4, 8, 16, 32, 64, 128) for p in (1, 2, 4, 8, 16, 32, 64, 128)],
+        quick=[(p, m) for m in (1, 4, 16) for p in (1, 4, 16)], tasks=("f", "jacfwd", "jacrev"),
+        checks=(Check("jacfwd", "calls", expected={"p": 1, "m": 0}),
+                Check("jacrev", "calls", expected={"p": 0, "m": 1}),
+                Crossover("jacfwd", "jacrev", "calls", along="p", versus="m", factor=3.0)),
+    ),
+]
+
+if __name__ == "__main__":
+    sys.exit(main(EXPERIMENTS, prog="experiments/scaling.py",
+                  default_out=Path(__file__).resolve().parent.parent / "reports" / "scaling"))
