@@ -282,8 +282,8 @@ def _trace_ct(g, shape, offset, axis1, axis2):
     rest = [i for i in range(nd) if i not in (axis1, axis2)]
     eye = np.eye(shape[axis1], shape[axis2], k=offset, dtype=g.dtype)
     ct = _as_matrices(g) * eye  # the batch axes first, the two matrix axes last
-    where = {**{ax: k for k, ax in enumerate(rest)}, axis1: len(rest), axis2: len(rest) + 1}
-    return transpose(ct, tuple(where[i] for i in range(nd)))
+    source = {**{ax: k for k, ax in enumerate(rest)}, axis1: len(rest), axis2: len(rest) + 1}
+    return transpose(ct, tuple(source[i] for i in range(nd)))
 
 
 trace = Primitive("trace", lambda a, offset=0, axis1=0, axis2=1: np.trace(a, offset, axis1, axis2))
@@ -330,7 +330,7 @@ defrules(solve,
          vjp=(lambda g, ans, a, b: _solve_ct_a(g, a, ans, ans.ndim < a.ndim),
               lambda g, ans, a, b: _solve_ct_b(g, a, b.ndim == 1)))
 
-# ---- det: d det = det tr(A^-1 dA); A-bar = g det A^-T -------------------------------------------------
+# ---- det: d det = det tr(A^-1 dA); A-bar = g det A^-T (the rules need an invertible A) -----------------
 
 det = Primitive("linalg.det", lambda a: np.linalg.det(a), short="Det")
 defrules(det,
