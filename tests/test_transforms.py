@@ -139,3 +139,16 @@ def test_vjp_cotangent_of_the_wrong_shape():
     _, vjp_fn = ad.vjp(anp.sin, X)
     with pytest.raises(ValueError, match=r"cotangent has shape \(2,\) but f's output has shape \(3,\)"):
         vjp_fn(np.ones(2))
+
+
+def test_static_parameters_by_position_and_arrays_by_keyword_when_traced():
+    x = np.arange(6.0).reshape(2, 3)
+    expected = 2 * np.broadcast_to(x.sum(0), x.shape)
+    np.testing.assert_allclose(ad.grad(lambda a: anp.sum(anp.sum(a, 0) ** 2))(x), expected)
+    g = ad.grad(lambda a: anp.sum(anp.where(x > 2, x=a * 2.0, y=a)))(x)
+    np.testing.assert_allclose(g, np.where(x > 2, 2.0, 1.0))
+
+
+def test_a_keyword_the_rules_do_not_know_is_refused_not_ignored():
+    with pytest.raises(TypeError, match="admodes.add does not take 'where'"):
+        ad.grad(lambda a: anp.sum(np.add(a, 1.0, where=np.array([True, False, True]))))(X)

@@ -158,11 +158,20 @@ class Primitive:
 
 
 def _signature_split(impl):
-    """Array arguments are the parameters without a default; static parameters are the rest."""
+    """Array arguments are the parameters without a default; static parameters are the rest.
+
+    A ufunc's inputs are its array arguments and it has no static parameters: its keywords (``where=``,
+    ``dtype=``, ...) change what it computes, so the rules could not honour them.
+    """
+    if isinstance(impl, np.ufunc):
+        try:  # NumPy's own names for the inputs: x for one, x1 and x2 for two
+            return list(inspect.signature(impl).parameters)[: impl.nin], []
+        except (TypeError, ValueError):
+            return [f"x{i + 1}" for i in range(impl.nin)], []
     try:
         sig = inspect.signature(impl)
-    except (TypeError, ValueError):  # a ufunc: its inputs are all arrays
-        return [f"x{i}" for i in range(getattr(impl, "nin", 1))], []
+    except (TypeError, ValueError):
+        return ["x"], []
     args, params = [], []
     for p in sig.parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
@@ -369,14 +378,8 @@ def _shape(x):
 
 def lift(prim, args, params):
     """Hand a call with traced arguments to the engine of the highest level among them."""
-    if not prim.variadic and len(args) > len(prim.argnames):
-        # Static parameters given by position (``sum(x, 0)``): the rules take them by name.
-        extra = args[len(prim.argnames):]
-        if len(extra) > len(prim.param_names):
-            raise TypeError(f"{prim.name}() takes at most {len(prim.argnames) + len(prim.param_names)} "
-                            f"positional arguments but {len(args)} were given")
-        params = {**dict(zip(prim.param_names, extra)), **params}
-        args = args[: len(prim.argnames)]
+    if not prim.variadic:
+        args, params = _normalise(prim, args, params)
     top = None
     for a in args:
         if isinstance(a, Traced) and (top is None or a._level > top._level):
@@ -386,6 +389,35 @@ def lift(prim, args, params):
     if not prim.ready:
         raise NotImplementedError(f"admodes.{prim.name} has no derivative rules yet")
     return top._apply(prim, args, params)
+
+
+def _normalise(prim, args, params):
+    """Array arguments in position and static parameters by name, as the rules take them.
+
+    ``sum(x, 0)`` gives ``axis`` by position; ``where(cond, x=a, y=b)`` gives arrays by keyword. A keyword
+    the rules do not know (a ufunc's ``dtype=`` or ``where=``) is refused: ignoring it would give a
+    wrong derivative.
+    """
+    n = len(prim.argnames)
+    if len(args) > n:
+        extra = args[n:]
+        if len(extra) > len(prim.param_names):
+            raise TypeError(f"admodes.{prim.name}() takes at most {n + len(prim.param_names)} positional arguments "
+                            f"but {len(args)} were given")
+        params = {**dict(zip(prim.param_names, extra)), **params}
+        args = args[:n]
+    if params:
+        by_keyword = [name for name in prim.argnames[len(args):] if name in params]
+        if by_keyword:
+            params = dict(params)
+            args = tuple(args) + tuple(params.pop(name) for name in by_keyword)
+        unknown = sorted(set(params) - set(prim.param_names))
+        if unknown:
+            raise TypeError(f"admodes.{prim.name} does not take {', '.join(map(repr, unknown))} when differentiating "
+                            f"(its parameters: {', '.join(prim.argnames + prim.param_names)})")
+    if len(args) < n:
+        raise TypeError(f"admodes.{prim.name}() is missing array argument(s) {prim.argnames[len(args):]}")
+    return args, params
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -402,7 +434,11 @@ def _describe(prim, args):
 
 
 def _explain(prim, args, err):
-    return type(err)(f"admodes.{prim.name}({_describe(prim, args)}): {err}")
+    message = f"admodes.{prim.name}({_describe(prim, args)}): {err}"
+    try:
+        return type(err)(message)  # keep the class (LinAlgError stays LinAlgError) ...
+    except TypeError:  # ... unless it takes other constructor arguments (NumPy's _UFuncNoLoopError)
+        return (TypeError if isinstance(err, TypeError) else ValueError)(message)
 
 
 def _unsupported_dtype(prim, args, out):

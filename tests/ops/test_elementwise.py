@@ -338,8 +338,6 @@ def test_non_numeric_branch_of_where_is_a_type_error_naming_it():
         ew.where(np.array([True]), "yes", 1.0)
 
 
-@pytest.mark.xfail(strict=True, reason="core._explain rebuilds NumPy's _UFuncNoLoopError (which takes two "
-                                        "arguments) from one message, so the TypeError loses the op's name")
 def test_a_string_as_second_operand_is_a_clear_type_error():
     with pytest.raises(TypeError, match=r"admodes\.add\(x1: shape \(2,\) dtype float64, x2: str\)"):
         ew.add(np.ones(2), "x")
