@@ -547,6 +547,8 @@ def _argument_lines(a):
     shape = f"shape {a.shape}" if a.shape is not None else "not an array"
     if a.constant:
         return [f"  {a.label} ({shape}, {a.dtype}): constant, {a.reason}"]
+    if not a.comparisons:
+        return [f"  {a.label} ({shape}, {a.dtype}): not checked (an earlier argument failed)"]
     worst = a.worst
     lines = [f"  {a.label} ({shape}, {a.dtype}): max abs error {a.max_abs_error:.2e}, "
              f"max rel error {a.max_rel_error:.2e}, worst at {_where(worst.worst, a.name, worst.order)}, "
@@ -615,12 +617,10 @@ def check_grad(f, *args, order=1, modes=None, method="richardson", rtol=None, at
     report = GradcheckReport(name, order, method, fast, options.sources(), [])
     rng = np.random.default_rng(seed)
     for item in plan:
-        if item.constant:
+        if item.constant or not report.passed:  # after a failure, later arguments are listed, not checked
             report.arguments.append(item.report())
         else:
             report.arguments.append(_check_argument(f, plan, item, len(checked), options, rng))
-            if not report.arguments[-1].passed:
-                break  # the first wrong argument is the news; later ones would only repeat the cost
     if not report.passed:
         raise GradcheckError(_message(report, options), report)
     return report
