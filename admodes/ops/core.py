@@ -30,7 +30,7 @@ from contextlib import contextmanager
 import numpy as np
 
 __all__ = [
-    "Primitive", "Traced", "new_level", "defrules", "defjoint", "nondifferentiable", "register_function",
+    "Primitive", "Traced", "new_level", "defrules", "defjoint", "defbatch", "nondifferentiable", "register_function",
     "Meta", "REGISTRY", "FUNCTIONS", "jvp_of", "vjp_of", "unbroadcast", "count_ops", "OpCounts",
 ]
 
@@ -94,7 +94,7 @@ class Primitive:
     __slots__ = (
         "name", "impl", "argnames", "param_names", "nondiff", "variadic", "short",
         "jvp_rules", "vjp_rules", "vjp_reads", "joint_jvp", "joint_vjp", "joint_saves", "zero_derivative",
-        "node_type", "doc", "impl_takes_traced", "ready",
+        "node_type", "doc", "impl_takes_traced", "ready", "batch_rule",
     )
 
     def __init__(self, name, impl, *, argnames=None, nondiff=(), variadic=False, short=None, doc=None,
@@ -120,6 +120,7 @@ class Primitive:
         self.joint_jvp = self.joint_vjp = self.joint_saves = None
         self.zero_derivative = False
         self.ready = False  # both rules defined (see has_rules); checked on every traced call
+        self.batch_rule = None  # how to map the op over a leading batch axis (see `defbatch`)
         # User code (a custom Function's forward) is called by each engine on its own inner values,
         # which may still be traced at lower levels, instead of dispatching the primitive again.
         self.impl_takes_traced = impl_takes_traced
@@ -222,6 +223,16 @@ def defjoint(prim, *, jvp, vjp, saves=None):
     if not saves <= {"ans", "args"}:
         raise ValueError(f"{prim.name}: saves must name 'ans' and/or 'args', not {sorted(saves)}")
     prim.joint_jvp, prim.joint_vjp, prim.joint_saves, prim.ready = jvp, vjp, frozenset(saves), True
+
+
+def defbatch(prim, rule):
+    """Give `prim` a batching rule: how to apply it to arguments that carry an extra leading batch axis.
+
+    ``rule(args, batched, **params)`` gets the arguments (those with ``batched[i]`` true have the batch
+    as axis 0) and returns the output with the batch as axis 0. The batching engine
+    (`admodes.batching`) uses it to push many tangents or cotangents through one sweep.
+    """
+    prim.batch_rule = rule
 
 
 def nondifferentiable(prim):
