@@ -187,20 +187,32 @@ defrules(_index_update,
 
 # ---- adding and removing axes, flattening, moving axes ----------------------------------------------
 
-expand_dims = Primitive("expand_dims", lambda a, axis: np.expand_dims(a, axis), argnames=("a",))
-squeeze = Primitive("squeeze", lambda a, axis=None: np.squeeze(a, axis))
-ravel = Primitive("ravel", lambda a, order="C": np.ravel(a, order))
+expand_dims = Primitive("expand_dims", lambda a, axis: np.expand_dims(a, axis), argnames=("a",),
+                        doc="Insert length-1 axes at ``axis`` (int or tuple): "
+                            "``expand_dims(np.ones(2), 0).shape == (1, 2)``.")
+squeeze = Primitive("squeeze", lambda a, axis=None: np.squeeze(a, axis),
+                    doc="Remove length-1 axes (all, or those in ``axis``): ``squeeze(np.ones((1, 2))).shape == (2,)``.")
+ravel = Primitive("ravel", lambda a, order="C": np.ravel(a, order),
+                  doc="The elements as a 1-D array, in row-major ('C') or column-major ('F') order: "
+                      "``ravel(np.eye(2)).tolist() == [1.0, 0.0, 0.0, 1.0]``.")
 moveaxis = Primitive("moveaxis", lambda a, source, destination: np.moveaxis(a, source, destination),
-                     argnames=("a",))
+                     argnames=("a",), doc="Move axes to new positions: "
+                                          "``moveaxis(np.ones((2, 3, 4)), 0, -1).shape == (3, 4, 2)``.")
+
+
+def _layout_free(order):
+    """'C' or 'F'; 'A' and 'K' follow the memory layout, which the derivative rules cannot see."""
+    if order not in ("C", "F"):
+        raise ValueError(f"admodes.ravel: order={order!r} follows the memory layout, which admodes does not "
+                         "differentiate through; use order='C' or 'F'")
+    return order
 
 
 def _unravel(g, shape, order):
     """The adjoint of ravel: the flat cotangent back in ``shape`` (read in the order ravel wrote it)."""
-    if order == "C":
+    if _layout_free(order) == "C":
         return reshape(g, shape)
-    if order == "F":
-        return transpose(reshape(g, tuple(shape)[::-1]))
-    raise ValueError(f"admodes.ravel: order={order!r} is not differentiable; use 'C' or 'F'")
+    return transpose(reshape(g, tuple(shape)[::-1]))
 
 
 defrules(expand_dims,
@@ -210,7 +222,7 @@ defrules(squeeze,
          jvp=lambda t, ans, a, axis=None: squeeze(t, axis),
          vjp=lambda g, ans, a, axis=None: reshape(g, a.shape))
 defrules(ravel,
-         jvp=lambda t, ans, a, order="C": ravel(t, order),
+         jvp=lambda t, ans, a, order="C": ravel(t, _layout_free(order)),
          vjp=lambda g, ans, a, order="C": _unravel(g, a.shape, order))
 defrules(moveaxis,
          jvp=lambda t, ans, a, source, destination: moveaxis(t, source, destination),
@@ -360,8 +372,12 @@ def split(ary, indices_or_sections, axis=0):
 
 # ---- repeating: tile and repeat; their adjoints sum the copies ---------------------------------------
 
-tile = Primitive("tile", lambda A, reps: np.tile(A, reps), argnames=("A",))
-repeat = Primitive("repeat", lambda a, repeats, axis=None: np.repeat(a, repeats, axis), argnames=("a",))
+tile = Primitive("tile", lambda A, reps: np.tile(A, reps), argnames=("A",),
+                 doc="Repeat the whole array ``reps`` times (per axis): ``tile([1.0, 2.0], 2).tolist() == "
+                     "[1.0, 2.0, 1.0, 2.0]``.")
+repeat = Primitive("repeat", lambda a, repeats, axis=None: np.repeat(a, repeats, axis), argnames=("a",),
+                   doc="Repeat each element ``repeats`` times (an int, or a count per element) along ``axis``: "
+                       "``repeat([1.0, 2.0], 2).tolist() == [1.0, 1.0, 2.0, 2.0]``.")
 
 
 def _untile(g, shape, reps):
@@ -396,9 +412,15 @@ defrules(repeat,
 
 # ---- flipping and triangles: their own adjoints ---------------------------------------------------------
 
-flip = Primitive("flip", lambda m, axis=None: np.flip(m, axis))
-triu = Primitive("triu", lambda m, k=0: np.triu(m, k))
-tril = Primitive("tril", lambda m, k=0: np.tril(m, k))
+flip = Primitive("flip", lambda m, axis=None: np.flip(m, axis),
+                 doc="Reverse the order along ``axis`` (all axes by default): "
+                     "``flip([1.0, 2.0]).tolist() == [2.0, 1.0]``.")
+triu = Primitive("triu", lambda m, k=0: np.triu(m, k),
+                 doc="Zero the elements below diagonal ``k`` (of the last two axes): "
+                     "``triu(np.ones((2, 2)))[1, 0] == 0``.")
+tril = Primitive("tril", lambda m, k=0: np.tril(m, k),
+                 doc="Zero the elements above diagonal ``k`` (of the last two axes): "
+                     "``tril(np.ones((2, 2)))[0, 1] == 0``.")
 
 defrules(flip, jvp=lambda t, ans, m, axis=None: flip(t, axis), vjp=lambda g, ans, m, axis=None: flip(g, axis))
 # A 1-D m is broadcast to rows before masking; the engines sum the cotangent back over them.
@@ -407,7 +429,9 @@ defrules(tril, jvp=lambda t, ans, m, k=0: tril(t, k), vjp=lambda g, ans, m, k=0:
 
 # ---- diagonals: diag builds (1-D -> 2-D) or extracts (2-D -> 1-D) -------------------------------------
 
-diag = Primitive("diag", lambda v, k=0: np.diag(v, k))
+diag = Primitive("diag", lambda v, k=0: np.diag(v, k),
+                 doc="A 1-D array put on diagonal ``k`` of a square matrix, or a matrix's diagonal ``k`` read out: "
+                     "``diag(np.eye(2) * 3).tolist() == [3.0, 3.0]``.")
 
 
 def _diagonal_index(shape, k):
@@ -422,7 +446,8 @@ defrules(diag,
 # ---- take: a gather along an axis; the indices carry no derivative -----------------------------------
 
 take = Primitive("take", lambda a, indices, axis=None, mode="raise": np.take(a, indices, axis, mode=mode),
-                 nondiff=("indices",))
+                 nondiff=("indices",), doc="The elements at ``indices`` along ``axis`` (of the flattened array "
+                                           "by default): ``take([5.0, 6.0], [1, 1]).tolist() == [6.0, 6.0]``.")
 
 
 def _take_positions(indices, length, mode):
@@ -455,7 +480,9 @@ defrules(take,
 # derivative). Where values tie, sort is not differentiable (its one-sided derivatives differ); the rules
 # then give the derivative along perturbations that keep tied values in their input order.
 
-sort = Primitive("sort", lambda a, axis=-1, kind=None: np.sort(a, axis, kind))
+sort = Primitive("sort", lambda a, axis=-1, kind=None: np.sort(a, axis, kind),
+                 doc="The values sorted along ``axis`` (flattened for None): "
+                     "``sort([2.0, 1.0]).tolist() == [1.0, 2.0]``.")
 
 
 def _along(order, axis):
