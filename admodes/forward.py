@@ -9,14 +9,20 @@ with the length of the computation.
     >>> out, tangent = ad.jvp(lambda x: x ** 3, (np.array(2.0),), (np.array(1.0),))
     >>> float(out), float(tangent)   # 2^3 and d/dx x^3 = 3 x^2 at 2
     (8.0, 12.0)
+
+Levels keep nested transforms apart: each `jvp` or `jacfwd` sweep makes a fresh level
+(`core.new_level`), higher than every level before it, so an inner sweep's duals are handled first and
+an outer sweep's duals ride inside them as constants (d/dx [x * d/dy (x + y)] is 1, not 2).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .arraylike import ArrayLike, as_array, value
-from .ops.core import jvp_of, new_level
+from .arraylike import ArrayLike, _plain_index, value
+from .ops.core import FUNCTIONS, REGISTRY, Traced, jvp_of, new_level
+
+__all__ = ["Dual", "jvp", "jacfwd", "value_and_jacfwd"]
 
 USER_LEVEL = 1  # the level of the duals users make themselves (Tensors made by users are level 0)
 
@@ -24,12 +30,17 @@ USER_LEVEL = 1  # the level of the duals users make themselves (Tensors made by 
 class Dual(ArrayLike):
     """A value with a tangent: ``Dual(primal, tangent)``; every op on it also pushes the tangent forward.
 
-    The tangent has the primal's shape and a float dtype; ``None`` means a zero tangent.
+    The primal is a real floating-point array (Python numbers and lists become float64); the tangent has the
+    primal's shape and dtype (Python numbers and lists are converted to it); ``None`` means a zero tangent.
+    Operators, ndarray methods and NumPy functions (``np.sin(d)``, ``d @ w``, ``d.sum()``) all work;
+    comparisons and ``if``/``while`` look at the primal only.
 
     >>> import numpy as np
     >>> d = Dual(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
     >>> (d * d).tangent        # d(x*x) = 2 x dx
     array([2., 0.])
+    >>> (3 ** d).primal, bool(d[1] > 1.5)
+    (array([3., 9.]), True)
     """
 
     __slots__ = ("primal", "_tangent", "_level")
@@ -37,13 +48,12 @@ class Dual(ArrayLike):
     def __init__(self, primal, tangent=None):
         primal = _float_array(primal, "Dual: primal")
         if tangent is not None:
-            tangent = np.asarray(tangent)
-            if tangent.dtype.kind not in "fiub":
-                raise TypeError(f"Dual: tangent must be real, got dtype {tangent.dtype}")
-            if tangent.shape != np.shape(primal):
-                raise ValueError(f"Dual: tangent shape {tangent.shape} does not match primal shape {np.shape(primal)}")
-            tangent = tangent.astype(primal.dtype, copy=False)
-        self.primal, self._tangent, self._level = primal, tangent, USER_LEVEL
+            tangent = _checked_tangent(tangent, primal, "Dual: tangent", "the primal")
+        # A dual made around a traced value (inside a transform) sits above every level made so far:
+        # its perturbation is the innermost one, handled first.
+        traced = isinstance(primal, Traced) or isinstance(tangent, Traced)
+        self.primal, self._tangent = primal, tangent
+        self._level = new_level() if traced else USER_LEVEL
 
     @classmethod
     def _make(cls, primal, tangent, level):
@@ -54,7 +64,11 @@ class Dual(ArrayLike):
 
     @property
     def tangent(self):
-        """The tangent; a dual made without one has a zero tangent."""
+        """The tangent; a dual made without one has a zero tangent.
+
+        >>> Dual(2.0).tangent
+        array(0.)
+        """
         if self._tangent is None:
             return np.zeros(np.shape(value(self.primal)), np.result_type(value(self.primal)))
         return self._tangent
@@ -66,48 +80,95 @@ class Dual(ArrayLike):
         return f"Dual(primal={self.primal!r}, tangent={self.tangent!r})"
 
     def __setitem__(self, index, new):
-        # A functional update of both parts: arrays the dual was made from are never written to.
-        from .arraylike import _plain_index
-        from .ops.core import FUNCTIONS
-        updated = FUNCTIONS["index_update"](self, new, index=_plain_index(index))
-        if isinstance(updated, Dual) and updated._level == self._level:
+        """``d[index] = new``: a functional update of both parts (the arrays ``d`` was made from are never
+        written to); the tangent of ``new`` lands at ``index``.
+
+        >>> d = Dual(np.zeros(3), np.ones(3))
+        >>> d[1] = Dual(5.0, 2.0)
+        >>> d.primal, d.tangent
+        (array([0., 5., 0.]), array([1., 2., 1.]))
+        """
+        updated = _primitive("index_update")(self, new, index=_plain_index(index))
+        if type(updated) is Dual and updated._level == self._level:
             self.primal, self._tangent = updated.primal, updated._tangent
-        else:
+        elif isinstance(updated, Traced) and updated._level > self._level:
+            raise TypeError(
+                "d[index] = value: the value is traced by a transform nested inside the one that made d, so "
+                "writing it into d would lose its derivative; build a new array instead (anp.where, or "
+                "concatenate the pieces) and return that")
+        else:  # neither d nor the value carries a tangent at this level: a zero tangent
             self.primal, self._tangent = updated, None
 
     def _apply(self, prim, args, params):
         """Run `prim` on the primals and push the tangents of this dual's level through its JVP rules."""
         level = self._level
-        primals, tangents = [], []
-        for a in args:
+        primals, tangents, moving = list(args), [None] * len(args), False
+        for i, a in enumerate(args):
             if type(a) is Dual and a._level == level:
-                primals.append(a.primal)
-                tangents.append(a._tangent)
-            else:
-                primals.append(a)
-                tangents.append(None)
+                primals[i] = a.primal
+                if a._tangent is not None:
+                    tangents[i] = a._tangent
+                    moving = True
         ans = prim.impl(*primals, **params) if prim.impl_takes_traced else prim(*primals, **params)
-        if prim.zero_derivative:
+        if not moving or prim.zero_derivative:  # a symbolic zero tangent: the result is a constant here
             return ans
         tangent = jvp_of(prim, tangents, ans, primals, params)
         return ans if tangent is None else Dual._make(ans, tangent, level)
 
 
+def _primitive(name):
+    """The op library's function ``name``, published (FUNCTIONS) or internal (REGISTRY)."""
+    fn = FUNCTIONS.get(name) or REGISTRY.get(name)
+    if fn is None:
+        raise NotImplementedError(f"forward mode needs admodes.{name}, which the op library does not define yet")
+    return fn
+
+
+# ----------------------------------------------------------------------------------------------------
+# Checking what users pass
+# ----------------------------------------------------------------------------------------------------
+
 def _float_array(x, what):
-    """``x`` as an array (no copy) that can carry a derivative: real floating point."""
-    if isinstance(x, ArrayLike):
+    """``x`` as an array (no copy) that can carry a derivative: real floating point, or a clear error."""
+    if isinstance(x, Traced):  # a value of an enclosing transform
+        dtype = np.result_type(value(x))
+        if dtype.kind != "f":
+            raise TypeError(f"{what} has dtype {dtype} (shape {x.shape}): a derivative needs floating-point input")
         return x
     arr = np.asarray(x)
-    if arr.dtype.kind == "c":
-        raise TypeError(f"{what} is complex; admodes differentiates real arrays only")
-    if arr.dtype.kind in "iub":
-        if isinstance(x, (int, float)):  # a Python number: promote, as NumPy's float default
-            return arr.astype(np.float64)
-        raise TypeError(f"{what} has dtype {arr.dtype}: a derivative needs floating point input "
-                        f"(pass x.astype(float))")
-    if arr.dtype.kind != "f":
-        raise TypeError(f"{what} must be a real floating-point array, got {type(x).__name__} of dtype {arr.dtype}")
-    return arr
+    kind = arr.dtype.kind
+    if kind == "f":
+        return arr
+    if kind == "c":
+        raise TypeError(f"{what} is complex ({arr.dtype}, shape {arr.shape}); admodes differentiates real "
+                        "arrays only (split it into real and imaginary parts)")
+    if kind in "iu" and not isinstance(x, (np.ndarray, np.generic)):
+        return arr.astype(np.float64)  # Python numbers (or lists of them): promoted, as NumPy's float default
+    if kind in "iub":
+        raise TypeError(f"{what} has dtype {arr.dtype} (shape {arr.shape}): a derivative needs floating-point "
+                        "input; pass x.astype(float)")
+    raise TypeError(f"{what} must be a real floating-point array, got {type(x).__name__} of dtype {arr.dtype}")
+
+
+def _checked_tangent(t, primal, what, primal_name):
+    """The tangent ``t`` for ``primal``: its shape, and its dtype unless ``t`` is a Python number or list."""
+    shape, dtype = np.shape(value(primal)), np.result_type(value(primal))
+    if isinstance(t, Traced):  # a tangent that itself depends on an enclosing transform
+        t_shape, t_dtype = np.shape(value(t)), np.result_type(value(t))
+    else:
+        from_python = not isinstance(t, (np.ndarray, np.generic))
+        t = np.asarray(t)
+        t_shape, t_dtype = t.shape, t.dtype
+        if from_python and t.dtype.kind in "iuf":
+            t, t_dtype = t.astype(dtype, copy=False), dtype
+    if t_shape != shape:
+        raise ValueError(f"{what} has shape {t_shape} but {primal_name} has shape {shape}: a tangent has its "
+                         "primal's shape and dtype")
+    if t_dtype != dtype:
+        fix = f"pass the tangent as .astype(np.{dtype})" if t_dtype.kind in "iufb" else "use a real float tangent"
+        raise TypeError(f"{what} has dtype {t_dtype} but {primal_name} has dtype {dtype} (shape {shape}): a "
+                        f"tangent has its primal's dtype; {fix}")
+    return t
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -116,6 +177,10 @@ def _float_array(x, what):
 
 def jvp(f, primals, tangents):
     """Evaluate ``f(*primals)`` and its directional derivative along ``tangents``, in one forward sweep.
+
+    ``primals`` and ``tangents`` are tuples, one entry per argument of ``f``; each tangent has its
+    primal's shape and dtype. Returns ``(f(*primals), J @ tangents)``, fresh arrays (never one of the
+    inputs). The input arrays are not modified.
 
     >>> import numpy as np
     >>> jvp(lambda x, y: x * y, (np.array(3.0), np.array(4.0)), (np.array(1.0), np.array(0.0)))
@@ -128,19 +193,15 @@ def jvp(f, primals, tangents):
     duals = []
     for i, (p, t) in enumerate(zip(primals, tangents)):
         p = _float_array(p, f"jvp: primal {i}")
-        t = np.asarray(t)
-        if t.shape != np.shape(value(p)):
-            raise ValueError(f"jvp: tangent {i} has shape {t.shape} but primal {i} has shape {np.shape(value(p))}")
-        if t.dtype.kind not in "fiub":
-            raise TypeError(f"jvp: tangent {i} must be real, got dtype {t.dtype}")
-        duals.append(Dual._make(p, t.astype(np.result_type(value(p)), copy=False), level))
-    return _split(f(*duals), level)
+        duals.append(Dual._make(p, _checked_tangent(t, p, f"jvp: tangent {i}", f"primal {i}"), level))
+    return _split(f(*duals), level, (*primals, *tangents))
 
 
 def jacfwd(f, argnums=0):
     """The Jacobian of ``f`` by forward mode: one sweep per input direction (column by column).
 
     The result has JAX's layout, ``f(x).shape + x.shape``; with a tuple ``argnums``, a tuple of them.
+    Building it costs ``x.size`` forward sweeps, each about 1-3 evaluations of ``f``: the textbook cost.
 
     >>> import numpy as np
     >>> jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
@@ -148,33 +209,101 @@ def jacfwd(f, argnums=0):
            [0., 4.]])
     """
     def jacobian(*args):
-        nums = _check_argnums(argnums, len(args), "jacfwd")
-        columns_of = []
-        for i in nums:
-            x = _float_array(args[i], f"jacfwd: argument {i}")
-            flat_basis = np.eye(np.size(value(x)), dtype=np.result_type(value(x)))
-            columns = []
-            for direction in flat_basis:  # the textbook cost: one forward sweep per input direction
-                moved = list(args)
-                level = new_level()
-                moved[i] = Dual._make(x, direction.reshape(np.shape(value(x))), level)
-                out, tangent = _split(f(*moved), level)
-                columns.append(tangent)
-            out_shape = np.shape(out) if columns else np.shape(value(f(*args)))
-            stacked = np.stack(columns, axis=-1) if columns else np.zeros(out_shape + (0,))
-            columns_of.append(stacked.reshape(out_shape + np.shape(value(x))))
-        return columns_of[0] if isinstance(argnums, int) else tuple(columns_of)
+        return value_and_jacfwd(f, argnums)(*args)[1]
     return jacobian
 
 
-def _split(out, level):
-    """The primal and tangent of ``f``'s output at ``level`` (a zero tangent if it does not depend on it)."""
+def value_and_jacfwd(f, argnums=0, *, who="jacfwd"):
+    """Like `jacfwd`, but returns ``(f(*args), jacobian)``; the value comes from the sweeps themselves.
+
+    >>> import numpy as np
+    >>> value_and_jacfwd(lambda x, y: x * y, argnums=(0, 1))(np.array(2.0), np.array(5.0))
+    (array(10.), (array(5.), array(2.)))
+    """
+    def value_and_jacobian(*args):
+        nums = _check_argnums(argnums, len(args), who)
+        points = {i: _float_array(args[i], f"{who}: argument {i}") for i in nums}
+        out, jacobians = _NOT_YET, []
+        for i in nums:
+            out, jac = _sweep_columns(f, args, i, points[i], out)
+            jacobians.append(jac)
+        if out is _NOT_YET:  # every argument is empty: no sweep ran, so evaluate f once for its value
+            out = _split(f(*args), None, args)[0]
+        if any(j is None for j in jacobians):  # the empty arguments' Jacobians, now that out's shape is known
+            jacobians = [np.zeros(np.shape(value(out)) + np.shape(value(points[i])), _float_dtype(out))
+                         if j is None else j for i, j in zip(nums, jacobians)]
+        return out, (jacobians[0] if isinstance(argnums, int) else tuple(jacobians))
+    return value_and_jacobian
+
+
+_NOT_YET = object()
+
+
+def _sweep_columns(f, args, i, x, out):
+    """The Jacobian of ``f`` with respect to argument ``i`` (at ``x``), one forward sweep per element.
+
+    Plain columns are written straight into the result; columns still traced by an enclosing transform
+    (``jacfwd`` inside ``jvp``, forward over forward) are stacked with the differentiable ``stack``.
+    """
+    x_shape = np.shape(value(x))
+    x_dtype = np.result_type(value(x))
+    size = int(np.prod(x_shape))
+    jac, traced = None, None
+    for k in range(size):  # the textbook cost: one forward sweep per input direction
+        direction = np.zeros(size, x_dtype)
+        direction[k] = 1.0
+        moved = list(args)
+        level = new_level()
+        moved[i] = Dual._make(x, direction.reshape(x_shape), level)
+        out, column = _split(f(*moved), level, args)
+        if traced is None and isinstance(column, Traced):
+            traced = [jac[..., j] for j in range(k)] if jac is not None else []
+        if traced is not None:
+            traced.append(column)
+            continue
+        if jac is None:
+            jac = np.empty(np.shape(column) + (size,), np.result_type(column))
+        jac[..., k] = column
+    if size == 0:
+        return out, None
+    out_shape = np.shape(value(out))
+    if traced is not None:
+        return out, _primitive("reshape")(_primitive("stack")(traced, axis=-1), out_shape + x_shape)
+    return out, jac.reshape(out_shape + x_shape)
+
+
+def _split(out, level, inputs):
+    """The primal and tangent of ``f``'s output at ``level`` (a zero tangent if it does not depend on it).
+
+    Both are returned as arrays of their own: an output that is (a view of) one of the caller's arrays
+    (``f = lambda x: x``, or an add whose tangent rule passes ``t`` through) is copied, so that writing
+    into a result can never change an input.
+    """
     if isinstance(out, (tuple, list)):
         raise TypeError("f must return a single array (pytrees are not supported); return one array, "
                         "or differentiate each output separately")
+    if isinstance(out, Traced) and level is not None and out._level > level:
+        raise TypeError("f returned a value traced by a transform it started itself (a Dual made inside f, or "
+                        "an unfinished inner jvp); return its .primal or .tangent instead")
     if type(out) is Dual and out._level == level:
-        return as_array(out.primal), as_array(out.tangent)
-    return as_array(out), np.zeros(np.shape(value(out)), _float_dtype(out))
+        primal, tangent = out.primal, out._tangent
+        if tangent is None:
+            tangent = np.zeros(np.shape(value(primal)), _float_dtype(primal))
+    else:
+        primal, tangent = out, np.zeros(np.shape(value(out)), _float_dtype(out))
+    return _own(primal, inputs), _own(tangent, inputs)
+
+
+def _own(x, inputs):
+    """``x`` as an array the caller may keep and modify: NumPy scalars become 0-d arrays, and a read-only
+    view (a broadcast) or an array sharing memory with an input is copied."""
+    if isinstance(x, Traced):
+        return x
+    if type(x) is not np.ndarray:
+        return np.asarray(x)
+    if not x.flags.writeable or any(type(a) is np.ndarray and np.may_share_memory(x, a) for a in inputs):
+        return x.copy()
+    return x
 
 
 def _float_dtype(x):
@@ -185,12 +314,13 @@ def _float_dtype(x):
 def _as_tuple(xs, what):
     if isinstance(xs, (tuple, list)):
         return tuple(xs)
-    raise TypeError(f"jvp: {what} must be a tuple (one entry per argument of f), got {type(xs).__name__}")
+    raise TypeError(f"jvp: {what} must be a tuple with one entry per argument of f, got {type(xs).__name__} "
+                    f"(for one argument write ({what[:-1]},))")
 
 
 def _check_argnums(argnums, nargs, who):
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    if not nums or any(not isinstance(i, int) for i in nums):
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums) if isinstance(argnums, (tuple, list)) else ()
+    if not nums or any(not isinstance(i, int) or isinstance(i, bool) for i in nums):
         raise TypeError(f"{who}: argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
     for i in nums:
         if not -nargs <= i < nargs:
