@@ -247,6 +247,8 @@ def _bytes(b):
 
 
 def _seconds(s):
+    if s >= 100:
+        return f"{s:,.0f} s"
     for unit, size in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
         if s >= size:
             return f"{s / size:.3g} {unit}"

@@ -1,0 +1,192 @@
+"""``admodes compare``: measure a user's function both ways and say which mode is cheaper for it.
+
+    $ admodes compare path/to/model.py:loss --shape 1000
+    $ admodes compare mypackage.layers:dense --shape 64 --shape 64,10 --argnum 1 --repeats 7
+
+It measures f, one JVP (a forward sweep), one VJP (a reverse sweep), the full Jacobian by jacfwd
+(p forward sweeps, p the number of inputs) and by jacrev (m reverse sweeps, m the number of outputs):
+wall time, peak memory and op counts, then says which mode is cheaper for the Jacobian and by how much.
+Derivatives are taken with respect to one argument (``--argnum``, default 0); one ``--shape`` per
+array argument. Exit status: 0 done, 2 it could not run (then one paragraph says why).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from .check import Unusable, load_function, parse_shape
+
+OK, UNUSABLE = 0, 2
+
+ROWS = [
+    ("f", "f", "f(x)"),
+    ("jvp", "JVP", "1 forward sweep"),
+    ("vjp", "VJP", "1 reverse sweep"),
+    ("jacfwd", "jacfwd", "{p} forward sweep{ps}"),
+    ("jacrev", "jacrev", "{m} reverse sweep{ms}"),
+]
+
+
+def register(subparsers):
+    """Add the ``compare`` subcommand to the ``admodes`` parser."""
+    parser = subparsers.add_parser(
+        "compare", help="measure forward and reverse mode on a function",
+        description="Measure f, one JVP, one VJP, jacfwd and jacrev of FUNCTION at a random point (wall time, "
+                    "peak memory, op counts) and say which mode is cheaper for it. Exit status: 0 done, 2 the "
+                    "comparison could not run.")
+    parser.add_argument("function", metavar="FUNCTION", help="path/to/file.py:name or package.module:name")
+    parser.add_argument("--shape", action="append", metavar="N,M,...",
+                        help="shape of one array argument, e.g. 1000 or 3,4 (repeat for each argument; required)")
+    parser.add_argument("--argnum", type=int, default=0, help="the argument to differentiate (default 0)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed repeats of each measurement (default 5)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed for the point and directions (default 0)")
+    parser.add_argument("--max-seconds", type=float, default=60.0,
+                        help="skip a Jacobian whose estimated time (sweeps x one sweep) exceeds this (default 60)")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args, out=None, err=None):
+    """Run ``admodes compare`` with parsed ``args``; returns the exit status.
+
+    >>> import argparse
+    >>> ns = argparse.Namespace(function="no/such/file.py:f", shape=["3"], argnum=0, repeats=1, seed=0,
+    ...                         max_seconds=1.0)
+    >>> import io; err = io.StringIO(); run(ns, out=io.StringIO(), err=err), "no such file" in err.getvalue()
+    (2, True)
+    """
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        comparison = compare(args)
+    except Unusable as problem:
+        print(f"admodes compare: {problem}", file=err)
+        return UNUSABLE
+    print(comparison, file=out)
+    return OK
+
+
+class Comparison:
+    """The measurements of one function, and the text that reports them (``str(comparison)``)."""
+
+    def __init__(self, label, shapes, argnum, out_shape, measurements, skipped):
+        self.label, self.shapes, self.argnum, self.out_shape = label, shapes, argnum, out_shape
+        self.measurements, self.skipped = measurements, skipped
+        self.p = int(np.prod(shapes[argnum], dtype=int))
+        self.m = int(np.prod(out_shape, dtype=int))
+
+    def cheaper(self, forward, reverse):
+        """``(mode, factor)``: the cheaper of two tasks by median wall time, and how many times cheaper."""
+        tf, tr = self.measurements[forward].seconds, self.measurements[reverse].seconds
+        return ("forward", tr / tf) if tf <= tr else ("reverse", tf / tr)
+
+    def __str__(self):
+        from ..measure.report import _bytes, _seconds
+        shapes = ", ".join(f"x{i}: {tuple(s)}" for i, s in enumerate(self.shapes))
+        lines = [f"admodes compare {self.label}", f"  arguments {shapes}; differentiating x{self.argnum}: "
+                 f"p = {self.p:,} input{'s' * (self.p != 1)}, m = {self.m:,} output{'s' * (self.m != 1)} "
+                 f"(shape {tuple(self.out_shape)})", ""]
+        header = (f"{'':7} {'':22} {'time (median)':>13} {'spread':>7} {'peak memory':>12} {'op calls':>9} "
+                  f"{'elements':>12} {'time / f':>9}")
+        lines += [header, "-" * len(header)]
+        base = self.measurements["f"].seconds
+        for task, name, what in ROWS:
+            what = what.format(p=f"{self.p:,}", m=f"{self.m:,}", ps="s" * (self.p != 1), ms="s" * (self.m != 1))
+            if task in self.skipped:
+                estimate, sweeps, limit = self.skipped[task]
+                lines.append(f"{name:7} {what:22} skipped: about {_seconds(estimate)} estimated, over "
+                             f"--max-seconds {limit:g}")
+                continue
+            m = self.measurements[task]
+            lines.append(f"{name:7} {what:22} {_seconds(m.seconds):>13} {m.time.spread:>7.0%} "
+                         f"{_bytes(m.peak_bytes):>12} {m.calls:>9,} {m.elements:>12,} {m.seconds / base:>9.3g}")
+        lines.append("")
+        if self.measurements["f"].calls == 0:
+            lines += ["(f makes no admodes op calls on plain arrays: it calls NumPy directly, which the op counts "
+                      "do not see.)", ""]
+        mode, factor = self.cheaper("jvp", "vjp")
+        lines.append(f"One sweep: {_verdict(mode, factor)} (JVP {_seconds(self.measurements['jvp'].seconds)}, "
+                     f"VJP {_seconds(self.measurements['vjp'].seconds)}). Peak memory: forward "
+                     f"{_bytes(self.measurements['jvp'].peak_bytes)}, reverse "
+                     f"{_bytes(self.measurements['vjp'].peak_bytes)} (its tape included).")
+        if not self.skipped:
+            mode, factor = self.cheaper("jacfwd", "jacrev")
+            fwd, rev = self.measurements["jacfwd"], self.measurements["jacrev"]
+            lines.append(f"Jacobian ({self.m:,} x {self.p:,}): {_verdict(mode, factor)}: jacfwd "
+                         f"{_seconds(fwd.seconds)} ({fwd.calls:,} op calls), jacrev {_seconds(rev.seconds)} "
+                         f"({rev.calls:,} op calls).")
+        elif len(self.skipped) == 1:
+            (gone, (estimate, sweeps, _)), = self.skipped.items()
+            ran = "jacrev" if gone == "jacfwd" else "jacfwd"
+            factor = estimate / self.measurements[ran].seconds
+            mode = "reverse" if ran == "jacrev" else "forward"
+            lines.append(f"Jacobian ({self.m:,} x {self.p:,}): {_verdict(mode, factor)}, estimated: {gone} was not "
+                         f"run ({sweeps:,} sweeps, about {_seconds(estimate)}); {ran} took "
+                         f"{_seconds(self.measurements[ran].seconds)}.")
+        else:
+            lines.append(f"Jacobian ({self.m:,} x {self.p:,}): not measured (both Jacobians skipped).")
+        textbook = "forward" if self.p < self.m else "reverse" if self.m < self.p else None
+        lines.append(f"Textbook: p = {self.p:,} forward sweeps against m = {self.m:,} reverse sweeps, so "
+                     + (f"{textbook} mode should win." if textbook else "the two should be close."))
+        return "\n".join(lines)
+
+
+def _verdict(mode, factor):
+    if factor < 1.1:
+        return "the two modes cost about the same"
+    return f"{mode} mode is cheaper, by {factor:,.0f}x" if factor >= 100 else \
+        f"{mode} mode is cheaper, by {factor:.3g}x"
+
+
+def compare(args):
+    """Measure the function ``args.function`` names; returns a `Comparison` (raises `Unusable`)."""
+    from ..measure import measure, prepare
+    if args.repeats < 1:
+        raise Unusable(f"--repeats must be at least 1, got {args.repeats}")
+    f, label = load_function(args.function)
+    if not args.shape:
+        raise Unusable("give the shape of each argument with --shape, e.g. --shape 1000")
+    shapes = [parse_shape(text) for text in args.shape]
+    if not 0 <= args.argnum < len(shapes):
+        raise Unusable(f"--argnum {args.argnum} is not one of the {len(shapes)} argument(s) given by --shape")
+    rng = np.random.default_rng(args.seed)
+    point = [rng.standard_normal(shape) for shape in shapes]
+
+    def g(x):
+        return f(*point[:args.argnum], x, *point[args.argnum + 1:])
+
+    where = f"with arguments of shape {', '.join(str(s) for s in shapes)}"
+    try:
+        value = g(point[args.argnum])
+    except Exception as error:
+        raise Unusable(f"{label} raised {type(error).__name__} {where}: {_one_line(error)}. Does --shape "
+                       f"fit the function (one --shape per array argument, in order)?") from None
+    value = np.asarray(value)
+    if value.dtype.kind not in "fiub":
+        raise Unusable(f"{label} returned {type(value).__name__} of dtype {value.dtype} {where}: "
+                       "compare needs a real array or number")
+    measurements, skipped = {}, {}
+    for task, name, _ in ROWS:
+        if task in ("jacfwd", "jacrev"):
+            sweep = measurements["jvp" if task == "jacfwd" else "vjp"].seconds
+            sweeps = int(np.prod(shapes[args.argnum], dtype=int)) if task == "jacfwd" else value.size
+            if sweep * sweeps > args.max_seconds:
+                skipped[task] = (sweep * sweeps, sweeps, args.max_seconds)
+                continue
+        try:
+            fn, setup = prepare(task, g, point[args.argnum], rng)
+            measurements[task] = measure(fn, setup=setup, repeats=args.repeats)
+        except Unusable:
+            raise
+        except Exception as error:
+            raise Unusable(f"{name} of {label} failed {where}: {type(error).__name__}: {_one_line(error)}") from None
+    return Comparison(label, shapes, args.argnum, value.shape, measurements, skipped)
+
+
+def _one_line(error):
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
+
+
+__all__ = ["register", "run", "compare", "Comparison"]
