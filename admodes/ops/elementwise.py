@@ -73,8 +73,8 @@ defpartials(square, lambda ans, x: 2.0 * x)
 def _power_dx1(ans, x1, x2):
     """d/dx1 x1**x2 = x2 x1**(x2 - 1): finite for integer x2 at negative x1, and 0 where x2 == 0 (x1**0
     is constant, even at x1 == 0, where x2 * x1**(x2 - 1) would be 0 * inf = nan)."""
-    if isinstance(x2, (int, float)) and x2 != 0:  # the common x**2: no zero exponent to guard
-        return x2 * x1 ** (x2 - 1)
+    if isinstance(x2, (int, float)) and x2 != 0:  # a constant exponent: no zero exponent to guard
+        return 2.0 * x1 if x2 == 2 else x2 * x1 ** (x2 - 1)  # x**2, the common case, without np.power
     return x2 * where(x2, x1, 1.0) ** (x2 - 1)  # x2 as the condition: nonzero
 
 
