@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from admodes.check import METHODS, numeric_grad, numeric_jacobian, numeric_jvp
+import admodes as ad
+import admodes.numpy as anp
+from admodes.check import METHODS, GradcheckError, check_grad, numeric_grad, numeric_jacobian, numeric_jvp
 
 # ----------------------------------------------------------------------------------------------------
 # Finite differences: accuracy against closed forms
@@ -239,9 +241,6 @@ def test_an_exception_in_f_propagates_with_a_note():
 # The gradient checker
 # ====================================================================================================
 
-ad = pytest.importorskip("admodes.forward") and __import__("admodes")
-anp = pytest.importorskip("admodes.numpy")
-from admodes.check import GradcheckError, check_grad  # noqa: E402
 
 
 def make_exp(backward_scale=1.0, jvp_scale=1.0, backward_flip=None, jvp_flip=None):

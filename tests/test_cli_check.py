@@ -6,8 +6,6 @@ import pytest
 
 from admodes.cli import main
 
-pytest.importorskip("admodes.forward")
-
 MODULE = textwrap.dedent('''
     import numpy as np
     import admodes as ad

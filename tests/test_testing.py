@@ -3,10 +3,9 @@
 import numpy as np
 import pytest
 
+import admodes.numpy as anp
 from admodes.check import GradcheckError, GradcheckReport
 from admodes.testing import assert_grad_close
-
-anp = pytest.importorskip("admodes.numpy")
 
 
 def test_passes_and_returns_the_report():
