@@ -10,6 +10,7 @@
 __version__ = "0.1.0"
 
 from . import numpy  # noqa: F401  (admodes.numpy, the differentiable namespace)
+from .check import GradcheckError, GradcheckReport, check_grad, numeric_grad, numeric_jacobian, numeric_jvp
 from .forward import Dual, jacfwd, jvp
 from .function import Function, FunctionCtx
 from .ops.core import count_ops
@@ -17,6 +18,7 @@ from .reverse import AccumulateGrad, Node, Tensor, enable_grad, gradients, is_gr
 from .transforms import grad, hessian, hvp, jacrev, value_and_grad, vjp
 
 __all__ = [
+    "GradcheckError", "GradcheckReport", "check_grad", "numeric_grad", "numeric_jacobian", "numeric_jvp",
     "AccumulateGrad", "Dual", "Function", "FunctionCtx", "Node", "Tensor", "count_ops", "enable_grad", "grad",
     "gradients", "hessian", "hvp", "is_grad_enabled", "jacfwd", "jacrev", "jvp", "no_grad", "tensor",
     "value_and_grad", "vjp",
