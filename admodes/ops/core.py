@@ -389,7 +389,7 @@ def _shape(x):
 
 def lift(prim, args, params):
     """Hand a call with traced arguments to the engine of the highest level among them."""
-    if not prim.variadic:
+    if (params or len(args) > len(prim.argnames)) and not prim.variadic:
         args, params = _normalise(prim, args, params)
     top = None
     for a in args:
