@@ -100,20 +100,49 @@ class Dual(ArrayLike):
             self.primal, self._tangent = updated, None
 
     def _apply(self, prim, args, params):
-        """Run `prim` on the primals and push the tangents of this dual's level through its JVP rules."""
+        """Run `prim` on the primals and push the tangents of this dual's level through its JVP rules.
+
+        This is the whole forward engine: the output tangent is computed now, from the JVP rules, and
+        nothing else is kept, so the inputs' duals die as soon as the user's code drops them.
+        """
         level = self._level
-        primals, tangents, moving = list(args), [None] * len(args), False
-        for i, a in enumerate(args):
+        if len(args) == 1:  # the common case (sin, sum, reshape, getitem, ...): the argument is self
+            primal, tangent = self.primal, self._tangent
+            ans = prim.impl(primal, **params) if prim.impl_takes_traced else prim(primal, **params)
+            if tangent is None or prim.zero_derivative:  # a symbolic zero: the result is a constant here
+                return ans
+            tangent = jvp_of(prim, (tangent,), ans, (primal,), params)
+        elif len(args) == 2:  # the binary ops, unrolled
+            a, b = args
+            ta = tb = None
             if type(a) is Dual and a._level == level:
-                primals[i] = a.primal
-                if a._tangent is not None:
-                    tangents[i] = a._tangent
-                    moving = True
-        ans = prim.impl(*primals, **params) if prim.impl_takes_traced else prim(*primals, **params)
-        if not moving or prim.zero_derivative:  # a symbolic zero tangent: the result is a constant here
+                a, ta = a.primal, a._tangent
+            if type(b) is Dual and b._level == level:
+                b, tb = b.primal, b._tangent
+            ans = prim.impl(a, b, **params) if prim.impl_takes_traced else prim(a, b, **params)
+            if (ta is None and tb is None) or prim.zero_derivative:
+                return ans
+            tangent = jvp_of(prim, (ta, tb), ans, (a, b), params)
+        else:
+            primals, tangents, moving = list(args), [None] * len(args), False
+            for i, a in enumerate(args):
+                if type(a) is Dual and a._level == level:
+                    primals[i] = a.primal
+                    if a._tangent is not None:
+                        tangents[i] = a._tangent
+                        moving = True
+            ans = prim.impl(*primals, **params) if prim.impl_takes_traced else prim(*primals, **params)
+            if not moving or prim.zero_derivative:
+                return ans
+            tangent = jvp_of(prim, tangents, ans, primals, params)
+        if tangent is None:
             return ans
-        tangent = jvp_of(prim, tangents, ans, primals, params)
-        return ans if tangent is None else Dual._make(ans, tangent, level)
+        out = _new_dual(Dual)
+        out.primal, out._tangent, out._level = ans, tangent, level
+        return out
+
+
+_new_dual = object.__new__
 
 
 def _primitive(name):
@@ -130,6 +159,8 @@ def _primitive(name):
 
 def _float_array(x, what):
     """``x`` as an array (no copy) that can carry a derivative: real floating point, or a clear error."""
+    if type(x) is np.ndarray and x.dtype.kind == "f":  # the common case
+        return x
     if isinstance(x, Traced):  # a value of an enclosing transform
         dtype = np.result_type(value(x))
         if dtype.kind != "f":
@@ -152,6 +183,8 @@ def _float_array(x, what):
 
 def _checked_tangent(t, primal, what, primal_name):
     """The tangent ``t`` for ``primal``: its shape, and its dtype unless ``t`` is a Python number or list."""
+    if type(primal) is np.ndarray and type(t) is np.ndarray and t.shape == primal.shape and t.dtype == primal.dtype:
+        return t  # the common case, checked
     shape, dtype = np.shape(value(primal)), np.result_type(value(primal))
     if isinstance(t, Traced):  # a tangent that itself depends on an enclosing transform
         t_shape, t_dtype = np.shape(value(t)), np.result_type(value(t))
