@@ -318,3 +318,24 @@ def test_public_names_are_published_and_internal_ones_are_not():
         assert name in FUNCTIONS, name
     for name in ("getitem", "scatter_add", "index_add", "index_update"):
         assert name in REGISTRY and name not in FUNCTIONS, name
+
+
+# ---- second derivatives: the rules are written with ops, so they differentiate again ----------------
+
+SECOND_ORDER = {
+    "getitem": lambda v: asum(getitem(v, [0, 0, 3]) ** 3),
+    "index_update": lambda v: asum(index_update(v, [1, 1, 2], getitem(v, slice(3, None)) ** 2) ** 2),
+    "index_add": lambda v: asum(index_add(v ** 2, [1, 1], getitem(v, [4, 5])) ** 2),
+    "concatenate_stack": lambda v: asum(stack([concatenate([v, v ** 2]), concatenate([v ** 3, v])]) ** 2),
+    "split_vstack_hstack": lambda v: asum(vstack(split(v ** 2, 2)) * reshape(hstack([v[:3], v[3:] ** 2]), (2, 3))),
+    "sort_take": lambda v: asum(sort(v ** 3) * np.arange(6.0) * take(v, np.array([5, 4, 3, 2, 1, 1]))),
+    "tile_repeat": lambda v: asum(tile(v, 2) ** 2 * repeat(v, 2)),
+    "diag_triangles_flip": lambda v: asum(triu(diag(v) + 1.0) * tril(diag(v ** 2)) * asum(flip(v ** 2))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_ORDER))
+def test_second_derivatives_in_both_modes(name):
+    x = np.random.default_rng(0).standard_normal(6)
+    report = ad.check_grad(SECOND_ORDER[name], x, order=2)  # raises GradcheckError on any disagreement
+    assert report.passed and report.order == 2
