@@ -278,7 +278,7 @@ def _sequence(arrays):
     """The arrays of a sequence argument; an array (plain or traced) is a sequence of its rows, as in NumPy."""
     if isinstance(arrays, (np.ndarray, Traced)):
         return [getitem(arrays, i) for i in range(arrays.shape[0])]
-    return list(arrays)
+    return [_as_array(a) for a in arrays]  # lists become arrays: the rules read every block's shape
 
 
 @register_function("concatenate")

@@ -178,6 +178,12 @@ def test_concatenate_jvp_fills_a_missing_tangent_with_zeros():
     np.testing.assert_array_equal(tangent, [0.0, 0.0, 7.0])
 
 
+def test_concatenate_and_stack_take_lists_beside_traced_arrays():
+    x = np.array([1.0, 2.0])
+    np.testing.assert_array_equal(grads(lambda v: concatenate([[5.0], v ** 2, [6.0, 7.0]]), x), 2.0 * x)
+    np.testing.assert_array_equal(grads(lambda v: stack([[5.0, 6.0], v ** 2]), x), 2.0 * x)
+
+
 def test_stack_vjp_and_gradient():
     ct_a, ct_b = cotangents(REGISTRY["stack"], [[1.0, 2.0], [3.0, 4.0]], np.zeros(2), np.zeros(2), axis=1)
     np.testing.assert_array_equal(ct_a, [1.0, 3.0])
