@@ -31,16 +31,19 @@ def rosenbrock_gradient(x):
 def ratios(request):
     """Print the medians and the jvp / plain ratios once every benchmark of this module has run."""
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
     if reporter is None or not MEDIANS:
         return
-    reporter.write_line("")
-    reporter.write_line("forward mode: median of one JVP beside the plain function")
+    lines = ["", "forward mode: median of one JVP beside the plain function"]
     for group in sorted({g for g, _ in MEDIANS}):
         plain, jvp = MEDIANS.get((group, "plain")), MEDIANS.get((group, "jvp"))
         if plain and jvp:
-            reporter.write_line(f"  {group:<28} plain {plain * 1e3:8.3f} ms   jvp {jvp * 1e3:8.3f} ms   "
-                                f"ratio {jvp / plain:5.2f}")
+            lines.append(f"  {group:<32} plain {plain * 1e3:8.3f} ms   jvp {jvp * 1e3:8.3f} ms   "
+                         f"ratio {jvp / plain:5.2f}")
+    with capture.global_and_fixture_disabled():  # past pytest's capture, to the terminal
+        for line in lines:
+            reporter.write_line(line)
 
 
 def record(benchmark, group, kind):

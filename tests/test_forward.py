@@ -313,6 +313,19 @@ def test_jacfwd_of_a_scalar_input_and_of_an_empty_input():
     assert J.shape == (0,) and J.dtype == np.float64
 
 
+def test_jacfwd_with_an_empty_argument_beside_a_full_one():
+    def f(x, y):
+        return anp.sum(x) * 2.0 + anp.sum(y * y)
+    value, (jx, jy) = ad.forward.value_and_jacfwd(f, argnums=(0, 1))(np.zeros(0), np.array([1.0, 2.0]))
+    assert value == 5.0 and jx.shape == (0,) and jy.tolist() == [2.0, 4.0]
+
+
+def test_python_numbers_are_float64_primals_and_tangents():
+    out, tangent = ad.jvp(lambda x: x * x, (3,), (1,))
+    assert (out, tangent) == (9.0, 6.0) and out.dtype == tangent.dtype == np.float64
+    assert ad.grad(lambda x: x ** 3, mode="forward")(2.0) == 12.0
+
+
 def test_jacfwd_sweeps_once_per_input_direction():
     calls = []
 
