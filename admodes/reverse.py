@@ -394,9 +394,10 @@ def _save_plan(prim, needed):
     if node_type is None:
         node_type = _node_types[prim] = type(f"{prim.short}Backward", (Node,), {"__slots__": ()})
     if prim.joint_vjp is not None:
-        whole = set(range(len(needed))) if "args" in prim.joint_saves else set()
+        every = set(range(len(needed)))
+        whole = every if "args" in prim.joint_saves else set()
         whole |= {-1} if "ans" in prim.joint_saves else set()
-        meta = set()
+        meta = every if "shapes" in prim.joint_saves else set()
     else:
         whole, meta = set(), set()
         for need, reads in zip(needed, prim.vjp_reads):

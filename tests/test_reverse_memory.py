@@ -52,3 +52,15 @@ def test_an_op_whose_rule_reads_only_a_shape_keeps_no_array():
         return y
 
     assert peak_bytes(reshapes) < 4 * 8 * N  # a few live arrays, not fifty
+
+
+def test_concatenate_keeps_only_the_shapes_of_its_inputs():
+    x = ad.tensor(np.ones(N), requires_grad=True)
+
+    def joins():
+        y = x * 1.0
+        for _ in range(20):
+            y = anp.concatenate([y * 1.0, y * 1.0])[:N]  # each product is dropped after the join
+        return y
+
+    assert peak_bytes(joins) < 8 * 8 * N

@@ -217,11 +217,11 @@ def defjoint(prim, *, jvp, vjp, saves=None):
     ``jvp(tangents, ans, args, params)`` returns the output tangent (``tangents[i]`` is None where
     argument i has none); ``vjp(g, ans, args, params, needed)`` returns one cotangent per argument
     (None where ``needed[i]`` is false). ``saves`` names what the backward sweep must keep: "ans",
-    "args" or both (default both).
+    "args", "shapes" (each argument's shape and dtype only, as `Meta`), or a mix (default ans and args).
     """
     saves = {"ans", "args"} if saves is None else set(saves)
-    if not saves <= {"ans", "args"}:
-        raise ValueError(f"{prim.name}: saves must name 'ans' and/or 'args', not {sorted(saves)}")
+    if not saves <= {"ans", "args", "shapes"}:
+        raise ValueError(f"{prim.name}: saves must name 'ans', 'args' or 'shapes', not {sorted(saves)}")
     prim.joint_jvp, prim.joint_vjp, prim.joint_saves, prim.ready = jvp, vjp, frozenset(saves), True
 
 

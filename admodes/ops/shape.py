@@ -270,7 +270,7 @@ _concatenate = Primitive("concatenate", lambda *arrays, axis=0: np.concatenate(a
                          variadic=True, public=False, doc="Join arrays along an existing axis; see `concatenate`.")
 _stack = Primitive("stack", lambda *arrays, axis=0: np.stack(arrays, axis=axis),
                    variadic=True, public=False, doc="Join arrays along a new axis; see `stack`.")
-defjoint(_concatenate, jvp=_concatenate_jvp, vjp=_concatenate_vjp, saves=("args",))  # the block sizes
+defjoint(_concatenate, jvp=_concatenate_jvp, vjp=_concatenate_vjp, saves=("shapes",))  # the block sizes
 defjoint(_stack, jvp=_stack_jvp, vjp=_stack_vjp, saves=())  # the cotangent's shape says it all
 
 
