@@ -454,6 +454,19 @@ def test_user_dual_around_a_traced_value_is_the_inner_perturbation():
     assert ad.jvp(g, (np.array(3.0),), (np.array(1.0),)) == (3.0, 1.0)
 
 
+def test_leaking_an_inner_perturbation_is_a_clear_error():
+    with pytest.raises(TypeError, match="traced by a transform it started itself"):
+        ad.jvp(lambda x: Dual(x, 1.0) * x, (np.array(2.0),), (np.array(1.0),))
+
+    def writes_inner_into_outer(x):
+        def inner(y):
+            x[0] = y  # x belongs to the outer jvp, y to the inner one
+            return y
+        return ad.jvp(inner, (np.array(1.0),), (np.array(1.0),))[1]
+    with pytest.raises(TypeError, match="nested inside the one that made d"):
+        ad.jvp(writes_inner_into_outer, (np.zeros(2),), (np.ones(2),))
+
+
 def test_forward_over_reverse_and_reverse_over_forward():
     def f(x):
         return anp.sum(anp.sin(x) * x)
