@@ -24,8 +24,8 @@ from pathlib import Path
 
 from .notation import PICTURE, fmt, width
 
-__all__ = ["MAX_NODES", "COLOURS", "Layout", "draw_graph", "node_label", "render", "legend", "pyplot", "save_figure",
-           "collapse", "figure_size", "font_size"]
+__all__ = ["MAX_NODES", "COLOURS", "Layout", "draw_graph", "node_label", "render", "place_boxes", "draw_arrows",
+           "legend", "pyplot", "save_figure", "collapse", "figure_size", "font_size"]
 
 MAX_NODES = 50
 """The most nodes a graph picture shows one by one; beyond it the picture is collapsed by layer."""
@@ -245,7 +245,14 @@ def render(ax, trace, layout, labels, styles=None, edge_styles=None, fontsize=10
     ``styles[i]`` may set a node's ``fill``, ``edge`` and ``lw``; ``edge_styles[(source, target)]``
     an arrow's ``color`` and ``lw``. Returns the boxes' extents in data coordinates.
     """
-    styles, edge_styles = styles or {}, edge_styles or {}
+    texts = place_boxes(ax, trace, layout, labels, styles, fontsize)
+    ax.figure.canvas.draw()  # the boxes' sizes are known only once the text is laid out
+    return draw_arrows(ax, trace, layout, texts, edge_styles)
+
+
+def place_boxes(ax, trace, layout, labels, styles=None, fontsize=10):
+    """The first half of `render`: the boxes (text artists, by node index and copy slot)."""
+    styles = styles or {}
     ax.set_axis_off()
     depth, height = len(layout.layers), layout.height
     ax.set_xlim(-0.6, depth - 0.4)
@@ -264,8 +271,13 @@ def render(ax, trace, layout, labels, styles=None, edge_styles=None, fontsize=10
         x, y = layout.position[copy]
         texts[copy] = ax.text(x, y, PICTURE.name(trace.nodes[source].name), ha="center", va="center", zorder=3,
                               fontsize=fontsize, bbox=dict(boxstyle="round,pad=0.25", fc=fill, ec=edge,
-                                                                  lw=1.0, ls="--"))
-    ax.figure.canvas.draw()  # the boxes' sizes are known only once the text is laid out
+                                                           lw=1.0, ls="--"))
+    return texts
+
+
+def draw_arrows(ax, trace, layout, texts, edge_styles=None):
+    """The second half of `render`, once the figure has been drawn: arrows that end at the boxes' borders."""
+    edge_styles = edge_styles or {}
     to_data = ax.transData.inverted()
     boxes = {}
     for i, text in texts.items():
