@@ -30,7 +30,7 @@ def build_parser(prog, default_out, ids):
     parser.add_argument("--quick", action="store_true", help="small sizes and fewer repeats (well under a minute)")
     parser.add_argument("--claims", default=None, metavar="IDS",
                         help=f"comma-separated claim ids to run (default: all of {','.join(ids)})")
-    parser.add_argument("--repeats", type=int, default=None, help="timed repeats per point (default 5; 3 with --quick)")
+    parser.add_argument("--repeats", type=int, default=None, help="timed repeats per point (default 7; 3 with --quick)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs and tangents (default 0)")
     parser.add_argument("--out", default=str(default_out), help=f"output folder (default {default_out})")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -46,6 +46,9 @@ def main(experiments, argv=None, *, prog="scaling.py", default_out="reports/scal
     """Run ``experiments`` as the command line ``argv`` says; returns the exit code (0 ok, 2 bad input).
 
     ``command`` is the command recorded in the report (default: ``python <prog> <argv>``).
+
+    >>> main([], ["--claims", "C9"], prog="demo.py")  # an unknown claim: a message on stderr, exit status 2
+    2
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     ids = [e.id for e in experiments]
@@ -57,7 +60,7 @@ def main(experiments, argv=None, *, prog="scaling.py", default_out="reports/scal
             return _fail(prog, f"unknown claim id {', '.join(unknown) or repr(args.claims)}; "
                                f"choose from {', '.join(ids)}")
         experiments = [e for e in experiments if e.id in wanted]
-    repeats = args.repeats if args.repeats is not None else (3 if args.quick else 5)
+    repeats = args.repeats if args.repeats is not None else (3 if args.quick else 7)
     if repeats < 1:
         return _fail(prog, f"--repeats must be at least 1, got {repeats}")
     try:

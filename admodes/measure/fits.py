@@ -257,6 +257,7 @@ class Verdict:
 
     @property
     def holds(self):
+        """True when the outcome is "holds"."""
         return self.outcome == HOLDS
 
 

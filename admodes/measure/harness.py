@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -173,17 +173,23 @@ class Experiment:
         return list(self.build) if isinstance(self.build, dict) else [""]
 
     def factory(self, variant):
+        """The function factory of one variant."""
         return self.build[variant] if isinstance(self.build, dict) else self.build
 
     def points(self, quick=False):
-        """The sweep as tuples, one value per variable."""
+        """The sweep as tuples, one value per variable (``quick``: the small sweep)."""
         values = self.quick if quick else self.sweep
         return [tuple(p) if isinstance(p, (tuple, list)) else (p,) for p in values]
 
 
 @dataclass(frozen=True)
 class Row:
-    """One measurement: a task of one variant of one experiment at one point of its sweep."""
+    """One measurement: a task of one variant of one experiment at one point of its sweep.
+
+    >>> from admodes.measure.timing import Measurement, Timing
+    >>> Row("C1", "", "jvp", (64,), Measurement(Timing.from_times([1e-3]), 4096, 130, 1300)).measurement.calls
+    130
+    """
 
     claim: str
     variant: str
@@ -273,6 +279,13 @@ def series(rows, experiment, name, metric, variant=""):
     """The points and values of a series ("jvp" or a ratio "jvp/f") of one measure, in sweep order.
 
     Returns ``(points, values)``: an array of shape (k, number of variables) and one of shape (k,).
+
+    >>> from admodes.measure.timing import Measurement, Timing
+    >>> e = Experiment(id="X", claim="", n="L", quotes=(), build=None, sweep=(), quick=(), tasks=("f", "jvp"))
+    >>> rows = [Row("X", "", task, (L,), Measurement(Timing.from_times([1.0]), 0, calls * L, 0))
+    ...         for L in (1, 2) for task, calls in (("f", 1), ("jvp", 2))]
+    >>> series(rows, e, "jvp/f", "calls")[1]
+    array([2., 2.])
     """
     parts = name.split("/")
     table = {(r.task, r.point): r.measurement.metric(metric)
@@ -291,7 +304,14 @@ def series(rows, experiment, name, metric, variant=""):
 
 @dataclass
 class CheckResult:
-    """A check judged: the fitted law (or the bounded values), the verdict, and the wall-time fit."""
+    """A check judged: the fitted law (or None for a bound), the verdict, and the wall-time refit.
+
+    >>> from admodes.measure.fits import fit_power_law, Verdict
+    >>> r = CheckResult(Check("jvp", "calls", expected=1), fit_power_law([1, 2], [1.0, 2.0]), Verdict("holds", ""),
+    ...                 time_verdict=Verdict("inconclusive", ""))
+    >>> r.time_agreement
+    'unclear'
+    """
 
     check: Check
     law: PowerLaw | None
@@ -309,16 +329,25 @@ class CheckResult:
 
 @dataclass
 class CrossoverResult:
-    """Where the forward and reverse costs cross: one ``along`` value per ``versus`` value (None: no crossing)."""
+    """Where the forward and reverse costs cross: one ``along`` value per ``versus`` value (None: no crossing).
+
+    >>> CrossoverResult(Crossover("jacfwd", "jacrev", "calls", "p", "m"), {1.0: 1.2}, Verdict("holds", "")).crossings
+    {1.0: 1.2}
+    """
 
     crossover: Crossover
     crossings: dict
     verdict: Verdict
+    time_crossings: dict = field(default_factory=dict)  # the same, in wall time (reported, not judged)
 
 
 @dataclass
 class PerUnitResult:
-    """A linear slope per unit of the sweep variable, divided by the declared constant, with its interval."""
+    """A linear slope per unit of the sweep variable, divided by the declared constant, with its interval.
+
+    >>> PerUnitResult(PerUnit("vjp", "peak_bytes", 1000, "bytes per op per element"), 8.1, (8.0, 8.2)).value
+    8.1
+    """
 
     per_unit: PerUnit
     value: float
@@ -327,7 +356,12 @@ class PerUnitResult:
 
 @dataclass
 class ClaimResult:
-    """Everything judged about one experiment, and the claim's overall verdict."""
+    """Everything judged about one experiment, and the claim's overall verdict (see `analyse`).
+
+    >>> e = Experiment(id="X", claim="", n="L", quotes=(), build=None, sweep=(), quick=(), tasks=("f",))
+    >>> ClaimResult(e).verdict   # nothing judged yet
+    'inconclusive'
+    """
 
     experiment: Experiment
     checks: list[CheckResult] = field(default_factory=list)
@@ -336,6 +370,7 @@ class ClaimResult:
 
     @property
     def verdict(self):
+        """Holds when every check and crossover holds, does not hold when any fails, else inconclusive."""
         return combine_verdicts([c.verdict for c in self.checks] + [c.verdict for c in self.crossovers])
 
     @property
@@ -413,6 +448,14 @@ def crossings(experiment, rows, crossover, variant=""):
     """For each value of ``versus``: the ``along`` value where forward and reverse costs are equal.
 
     Interpolated linearly in log cost and log ``along``; None where the two never cross in the grid.
+
+    >>> from admodes.measure.timing import Measurement, Timing
+    >>> e = Experiment(id="J", claim="", n="", quotes=(), build=None, sweep=(), quick=(), variables=("p", "m"),
+    ...                tasks=("jacfwd", "jacrev"))
+    >>> rows = [Row("J", "", task, (p, 4), Measurement(Timing.from_times([1.0]), 0, cost, 0))
+    ...         for p in (1, 2, 4, 8) for task, cost in (("jacfwd", p), ("jacrev", 4))]
+    >>> crossings(e, rows, Crossover("jacfwd", "jacrev", "calls", along="p", versus="m"))
+    {4.0: 4.0}
     """
     _, fwd = series(rows, experiment, crossover.forward, crossover.metric, variant)
     points, rev = series(rows, experiment, crossover.reverse, crossover.metric, variant)
@@ -438,6 +481,12 @@ def crossings(experiment, rows, crossover, variant=""):
 
 
 def _judge_crossover(experiment, rows, crossover):
+    result = _crossover_verdict(experiment, rows, crossover)
+    result.time_crossings = crossings(experiment, rows, replace(crossover, metric="seconds"))
+    return result
+
+
+def _crossover_verdict(experiment, rows, crossover):
     found = crossings(experiment, rows, crossover)
     ratios = [c / v for v, c in found.items() if c is not None]
     rule = f"crossing within a factor {crossover.factor:g} of {crossover.along} = {crossover.versus}"

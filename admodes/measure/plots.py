@@ -8,6 +8,7 @@ lines are power-law fits (solid where a check judges the series, dotted where it
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -60,7 +61,7 @@ def _loglog(ax, xlabel, ylabel):
     ax.grid(True, which="minor", alpha=0.1)
 
 
-def _plot_series(ax, e, rows, name, metric, variant, judged):
+def _plot_series(ax, e, rows, name, metric, variant, judged, label_suffix="", hollow=False):
     """Measured points of one series and its power-law fit, labelled with the fitted exponent."""
     points, values = series(rows, e, name, metric, variant)
     keep = np.isfinite(values) & (values > 0)
@@ -68,16 +69,23 @@ def _plot_series(ax, e, rows, name, metric, variant, judged):
         return
     n, y = points[keep, 0], values[keep]
     style = _style(name.split("/")[0], variant, e)
-    label = _label(name, variant)
+    if hollow:
+        style["markerfacecolor"] = "white"
+    label = _label(name, variant) + label_suffix
     if keep.sum() >= 2 and len(set(n)) >= 2:
         law = fit_power_laws([n], y, names=("n",))
         lo, hi = law.interval
-        ci = f" [{lo:.2f}, {hi:.2f}]" if math.isfinite(lo) else ""
+        ci = f" [{_fixed(lo)}, {_fixed(hi)}]" if math.isfinite(lo) else ""
         grid = np.geomspace(n.min(), n.max(), 50)
         ax.plot(grid, law(grid), color=style["color"], linestyle="-" if judged else ":",
                 linewidth=2.2 if judged else 1.3, alpha=0.85)
-        label = f"{label}: slope {law.exponent:.2f}{ci}"
+        label = f"{label}: slope {_fixed(law.exponent)}{ci}"
     ax.plot(n, y, linestyle="none", label=label, **style)
+
+
+def _fixed(x):
+    text = f"{x:.2f}"
+    return "0.00" if text == "-0.00" else text
 
 
 def plot_claim(result, rows, path):
@@ -86,6 +94,16 @@ def plot_claim(result, rows, path):
     One variable: a panel for each measure the checks judge (op counts or peak memory), wall time,
     and the ratios to f when a check is about a ratio. Two variables (a Jacobian's p and m): the
     cost against p at a few m, and which mode is cheaper over the grid, in op counts and wall time.
+
+    >>> import tempfile, pathlib, numpy as np
+    >>> from admodes.measure import Check, Experiment, analyse, run_experiments
+    >>> e = Experiment(id="X", claim="sin costs O(n)", n="n", quotes=(), variables=("n",),
+    ...                build=lambda n, rng: (np.sin, np.ones(n)), sweep=(), quick=(100, 200, 400), tasks=("f",),
+    ...                checks=(Check("f", "peak_bytes", expected=1),))
+    >>> rows = run_experiments([e], quick=True, repeats=1, min_time=0.0, progress=False)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "X.png"
+    >>> plot_claim(analyse(e, rows), rows, path); path.read_bytes()[:4]
+    b'\\x89PNG'
     """
     plt = _pyplot()
     if len(result.experiment.variables) > 1:
@@ -106,10 +124,9 @@ def _sweep_figure(result, rows, plt):
     checks = [c for c in e.checks if isinstance(c, Check)]
     metrics = []
     for c in checks:
-        if not c.ratio and c.metric not in metrics:
+        if c.metric not in metrics and c.metric != "seconds":
             metrics.append(c.metric)
-    if "seconds" not in metrics:
-        metrics.append("seconds")
+    metrics.append("seconds")
     ratio_checks = [c for c in checks if c.ratio]
     panels = len(metrics) + bool(ratio_checks)
     fig, axes = plt.subplots(1, panels, figsize=(5.6 * panels, 4.6), squeeze=False)
@@ -128,23 +145,23 @@ def _sweep_figure(result, rows, plt):
         shown = []
         for c in ratio_checks:
             for metric in (c.metric, "seconds"):
-                if (c.series, c.variant, metric) in shown:
-                    continue
-                shown.append((c.series, c.variant, metric))
-                points, values = series(rows, e, c.series, metric, c.variant)
-                style = _style(c.ratio[0], c.variant, e)
-                if metric == "seconds":
-                    style["markerfacecolor"] = "white"
-                ax.plot(points[:, 0], values, linestyle="-" if metric != "seconds" else "--", linewidth=1.2,
-                        label=f"{_label(c.series, c.variant)}, in {METRICS[metric]}", **style)
+                if (c.series, c.variant, metric) not in shown:
+                    shown.append((c.series, c.variant, metric))
+                    _plot_series(ax, e, rows, c.series, metric, c.variant, (c.series, c.variant, metric) in judged,
+                                 label_suffix=f", {'wall time' if metric == 'seconds' else METRICS[metric]}",
+                                 hollow=metric == "seconds")
             if c.below is not None:
-                ax.axhline(c.below, color="#d62728", linestyle="--", linewidth=1, label=f"bound {c.below:g}")
-        ax.set_xscale("log", base=2)
-        ax.set_ylim(bottom=0)
-        ax.set_xlabel(variable)
-        ax.set_ylabel("cost / cost of f")
-        ax.set_title("relative to f (flat: grows like f)", fontsize=11)
-        ax.grid(True, alpha=0.3)
+                ax.axhline(c.below, color="#d62728", linestyle="--", linewidth=1, label=f"bound: {c.below:g} x f")
+        _loglog(ax, variable, "cost / cost of f")
+        low, high = ax.get_ylim()
+        if high / low < 10:  # a flat ratio should look flat: show at least a decade
+            middle = math.sqrt(low * high)
+            ax.set_ylim(middle / 10 ** 0.5, middle * 10 ** 0.5)
+        from matplotlib.ticker import FuncFormatter
+        plain = FuncFormatter(lambda v, _: f"{v:g}")
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if high / low < 10 else ""))
+        ax.set_title("relative to f (slope 0: grows like f)", fontsize=11)
         _legend(ax)
     fig.subplots_adjust(top=0.82, wspace=0.3)
     return fig
@@ -178,12 +195,12 @@ def _grid_figure(result, rows, plt):
     ax.set_title(f"{METRICS[metric]} against {crossover.along}", fontsize=11)
     _legend(ax)
     for ax, m in zip(axes[1:], (metric, "seconds")):
-        _heatmap(ax, e, rows, crossover, m, result if m == metric else None)
-    fig.subplots_adjust(top=0.82, wspace=0.35)
+        _heatmap(ax, e, rows, crossover, m)
+    fig.subplots_adjust(top=0.78, wspace=0.35)
     return fig
 
 
-def _heatmap(ax, e, rows, crossover, metric, result):
+def _heatmap(ax, e, rows, crossover, metric):
     from matplotlib.colors import LinearSegmentedColormap
     fwd, rev, along, versus = crossover.forward, crossover.reverse, crossover.along, crossover.versus
     ia, iv = e.variables.index(along), e.variables.index(versus)
@@ -209,12 +226,12 @@ def _heatmap(ax, e, rows, crossover, metric, result):
     diagonal = [(xs.index(v), ys.index(v)) for v in xs if v in ys]
     if diagonal:  # the grids are geometric, so p = m is a straight line in cell coordinates
         ax.plot(*zip(*diagonal), color="black", linestyle="--", linewidth=1.2, label=f"{along} = {versus}")
-    if result is not None:
-        found = [(c, v) for v, c in crossings(e, rows, crossover).items() if c is not None]
-        if found:
-            ax.plot([np.interp(math.log(c), np.log(xs), range(len(xs))) for c, _ in found],
-                    [ys.index(v) for _, v in found], "kx", markersize=9, markeredgewidth=2,
-                    label="measured crossover")
+    measured = replace(crossover, metric=metric)
+    found = [(c, v) for v, c in crossings(e, rows, measured).items() if c is not None]
+    if found:
+        ax.plot([np.interp(math.log(c), np.log(xs), range(len(xs))) for c, _ in found],
+                [ys.index(v) for _, v in found], "kx", markersize=9, markeredgewidth=2,
+                label="measured crossover")
     ax.set_title(f"{fwd} / {rev}, {METRICS[metric]}\nblue: forward cheaper, orange: reverse cheaper", fontsize=10)
     _legend(ax)
     ax.figure.colorbar(image, ax=ax, label=f"log2({fwd} / {rev})", shrink=0.85)

@@ -41,7 +41,16 @@ VERDICT_RULE = (
 
 
 class OutputError(Exception):
-    """The output folder cannot be written (or is not ours to replace)."""
+    """The output folder cannot be written (or is not ours to replace).
+
+    >>> import tempfile, pathlib
+    >>> blocker = pathlib.Path(tempfile.mkdtemp()) / "a-file"; _ = blocker.write_text("")
+    >>> try:
+    ...     prepare_output(blocker / "report")
+    ... except OutputError as err:
+    ...     print(str(err).split(" /")[0])
+    cannot write the output folder
+    """
 
 
 def machine_info():
@@ -91,6 +100,11 @@ def prepare_output(out):
 
     ``out`` may not exist yet; if it does, it must be empty or a previous report (it holds
     ``results.json``), since it will be replaced as a whole.
+
+    >>> import tempfile, pathlib
+    >>> staging = prepare_output(pathlib.Path(tempfile.mkdtemp()) / "scaling")
+    >>> staging.name.startswith(".scaling.partial-"), staging.is_dir()
+    (True, True)
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -124,6 +138,12 @@ def write_report(out, staging, results, rows, meta):
     ``results`` are the `ClaimResult` list, ``rows`` every measurement, ``meta`` the command, the
     settings and the machine. ``results.json`` is written last; the folder is renamed into place only
     when everything is there.
+
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "empty-report"
+    >>> write_report(out, prepare_output(out), [], [], {"command": "python demo.py"})
+    >>> sorted(p.name for p in out.iterdir())
+    ['report.md', 'results.csv', 'results.json']
     """
     from .plots import plot_claim
     staging = Path(staging)
@@ -217,6 +237,7 @@ def _claim_json(result: ClaimResult):
             "forward": c.crossover.forward, "reverse": c.crossover.reverse, "metric": c.crossover.metric,
             "along": c.crossover.along, "versus": c.crossover.versus, "factor": c.crossover.factor,
             "crossings": {f"{k:g}": v for k, v in c.crossings.items()},
+            "wall_time_crossings": {f"{k:g}": v for k, v in c.time_crossings.items()},
             "verdict": c.verdict.outcome, "reason": c.verdict.reason,
         } for c in result.crossovers],
         "per_unit": [{
@@ -372,6 +393,9 @@ def _claim_section(r, rows):
         found = ", ".join(f"{c.crossover.versus}={v:g}: {c.crossover.along}*≈{x:.3g}" if x is not None else
                           f"{c.crossover.versus}={v:g}: no crossing in the grid" for v, x in c.crossings.items())
         out.append(f"  - Crossings: {found}.")
+        timed = ", ".join(f"{c.crossover.versus}={v:g}: {c.crossover.along}*≈{x:.3g}" if x is not None else
+                          f"{c.crossover.versus}={v:g}: none in the grid" for v, x in c.time_crossings.items())
+        out.append(f"  - In wall time (reported, not judged): {timed}.")
     for p in r.per_units:
         lo, hi = p.interval
         variant = f" [{p.per_unit.variant}]" if p.per_unit.variant else ""
@@ -384,7 +408,11 @@ def _claim_section(r, rows):
 
 
 def render_markdown(results, rows, meta):
-    """The text of ``report.md``."""
+    """The text of ``report.md``: the verdict table, then one section per claim.
+
+    >>> render_markdown([], [], {"command": "python demo.py"}).splitlines()[0]
+    '# Forward versus reverse mode: the complexity claims, measured'
+    """
     machine = meta.get("machine", {})
     settings = meta.get("settings", {})
     when = meta.get("finished", _dt.datetime.now().isoformat(timespec="seconds"))

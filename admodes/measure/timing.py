@@ -52,6 +52,7 @@ class Timing:
 
     @property
     def repeats(self):
+        """The number of timed repeats."""
         return len(self.times)
 
     @property
