@@ -58,6 +58,20 @@ def test_scalar_chain_forward_and_backward(benchmark):
     benchmark(scalar_chain, steps)
 
 
+@pytest.mark.benchmark(group="chain of 1e6 ops")
+def test_a_million_op_chain_forward_and_backward(benchmark):
+    """Issue 4: a chain of 10^6 primitives backpropagates (iteratively) in time linear in its length."""
+    def chain():
+        x = ad.tensor(0.5, requires_grad=True)
+        y = x
+        for _ in range(10**6):
+            y = y * 1.0000001
+        y.backward()
+        return x.grad
+    g = benchmark.pedantic(chain, rounds=1, iterations=1)
+    np.testing.assert_allclose(g.data, 1.0000001 ** 10**6, rtol=1e-8)
+
+
 def tape_bytes_per_step_per_element(steps, n=10**5):
     """Peak memory of the forward pass of the sin/mul/add chain, beyond its input, per step and element."""
     x = ad.tensor(np.random.default_rng(0).uniform(-1, 1, n), requires_grad=True)
