@@ -155,7 +155,8 @@ EXPERIMENTS = [
         quotes=(MEMORY,),
         n="L, the number of operations in f; the tape keeps what each operation's backward rule needs.",
         setting=CHAIN_SETTING + " Peak memory is measured during one VJP: the forward pass records the tape, "
-                                "the backward sweep consumes it.",
+                                "the backward sweep consumes it. Expected per op: sin's backward rule needs its "
+                                "input, one float64 (8 bytes) per element.",
         build=sin_chain, sweep=CHAIN, quick=CHAIN_QUICK, tasks=("f", "record", "vjp"),
         checks=(Check("vjp", "peak_bytes", expected=1), Check("record", "peak_bytes", expected=1),
                 PerUnit("vjp", "peak_bytes", per=N, unit="bytes per op per element")),

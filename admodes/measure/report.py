@@ -76,6 +76,9 @@ def machine_info():
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
         if commit.returncode == 0:
             info["git_commit"] = commit.stdout.strip()
+            status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "admodes"],
+                                    cwd=root, capture_output=True, text=True, timeout=5)
+            info["git_uncommitted_changes"] = bool(status.stdout.strip()) if status.returncode == 0 else None
     except (OSError, subprocess.SubprocessError):
         pass
     return info
@@ -419,12 +422,14 @@ def render_markdown(results, rows, meta):
     out = [
         "# Forward versus reverse mode: the complexity claims, measured",
         "",
-        f"Produced by `{meta.get('command', '?')}` on {when}, in {meta.get('duration_seconds', 0):.0f} s"
+        f"Produced by `{meta.get('command', '?')}` on {when}; measuring took {meta.get('duration_seconds', 0):.0f} s"
         f" ({'quick run: small sizes' if settings.get('quick') else 'full run'}, {settings.get('repeats')} timed "
         f"repeats per point, seed {settings.get('seed')}).",
         f"Machine: {machine.get('processor')}, {machine.get('cpu_count')} CPUs, {machine.get('platform')}; "
         f"Python {machine.get('python')}, NumPy {machine.get('numpy')}, admodes {machine.get('admodes')}"
-        + (f" (commit {machine['git_commit'][:10]})" if machine.get("git_commit") else "") + ".",
+        + (f" (commit {machine['git_commit'][:10]}"
+           + (", with uncommitted changes to admodes/" if machine.get("git_uncommitted_changes") else "") + ")"
+           if machine.get("git_commit") else "") + ".",
         "",
         "## Verdicts",
         "",
