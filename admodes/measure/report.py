@@ -388,8 +388,10 @@ def _claim_section(r, rows):
     for c in r.checks:
         out.append(f"- {_series_text(c.check)} ({METRICS[c.check.metric]}): {c.verdict.reason}."
                    + (f" {c.check.note}" if c.check.note else ""))
-        if c.time_verdict is not None and c.time_verdict.outcome != "holds":
-            out.append(f"  - Wall time does not confirm this cleanly: {c.time_verdict.reason}.")
+        if c.time_agreement == "unclear":
+            out.append(f"  - Wall time neither confirms nor contradicts this: {c.time_verdict.reason}.")
+        elif c.time_agreement == "disagrees":
+            out.append(f"  - **Wall time disagrees** with the op counts: {c.time_verdict.reason}.")
     for c in r.crossovers:
         out.append(f"- Crossover of {c.crossover.forward} and {c.crossover.reverse} ({METRICS[c.crossover.metric]}): "
                    f"{c.verdict.outcome}; {c.verdict.reason}.")
