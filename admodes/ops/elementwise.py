@@ -24,7 +24,8 @@ import math
 
 import numpy as np
 
-from .core import Primitive, defrules, nondifferentiable, register_function, values_read
+from . import shape as _shape_ops  # (a module: this one's namespace holds its own primitives only)
+from .core import REGISTRY, Primitive, defbatch, defrules, nondifferentiable, register_function, values_read
 
 
 def defpartials(prim, *partials):
@@ -36,6 +37,42 @@ def defpartials(prim, *partials):
     vjps = tuple(lambda g, ans, *args, _p=p: g * _p(ans, *args) for p in partials)
     nargs = len(prim.argnames)
     defrules(prim, jvp=jvps, vjp=vjps, reads=[values_read(p, nargs, leading=0) for p in partials])
+
+
+def _ndim(x):
+    return x.ndim if hasattr(x, "ndim") else np.ndim(x)
+
+
+def pad_batched(x, rank):
+    """A batched operand (batch on axis 0) with length-1 axes put after the batch axis until it has ``rank``
+    axes besides the batch: then it broadcasts against unbatched operands of up to ``rank`` axes with its
+    batch axis still in front (NumPy aligns trailing axes).
+
+    >>> pad_batched(np.zeros((5, 3)), 2).shape
+    (5, 1, 3)
+    """
+    missing = rank - (_ndim(x) - 1)
+    if missing <= 0:
+        return x
+    shape = tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
+    return _shape_ops.reshape(x, shape[:1] + (1,) * missing + shape[1:])
+
+
+def broadcasting_batch_rule(prim):
+    """The batch rule of an elementwise `prim` that broadcasts its arguments as a NumPy ufunc does.
+
+    Every batched argument is padded (`pad_batched`) to the rank of the broadcast result, so the batch
+    axes line up with each other in front and the arguments' own axes line up as they would unbatched.
+    Installed for every ufunc primitive at the end of this module, and for `where` and `clip`.
+
+    >>> rule = broadcasting_batch_rule(add)
+    >>> rule((np.zeros((2, 3)), np.ones((4, 1))), (True, False)).shape   # 2 arrays of shape (3,), plus (4, 1)
+    (2, 4, 3)
+    """
+    def rule(args, batched, **params):
+        rank = max(_ndim(a) - b for a, b in zip(args, batched))
+        return prim(*(pad_batched(a, rank) if b else a for a, b in zip(args, batched)), **params)
+    return rule
 
 
 LN2, LN10 = math.log(2.0), math.log(10.0)
@@ -244,6 +281,7 @@ _clip = Primitive("clip", _clip_impl, public=False, doc="`clip` with its three a
 defpartials(_clip, lambda ans, a, a_min, a_max: _passes(a, a_min, a_max),
                    lambda ans, a, a_min, a_max: _below(a, a_min, a_max),
                    lambda ans, a, a_min, a_max: 1.0 - _passes(a, a_min, a_max) - _below(a, a_min, a_max))
+defbatch(_clip, broadcasting_batch_rule(_clip))  # a None bound is an unbatched argument of rank 0
 
 
 @register_function("clip")
@@ -282,3 +320,11 @@ defrules(where,
                     lambda t, ans, condition, x, y: where(condition, 0.0, t)),
          vjp=(None, lambda g, ans, condition, x, y: where(condition, g, 0.0),
                     lambda g, ans, condition, x, y: where(condition, 0.0, g)))
+defbatch(where, broadcasting_batch_rule(where))
+
+# ---- batching: every ufunc above broadcasts, so one generic rule maps each over a batch axis -----------
+
+for _prim in list(REGISTRY.values()):
+    if isinstance(_prim.impl, np.ufunc) and _prim.batch_rule is None:
+        defbatch(_prim, broadcasting_batch_rule(_prim))
+del _prim

@@ -29,10 +29,10 @@ from collections import namedtuple
 
 import numpy as np
 
-from .core import Primitive, defjoint, defrules, nondifferentiable, register_function
-from .elementwise import absolute, sign, where
+from .core import Primitive, defbatch, defjoint, defrules, nondifferentiable, register_function
+from .elementwise import _ndim, absolute, broadcasting_batch_rule, multiply, pad_batched, sign, where
 from .reductions import sum, tie_weights
-from .shape import getitem, reshape, scatter_add, swapaxes, transpose
+from .shape import getitem, moveaxis, reshape, scatter_add, swapaxes, transpose
 
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
@@ -75,6 +75,15 @@ def _tr(x):
     return trace(x, axis1=-2, axis2=-1)
 
 
+def _shape(x):
+    return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
+
+
+def _native_batch_rule(prim):
+    """Batch rule of an op on the last two axes that maps over leading axes itself (inv, det, ...)."""
+    return lambda args, batched, **params: prim(*args, **params)
+
+
 # ====================================================================================================
 # Products
 # ====================================================================================================
@@ -107,6 +116,31 @@ matmul = Primitive("matmul", lambda x1, x2: np.matmul(x1, x2), short="MatMul")
 defrules(matmul,
          jvp=(lambda t, ans, x1, x2: matmul(t, x2), lambda t, ans, x1, x2: matmul(x1, t)),
          vjp=(lambda g, ans, x1, x2: _matmul_ct1(g, x1.ndim, x2), lambda g, ans, x1, x2: _matmul_ct2(g, x1, x2.ndim)))
+
+
+def _matmul_batch(args, batched):
+    """matmul broadcasts leading axes: pad the batched operands' leading axes so the batches line up in
+    front. Vectors are made matrices first (a row x1, a column x2) and the added axis dropped after."""
+    (x1, x2), (b1, b2) = args, batched
+    nd1, nd2 = _ndim(x1) - b1, _ndim(x2) - b2
+    if nd1 == 0 or nd2 == 0:
+        raise ValueError("matmul: an operand is 0-dimensional (use multiply for scalars)")
+    if not b2 and nd2 <= 2 or not b1 and nd1 <= 2 and nd2 >= 2:
+        return matmul(x1, x2)  # only one operand has leading axes: the batch leads them already
+    if not b1 and nd1 <= 2:  # a constant matrix (or vector) times a batch of vectors: one matrix product
+        return matmul(x2, _mT(x1) if nd1 == 2 else x1)
+    row = x1 if nd1 > 1 else reshape(x1, _shape(x1)[:-1] + (1,) + _shape(x1)[-1:])
+    col = x2 if nd2 > 1 else reshape(x2, _shape(x2) + (1,))
+    rank = max(nd1, nd2, 2)
+    out = matmul(pad_batched(row, rank) if b1 else row, pad_batched(col, rank) if b2 else col)
+    shape = _shape(out)
+    if nd1 == 1 or nd2 == 1:
+        shape = shape[:-2] + (() if nd1 == 1 else shape[-2:-1]) + (() if nd2 == 1 else shape[-1:])
+        out = reshape(out, shape)
+    return out
+
+
+defbatch(matmul, _matmul_batch)
 
 # ---- tensordot: contract axes_a of a with axes_b of b; dot and inner are special cases --------------
 # The cotangent of a contracts g with b over b's free axes; what is left are a's free axes and b's
@@ -148,6 +182,33 @@ defrules(tensordot,
          vjp=(lambda g, ans, a, b, axes=2: _contract_ct_a(g, b, a.ndim, *_tensordot_axes(axes, a.ndim, np.ndim(b))),
               lambda g, ans, a, b, axes=2: _contract_ct_b(g, a, b.ndim, *_tensordot_axes(axes, np.ndim(a), b.ndim))))
 
+
+def _contract_batched(a, b, batched, axes_a, axes_b):
+    """tensordot(a, b, (axes_a, axes_b)) with a batch axis in front of a, b or both (axes of the unbatched
+    shapes). One batched operand: a tensordot that skips its batch axis, which then leads (a's free axes
+    come first) or is moved to the front. Both: an einsum with the batch label shared."""
+    nd_a, nd_b = _ndim(a) - batched[0], _ndim(b) - batched[1]
+    if batched[0] and batched[1]:
+        letters = iter(string.ascii_letters[1:])
+        la, lb = [next(letters) for _ in range(nd_a)], [next(letters) for _ in range(nd_b)]
+        for i, j in zip(axes_a, axes_b):
+            lb[j] = la[i]
+        out = [c for i, c in enumerate(la) if i not in axes_a] + [c for j, c in enumerate(lb) if j not in axes_b]
+        spec = "a" + "".join(la) + ",a" + "".join(lb) + "->a" + "".join(out)
+        return _einsum(a, b, subscripts=spec)
+    if batched[0]:
+        return tensordot(a, b, ([ax + 1 for ax in axes_a], list(axes_b)))
+    out = tensordot(a, b, (list(axes_a), [ax + 1 for ax in axes_b]))
+    return moveaxis(out, nd_a - len(axes_a), 0)
+
+
+def _tensordot_batch(args, batched, axes=2):
+    (a, b), (ba, bb) = args, batched
+    return _contract_batched(a, b, batched, *_tensordot_axes(axes, _ndim(a) - ba, _ndim(b) - bb))
+
+
+defbatch(tensordot, _tensordot_batch)
+
 # ---- dot and inner: a scalar operand multiplies; otherwise a tensordot over one pair of axes --------
 
 
@@ -183,6 +244,23 @@ defrules(inner,
          vjp=(lambda g, ans, a, b: _product_ct_a(g, b, a.ndim, _inner_axes),
               lambda g, ans, a, b: _product_ct_b(g, a, b.ndim, _inner_axes)))
 
+
+def _product_batch_rule(which_axes):
+    """Batch rule of dot or inner: a scalar operand multiplies (broadcasting), else a contraction."""
+    scale = broadcasting_batch_rule(multiply)
+
+    def rule(args, batched):
+        (a, b), (ba, bb) = args, batched
+        nd_a, nd_b = _ndim(a) - ba, _ndim(b) - bb
+        if nd_a == 0 or nd_b == 0:
+            return scale(args, batched)
+        return _contract_batched(a, b, batched, *which_axes(nd_a, nd_b))
+    return rule
+
+
+defbatch(dot, _product_batch_rule(_dot_axes))
+defbatch(inner, _product_batch_rule(_inner_axes))
+
 # ---- outer: of the flattened operands ---------------------------------------------------------------
 
 outer = Primitive("outer", lambda a, b: np.outer(a, b))
@@ -190,6 +268,16 @@ defrules(outer,
          jvp=(lambda t, ans, a, b: outer(t, b), lambda t, ans, a, b: outer(a, t)),
          vjp=(lambda g, ans, a, b: reshape(g @ reshape(b, (-1,)), a.shape),
               lambda g, ans, a, b: reshape(reshape(a, (-1,)) @ g, b.shape)))
+
+
+def _outer_batch(args, batched):
+    (a, b), (ba, bb) = args, batched
+    column = reshape(a, (_shape(a)[0], -1, 1) if ba else (-1, 1))
+    row = reshape(b, (_shape(b)[0], 1, -1) if bb else (1, -1))
+    return column * row
+
+
+defbatch(outer, _outer_batch)
 
 # ---- einsum ------------------------------------------------------------------------------------------
 # The primitive takes the operands as its arrays and the subscripts as a parameter; the public `einsum`
@@ -260,6 +348,19 @@ _einsum = Primitive("einsum", _einsum_impl, variadic=True, public=False,
 defjoint(_einsum, jvp=_einsum_jvp, vjp=_einsum_vjp, saves={"args"})
 
 
+def _einsum_batch(operands, batched, subscripts):
+    """One more label, unused by ``subscripts``, for the batch axis: on the batched operands and in front
+    of the output."""
+    shapes = [_shape(o)[1:] if b else _shape(o) for o, b in zip(operands, batched)]
+    ins, out, _ = _einsum_labels(subscripts, shapes)
+    z = next(c for c in string.ascii_letters if c not in "".join(ins) + out)
+    spec = ",".join(z + s if b else s for s, b in zip(ins, batched)) + "->" + z + out
+    return _einsum(*operands, subscripts=spec)
+
+
+defbatch(_einsum, _einsum_batch)
+
+
 @register_function("einsum")
 def einsum(subscripts, *operands, optimize=False):
     """Einstein summation, as ``numpy.einsum(subscripts, *operands)`` (``optimize`` is accepted and
@@ -290,6 +391,8 @@ trace = Primitive("trace", lambda a, offset=0, axis1=0, axis2=1: np.trace(a, off
 defrules(trace,
          jvp=lambda t, ans, a, offset=0, axis1=0, axis2=1: trace(t, offset, axis1, axis2),
          vjp=lambda g, ans, a, offset=0, axis1=0, axis2=1: _trace_ct(g, a.shape, offset, axis1, axis2))
+defbatch(trace, lambda args, batched, offset=0, axis1=0, axis2=1: trace(
+    args[0], offset, axis1 % (args[0].ndim - 1) + 1, axis2 % (args[0].ndim - 1) + 1))
 
 
 # ====================================================================================================
@@ -302,6 +405,7 @@ inv = Primitive("linalg.inv", lambda a: np.linalg.inv(a), short="Inv")
 defrules(inv,
          jvp=lambda t, ans, a: -(ans @ t @ ans),
          vjp=lambda g, ans, a: -(_mT(ans) @ g @ _mT(ans)))
+defbatch(inv, _native_batch_rule(inv))
 
 # ---- solve: x = A^-1 b; dx = A^-1 (db - dA x); b-bar = A^-T g, A-bar = -b-bar x^T ---------------------
 # b is a vector only when it is 1-D (NumPy 2's rule), and then x has one axis fewer than a; the rules
@@ -330,12 +434,31 @@ defrules(solve,
          vjp=(lambda g, ans, a, b: _solve_ct_a(g, a, ans, ans.ndim < a.ndim),
               lambda g, ans, a, b: _solve_ct_b(g, a, b.ndim == 1)))
 
+
+def _solve_batch(args, batched):
+    """solve broadcasts a's and b's leading axes: pad the batched ones so the batches line up in front.
+    A batched vector b would read as a matrix, so it is solved for as a column."""
+    (a, b), (ba, bb) = args, batched
+    nd_a, nd_b = _ndim(a) - ba, _ndim(b) - bb
+    if nd_b == 1 and not bb:
+        return solve(a, b)  # a vector b: the batch is one of a's leading axes
+    column = nd_b == 1
+    if column:
+        b = reshape(b, _shape(b) + (1,))
+    rank = max(nd_a, 2 if column else nd_b)
+    x = solve(pad_batched(a, rank) if ba else a, pad_batched(b, rank) if bb else b)
+    return reshape(x, _shape(x)[:-1]) if column else x
+
+
+defbatch(solve, _solve_batch)
+
 # ---- det: d det = det tr(A^-1 dA); A-bar = g det A^-T (the rules need an invertible A) -----------------
 
 det = Primitive("linalg.det", lambda a: np.linalg.det(a), short="Det")
 defrules(det,
          jvp=lambda t, ans, a: ans * _tr(solve(a, t)),
          vjp=lambda g, ans, a: _as_matrices(g * ans) * _mT(inv(a)))
+defbatch(det, _native_batch_rule(det))
 
 # ---- slogdet: d log|det| = tr(A^-1 dA); A-bar = g A^-T; the sign is piecewise constant ----------------
 
@@ -344,10 +467,12 @@ logabsdet = Primitive("linalg.slogdet", lambda a: np.linalg.slogdet(a)[1], publi
 defrules(logabsdet,
          jvp=lambda t, ans, a: _tr(solve(a, t)),
          vjp=lambda g, ans, a: _as_matrices(g) * _mT(inv(a)))
+defbatch(logabsdet, _native_batch_rule(logabsdet))
 
 sign_of_det = Primitive("linalg.slogdet_sign", lambda a: np.linalg.slogdet(a)[0], public=False,
                         short="SlogdetSign", doc="The sign of det a (0 if singular), the other half of `slogdet`.")
 nondifferentiable(sign_of_det)
+defbatch(sign_of_det, _native_batch_rule(sign_of_det))
 
 
 @register_function("linalg.slogdet")
@@ -424,6 +549,19 @@ defrules(norm,
              g, x.shape, _norm_kind(x.ndim, ord, axis)[1], keepdims) * _norm_weights(ans, x, ord, axis, keepdims))
 
 
+def _norm_batch(args, batched, ord=None, axis=None, keepdims=False):
+    (x,) = args
+    nd = _ndim(x) - 1
+    if axis is None and ord is None:  # the 2-norm of all the elements: of each flattened batch element
+        k = _shape(x)[0]
+        out = norm(reshape(x, (k, -1)), None, 1)
+        return reshape(out, (k,) + (1,) * nd) if keepdims else out
+    return norm(x, ord, tuple(ax + 1 for ax in _norm_kind(nd, ord, axis)[1]), keepdims)
+
+
+defbatch(norm, _norm_batch)
+
+
 # ====================================================================================================
 # numpy.linalg: decompositions of symmetric matrices
 # ====================================================================================================
@@ -461,6 +599,7 @@ cholesky = Primitive("linalg.cholesky", _cholesky_impl, short="Cholesky")
 defrules(cholesky,
          jvp=lambda t, ans, a, upper=False: _cholesky_jvp(t, ans, upper),
          vjp=lambda g, ans, a, upper=False: _cholesky_vjp(g, ans, upper))
+defbatch(cholesky, _native_batch_rule(cholesky))
 
 # ---- eigh: S = sym(A) = V diag(w) V^T. With M = V^T dS V and F_ij = 1 / (w_j - w_i) off the diagonal
 # (0 on it): dw = diag(M), dV = V (F * M); A-bar = sym(V (diag(w-bar) + F * (V^T V-bar)) V^T). ----------
@@ -509,6 +648,7 @@ def _eigh_vjp(g, ans):
 _eigh = Primitive("linalg.eigh", _eigh_impl, public=False, short="Eigh",
                   doc="Eigenvalues and eigenvectors of sym(a), packed as one (..., n + 1, n) array.")
 defrules(_eigh, jvp=lambda t, ans, a: _eigh_jvp(t, ans), vjp=lambda g, ans, a: _eigh_vjp(g, ans))
+defbatch(_eigh, _native_batch_rule(_eigh))
 
 
 @register_function("linalg.eigh")

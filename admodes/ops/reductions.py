@@ -10,9 +10,12 @@ Products never divide by an element to get "the product of the others", so their
 exact at zeros, at every order: see the banner over `cumprod` for how.
 """
 
+import builtins
+
 import numpy as np
 
-from .core import Primitive, defrules, nondifferentiable, values_read
+from .core import Primitive, defbatch, defrules, nondifferentiable, values_read
+from .elementwise import _ndim, pad_batched
 from .shape import broadcast_to, reshape, transpose
 
 
@@ -41,6 +44,30 @@ def _restore(g, shape, axis, keepdims):
 def _spread(g, shape, axis, keepdims):
     """The cotangent of a reduction copied to every element it reduced over: an array of ``shape``."""
     return broadcast_to(_restore(g, shape, axis, keepdims), shape)
+
+
+def _batch_axes(axis, ndim):
+    """``axis`` of an array of ``ndim`` axes, for the same array with a batch axis in front: the axes one
+    further on (None, all of them, becomes all but the batch axis)."""
+    return tuple(ax + 1 for ax in _axes(axis, ndim))
+
+
+def _reduction_batch_rule(prim):
+    """Batch rule of a reduction over ``axis``: reduce the same axes of the batched array."""
+    def rule(args, batched, axis=None, **params):
+        (a,) = args
+        return prim(a, axis=_batch_axes(axis, a.ndim - 1), **params)
+    return rule
+
+
+def _scan_batch_rule(prim):
+    """Batch rule of a scan along one ``axis`` (None: of the flattened array, NumPy's cumsum/cumprod)."""
+    def rule(args, batched, axis=None, **params):
+        (a,) = args
+        if axis is None:
+            return prim(reshape(a, (a.shape[0], -1)), axis=1, **params)
+        return prim(a, axis=_batch_axes(axis, a.ndim - 1)[0], **params)
+    return rule
 
 
 def defweights(prim, weights):
@@ -82,6 +109,8 @@ defrules(mean,
          jvp=lambda t, ans, a, axis=None, keepdims=False: mean(t, axis=axis, keepdims=keepdims),
          vjp=lambda g, ans, a, axis=None, keepdims=False: _spread(g * (1.0 / _count(a.shape, axis)), a.shape,
                                                                   axis, keepdims))
+defbatch(sum, _reduction_batch_rule(sum))
+defbatch(mean, _reduction_batch_rule(mean))
 
 # ---- variance and standard deviation ---------------------------------------------------------------
 
@@ -129,6 +158,8 @@ defrules(std,
              t * _var_weights(a, axis, ddof), axis=axis, keepdims=keepdims) / (2.0 * ans),
          vjp=lambda g, ans, a, axis=None, ddof=0, keepdims=False: _restore(
              g / (2.0 * ans), a.shape, axis, keepdims) * _var_weights(a, axis, ddof))
+defbatch(var, _reduction_batch_rule(var))
+defbatch(std, _reduction_batch_rule(std))
 
 # ---- max and min: the derivative goes to the extreme element, split equally among ties --------------
 
@@ -162,6 +193,9 @@ tie_weights = Primitive("tie_weights", _tie_weights_impl, public=False,
 nondifferentiable(tie_weights)
 defweights(max, lambda ans, a, axis, keepdims: tie_weights(a, axis=axis, which="max"))
 defweights(min, lambda ans, a, axis, keepdims: tie_weights(a, axis=axis, which="min"))
+defbatch(tie_weights, _reduction_batch_rule(tie_weights))
+defbatch(max, _reduction_batch_rule(max))
+defbatch(min, _reduction_batch_rule(min))
 
 # ---- logsumexp and its derivative, softmax: exp without overflow -----------------------------------
 
@@ -202,6 +236,8 @@ defweights(logsumexp, lambda ans, a, axis, keepdims: softmax(a, axis=axis))
 defrules(softmax,
          jvp=lambda t, ans, a, axis=None: ans * (t - sum(ans * t, axis=axis, keepdims=True)),
          vjp=lambda g, ans, a, axis=None: ans * (g - sum(ans * g, axis=axis, keepdims=True)))
+defbatch(logsumexp, _reduction_batch_rule(logsumexp))
+defbatch(softmax, _reduction_batch_rule(softmax))
 
 # ---- cumulative sums -----------------------------------------------------------------------------
 # cumsum and cumsum_reverse (sums from the far end) are each other's adjoint.
@@ -235,6 +271,8 @@ defrules(cumsum,
 defrules(cumsum_reverse,
          jvp=lambda t, ans, a, axis=-1: cumsum_reverse(t, axis=axis),
          vjp=lambda g, ans, a, axis=-1: cumsum(g, axis=axis))
+defbatch(cumsum, _scan_batch_rule(cumsum))
+defbatch(cumsum_reverse, _scan_batch_rule(cumsum_reverse))
 
 # ---- products without division ---------------------------------------------------------------------
 # The derivative of a product is a product of the *other* factors. Dividing the product by the factor
@@ -318,6 +356,17 @@ defrules(linear_scan,
               lambda t, ans, a, b, axis=-1, reverse=False: linear_scan(a, t, axis=axis, reverse=reverse)),
          vjp=(lambda g, ans, a, b, axis=-1, reverse=False: ans * linear_scan(a, g, axis=axis, reverse=not reverse),
               lambda g, ans, a, b, axis=-1, reverse=False: linear_scan(a, g, axis=axis, reverse=not reverse)))
+defbatch(cumprod, _scan_batch_rule(cumprod))
+defbatch(cumprod_exclusive, _scan_batch_rule(cumprod_exclusive))
+
+
+def _linear_scan_batch(args, batched, axis=-1, reverse=False):
+    rank = builtins.max(_ndim(x) - b for x, b in zip(args, batched))  # a and b broadcast: max is ours here
+    padded = [pad_batched(x, rank) if b else x for x, b in zip(args, batched)]
+    return linear_scan(*padded, axis=axis % rank + 1, reverse=reverse)
+
+
+defbatch(linear_scan, _linear_scan_batch)
 
 # ---- prod ------------------------------------------------------------------------------------------
 
@@ -347,3 +396,4 @@ prod = Primitive("prod", lambda a, axis=None, keepdims=False: np.prod(a, axis=ax
     """)
 
 defweights(prod, lambda ans, a, axis, keepdims: _product_of_others(a, axis))
+defbatch(prod, _reduction_batch_rule(prod))
