@@ -137,8 +137,6 @@ class Batched(ArrayLike):
         if func in (np.zeros_like, np.ones_like, np.empty_like, np.full_like) and args[0] is self:
             one = np.broadcast_to(np.zeros((), self.dtype), self.shape)  # the same constant for every element
             return func(one, *args[1:], **kwargs)
-        if func in (np.isfinite, np.isnan, np.isinf) and len(args) == 1 and not kwargs:
-            return _on_values(func, args)
         if func in _ON_VALUES:
             raise TypeError(f"numpy.{func.__name__} on a batched value: its result would mix the batch elements; "
                             "compute it per element outside the batched transform")

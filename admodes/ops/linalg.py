@@ -125,6 +125,13 @@ def _matmul_batch(args, batched):
     nd1, nd2 = _ndim(x1) - b1, _ndim(x2) - b2
     if nd1 == 0 or nd2 == 0:
         raise ValueError("matmul: an operand is 0-dimensional (use multiply for scalars)")
+    s1, s2 = _shape(x1), _shape(x2)
+    # A batch of one-column (or one-row) matrices against a constant matrix: one matrix product of the
+    # batch read as vectors, where NumPy would loop over the batch (what the VJP of A @ x meets).
+    if not b1 and nd1 == 2 and b2 and nd2 == 2 and s2[-1] == 1:
+        return reshape(matmul(reshape(x2, s2[:-1]), _mT(x1)), s2[:1] + s1[:1] + (1,))
+    if b1 and nd1 == 2 and s1[-2] == 1 and not b2 and nd2 == 2:
+        return reshape(matmul(reshape(x1, s1[:1] + s1[2:]), x2), s1[:2] + s2[1:])
     if not b2 and nd2 <= 2 or not b1 and nd1 <= 2 and nd2 >= 2:
         return matmul(x1, x2)  # only one operand has leading axes: the batch leads them already
     if not b1 and nd1 <= 2:  # a constant matrix (or vector) times a batch of vectors: one matrix product
