@@ -212,9 +212,10 @@ def _plain_index(index):
 
 
 def _qualname(func):
-    module = getattr(func, "__module__", "numpy") or "numpy"
-    prefix = "linalg." if module.endswith("linalg") else ""
-    return prefix + getattr(func, "__name__", repr(func))
+    """``fft.fft`` for numpy.fft.fft, ``linalg.inv`` for numpy.linalg.inv: the public submodule, if any."""
+    module = getattr(func, "__module__", None) or "numpy"
+    public = [part for part in module.split(".")[1:] if not part.startswith("_")]
+    return ".".join(public + [getattr(func, "__name__", repr(func))])
 
 
 _NUMPY_FUNCTIONS: dict = {}

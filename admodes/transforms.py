@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arraylike import as_array, value
-from .forward import _check_argnums, _float_array, jacfwd, jvp
+from .forward import _check_argnums, _float_array, jacfwd, jvp, value_and_jacfwd
 from .ops.core import new_level
 from .reverse import Tensor, _sweep
 
@@ -81,10 +81,9 @@ def value_and_grad(f, argnums=0, mode="reverse"):
 
     def value_and_gradient(*args):
         nums = _check_argnums(argnums, len(args), "grad")
-        if mode == "forward":
-            out = f(*args)
+        if mode == "forward":  # one forward sweep per input element; the value comes from the sweeps
+            out, jac = value_and_jacfwd(f, nums, who="grad")(*args)
             _check_scalar(out, "grad")
-            jac = jacfwd(f, nums)(*args)
             grads = tuple(j.reshape(np.shape(value(args[i]))) for i, j in zip(nums, jac))
         else:
             out, vjp_fn = _vjp(f, args, nums, "grad")
