@@ -11,40 +11,15 @@ import pytest
 
 import admodes.numpy as anp
 
-SIZES = {"0-d": np.asarray(0.5), "1e6": np.random.default_rng(0).uniform(-1, 1, 10**6)}
+ARRAYS = {"0-d": np.asarray(0.5), "1e6": np.random.default_rng(0).uniform(-1, 1, 10**6)}
+CALLS = {"sin": lambda lib, x: lib.sin(x), "multiply": lambda lib, x: lib.multiply(x, x),
+         "sum": lambda lib, x: lib.sum(x)}
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_numpy_sin(benchmark, size):
-    benchmark.group = f"sin {size}"
-    benchmark(np.sin, SIZES[size])
-
-
-@pytest.mark.parametrize("size", SIZES)
-def test_admodes_sin(benchmark, size):
-    benchmark.group = f"sin {size}"
-    benchmark(anp.sin, SIZES[size])
-
-
-@pytest.mark.parametrize("size", SIZES)
-def test_numpy_multiply(benchmark, size):
-    benchmark.group = f"multiply {size}"
-    benchmark(np.multiply, SIZES[size], SIZES[size])
-
-
-@pytest.mark.parametrize("size", SIZES)
-def test_admodes_multiply(benchmark, size):
-    benchmark.group = f"multiply {size}"
-    benchmark(anp.multiply, SIZES[size], SIZES[size])
-
-
-@pytest.mark.parametrize("size", SIZES)
-def test_numpy_sum(benchmark, size):
-    benchmark.group = f"sum {size}"
-    benchmark(np.sum, SIZES[size])
-
-
-@pytest.mark.parametrize("size", SIZES)
-def test_admodes_sum(benchmark, size):
-    benchmark.group = f"sum {size}"
-    benchmark(anp.sum, SIZES[size])
+@pytest.mark.parametrize("library", ["numpy", "admodes"])
+@pytest.mark.parametrize("op", CALLS)
+@pytest.mark.parametrize("size", ARRAYS)
+def test_dispatch(benchmark, library, op, size):
+    benchmark.group = f"{op} {size}"
+    lib = np if library == "numpy" else anp
+    benchmark(CALLS[op], lib, ARRAYS[size])
