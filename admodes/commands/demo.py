@@ -24,7 +24,13 @@ TEACHING_POINT = {"x": 2.0, "w": 1.0}
 
 
 def register(subparsers):
-    """Add the ``demo`` subcommand to the ``admodes`` parser."""
+    """Add the ``demo`` subcommand to the ``admodes`` parser.
+
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser(prog="admodes").add_subparsers()
+    >>> register(sub).parse_args(["sin(x)", "--at", "x=1"]).at
+    ['x=1']
+    """
     parser = subparsers.add_parser(
         "demo", help="show the forward and reverse sweeps of an expression, step by step",
         description="Trace an expression and print its forward sweep (tangents, in order) and its reverse sweep "
@@ -54,7 +60,16 @@ def register(subparsers):
 
 
 def run(args, out=None, err=None):
-    """Run ``admodes demo`` with parsed ``args``; returns the exit status."""
+    """Run ``admodes demo`` with parsed ``args``; returns the exit status.
+
+    >>> import io
+    >>> from admodes.cli import build_parser
+    >>> out, err = io.StringIO(), io.StringIO()
+    >>> run(build_parser().parse_args(["demo", "x * x", "--at", "x=3"]), out, err), out.getvalue().splitlines()[-1]
+    (0, 'the engines agree: jvp gives 6; y.backward() gives x.grad = 6')
+    >>> run(build_parser().parse_args(["demo", "np.exp(x)", "--at", "x=3"]), out, err), err.getvalue()[:50]
+    (2, 'admodes demo: error: attribute access is not allow')
+    """
     out, err = out or sys.stdout, err or sys.stderr
     from ..teach.expression import ExpressionError, parse_assignments, trace_expression
     from ..teach.notation import ASCII, UNICODE

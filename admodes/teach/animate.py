@@ -38,6 +38,10 @@ class Frame:
     ``current`` is the node visited (None on the title frame); ``shown`` maps a node's index to the
     tangent or adjoint text on its box; ``done`` holds the nodes whose number is final; ``partial``
     those whose adjoint is still a partial sum; ``edges`` the arrows lit up; ``caption`` the formula.
+
+    >>> from admodes.teach import trace
+    >>> reverse_frames(trace(lambda x: 3.0 * x, 2.0))
+    [Frame(reverse step 0: y), Frame(reverse step 1: x)]
     """
 
     __slots__ = ("sweep", "step", "current", "shown", "done", "partial", "edges", "caption")

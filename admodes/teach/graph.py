@@ -23,6 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 from .notation import PICTURE, fmt, width
+from .trace import TraceNode
 
 __all__ = ["MAX_NODES", "COLOURS", "Layout", "draw_graph", "node_label", "render", "place_boxes", "draw_arrows",
            "legend", "pyplot", "save_figure", "collapse", "figure_size", "font_size"]
@@ -48,7 +49,11 @@ COPY_AFTER = 2  # in a graph of over 20 nodes, an input used more than this many
 
 
 def pyplot():
-    """matplotlib's pyplot on the Agg backend (no display needed)."""
+    """matplotlib's pyplot on the Agg backend (no display needed).
+
+    >>> pyplot().get_backend().lower()
+    'agg'
+    """
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -138,7 +143,6 @@ class Layout:
 
 def _edges(node):
     """``(position, source node)`` for every traced input of an op (differentiable or not)."""
-    from .trace import TraceNode
     return [(i, a) for i, a in enumerate(node.inputs) if isinstance(a, TraceNode)]
 
 
@@ -244,6 +248,14 @@ def render(ax, trace, layout, labels, styles=None, edge_styles=None, fontsize=10
 
     ``styles[i]`` may set a node's ``fill``, ``edge`` and ``lw``; ``edge_styles[(source, target)]``
     an arrow's ``color`` and ``lw``. Returns the boxes' extents in data coordinates.
+
+    >>> from admodes.teach import trace
+    >>> t = trace(lambda x: 3.0 * x, 2.0)
+    >>> fig, ax = pyplot().subplots()
+    >>> boxes = render(ax, t, Layout(t), {n.index: n.name for n in t.nodes}, styles={1: {"fill": "yellow"}})
+    >>> sorted(boxes), bool(boxes[0][2] < boxes[1][0])     # x's box ends left of y's
+    ([0, 1], True)
+    >>> pyplot().close(fig)
     """
     texts = place_boxes(ax, trace, layout, labels, styles, fontsize)
     ax.figure.canvas.draw()  # the boxes' sizes are known only once the text is laid out
@@ -251,7 +263,15 @@ def render(ax, trace, layout, labels, styles=None, edge_styles=None, fontsize=10
 
 
 def place_boxes(ax, trace, layout, labels, styles=None, fontsize=10):
-    """The first half of `render`: the boxes (text artists, by node index and copy slot)."""
+    """The first half of `render`: the boxes (text artists, by node index and copy slot).
+
+    >>> from admodes.teach import trace
+    >>> t = trace(lambda x: 3.0 * x, 2.0)
+    >>> fig, ax = pyplot().subplots()
+    >>> [text.get_text() for text in place_boxes(ax, t, Layout(t), {0: "x", 1: "y"}).values()]
+    ['x', 'y']
+    >>> pyplot().close(fig)
+    """
     styles = styles or {}
     ax.set_axis_off()
     depth, height = len(layout.layers), layout.height
@@ -276,7 +296,17 @@ def place_boxes(ax, trace, layout, labels, styles=None, fontsize=10):
 
 
 def draw_arrows(ax, trace, layout, texts, edge_styles=None):
-    """The second half of `render`, once the figure has been drawn: arrows that end at the boxes' borders."""
+    """The second half of `render`, once the figure has been drawn: arrows that end at the boxes' borders.
+
+    >>> from admodes.teach import trace
+    >>> t = trace(lambda x: 3.0 * x, 2.0)
+    >>> fig, ax = pyplot().subplots()
+    >>> texts = place_boxes(ax, t, Layout(t), {0: "x", 1: "y"})
+    >>> fig.canvas.draw()
+    >>> len(draw_arrows(ax, t, Layout(t), texts)), len(ax.texts)    # 2 boxes and 1 arrow (an annotation)
+    (2, 3)
+    >>> pyplot().close(fig)
+    """
     edge_styles = edge_styles or {}
     to_data = ax.transData.inverted()
     boxes = {}
@@ -319,7 +349,14 @@ def _border(box, toward):
 
 
 def figure_size(layout, labels, fontsize):
-    """Inches for a layout: a column as wide as the widest label and a row as tall as the tallest, plus gaps."""
+    """Inches for a layout: a column as wide as the widest label and a row as tall as the tallest, plus gaps.
+
+    >>> from admodes.teach import trace
+    >>> t = trace(lambda x: 3.0 * x, 2.0)
+    >>> width, height = figure_size(Layout(t), {0: "x", 1: "y"}, 10)
+    >>> width >= 4.0 and height >= 2.4
+    True
+    """
     lines = [line for label in labels.values() for line in label.split("\n")]
     chars = max(width(line) for line in lines)
     n_lines = max(label.count("\n") + 1 for label in labels.values())
@@ -329,20 +366,31 @@ def figure_size(layout, labels, fontsize):
 
 
 def font_size(n_nodes):
-    """Smaller text for bigger graphs (10 pt up to 15 nodes, 7 pt at 50)."""
+    """Smaller text for bigger graphs (10 pt up to 15 nodes, 7 pt at 50).
+
+    >>> font_size(5), font_size(50)
+    (10, 7)
+    """
     return 10 if n_nodes <= 15 else 8.5 if n_nodes <= 30 else 7
 
 
 def legend(ax, layout):
-    """The key under a graph: input (leaf), op, output, and the dashed copies of inputs if there are any."""
+    """The key under a graph: input (leaf), op, output, and the dashed copies of inputs if there are any.
+
+    >>> from admodes.teach import trace
+    >>> fig, ax = pyplot().subplots()
+    >>> [t.get_text() for t in legend(ax, Layout(trace(lambda x: 3.0 * x, 2.0))).get_texts()]
+    ['input (leaf)', 'op', 'output']
+    >>> pyplot().close(fig)
+    """
     from matplotlib.patches import Patch
     handles = [Patch(facecolor=COLOURS[k][0], edgecolor=COLOURS[k][1], label=label)
                for k, label in (("input", "input (leaf)"), ("op", "op"), ("output", "output"))]
     if layout.copies:
         handles.append(Patch(facecolor=COLOURS["input"][0], edgecolor=COLOURS["input"][1], linestyle="--",
                              label="the same input, drawn again"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(handles), frameon=False,
-              fontsize=8, handlelength=1.2)
+    return ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(handles),
+                     frameon=False, fontsize=8, handlelength=1.2)
 
 
 def draw_graph(trace, path=None, show=_SHOW, max_nodes=MAX_NODES, title=None, dpi=110):
@@ -385,7 +433,13 @@ def _title(trace):
 
 
 def save_figure(fig, path, suffix=None):
-    """Write ``fig`` to ``path`` (reproducibly: no dates in the file) and close it; returns the path."""
+    """Write ``fig`` to ``path`` (reproducibly: no dates in the file) and close it; returns the path.
+
+    >>> import tempfile, pathlib
+    >>> fig, _ = pyplot().subplots()
+    >>> save_figure(fig, pathlib.Path(tempfile.mkdtemp()) / "empty.svg").suffix
+    '.svg'
+    """
     plt = pyplot()
     path = Path(path)
     suffix = suffix or _check_path(path)

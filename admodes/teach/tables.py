@@ -137,7 +137,13 @@ def _text_table(headers, rows):
 
 
 def render_text(trace, n=UNICODE, digits=4):
-    """Both sweeps as aligned plain-text tables, then the summary (``n``: `UNICODE` or `ASCII`)."""
+    """Both sweeps as aligned plain-text tables, then the summary (``n``: `UNICODE` or `ASCII`).
+
+    >>> from admodes.teach import trace
+    >>> from admodes.teach.notation import ASCII
+    >>> render_text(trace(lambda x: 3.0 * x, 2.0), ASCII).splitlines()[10]
+    '1     y = 3 * x  bar(x) += bar(y)*dy/dx = 1*3 = 3  bar(x) = 3'
+    """
     return "\n".join([
         _forward_title(trace, n, digits), _text_table(_FORWARD_HEADERS, _forward_rows(trace, n, digits)), "",
         _reverse_title(trace, n, digits), _text_table(_REVERSE_HEADERS, _reverse_rows(trace, n, digits)), "",
@@ -160,7 +166,12 @@ def _md_table(headers, rows, code_columns):
 
 
 def render_markdown(trace, digits=4):
-    """Both sweeps as Markdown tables (formulas in code spans), then the summary as a list."""
+    """Both sweeps as Markdown tables (formulas in code spans), then the summary as a list.
+
+    >>> from admodes.teach import trace
+    >>> render_markdown(trace(lambda x: 3.0 * x, 2.0)).splitlines()[5]
+    '| y | `3 * x` | 6 | `∂y/∂x·ẋ = 3·1` | 3 |'
+    """
     n = UNICODE
     return "\n".join([
         f"**{_forward_title(trace, n, digits)}**", "",
@@ -176,7 +187,15 @@ def render_markdown(trace, digits=4):
 # ----------------------------------------------------------------------------------------------------
 
 def render_summary(trace, n=UNICODE, digits=4):
-    """What the two sweeps found, in a few sentences (see `Trace.summary`)."""
+    """What the two sweeps found, in a few sentences (see `Trace.summary`).
+
+    >>> from admodes.teach import trace
+    >>> print(render_summary(trace(lambda x: 3.0 * x, 2.0)))
+    y = 6 at x = 2
+    forward sweep (seed ẋ = 1): ẏ = 3 = ∂y/∂x
+    reverse sweep (seed ȳ = 1): x̄ = 3 = ∂y/∂x (the whole gradient in one sweep)
+    the engines agree: jvp gives 3; y.backward() gives x.grad = 3
+    """
     out = trace.output.name
     scalar_out = np.size(trace.value) == 1
     at = ", ".join(f"{node.name} = {fmt(node.value, digits)}" for node in trace.inputs)

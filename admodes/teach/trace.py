@@ -82,13 +82,12 @@ class TraceNode:
     """
 
     __slots__ = ("index", "name", "kind", "prim", "params", "inputs", "value", "grad_fn", "tangent", "adjoint",
-                 "terms", "is_output", "_order")
+                 "terms", "is_output")
 
-    def __init__(self, kind, name, value, prim=None, params=None, inputs=(), grad_fn=None, order=-1):
+    def __init__(self, kind, name, value, prim=None, params=None, inputs=(), grad_fn=None):
         self.kind, self.name, self.value = kind, name, value
         self.prim, self.params, self.inputs, self.grad_fn = prim, dict(params or {}), tuple(inputs), grad_fn
         self.index, self.tangent, self.adjoint, self.terms, self.is_output = -1, None, None, [], False
-        self._order = order
 
     @property
     def op(self):
@@ -97,6 +96,7 @@ class TraceNode:
 
     @property
     def is_input(self):
+        """True for an argument of ``f`` (a leaf of the graph)."""
         return self.kind == "input"
 
     def operands(self):
@@ -140,6 +140,9 @@ class ForwardTerm:
 
     ``partial`` is the local partial derivative ∂v/∂u when both are scalars (else None);
     ``contribution`` is the term's value.
+
+    >>> trace(lambda x, w: x * w, 2.0, 5.0).output.terms    # ∂y/∂x·ẋ = 5·1 and ∂y/∂w·ẇ = 2·0
+    [ForwardTerm(x: 5), ForwardTerm(w: 0)]
     """
 
     __slots__ = ("source", "partial", "contribution")
@@ -157,6 +160,9 @@ class ReverseStep:
     ``partial`` is ∂v/∂u when both are scalars (else None), ``contribution`` the value added and
     ``total`` the adjoint of ``target`` after the update; ``previous`` is its adjoint before (None at
     the first contribution). The step that seeds the sweep has ``node is target``.
+
+    >>> trace(lambda x, w: x * w, 2.0, 5.0).steps
+    [ReverseStep(y -> y: 1), ReverseStep(y -> x: 5), ReverseStep(y -> w: 2)]
     """
 
     __slots__ = ("node", "target", "partial", "contribution", "previous", "total")
@@ -167,6 +173,7 @@ class ReverseStep:
 
     @property
     def is_seed(self):
+        """True for the first step, which sets the output's adjoint to the cotangent."""
         return self.node is self.target
 
     def __repr__(self):
@@ -203,7 +210,7 @@ class _Recorder(ArrayLike):
                 inputs.append(Constant(a))
         out = prim(*inner, **params)
         grad_fn = out.grad_fn if type(out) is Tensor else None
-        node = TraceNode("op", "", np.asarray(value(out)), prim, params, inputs, grad_fn, order=len(self._tape))
+        node = TraceNode("op", "", np.asarray(value(out)), prim, params, inputs, grad_fn)
         self._tape.append(node)
         return _Recorder(out, node, self._level, self._tape)
 
@@ -354,6 +361,7 @@ class Trace:
         self.cotangent = None
         self.steps = []
         self.engines = {}
+        self._contributions = None
 
     # ---- naming ------------------------------------------------------------------------------------
     def _name_ops(self, names):
@@ -488,7 +496,12 @@ class Trace:
         >>> [s.node.name for s in t.contributions(t.inputs[1])]
         ['v2', 'v1']
         """
-        return [s for s in self.steps if s.target is node and not s.is_seed]
+        if self._contributions is None:
+            self._contributions = {}
+            for s in self.steps:
+                if not s.is_seed:
+                    self._contributions.setdefault(id(s.target), []).append(s)
+        return list(self._contributions.get(id(node), ()))
 
     # ---- views -------------------------------------------------------------------------------------
     def text(self, notation=UNICODE, digits=4):
