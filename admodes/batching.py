@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arraylike import _BOOLEAN_UFUNCS, _ON_VALUES, ArrayLike, _plain_index, value
-from .forward import Dual, _check_argnums, _float_array, _own, _split
+from .arraylike import _BOOLEAN_UFUNCS, _ON_VALUES, ArrayLike, _plain_index, as_array, value
+from .forward import Dual, _check_argnums, _float_array, _own
 from .ops.core import FUNCTIONS, REGISTRY, Traced, defbatch, new_level
 from .ops.elementwise import broadcasting_batch_rule
 from .reverse import Tensor, _sweep
@@ -71,7 +71,11 @@ class Batched(ArrayLike):
         return b
 
     def _inner(self):
-        return self.value
+        # `value()` unwraps every level down to one plain array; a batch has k of them, and handing out
+        # the stack where one array is expected would misalign every shape and comparison after it.
+        raise TypeError("this value is batched (by vmap or a batched Jacobian) and holds one array per batch "
+                        "element, so it has no single plain value: an inner transform or NumPy function asked "
+                        "for one. Inside vmap, use admodes.numpy ops and the batched transforms")
 
     def __repr__(self):
         return f"Batched({self.value!r})"
@@ -88,6 +92,10 @@ class Batched(ArrayLike):
     @property
     def size(self):
         return int(np.prod(self.shape))
+
+    @property
+    def dtype(self):
+        return _dtype(self.value)
 
     @property
     def batch_size(self):
@@ -133,7 +141,7 @@ class Batched(ArrayLike):
         if func in (np.shape, np.ndim, np.size) and len(args) == 1 and args[0] is self and not kwargs:
             return getattr(self, func.__name__)
         if func is np.result_type:
-            return np.result_type(*(a.dtype if isinstance(a, Batched) else value(a) for a in args), **kwargs)
+            return np.result_type(*(_dtype(a) if isinstance(a, Traced) else a for a in args), **kwargs)
         if func in (np.zeros_like, np.ones_like, np.empty_like, np.full_like) and args[0] is self:
             one = np.broadcast_to(np.zeros((), self.dtype), self.shape)  # the same constant for every element
             return func(one, *args[1:], **kwargs)
@@ -157,6 +165,10 @@ class Batched(ArrayLike):
 
 def _shape(x):
     return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
+
+
+def _dtype(x):
+    return x.dtype if hasattr(x, "dtype") else np.result_type(x)
 
 
 def _on_values(fn, operands):
@@ -331,24 +343,26 @@ def batched_jacfwd(f, argnums=0, batch_size=None):
 
     def jacobian(*args):
         nums = _check_argnums(argnums, len(args), "jacfwd")
-        jacobians = [_forward_jacobian(f, args, i, _float_array(args[i], f"jacfwd: argument {i}"), batch_size)
+        jacobians = [_forward_jacobian(f, args, i, _float_input(args[i], f"jacfwd: argument {i}"), batch_size)
                      for i in nums]
         return jacobians[0] if isinstance(argnums, int) else tuple(jacobians)
     return jacobian
 
 
 def _forward_jacobian(f, args, i, x, batch_size):
-    x_shape, dtype = _shape(x), np.result_type(value(x))
+    x_shape, dtype = _shape(x), _float_dtype(x)
     n = int(np.prod(x_shape))
     if n == 0:  # no direction: no sweep; evaluate f once for the output's shape
-        out = _split(f(*args), None, args)[0]
+        out = as_array(f(*args))
         return np.zeros(_shape(out) + x_shape, _float_dtype(out))
     columns = []
     for start, stop in _chunks(n, batch_size):
         batch_level = new_level()  # the batch first: it sits outside the sweep's perturbation
         moved = list(args)
         moved[i] = Dual._make(x, Batched._make(_basis(start, stop, n, x_shape, dtype), batch_level), new_level())
-        out, tangent = _split(f(*moved), moved[i]._level, args)
+        out, tangent = _primal_and_tangent(f(*moved), moved[i]._level)
+        if tangent is None:  # f does not depend on x
+            tangent = np.zeros(_shape(out), _float_dtype(out))
         columns.append(_unbatch(tangent, batch_level, stop - start))  # (directions,) + out's shape
     stacked, out_shape = _join(columns), _shape(out)
     if isinstance(stacked, Traced):
@@ -372,7 +386,7 @@ def batched_jacrev(f, argnums=0, batch_size=None):
         nums = _check_argnums(argnums, len(args), "jacrev")
         level, args, leaves = new_level(), list(args), []
         for i in nums:
-            x = _float_array(args[i], f"jacrev: argument {i}")
+            x = _float_input(args[i], f"jacrev: argument {i}")
             # A view, so that an in-place op inside f can never write into the caller's array.
             args[i] = Tensor._make(x.view() if type(x) is np.ndarray else x, level, requires_grad=True)
             leaves.append(args[i])
@@ -408,5 +422,27 @@ def batched_jacrev(f, argnums=0, batch_size=None):
 
 
 def _float_dtype(x):
-    dtype = np.result_type(value(x))
+    dtype = np.dtype(_dtype(x))
     return dtype if dtype.kind == "f" else np.dtype(np.float64)
+
+
+def _float_input(x, what):
+    """``x`` checked as a point to differentiate at: forward mode's check, or (for a traced value, which
+    may be batched) its dtype read without unwrapping it."""
+    if not isinstance(x, Traced):
+        return _float_array(x, what)
+    if np.dtype(_dtype(x)).kind != "f":
+        raise TypeError(f"{what} has dtype {_dtype(x)} (shape {_shape(x)}): a derivative needs floating-point input")
+    return x
+
+
+def _primal_and_tangent(out, level):
+    """The primal and tangent (None: zero) at ``level`` of what f returned."""
+    if isinstance(out, (tuple, list)):
+        raise TypeError("f must return a single array (pytrees are not supported)")
+    if isinstance(out, Traced) and out._level > level:
+        raise TypeError("f returned a value traced by a transform it started itself; return its .primal or "
+                        ".tangent instead")
+    if type(out) is Dual and out._level == level:
+        return out.primal, out._tangent
+    return as_array(out), None
