@@ -227,6 +227,8 @@ def test_repr():
 
 @pytest.mark.parametrize("call, error, message", [
     (lambda: trace(teaching, 2.0, 1.0, names="a b"), ValueError, "2 names but f has 3 ops"),
+    (lambda: trace(teaching, 2.0, 1.0, names="a x y"), ValueError, "names gives 'x' twice, or for an op and an input"),
+    (lambda: trace(teaching, 2.0, 1.0, names="a a y"), ValueError, "names gives 'a' twice"),
     (lambda: trace(teaching, 2.0, 1.0, wrt="z"), ValueError, "not an argument of f .its arguments: x, w"),
     (lambda: trace(teaching, 2.0, 1.0, wrt=5), ValueError, "wrt must be an argument's position"),
     (lambda: trace(teaching, 2.0, 1.0, tangents=(1.0,)), ValueError, "one tangent per argument"),

@@ -383,6 +383,11 @@ class Trace:
         if len(names) != len(ops):
             raise ValueError(f"trace: names gives {len(names)} names but f has {len(ops)} ops "
                              f"({', '.join(n.definition() for n in ops)}); give one name per op, in order")
+        for name in names:
+            if name in taken:
+                raise ValueError(f"trace: names gives {name!r} twice, or for an op and an input; each value needs "
+                                 "its own name")
+            taken.add(name)
         for node, name in zip(ops, names):
             node.name = name
 
