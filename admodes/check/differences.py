@@ -1,0 +1,111 @@
+"""Finite differences: Jacobians, gradients and directional derivatives of any NumPy function.
+
+Finite differences evaluate ``f`` on plain NumPy arrays (so ``f`` may be any NumPy code, and functions
+written with `admodes.numpy` take the op library's fast path). Four methods:
+
+======== ============================================ ========================= ==================
+method   formula (along a direction v, step h)        evaluations per direction  typical rel. error
+======== ============================================ ========================= ==================
+forward  (f(x + hv) - f(x)) / h,  h ~ sqrt(eps)       1 (+1 shared for f(x))    1e-8
+central  (f(x + hv) - f(x - hv)) / 2h,  h ~ cbrt(eps) 2                          1e-10
+richardson central differences at steps h, h/4, h/16, 2 per step, stops when       1e-13
+         ... extrapolated to h -> 0; the estimate     converged (4 to 36)
+         with the smallest error estimate wins
+complex  Im f(x + ihv) / h,  h ~ eps**2               1 (f must take complex x)  1e-16
+======== ============================================ ========================= ==================
+
+Steps scale with each element's magnitude, ``max(1, |x_i|)``, and the step actually taken is
+``(x_i + h) - x_i`` (exact in floating point). The measured accuracy against numdifftools is in
+docs/finite_differences.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .evaluations import _as_point, _Calls
+from .methods import Differences, _central, _complex, _forward
+from .richardson import _richardson
+
+METHODS = ("richardson", "central", "forward", "complex")
+"""The finite-difference methods, the default first."""
+
+_METHOD_FUNCTIONS = {"forward": _forward, "central": _central, "richardson": _richardson, "complex": _complex}
+
+
+def numeric_jacobian(f, x, method="richardson", *, full_output=False):
+    """The Jacobian of ``f`` at ``x`` by finite differences, in JAX's layout ``f(x).shape + x.shape``.
+
+    A scalar ``f`` gives the gradient (shape ``x.shape``). ``method`` is one of `METHODS`;
+    ``full_output=True`` also returns a `Differences` with the error estimate and the evaluations.
+
+    >>> numeric_jacobian(lambda x: x ** 2, np.array([1.0, 2.0])).round(8)
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    x = _as_point(x, "x")
+    method = _check_method(method)
+    calls = _Calls(f)
+    value, error = _jacobian(calls, x, calls.at_point(x), method)
+    result = Differences(value, error, calls.count, method)
+    return (value, result) if full_output else value
+
+
+def numeric_grad(f, x, method="richardson", *, full_output=False):
+    """The gradient of a scalar ``f`` at ``x`` by finite differences (shape ``x.shape``).
+
+    A size-1 output counts as a scalar; for a non-scalar ``f`` this is `numeric_jacobian`.
+
+    >>> numeric_grad(lambda x: np.sum(x ** 3), np.array([1.0, 2.0])).round(8)
+    array([ 3., 12.])
+    """
+    value, diff = numeric_jacobian(f, x, method, full_output=True)
+    x_shape = np.shape(x)
+    if value.size == int(np.prod(x_shape)) and value.shape != x_shape:
+        value, diff.error = value.reshape(x_shape), diff.error.reshape(x_shape)
+        diff.value = value
+    return (value, diff) if full_output else value
+
+
+def numeric_jvp(f, x, v, method="richardson", *, full_output=False):
+    """The directional derivative ``J(x) @ v`` of ``f`` at ``x`` along ``v`` (shape ``f(x).shape``).
+
+    Costs the same number of evaluations however large ``x`` is: the checker's ``fast=True`` uses it.
+
+    >>> numeric_jvp(lambda x: x * x, np.array([1.0, 2.0]), np.array([1.0, 1.0])).round(8)
+    array([2., 4.])
+    """
+    x = _as_point(x, "x")
+    v = np.asarray(v, dtype=x.dtype)
+    if v.shape != x.shape:
+        raise ValueError(f"the direction v has shape {v.shape} but x has shape {x.shape}: they must match")
+    method = _check_method(method)
+    calls = _Calls(f)
+    f0 = calls.at_point(x)
+    d = _derivative(calls, x, v, f0, method)
+    result = Differences(d.value, d.error, calls.count, method)
+    return (d.value, result) if full_output else d.value
+
+
+def _check_method(method):
+    if method not in METHODS:
+        raise ValueError(f"unknown finite-difference method {method!r}: use one of {', '.join(METHODS)}")
+    return method
+
+
+def _derivative(calls, x, direction, f0, method):
+    """The derivative of f at x along ``direction``: an int is the flat index of a unit vector."""
+    return _METHOD_FUNCTIONS[method](calls, x, direction, f0)
+
+
+def _jacobian(calls, x, f0, method):
+    """The Jacobian and its error estimate, column by column: (value, error), each f0.shape + x.shape."""
+    columns = [_derivative(calls, x, k, f0, method) for k in range(x.size)]
+    return (_assemble([d.value for d in columns], f0.shape, x.shape),
+            _assemble([d.error for d in columns], f0.shape, x.shape))
+
+
+def _assemble(columns, out_shape, in_shape):
+    """Columns (one per input element, each of the output's shape) -> the Jacobian out_shape + in_shape."""
+    stacked = np.stack([np.asarray(c) for c in columns], axis=-1)
+    return stacked.reshape(tuple(out_shape) + tuple(in_shape))

@@ -1,0 +1,99 @@
+"""Calling ``f`` for finite differences: the point checked and copied, every call counted, every output checked."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+# The way out whenever f turns out not to take a complex step (it raises, warns, or drops the imaginary part).
+_USE_RICHARDSON = "so method='complex' cannot be used; use method='richardson'"
+
+
+def _first_non_finite(arr):
+    """The index (a tuple) of the first non-finite element of ``arr``, or None when all are finite."""
+    bad = np.argwhere(~np.isfinite(arr))
+    return tuple(int(k) for k in bad[0]) if len(bad) else None
+
+
+def _as_point(x, name):
+    """A float copy of ``x`` (the caller's array is never touched), or an error that says what is wrong."""
+    if isinstance(x, (str, bytes, dict, set)) or x is None:
+        raise TypeError(f"{name} must be a float array or number, got {type(x).__name__}")
+    arr = np.asarray(x)
+    kind = arr.dtype.kind
+    if kind in "iub":
+        raise TypeError(f"{name} has dtype {arr.dtype}: finite differences need a float array "
+                        f"(pass {name}.astype(float))")
+    if kind == "c":
+        raise TypeError(f"{name} is complex ({arr.dtype}): admodes differentiates real arrays only")
+    if kind != "f":
+        raise TypeError(f"{name} must be a float array or number, got {type(x).__name__} of dtype {arr.dtype}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}): there is nothing to differentiate")
+    where = _first_non_finite(arr)
+    if where is not None:
+        raise ValueError(f"{name} has non-finite values ({name}{list(where)} = {arr[where]}): "
+                         "differentiate at a finite point")
+    return np.array(arr, copy=True)
+
+
+class _Calls:
+    """Calls ``f`` on fresh plain arrays, counts the calls and checks what comes back."""
+
+    def __init__(self, f):
+        if not callable(f):
+            raise TypeError(f"f must be callable, got {type(f).__name__}")
+        self.f = f
+        self.count = 0
+        self.shape = None
+
+    def at_point(self, x):
+        """f(x), which must be finite: finite differences around a non-finite value mean nothing."""
+        out = self(x, "at the point")
+        where = _first_non_finite(out)
+        if where is not None:
+            label = f"output{list(where)}" if out.ndim else "f(x)"
+            raise ValueError(f"f is not finite at the point: {label} = {out[where]} "
+                             f"({np.count_nonzero(~np.isfinite(out))} of {out.size} output elements non-finite); "
+                             "gradients can only be checked where f is finite")
+        self.shape = out.shape
+        return out
+
+    def __call__(self, x, where, complex_ok=False):
+        self.count += 1
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("error", np.exceptions.ComplexWarning)
+                out = self.f(x.copy())
+        except np.exceptions.ComplexWarning as err:
+            raise TypeError(f"f does not accept complex input ({err}), {_USE_RICHARDSON}") from None
+        except Exception as err:
+            if complex_ok:
+                raise TypeError(f"f does not accept complex input, {_USE_RICHARDSON} "
+                                f"(f raised {type(err).__name__}: {err})") from None
+            if hasattr(err, "add_note"):
+                err.add_note(f"(raised by f, called {where} by the finite differences)")
+            raise
+        return self._as_output(out, where, complex_ok)
+
+    def _as_output(self, out, where, complex_ok):
+        if isinstance(out, (list, tuple, dict, set, str, bytes)) or out is None:
+            raise TypeError(f"f must return an array or a number, got {type(out).__name__}"
+                            + (" (return np.stack(...) for several arrays)" if isinstance(out, (list, tuple))
+                               else ""))
+        arr = np.array(out, copy=True)
+        kind = arr.dtype.kind
+        if complex_ok:
+            if kind != "c":
+                raise TypeError("f returned real values for complex input: it drops the imaginary part "
+                                f"(np.real, abs, astype(float), ...), {_USE_RICHARDSON}")
+        elif kind in "iub":
+            raise TypeError(f"f returned an array of dtype {arr.dtype}: its derivative is not defined; "
+                            "return floats")
+        elif kind != "f":
+            raise TypeError(f"f must return a float array or number, got {type(out).__name__} of dtype {arr.dtype}")
+        if self.shape is not None and arr.shape != self.shape:
+            raise ValueError(f"f returned shape {arr.shape} {where} but {self.shape} at the point: "
+                             "the output shape must not depend on the input's values")
+        return arr

@@ -1,0 +1,51 @@
+"""Hints on a failed comparison: a transposed matrix gradient, a kink where ``f`` is not differentiable,
+and which of two disagreeing AD modes finite differences side with."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .indices import _flat
+from .methods import _eps, _moved, _scale
+
+
+def _transpose_hint(analytic, numeric, error, rtol, atol, x):
+    """A hint when a matrix argument's derivative is the transpose of the right one."""
+    if x.ndim != 2 or x.shape[0] != x.shape[1]:
+        return ""
+    flipped = np.swapaxes(numeric, -1, -2)
+    if np.all(np.abs(analytic - flipped) <= atol + rtol * np.abs(flipped) + np.swapaxes(error, -1, -2)):
+        return "the derivative equals the transpose of the finite differences: is a matrix gradient transposed?"
+    return ""
+
+
+def _kink_hint(calls, x, direction, weights, f0):
+    """A hint when one-sided differences disagree and keep disagreeing as the step shrinks: a kink."""
+    eps = _eps(x)
+    base = np.cbrt(eps) * _scale(x, direction)
+    phi0 = float(np.sum(weights * f0))
+    jumps = []
+    for h in (base, base / 16):
+        xp, hp = _moved(x, direction, h)
+        xm, hm = _moved(x, direction, -h)
+        right = (float(np.sum(weights * calls(xp, "for the one-sided differences"))) - phi0) / hp
+        left = (phi0 - float(np.sum(weights * calls(xm, "for the one-sided differences")))) / -hm
+        jumps.append((abs(right - left), left, right))
+    (far, _, _), (near, left, right) = jumps
+    if not np.isfinite(near) or near <= 1e-3 * max(abs(left), abs(right), 1e-300) or near < far / 4:
+        return ""
+    return (f"one-sided differences disagree (left {left:.6g}, right {right:.6g}) and keep disagreeing as the "
+            "step shrinks: f may not be differentiable at this point (abs, maximum, clip or relu at a kink?); "
+            "check at another point")
+
+
+def _arbiter(c, numeric, error):
+    """Say which of two disagreeing modes finite differences side with, when they are precise enough to."""
+    flat = c.worst[1] if c.worst[0] == "projection" else _flat(c.worst[0] + c.worst[1], np.shape(numeric))
+    value, estimate = float(np.ravel(numeric)[flat]), float(np.ravel(error)[flat])
+    near_source, near_reference = abs(c.analytic - value), abs(c.expected - value)
+    if estimate > abs(c.analytic - c.expected) / 4:
+        return ""
+    right, wrong = (c.reference, c.source) if near_reference < near_source else (c.source, c.reference)
+    return (f"finite differences ({value:.12g}, error estimate {estimate:.1e}) side with {right}: "
+            f"{wrong} is the likely culprit")

@@ -1,0 +1,91 @@
+"""The message of a `GradcheckError`, which reads like a compiler error: what is wrong, where, the
+numbers, which source is to blame, hints, and the tolerance used."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .options import _ATOL_FRACTION, _MODES_FRACTION
+from .report import _where
+
+_SUSPECT = {
+    "forward mode": "the forward-mode rules (a jvp) are the suspect",
+    "reverse mode": "the reverse-mode rules (a backward / vjp) are the suspect",
+    "grad=": "the hand-written gradient is wrong",
+    "jac=": "the hand-written Jacobian is wrong",
+}
+
+
+def _message(report, options):
+    argument, c = _first_failure(report)
+    what = "wrong second derivatives" if c.order == 2 else "a wrong derivative"
+    subject = c.source if c.reference == "numeric" else f"{c.source} and {c.reference}"
+    verb = "gives" if c.reference == "numeric" else "disagree:"
+    head = (f"{subject} {verb} {what} of `{report.function}` for {argument.label} "
+            f"(shape {argument.shape}, {argument.dtype})")
+    lines = [head, f"  --> {_where(c.worst, argument.name, c.order)}"]
+    reference = (f"finite diff. ({report.method}, error estimate {c.estimate:.1e})" if c.reference == "numeric"
+                 else c.reference)
+    reference, parenthesis, detail = reference.partition(" (")
+    width = max(len(c.source), len(reference)) + 2
+    lines.append(f"      {c.source:<{width}}{c.analytic: .12g}")
+    lines.append(f"      {reference:<{width}}{c.expected: .12g}" + (f"   ({detail}" if parenthesis else ""))
+    gap = abs(c.analytic - c.expected)
+    rel = f"{gap / abs(c.expected):.3g}" if c.expected else "inf"
+    lines.append(f"      abs error {gap:.3g}, rel error {rel}, tolerance {c.tolerance:.3g}")
+    unit = "projections" if c.worst[0] == "projection" else "elements"
+    lines.append(f"      {c.failed} of {c.compared} {unit} disagree")
+    if c.located is not None:
+        out_index, in_index, analytic, expected = c.located
+        lines.append(f"  --> bisection finds {_where((out_index, in_index), argument.name, c.order)}: "
+                     f"{c.source} {analytic:.12g}, finite diff. {expected:.12g}")
+    elif c.worst[0] == "projection":
+        lines.append("      (no single element stands out: the error is spread; fast=False shows each element)")
+    lines += [f"  = {note}" for note in _verdict(argument, c)]
+    if c.hint:
+        lines.append(f"  = hint: {c.hint}")
+    atol = f"{options.atol:g}" if options.atol is not None else f"{_ATOL_FRACTION * argument.rtol:g} x the largest"
+    if c.reference == "numeric":
+        lines.append(f"  = tolerance: atol + rtol |expected| + the differences' error estimate; "
+                     f"rtol {argument.rtol:g}, atol {atol} |derivative| (set rtol=, atol=)")
+    else:
+        lines.append(f"  = tolerance between modes: {_MODES_FRACTION:g} x (atol + rtol |expected|); "
+                     f"rtol {argument.rtol:g}, atol {atol} |derivative|")
+    return "\n".join(lines)
+
+
+def _first_failure(report):
+    failures = report.failures
+    against_numeric = [(a, c) for a, c in failures if c.reference == "numeric"]
+    return (against_numeric or failures)[0]
+
+
+def _verdict(argument, c):
+    """Which of the sources are wrong, said in words."""
+    if c.reference != "numeric":
+        gap = abs(c.analytic - c.expected) / max(abs(c.expected), 1e-300)
+        return [f"both are within tolerance of finite differences, but two correct modes agree to rounding error: "
+                f"one of them is wrong by about {gap:.1e} relative"]
+    same_order = [other for other in argument.comparisons if other.reference == "numeric" and other.order == c.order]
+    good = [o.source for o in same_order if o.passed]
+    bad = [o.source for o in same_order if not o.passed]
+    if len(same_order) == 1:
+        return [_SUSPECT.get(c.source, f"{c.source} is the suspect")] if c.source in _SUSPECT else []
+    if good:
+        notes = [f"{' and '.join(good)} {'agrees' if len(good) == 1 else 'agree'} with finite differences here: "
+                 f"only {' and '.join(bad)} {'is' if len(bad) == 1 else 'are'} wrong"]
+        if len(bad) == 1 and bad[0] in _SUSPECT:
+            notes.append(_SUSPECT[bad[0]])
+        outers = {b.split("-over-")[0] for b in bad}
+        if c.order == 2 and len(outers) == 1:
+            outer = outers.pop()
+            notes.append(f"every wrong pair differentiates the gradient in {outer} mode: the {outer}-mode rules "
+                         "of the ops that the derivative rules use are the suspect")
+        return notes
+    values = [o.analytic for o in same_order if o.worst == c.worst]
+    agree = len(values) > 1 and np.allclose(values, c.analytic, rtol=1e-8, atol=0)
+    notes = [f"{' and '.join(bad)} all disagree with finite differences"]
+    if agree:
+        notes.append("they agree with each other: either the derivative rules are wrong the same way in every "
+                     "mode, or f is not differentiable here, or finite differences cannot resolve it")
+    return notes
