@@ -167,7 +167,7 @@ class Tensor(ArrayLike):
             raise RuntimeError("can't retain_grad on a tensor that does not require grad")
         if self.grad_fn is not None:
             self._retains_grad = True
-            self.grad_fn._retained = weakref.ref(self)
+            _retained[self.grad_fn] = weakref.ref(self)
 
     def detach(self):
         """A leaf tensor sharing this one's data (and version counter), outside the graph."""
@@ -273,9 +273,8 @@ class Tensor(ArrayLike):
         if node is not None:
             # This tensor is now the output of `node`: share its version counter from here on.
             self.grad_fn, self._requires_grad = node, True
-            node._versions = self._versions
             if type(node.saved_ans) is tuple:
-                node.saved_ans = (node.saved_ans[0], self._versions[0])
+                node.saved_ans = (node.saved_ans[0], self._versions, self._versions[0])
         return self
 
 
@@ -300,8 +299,8 @@ class Node:
     flows, and an `AccumulateGrad` for a leaf.
     """
 
-    __slots__ = ("prim", "params", "edges", "needed", "saved", "saved_ans", "shapes", "order", "level", "_retained",
-                 "_versions", "__weakref__")
+    __slots__ = ("params", "edges", "plan", "saved", "saved_ans", "shapes", "order", "level", "__weakref__")
+    prim = None  # each op's node class carries its primitive (see `_save_plan`)
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
@@ -324,12 +323,11 @@ class Node:
         ans = self.saved_ans
         if ans is not None:
             ans = _unpack_output(ans, self, create_graph)
-        return vjp_of(self.prim, g, ans, args, self.params, self.needed, self.shapes)
+        return vjp_of(self.prim, g, ans, args, self.params, self.plan[3], self.shapes)
 
     def _release(self):
-        """Free the saved arrays (only shapes left: those cost nothing and PyTorch keeps them too)."""
-        holds_arrays = type(self.saved_ans) is tuple or any(s is not None and type(s) is not Meta for s in self.saved)
-        if holds_arrays:
+        """Free the saved arrays (shapes stay: they cost nothing, and PyTorch keeps them too)."""
+        if self.plan[4]:
             self.saved, self.saved_ans = _FREED, None
 
 
@@ -346,6 +344,7 @@ class AccumulateGrad:
 
 
 _FREED = ("freed",)
+_retained = weakref.WeakKeyDictionary()  # node -> weakref to the non-leaf tensor that asked retain_grad()
 _node_types: dict = {}
 _save_plans: dict = {}
 
@@ -379,20 +378,23 @@ def _record(prim, params, args, inner, edges, ans, versions, level):
         else:
             saved.append(Meta(x))
     ans_action = plan[2]
-    node.prim, node.params, node.edges, node.saved, node.needed = prim, params, edges, saved, needed
-    node.saved_ans = None if ans_action is _NONE else (ans, versions[0]) if ans_action is _WHOLE else Meta(ans)
+    node.params, node.edges, node.plan, node.saved = params, edges, plan, saved
+    # The output's version counter rides with it, so an in-place change of the output is caught too.
+    node.saved_ans = None if ans_action is _NONE else (ans, versions, versions[0]) if ans_action is _WHOLE \
+        else Meta(ans)
     node.shapes = [x.shape if e is not None and hasattr(x, "shape") else None if e is None else np.shape(x)
                    for x, e in zip(inner, edges)]
-    node.order, node.level, node._retained, node._versions = next(_creation_order), level, None, versions
+    node.order, node.level = next(_creation_order), level
     return node
 
 
 def _save_plan(prim, needed):
     """How to keep each input (and the output) of `prim` when the inputs in ``needed`` want gradients:
-    ``(node class, per-input actions, output action)``, cached per primitive and ``needed``."""
+    ``(node class, per-input actions, output action, needed, holds arrays)``, cached per primitive and
+    ``needed``."""
     node_type = _node_types.get(prim)
     if node_type is None:
-        node_type = _node_types[prim] = type(f"{prim.short}Backward", (Node,), {"__slots__": ()})
+        node_type = _node_types[prim] = type(f"{prim.short}Backward", (Node,), {"__slots__": (), "prim": prim})
     if prim.joint_vjp is not None:
         every = set(range(len(needed)))
         whole = every if "args" in prim.joint_saves else set()
@@ -405,7 +407,7 @@ def _save_plan(prim, needed):
                 whole |= reads[0]
                 meta |= reads[1]
     action = lambda i: _WHOLE if i in whole else _META if i in meta else _NONE
-    plan = (node_type, tuple(action(i) for i in range(len(needed))), action(-1))
+    plan = (node_type, tuple(action(i) for i in range(len(needed))), action(-1), needed, bool(whole))
     _save_plans[(prim, needed)] = plan
     return plan
 
@@ -420,11 +422,11 @@ def _unpack(saved, node, create_graph):
 def _unpack_output(saved_ans, node, create_graph):
     if type(saved_ans) is Meta:
         return saved_ans
-    ans, version = saved_ans
-    if node._versions[0] != version:
-        raise RuntimeError(_modified_message(node, np.shape(value(ans)), node._versions[0], version, output=True))
+    ans, versions, version = saved_ans
+    if versions[0] != version:
+        raise RuntimeError(_modified_message(node, np.shape(value(ans)), versions[0], version, output=True))
     if create_graph:  # the output as a tensor whose grad_fn is this node, so its use is differentiated too
-        return Tensor._make(ans, node.level, node, True, node._versions)
+        return Tensor._make(ans, node.level, node, True, versions)
     return ans
 
 
@@ -468,18 +470,19 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
             grads[edge] = grads[edge] + ct
         else:
             grads[edge] = ct
-            heapq.heappush(heap, (-edge.order, id(edge), edge))
+            heapq.heappush(heap, (-edge.order, edge))  # orders are unique: nodes are never compared
 
     with (enable_grad() if create_graph else no_grad()):  # PyTorch's rule: the sweep records iff create_graph
         for root, seed in zip(roots, seeds):
             send(root.grad_fn or root, seed)
         while heap:
-            _, _, node = heapq.heappop(heap)
+            node = heapq.heappop(heap)[1]
             g = grads.pop(node)
-            for k in wanted.get(id(node), ()):
-                found[k] = g
-            if node._retained is not None:
-                kept = node._retained()
+            if wanted:
+                for k in wanted.get(id(node), ()):
+                    found[k] = g
+            if _retained and node in _retained:
+                kept = _retained[node]()
                 if kept is not None:
                     _accumulate(kept, g, create_graph)
             for edge, ct in zip(node.edges, node._apply_rule(g, create_graph)):

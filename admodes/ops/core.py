@@ -359,14 +359,15 @@ def vjp_of(prim, g, ans, args, params, needed, shapes):
     """
     if prim.joint_vjp is not None:
         cts = prim.joint_vjp(g, ans, args, params, needed)
-    else:
-        cts = [rule(g, ans, *args, **params) if need else None for rule, need in zip(prim.vjp_rules, needed)]
+        return tuple(ct if ct is None or _shape(ct) == shape else unbroadcast(ct, shape)
+                     for ct, shape in zip(cts, shapes))
     out = []
-    for ct, shape in zip(cts, shapes):
+    for rule, need, shape in zip(prim.vjp_rules, needed, shapes):
+        ct = rule(g, ans, *args, **params) if need else None
         if ct is not None and _shape(ct) != shape:
             ct = unbroadcast(ct, shape)
         out.append(ct)
-    return tuple(out)
+    return out
 
 
 def unbroadcast(g, shape):
