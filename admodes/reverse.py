@@ -369,21 +369,21 @@ def _record(prim, params, args, inner, edges, ans, versions, level):
     if plan is None:
         plan = _save_plan(prim, needed)
     node = object.__new__(plan[0])
-    saved = []
-    for action, a, x in zip(plan[1], args, inner):
+    saved, shapes = [], []
+    for action, a, x, e in zip(plan[1], args, inner, edges):
         if action is _NONE:
             saved.append(None)
         elif action is _WHOLE:
             saved.append(_Saved(a) if type(a) is Tensor and a._level == level else x)
         else:
             saved.append(Meta(x))
+        shapes.append(None if e is None else x.shape)  # an input with an edge is a tensor's data: an array
     ans_action = plan[2]
     node.params, node.edges, node.plan, node.saved = params, edges, plan, saved
     # The output's version counter rides with it, so an in-place change of the output is caught too.
     node.saved_ans = None if ans_action is _NONE else (ans, versions, versions[0]) if ans_action is _WHOLE \
         else Meta(ans)
-    node.shapes = [x.shape if e is not None and hasattr(x, "shape") else None if e is None else np.shape(x)
-                   for x, e in zip(inner, edges)]
+    node.shapes = shapes
     node.order, node.level = next(_creation_order), level
     return node
 
