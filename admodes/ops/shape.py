@@ -6,7 +6,7 @@ its VJP applies the adjoint op (reshape back, transpose back, sum back over broa
 
 import numpy as np
 
-from .core import Primitive, Traced, defjoint, defrules, register_function
+from .core import Primitive, Traced, defbatch, defjoint, defrules, register_function
 
 
 def _sum_to_impl(x, shape):
@@ -16,6 +16,42 @@ def _sum_to_impl(x, shape):
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
     summed = np.sum(x, axis=axes, keepdims=True) if axes else x
     return summed.reshape(shape)
+
+
+# ---- batch rules: the batch is axis 0 of a batched argument (see admodes/batching.py) -----------------
+# Most ops here shift their axes past the batch axis. The indexing ops move the batch axis last instead:
+# an index addresses the leading axes, and a trailing axis that it leaves whole stays last, wherever
+# NumPy puts the axes of advanced indices.
+
+def _shape_of(x):
+    return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
+
+
+def _as_shape(shape):
+    return (int(shape),) if np.ndim(shape) == 0 else tuple(shape)
+
+
+def _shift(axis, ndim):
+    """``axis`` (an int or a sequence) of an array of ``ndim`` axes, for the array with a batch axis in front."""
+    if np.ndim(axis) == 0:
+        return int(axis) % ndim + 1
+    return tuple(int(ax) % ndim + 1 for ax in axis)
+
+
+def _with_batch(x, k):
+    """An unbatched argument as a batched one: the same array for each of the ``k`` elements (a broadcast)."""
+    shape = _shape_of(x)
+    return broadcast_to(reshape(x, (1,) + shape), (k,) + shape)
+
+
+def _batch_last(index):
+    """``index`` for an array with one more axis, last, that it leaves whole (the batch axis)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return parts + ((slice(None),) if any(p is Ellipsis for p in parts) else (Ellipsis, slice(None)))
+
+
+def _batch_size(args, batched):
+    return next(_shape_of(a)[0] for a, b in zip(args, batched) if b)
 
 
 # ---- broadcasting: broadcast_to and its adjoint sum_to ---------------------------------------------
@@ -32,12 +68,25 @@ defrules(sum_to,
          jvp=lambda t, ans, x, shape: sum_to(t, shape),
          vjp=lambda g, ans, x, shape: broadcast_to(g, x.shape))
 
+
+def _broadcast_to_batch(args, batched, shape):
+    (x,), shape = args, _as_shape(shape)
+    s = _shape_of(x)
+    padded = s[:1] + (1,) * (len(shape) - len(s) + 1) + s[1:]  # the batch in front of the broadcast axes
+    return broadcast_to(reshape(x, padded) if padded != s else x, s[:1] + shape)
+
+
+defbatch(broadcast_to, _broadcast_to_batch)
+defbatch(sum_to, lambda args, batched, shape: moveaxis(
+    sum_to(moveaxis(args[0], 0, -1), _as_shape(shape) + _shape_of(args[0])[:1]), -1, 0))  # the batch last: kept
+
 # ---- reshaping -------------------------------------------------------------------------------------
 
 reshape = Primitive("reshape", lambda a, shape: np.reshape(a, shape), argnames=("a",))
 defrules(reshape,
          jvp=lambda t, ans, a, shape: reshape(t, ans.shape),
          vjp=lambda g, ans, a, shape: reshape(g, a.shape))
+defbatch(reshape, lambda args, batched, shape: reshape(args[0], _shape_of(args[0])[:1] + _as_shape(shape)))
 
 # ---- permuting axes --------------------------------------------------------------------------------
 
@@ -55,6 +104,17 @@ defrules(transpose,
 defrules(swapaxes,
          jvp=lambda t, ans, a, axis1, axis2: swapaxes(t, axis1, axis2),
          vjp=lambda g, ans, a, axis1, axis2: swapaxes(g, axis1, axis2))
+
+
+def _transpose_batch(args, batched, axes=None):
+    (a,) = args
+    nd = len(_shape_of(a)) - 1
+    return transpose(a, (0,) + (tuple(range(nd, 0, -1)) if axes is None else _shift(axes, nd)))
+
+
+defbatch(transpose, _transpose_batch)
+defbatch(swapaxes, lambda args, batched, axis1, axis2: swapaxes(
+    args[0], _shift(axis1, len(_shape_of(args[0])) - 1), _shift(axis2, len(_shape_of(args[0])) - 1)))
 
 # ---- indexing: getitem and its adjoint, the scatter -------------------------------------------------
 #
@@ -157,6 +217,23 @@ defrules(_index_add,
               lambda t, ans, x, values, index: scatter_add(t, index, ans.shape)),
          vjp=(lambda g, ans, x, values, index: g,
               lambda g, ans, x, values, index: getitem(g, index)))
+defbatch(getitem, lambda args, batched, index: moveaxis(getitem(moveaxis(args[0], 0, -1), _batch_last(index)), -1, 0))
+defbatch(scatter_add, lambda args, batched, index, shape: moveaxis(scatter_add(  # values broadcast: batch last
+    moveaxis(args[0], 0, -1), _batch_last(index), _as_shape(shape) + _shape_of(args[0])[:1]), -1, 0))
+
+
+def _assignment_batch(prim):
+    """Batch rule of index_add and index_update: the batch last in x (which an unbatched x gets by a broadcast,
+    as the result is batched) and in the values (length 1 if they are unbatched, so they broadcast)."""
+    def rule(args, batched, index):
+        (x, values), k = args, _batch_size(args, batched)
+        x = moveaxis(x, 0, -1) if batched[0] else moveaxis(_with_batch(x, k), 0, -1)
+        values = moveaxis(values, 0, -1) if batched[1] else reshape(values, _shape_of(values) + (1,))
+        return moveaxis(prim(x, values, index=_batch_last(index)), -1, 0)
+    return rule
+
+
+defbatch(_index_add, _assignment_batch(_index_add))
 
 
 # Item assignment with a position written twice (``x[[0, 0]] = [a, b]``) keeps one write: NumPy's last
@@ -184,6 +261,7 @@ defrules(_index_update,
               lambda t, ans, x, values, index: scatter_add(_surviving_writes(t, index, ans.shape), index, ans.shape)),
          vjp=(lambda g, ans, x, values, index: _index_update(g, 0.0, index=index),
               lambda g, ans, x, values, index: _surviving_writes(getitem(g, index), index, x.shape)))
+defbatch(_index_update, _assignment_batch(_index_update))
 
 # ---- adding and removing axes, flattening, moving axes ----------------------------------------------
 
@@ -227,6 +305,35 @@ defrules(ravel,
 defrules(moveaxis,
          jvp=lambda t, ans, a, source, destination: moveaxis(t, source, destination),
          vjp=lambda g, ans, a, source, destination: moveaxis(g, destination, source))
+
+
+def _expand_dims_batch(args, batched, axis):
+    (a,) = args
+    new = 1 if np.ndim(axis) == 0 else len(axis)
+    return expand_dims(a, _shift(axis, len(_shape_of(a)) - 1 + new))
+
+
+def _squeeze_batch(args, batched, axis=None):
+    (a,) = args
+    shape = _shape_of(a)[1:]
+    if axis is None:  # the length-1 axes of the elements, never the batch axis
+        return squeeze(a, tuple(i + 1 for i, n in enumerate(shape) if n == 1))
+    return squeeze(a, _shift(axis, len(shape)))
+
+
+def _ravel_batch(args, batched, order="C"):
+    (a,) = args
+    nd = len(_shape_of(a)) - 1
+    if _layout_free(order) == "F":  # column-major: the row-major order of the reversed axes
+        a = transpose(a, (0,) + tuple(range(nd, 0, -1)))
+    return reshape(a, _shape_of(a)[:1] + (-1,))
+
+
+defbatch(expand_dims, _expand_dims_batch)
+defbatch(squeeze, _squeeze_batch)
+defbatch(ravel, _ravel_batch)
+defbatch(moveaxis, lambda args, batched, source, destination: moveaxis(
+    args[0], _shift(source, len(_shape_of(args[0])) - 1), _shift(destination, len(_shape_of(args[0])) - 1)))
 
 # ---- joining: concatenate and stack -------------------------------------------------------------------
 #
@@ -272,6 +379,21 @@ _stack = Primitive("stack", lambda *arrays, axis=0: np.stack(arrays, axis=axis),
                    variadic=True, public=False, doc="Join arrays along a new axis; see `stack`.")
 defjoint(_concatenate, jvp=_concatenate_jvp, vjp=_concatenate_vjp, saves=("shapes",))  # the block sizes
 defjoint(_stack, jvp=_stack_jvp, vjp=_stack_vjp, saves=())  # the cotangent's shape says it all
+
+
+def _joined_batch(join, new_axis):
+    """Batch rule of concatenate (``new_axis`` False) and stack: unbatched arrays are broadcast along the batch."""
+    def rule(arrays, batched, axis=0):
+        k = _batch_size(arrays, batched)
+        full = [a if b else _with_batch(a, k) for a, b in zip(arrays, batched)]
+        if axis is None:  # concatenate flattens first
+            return join(*(reshape(a, (k, -1)) for a in full), axis=1)
+        return join(*full, axis=_shift(axis, len(_shape_of(full[0])) - 1 + new_axis))
+    return rule
+
+
+defbatch(_concatenate, _joined_batch(_concatenate, False))
+defbatch(_stack, _joined_batch(_stack, True))
 
 
 def _sequence(arrays):
@@ -410,6 +532,25 @@ defrules(repeat,
          jvp=lambda t, ans, a, repeats, axis=None: repeat(t, repeats, axis),
          vjp=lambda g, ans, a, repeats, axis=None: _unrepeat(g, a.shape, repeats, axis))
 
+
+def _tile_batch(args, batched, reps):
+    (a,), reps = args, _as_shape(reps)
+    s = _shape_of(a)
+    dims = max(len(s) - 1, len(reps))  # np.tile pads the shorter of shape and reps with leading ones
+    a = reshape(a, s[:1] + (1,) * (dims - len(s) + 1) + s[1:]) if dims > len(s) - 1 else a
+    return tile(a, (1,) * (dims - len(reps) + 1) + reps)
+
+
+def _repeat_batch(args, batched, repeats, axis=None):
+    (a,) = args
+    if axis is None:  # the flattened elements
+        return repeat(reshape(a, _shape_of(a)[:1] + (-1,)), repeats, 1)
+    return repeat(a, repeats, _shift(axis, len(_shape_of(a)) - 1))
+
+
+defbatch(tile, _tile_batch)
+defbatch(repeat, _repeat_batch)
+
 # ---- flipping and triangles: their own adjoints ---------------------------------------------------------
 
 flip = Primitive("flip", lambda m, axis=None: np.flip(m, axis),
@@ -427,6 +568,30 @@ defrules(flip, jvp=lambda t, ans, m, axis=None: flip(t, axis), vjp=lambda g, ans
 defrules(triu, jvp=lambda t, ans, m, k=0: triu(t, k), vjp=lambda g, ans, m, k=0: triu(g, k))
 defrules(tril, jvp=lambda t, ans, m, k=0: tril(t, k), vjp=lambda g, ans, m, k=0: tril(g, k))
 
+
+def _flip_batch(args, batched, axis=None):
+    (m,) = args
+    nd = len(_shape_of(m)) - 1
+    return flip(m, tuple(range(1, nd + 1)) if axis is None else _shift(axis, nd))
+
+
+def _triangle_batch(prim):
+    """Batch rule of triu and tril, which act on the last two axes; a 1-D m is first broadcast to rows."""
+    def rule(args, batched, k=0):
+        (m,) = args
+        s = _shape_of(m)
+        if len(s) == 1:
+            raise ValueError(f"{prim.name}: the input must be at least 1-D, not 0-D")
+        if len(s) == 2:
+            m = broadcast_to(reshape(m, s[:1] + (1,) + s[1:]), s[:1] + s[1:] * 2)
+        return prim(m, k)
+    return rule
+
+
+defbatch(flip, _flip_batch)
+defbatch(triu, _triangle_batch(triu))
+defbatch(tril, _triangle_batch(tril))
+
 # ---- diagonals: diag builds (1-D -> 2-D) or extracts (2-D -> 1-D) -------------------------------------
 
 diag = Primitive("diag", lambda v, k=0: np.diag(v, k),
@@ -442,6 +607,21 @@ def _diagonal_index(shape, k):
 defrules(diag,
          jvp=lambda t, ans, v, k=0: diag(t, k),
          vjp=lambda g, ans, v, k=0: diag(g, k) if v.ndim == 1 else scatter_add(g, _diagonal_index(v.shape, k), v.shape))
+
+
+def _diag_batch(args, batched, k=0):
+    (v,) = args
+    s = _shape_of(v)
+    if len(s) == 3:  # read diagonal k of each matrix
+        return getitem(v, (slice(None),) + tuple(_diagonal_index(s[1:], k)))
+    if len(s) != 2:
+        raise ValueError(f"diag: the input must be 1-D or 2-D, not {len(s) - 1}-D")
+    n = s[1] + abs(k)  # write each vector on diagonal k of an n x n matrix
+    positions = np.arange(s[1])
+    return scatter_add(v, (slice(None), positions + max(-k, 0), positions + max(k, 0)), (s[0], n, n))
+
+
+defbatch(diag, _diag_batch)
 
 # ---- take: a gather along an axis; the indices carry no derivative -----------------------------------
 
@@ -472,6 +652,18 @@ def _untake(g, shape, indices, axis, mode):
 defrules(take,
          jvp=(lambda t, ans, a, indices, axis=None, mode="raise": take(t, indices, axis, mode), None),
          vjp=(lambda g, ans, a, indices, axis=None, mode="raise": _untake(g, a.shape, indices, axis, mode), None))
+
+
+def _take_batch(args, batched, axis=None, mode="raise"):
+    (a, indices), k = args, _batch_size(args, batched)
+    if batched[1]:  # a batch of index arrays (vmap over them): one take per element, the slow path
+        return _stack(*(take(getitem(a, i) if batched[0] else a, getitem(indices, i), axis, mode) for i in range(k)))
+    if axis is None:  # from the flattened elements
+        return take(reshape(a, (k, -1)), indices, 1, mode)
+    return take(a, indices, _shift(axis, len(_shape_of(a)) - 1), mode)
+
+
+defbatch(take, _take_batch)
 
 # ---- sort: a permutation of the input ------------------------------------------------------------------
 #
@@ -505,3 +697,13 @@ def _sort_cotangent(g, a, axis):
 defrules(sort,
          jvp=lambda t, ans, a, axis=-1, kind=None: _sort_tangent(t, a, axis),
          vjp=lambda g, ans, a, axis=-1, kind=None: _sort_cotangent(g, a, axis))
+
+
+def _sort_batch(args, batched, axis=-1, kind=None):
+    (a,) = args
+    if axis is None:  # the flattened elements
+        return sort(reshape(a, _shape_of(a)[:1] + (-1,)), 1, kind)
+    return sort(a, _shift(axis, len(_shape_of(a)) - 1), kind)
+
+
+defbatch(sort, _sort_batch)
