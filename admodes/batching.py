@@ -25,8 +25,15 @@ backward sweep with the batch of all the output's basis cotangents. ``batch_size
 per sweep instead of all of them (less memory).
 
 Levels keep the batches of nested transforms apart, as for duals and tensors: each batch gets a fresh
-level (`core.new_level`). A Jacobian's batch is made just before its dual (forward) or just after its tape
-(reverse), so it sits outside the sweep's own perturbation, like ``vmap`` of ``jvp`` in JAX.
+level (`core.new_level`). `batched_jacfwd` makes its batch just before its dual, so the batch sits outside
+the dual's perturbation (``vmap`` of ``jvp``, in JAX's terms); `batched_jacrev` makes it just before the
+backward sweep, which reads only the tape's saved values. So the batched Jacobians nest with every other
+transform (a Hessian is ``batched_jacfwd(batched_jacrev(f))``) and run inside `vmap`.
+
+What does not batch: a batched value has no single plain value, so code that asks for one (``value()``,
+``np.argmax``, ``if``) raises instead of misreading the stack. That includes the per-direction transforms
+(`grad`, `jvp`, `jacfwd`, ...) applied inside `vmap` to a batched argument: they read their input's plain
+value, and refuse clearly; use the batched Jacobians there.
 """
 
 from __future__ import annotations
