@@ -30,14 +30,28 @@ from .fits import (
                    fit_power_laws,
                    t_quantile,
 )
-from .harness import Check, ClaimResult, Crossover, Experiment, PerUnit, Quote, Row, analyse, run_experiments, series
+from .harness import (
+                      Check,
+                      ClaimResult,
+                      Crossover,
+                      Exact,
+                      Experiment,
+                      Frontier,
+                      PerUnit,
+                      Quote,
+                      Row,
+                      analyse,
+                      run_experiments,
+                      series,
+)
 from .tasks import TASKS, prepare
 from .timing import METRICS, Measurement, Timing, measure, op_counts, peak_memory, time_call
 
 __all__ = [
     "main", "FAILS", "HOLDS", "INCONCLUSIVE", "LinearFit", "PowerLaw", "Verdict", "bound_verdict",
     "combine_verdicts", "exponent_verdict", "fit_linear", "fit_power_law", "fit_power_laws", "t_quantile",
-    "Check", "ClaimResult", "Crossover", "Experiment", "PerUnit", "Quote", "Row", "analyse", "run_experiments",
+    "Check", "ClaimResult", "Crossover", "Exact", "Experiment", "Frontier", "PerUnit", "Quote", "Row", "analyse",
+    "run_experiments",
     "series", "TASKS", "prepare", "METRICS", "Measurement", "Timing", "measure", "op_counts", "peak_memory",
     "time_call",
 ]

@@ -3,7 +3,8 @@
 An `Experiment` names a claim, the function factory that builds ``f`` and its input ``x`` for each
 point of a sweep, the tasks to measure (see `admodes.measure.tasks`) and the checks that decide the
 verdict: an expected power-law exponent of one measure of one series (`Check`), a bound on it, a
-`Crossover` of the two modes, or a per-unit slope to report (`PerUnit`)::
+`Crossover` of the two modes, a per-unit slope to report (`PerUnit`), an op count that must equal a
+formula exactly (`Exact`), or the memory-time trade-off of several variants to draw (`Frontier`)::
 
     Experiment(
         id="C1", claim="One forward sweep (JVP) costs O(L)", n="L, the number of ops in the chain",
@@ -40,8 +41,8 @@ from .fits import (
 from .tasks import TASKS, prepare
 from .timing import METRICS, Measurement, Stopwatch, Timing, op_counts, peak_memory
 
-__all__ = ["Quote", "Check", "Crossover", "PerUnit", "Experiment", "Row", "CheckResult", "CrossoverResult",
-           "PerUnitResult", "ClaimResult", "run_experiments", "analyse", "series"]
+__all__ = ["Quote", "Check", "Crossover", "PerUnit", "Exact", "Frontier", "Experiment", "Row", "CheckResult",
+           "CrossoverResult", "PerUnitResult", "ExactResult", "ClaimResult", "run_experiments", "analyse", "series"]
 
 COUNT_METRICS = ("calls", "elements")
 
@@ -125,6 +126,52 @@ class PerUnit:
     per: float
     unit: str
     variant: str = ""
+    across: dict | None = None
+    expected: float | None = None
+    tolerance: float = 0.2
+
+    # ``across={variant: x}`` fits the measure against a number attached to each variant instead (pooled
+    # over the sweep's points): memory against the snapshots of a checkpointing schedule, say. With
+    # ``expected``, the slope is judged like an exponent: its whole 95% CI inside expected +/- tolerance.
+
+
+@dataclass(frozen=True)
+class Exact:
+    """An op count that must equal a formula at every point of the sweep: it holds only if it does everywhere.
+
+    The value is the measure of ``series`` in ``variant``, minus the same measure in ``baseline`` when one
+    is named: what one version of a function does beyond another (the steps a checkpointing schedule
+    recomputes beyond plain reverse mode, say). ``expected(*point)`` is the formula, ``formula`` its text.
+
+    >>> Exact("vjp", "calls", expected=lambda L: L - 1, formula="L - 1", variant="a", baseline="b").formula
+    'L - 1'
+    """
+
+    series: str
+    metric: str
+    expected: Callable
+    formula: str
+    variant: str = ""
+    baseline: str | None = None
+
+    def __post_init__(self):
+        if self.metric not in COUNT_METRICS:
+            raise ValueError(f"Exact {self.series!r}: only op counts are exact; metric must be one of {COUNT_METRICS}, "
+                             f"not {self.metric!r}")
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """The trade-off of the variants, drawn and tabulated (not judged): each variant's peak memory against its
+    cost (``cost``: wall time or an op count) for ``series``, at the largest points of the sweep.
+
+    >>> Frontier("vjp").cost
+    'seconds'
+    """
+
+    series: str
+    cost: str = "seconds"
+    memory: str = "peak_bytes"
 
 
 @dataclass(frozen=True)
@@ -166,6 +213,12 @@ class Experiment:
             missing = needed - set(self.tasks)
             if missing:
                 raise ValueError(f"experiment {self.id}: a check needs tasks {sorted(missing)} it does not measure")
+            named = [getattr(check, "variant", ""), getattr(check, "baseline", None) or "",
+                     *(getattr(check, "across", None) or ())]
+            unknown = [v for v in named if v and v not in self.variants]
+            if unknown:
+                raise ValueError(f"experiment {self.id}: a check names variants {unknown} it does not build; "
+                                 f"choose from {self.variants}")
 
     @property
     def variants(self):
@@ -352,6 +405,23 @@ class PerUnitResult:
     per_unit: PerUnit
     value: float
     interval: tuple[float, float]
+    verdict: Verdict | None = None  # when the slope has an ``expected`` value
+
+
+@dataclass
+class ExactResult:
+    """An `Exact` check judged: the measured and expected values at each point, and the verdict.
+
+    >>> r = ExactResult(Exact("vjp", "calls", lambda L: L, "L"), [(8,)], [8.0], [8.0], Verdict("holds", ""))
+    >>> r.verdict.outcome
+    'holds'
+    """
+
+    exact: Exact
+    points: list
+    measured: list
+    expected: list
+    verdict: Verdict
 
 
 @dataclass
@@ -367,11 +437,15 @@ class ClaimResult:
     checks: list[CheckResult] = field(default_factory=list)
     crossovers: list[CrossoverResult] = field(default_factory=list)
     per_units: list[PerUnitResult] = field(default_factory=list)
+    exacts: list[ExactResult] = field(default_factory=list)
+    frontiers: list[Frontier] = field(default_factory=list)
 
     @property
     def verdict(self):
-        """Holds when every check and crossover holds, does not hold when any fails, else inconclusive."""
-        return combine_verdicts([c.verdict for c in self.checks] + [c.verdict for c in self.crossovers])
+        """Holds when every judged check holds, does not hold when any fails, else inconclusive."""
+        return combine_verdicts([c.verdict for c in self.checks] + [c.verdict for c in self.crossovers]
+                                + [p.verdict for p in self.per_units if p.verdict is not None]
+                                + [x.verdict for x in self.exacts])
 
     @property
     def time_agreement(self):
@@ -402,6 +476,10 @@ def analyse(experiment, rows):
             result.crossovers.append(_judge_crossover(experiment, rows, check))
         elif isinstance(check, PerUnit):
             result.per_units.append(_per_unit(experiment, rows, check))
+        elif isinstance(check, Exact):
+            result.exacts.append(_judge_exact(experiment, rows, check))
+        elif isinstance(check, Frontier):
+            result.frontiers.append(check)
         else:
             raise TypeError(f"experiment {experiment.id}: not a check: {check!r}")
     return result
@@ -503,8 +581,51 @@ def _crossover_verdict(experiment, rows, crossover):
 
 
 def _per_unit(experiment, rows, per_unit):
-    points, values = series(rows, experiment, per_unit.series, per_unit.metric, per_unit.variant)
-    fit = fit_linear(np.column_stack([np.ones(len(values)), points[:, 0]]), values)
-    lo, hi = fit.ci[1]
-    return PerUnitResult(per_unit, float(fit.coef[1] / per_unit.per), (float(lo / per_unit.per),
-                                                                         float(hi / per_unit.per)))
+    if per_unit.across:
+        pooled = [(x, v) for variant, x in per_unit.across.items()
+                  for v in series(rows, experiment, per_unit.series, per_unit.metric, variant)[1]]
+        along, values = (np.array(c, dtype=float) for c in zip(*pooled)) if pooled else (np.zeros(0), np.zeros(0))
+    else:
+        points, values = series(rows, experiment, per_unit.series, per_unit.metric, per_unit.variant)
+        along = points[:, 0]
+    fit = fit_linear(np.column_stack([np.ones(len(values)), along]), values)
+    value, (lo, hi) = float(fit.coef[1] / per_unit.per), (float(fit.ci[1][0] / per_unit.per),
+                                                          float(fit.ci[1][1] / per_unit.per))
+    verdict = None
+    if per_unit.expected is not None:
+        low_edge, high_edge = per_unit.expected - per_unit.tolerance, per_unit.expected + per_unit.tolerance
+        text = (f"slope {value:.2f} {per_unit.unit}, 95% CI [{lo:.2f}, {hi:.2f}]; expected "
+                f"{per_unit.expected:g} +/- {per_unit.tolerance:g}")
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            verdict = Verdict(INCONCLUSIVE, f"{text}: too few points to estimate the uncertainty")
+        elif low_edge <= lo and hi <= high_edge:
+            verdict = Verdict(HOLDS, f"{text}: the interval lies inside the band")
+        elif hi < low_edge or lo > high_edge:
+            verdict = Verdict(FAILS, f"{text}: the interval lies outside the band")
+        else:
+            verdict = Verdict(INCONCLUSIVE, f"{text}: the interval straddles the band's edge")
+    return PerUnitResult(per_unit, value, (lo, hi), verdict)
+
+
+def _judge_exact(experiment, rows, exact):
+    points, measured = series(rows, experiment, exact.series, exact.metric, exact.variant)
+    if exact.baseline is not None:
+        base_points, base = series(rows, experiment, exact.series, exact.metric, exact.baseline)
+        common = [tuple(p) for p in points if any((p == q).all() for q in base_points)]
+        lookup = {tuple(p): v for p, v in zip(points, measured)}
+        base_lookup = {tuple(p): v for p, v in zip(base_points, base)}
+        points = np.array(common, dtype=float).reshape(len(common), len(experiment.variables))
+        measured = np.array([lookup[p] - base_lookup[p] for p in common], dtype=float)
+    pts = [tuple(int(v) if float(v).is_integer() else float(v) for v in p) for p in points]
+    expected = [float(exact.expected(*p)) for p in pts]
+    if not pts:
+        return ExactResult(exact, [], [], [], Verdict(INCONCLUSIVE, "no measurements"))
+    wrong = [(p, m, e) for p, m, e in zip(pts, measured, expected) if abs(m - e) > 0.5]
+    where = f"{exact.formula} at {len(pts)} points"
+    if not wrong:
+        return ExactResult(exact, pts, list(map(float, measured)), expected,
+                           Verdict(HOLDS, f"equal to {where}"))
+    p, m, e = wrong[0]
+    return ExactResult(exact, pts, list(map(float, measured)), expected, Verdict(
+        FAILS, f"differs from {where} at {len(wrong)} of them; first at {_point_text(experiment.variables, p)}: "
+               f"measured {m:g}, formula {e:g}"))

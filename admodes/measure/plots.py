@@ -3,6 +3,8 @@ with their exponents in the legend, and a title that states the claim.
 
 Forward mode is always blue, reverse mode always orange, plain ``f`` grey. Points are measurements;
 lines are power-law fits (solid where a check judges the series, dotted where it is shown for contrast).
+With more than two variants (the checkpointing strategies of C8), each variant has its own marker and a
+darker shade of its mode's colour, and a `Frontier` adds a panel of memory against time.
 """
 
 from __future__ import annotations
@@ -34,12 +36,27 @@ def _pyplot():
 
 
 def _style(task, variant, experiment):
-    """Colour by mode, marker by task within the mode, hollow markers for the second variant."""
+    """Colour by mode, marker by task within the mode, hollow markers for the second variant (with more
+    than two variants: marker and shade by variant)."""
     mode = TASKS[task].mode
+    index = experiment.variants.index(variant)
+    if len(experiment.variants) > 2:
+        colour = _shade(COLOURS[mode], index / (len(experiment.variants) - 1))
+        return dict(color=colour, marker=_MARKERS[index % len(_MARKERS)], markerfacecolor=colour, markersize=6.5)
     same_mode = [t for t in experiment.tasks if TASKS[t].mode == mode]
-    hollow = experiment.variants.index(variant) % 2 == 1
+    hollow = index % 2 == 1
     return dict(color=COLOURS[mode], marker=_MARKERS[same_mode.index(task) % len(_MARKERS)],
                 markerfacecolor="white" if hollow else COLOURS[mode], markersize=6.5)
+
+
+def _shade(colour, darkness):
+    """``colour`` (a hex string) mixed with black: ``darkness`` 0 keeps it, 1 gives 70% black.
+
+    >>> _shade("#ff7f0e", 0.0), _shade("#ff7f0e", 1.0)
+    ('#ff7f0e', '#4d2604')
+    """
+    rgb = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(255 * c * (1 - 0.7 * darkness)):02x}" for c in rgb)
 
 
 def _label(name, variant):
@@ -128,7 +145,7 @@ def _sweep_figure(result, rows, plt):
             metrics.append(c.metric)
     metrics.append("seconds")
     ratio_checks = [c for c in checks if c.ratio]
-    panels = len(metrics) + bool(ratio_checks)
+    panels = len(metrics) + bool(ratio_checks) + bool(result.frontiers)
     fig, axes = plt.subplots(1, panels, figsize=(5.6 * panels, 4.6), squeeze=False)
     judged = {(c.series, c.variant, c.metric) for c in checks}
     judged |= {(c.series, c.variant, "seconds") for c in checks if c.metric in COUNT_METRICS}
@@ -136,6 +153,8 @@ def _sweep_figure(result, rows, plt):
     for ax, metric in zip(axes[0], metrics):
         for variant in e.variants:
             for task in e.tasks:
+                if len(e.variants) > 2 and TASKS[task].mode == "plain" and variant != e.variants[0]:
+                    continue  # plain f is the same function in every variant: drawn once
                 _plot_series(ax, e, rows, task, metric, variant, (task, variant, metric) in judged)
         _loglog(ax, variable, METRICS[metric])
         ax.set_title(METRICS[metric], fontsize=11)
@@ -163,8 +182,47 @@ def _sweep_figure(result, rows, plt):
         ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if high / low < 10 else ""))
         ax.set_title("relative to f (slope 0: grows like f)", fontsize=11)
         _legend(ax)
+    if result.frontiers:
+        _frontier(axes[0][-1], e, rows, result.frontiers[0])
     fig.subplots_adjust(top=0.82, wspace=0.3)
     return fig
+
+
+def frontier_points(e, rows, frontier, point):
+    """``{variant: (memory, cost)}`` of ``frontier.series`` at one point of the sweep."""
+    table = {(r.variant, r.task): r.measurement for r in rows if r.claim == e.id and r.point == point}
+    return {v: (table[(v, frontier.series)].metric(frontier.memory), table[(v, frontier.series)].metric(frontier.cost))
+            for v in e.variants if (v, frontier.series) in table}
+
+
+def _frontier(ax, e, rows, frontier, largest=3):
+    """Memory against cost at the ``largest`` points of the sweep: one line per point through the variants,
+    one marker per variant; the names sit beside the largest point's marks."""
+    points = sorted({r.point for r in rows if r.claim == e.id})[-largest:]
+    for k, point in enumerate(points):
+        marks = frontier_points(e, rows, frontier, point)
+        if not marks:
+            continue
+        order = sorted(marks, key=lambda v: marks[v][0])
+        last = k == len(points) - 1
+        ax.plot([marks[v][0] for v in order], [marks[v][1] for v in order], color="#999999",
+                linewidth=2.0 if last else 1.0, alpha=1.0 if last else 0.5, zorder=1,
+                label=_point_text(e.variables, point) + (" (labelled)" if last else ""))
+        for v in order:
+            style = _style(frontier.series, v, e)
+            ax.plot(*marks[v], linestyle="none", alpha=1.0 if last else 0.45, zorder=2,
+                    label=v if last else None, **style)
+            if last:
+                ax.annotate(v, marks[v], textcoords="offset points", xytext=(6, 4), fontsize=8)
+    _loglog(ax, METRICS[frontier.memory], METRICS[frontier.cost])
+    ax.set_xscale("log")
+    ax.set_title(f"the trade: memory against {'time' if frontier.cost == 'seconds' else METRICS[frontier.cost]}\n"
+                 f"({TASKS[frontier.series].label}, one line per {e.variables[0]})", fontsize=11)
+    _legend(ax)
+
+
+def _point_text(names, point):
+    return ", ".join(f"{n} = {v:g}" for n, v in zip(names, point))
 
 
 def _grid_figure(result, rows, plt):

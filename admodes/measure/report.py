@@ -247,7 +247,16 @@ def _claim_json(result: ClaimResult):
             "series": p.per_unit.series, "variant": p.per_unit.variant, "metric": p.per_unit.metric,
             "unit": p.per_unit.unit,
             "value": p.value, "interval_95": list(p.interval),
+            **({"across": p.per_unit.across} if p.per_unit.across else {}),
+            **({"expected": p.per_unit.expected, "tolerance": p.per_unit.tolerance, "verdict": p.verdict.outcome,
+                "reason": p.verdict.reason} if p.verdict is not None else {}),
         } for p in result.per_units],
+        "exact": [{
+            "series": x.exact.series, "metric": x.exact.metric, "variant": x.exact.variant,
+            "baseline": x.exact.baseline, "formula": x.exact.formula,
+            "points": [list(p) for p in x.points], "measured": x.measured, "expected": x.expected,
+            "verdict": x.verdict.outcome, "reason": x.verdict.reason,
+        } for x in result.exacts],
         "plot": _png(result),
     }
 
@@ -338,8 +347,60 @@ def _summary(results):
         evidence += [f"{_short_series(c.check)}: {c.verdict.reason.split(': ', 1)[1].split(':')[0]}"
                      for c in r.checks if c.check.below is not None]
         evidence += [f"crossover {c.verdict.reason.split(';')[0]}" for c in r.crossovers]
+        evidence += [f"`{p.per_unit.series}` {p.per_unit.metric.replace('_', ' ')} per unit: "
+                     f"{_num(p.value)} [{_num(p.interval[0])}, {_num(p.interval[1])}] {p.per_unit.unit}"
+                     for p in r.per_units if p.verdict is not None]
+        evidence += [f"{_exact_text(x.exact)}: {'=' if x.verdict.outcome == 'holds' else '≠'} {x.exact.formula}"
+                     for x in r.exacts]
         lines.append(f"| [{e.id}](#{e.id.lower()}): {e.claim} | {e.n.split(';')[0]} | **{r.verdict}** "
                      f"| {'<br>'.join(evidence)} | {r.time_agreement or 'n/a (a memory claim)'} |")
+    return "\n".join(lines)
+
+
+def _exact_text(exact):
+    name = f"`{exact.series}` [{exact.variant}]" if exact.variant else f"`{exact.series}`"
+    baseline = f" − [{exact.baseline}]" if exact.baseline is not None else ""
+    return f"{name}{baseline} {exact.metric}"
+
+
+def _exact_table(r):
+    """One row per point: each `Exact` check's measured value beside its formula's."""
+    e = r.experiment
+    points = sorted({p for x in r.exacts for p in x.points})
+    header = [*e.variables, *(f"{x.exact.variant or x.exact.series}: measured / formula" for x in r.exacts)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for point in points:
+        cells = [f"{v:g}" for v in point]
+        for x in r.exacts:
+            if point in x.points:
+                k = x.points.index(point)
+                mark = "" if abs(x.measured[k] - x.expected[k]) <= 0.5 else " **≠**"
+                cells.append(f"{x.measured[k]:,.0f} / {x.expected[k]:,.0f}{mark}")
+            else:
+                cells.append("–")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _frontier_table(r, rows, frontier):
+    """At the largest point: each variant's memory and cost, and both relative to the first variant."""
+    from .plots import frontier_points
+    e = r.experiment
+    point = max({row.point for row in rows if row.claim == e.id}, default=None)
+    if point is None:
+        return ""
+    marks = frontier_points(e, rows, frontier, point)
+    if not marks:
+        return ""
+    first = next(iter(marks.values()))
+    def fmt(metric, v):
+        return _bytes(v) if metric == "peak_bytes" else _seconds(v) if metric == "seconds" else f"{v:,.0f}"
+    lines = [f"At {', '.join(f'{n} = {v:g}' for n, v in zip(e.variables, point))}, {TASKS[frontier.series].label}:",
+             "", f"| variant | {METRICS[frontier.memory]} | × {e.variants[0]} | {METRICS[frontier.cost]} "
+                 f"| × {e.variants[0]} |", "|---|---|---|---|---|"]
+    for v, (memory, cost) in sorted(marks.items(), key=lambda item: -item[1][0]):
+        lines.append(f"| {v} | {fmt(frontier.memory, memory)} | {memory / first[0]:.3g} | {fmt(frontier.cost, cost)} "
+                     f"| {cost / first[1]:.3g} |")
     return "\n".join(lines)
 
 
@@ -404,9 +465,19 @@ def _claim_section(r, rows):
     for p in r.per_units:
         lo, hi = p.interval
         variant = f" [{p.per_unit.variant}]" if p.per_unit.variant else ""
+        against = (f"the variants' numbers ({', '.join(f'{v}: {x:g}' for v, x in p.per_unit.across.items())}), "
+                   f"over every {e.variables[0]}" if p.per_unit.across else e.variables[0])
+        judged = f" Verdict: {p.verdict.outcome} ({p.verdict.reason})." if p.verdict is not None else ""
         out.append(f"- {TASKS[p.per_unit.series].label}{variant}: {_num(p.value)} {p.per_unit.unit} "
                    f"(95% CI [{_num(lo)}, {_num(hi)}]), from a straight-line fit of {METRICS[p.per_unit.metric]} "
-                   f"against {e.variables[0]}.")
+                   f"against {against}.{judged}")
+    for x in r.exacts:
+        out.append(f"- {_exact_text(x.exact)} ({METRICS[x.exact.metric]}) against the formula {x.exact.formula}: "
+                   f"{x.verdict.outcome}; {x.verdict.reason}.")
+    if r.exacts:
+        out += ["", _exact_table(r)]
+    for frontier in r.frontiers:
+        out += ["", _frontier_table(r, rows, frontier)]
     out += ["", f"![{e.id}: {e.claim}]({_png(r)})", "", "<details><summary>Measurements</summary>", "",
             _measurements_table(r, rows), "", "</details>", ""]
     return "\n".join(out)
