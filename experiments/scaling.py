@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 import admodes.numpy as anp
-from admodes.measure import Check, Crossover, Experiment, PerUnit, Quote, main
+from admodes.checkpoint import checkpoint_sequential, revolve, revolve_recomputations
+from admodes.measure import Check, Crossover, Exact, Experiment, Frontier, PerUnit, Quote, main
 
 N = 10_000
 """Elements of every array in the chains: large enough that NumPy's work, not Python's, sets the cost."""
@@ -104,6 +105,32 @@ def jacobian_p_to_m(p, m, rng, hidden=64, length=8):
     return f, rng.standard_normal(p)
 
 
+def checkpointed_chain(strategy, snapshots=None):
+    """A factory of f(x) = sum(sin(...sin(x))), L sins, whose reverse mode uses ``strategy``: "plain" (the
+    whole tape), "segments" (checkpoint_sequential with round(sqrt(L)) segments) or "revolve" (binomial
+    checkpointing with ``snapshots`` snapshots). The three compute the same f and the same gradient."""
+    def build(L, rng, size=N):
+        if strategy == "plain":
+            return sin_chain(L, rng, size)
+        if strategy == "segments":
+            f = lambda x: anp.sum(checkpoint_sequential([anp.sin] * L, x))
+        else:
+            f = lambda x: anp.sum(revolve(anp.sin, x, L, snapshots))
+        return f, rng.uniform(-1.0, 1.0, size)
+    return build
+
+
+SNAPSHOTS = (2, 4, 8)
+CHECKPOINTING = {"plain reverse": checkpointed_chain("plain"), "sqrt(L) segments": checkpointed_chain("segments"),
+                 **{f"revolve, s = {s}": checkpointed_chain("revolve", s) for s in SNAPSHOTS}}
+
+
+def segment_recomputations(L):
+    """Steps checkpoint_sequential evaluates again: all but the last of round(sqrt(L)) segments (sizes
+    differ by at most one, the shortest last)."""
+    return L - L // max(1, round(L ** 0.5))
+
+
 # ---- the teaching notes (seed 002), quoted --------------------------------------------------------
 
 FORWARD_COST = Quote("计算复杂度正向是O(n)", "In computational complexity, forward mode is O(n).")
@@ -121,6 +148,9 @@ SKIPS = Quote("反向在返回去计算的时候，可以完全不管一些无�
               "When reverse mode goes back through the graph it can completely ignore irrelevant variables, "
               "because they have nothing to do with the derivative we want and are certainly 0, so its cost "
               "is much better than forward mode's O(n), where every operator has to be computed.")
+GPU_MEMORY = Quote("上面内存复杂度的差别也导致了，为啥现在深度学习训练要那么夸张的显存",
+                   "This difference in memory complexity is also why deep learning training today needs such an "
+                   "exaggerated amount of GPU memory.")
 EVERY_LAYER = Quote("而且对神经网络来说，我们常常要对每一层都计算梯度，那正向每算一次都是O(n)的计算消耗，"
                     "这样对于一些深一点的神经网络来说计算消耗太恐怖了",
                     "And for neural networks we often need the gradient for every layer; since every forward "
@@ -212,6 +242,33 @@ EXPERIMENTS = [
         checks=(Check("jacfwd", "calls", expected={"p": 1, "m": 0}),
                 Check("jacrev", "calls", expected={"p": 0, "m": 1}),
                 Crossover("jacfwd", "jacrev", "calls", along="p", versus="m", factor=3.0)),
+    ),
+    Experiment(
+        id="C8", claim="Checkpointing trades time for memory: O(L), O(sqrt(L)) or O(s) memory for 0, about L or "
+                       "r*L - C(s+r, s+1) recomputed steps",
+        title="checkpointing trades time for memory in reverse mode", quotes=(MEMORY, GPU_MEMORY),
+        n="L, the number of steps in the chain; s, the number of snapshots of binomial checkpointing, is fixed "
+          "in each variant.",
+        setting=(f"f(x) = sum(sin(...sin(x))) with L sins on x of {N:,} doubles (one state: {8 * N // 1000} kB), "
+                 "differentiated by one VJP in five ways: plain reverse mode (every state on the tape); "
+                 "checkpoint_sequential with round(sqrt(L)) segments (the state at each segment boundary; each "
+                 "segment but the last recomputed once); and revolve, binomial checkpointing (Griewank and "
+                 "Walther's Algorithm 799) with s = 2, 4 and 8 snapshots, which recomputes the fewest steps "
+                 "possible with s stored states: r*L - C(s+r, s+1), r the smallest integer with C(s+r, s) >= L. "
+                 "Each sin is one primitive call, so the VJP's extra calls over plain reverse mode are exactly "
+                 "the recomputed steps. Peak memory is that of the whole VJP (forward pass and backward sweep)."),
+        build=CHECKPOINTING, sweep=(16, 32, 64, 128, 256, 512, 1024), quick=(16, 32, 64, 128), tasks=("f", "vjp"),
+        checks=(Check("vjp", "peak_bytes", expected=1, variant="plain reverse"),
+                Check("vjp", "peak_bytes", expected=0.5, variant="sqrt(L) segments"),
+                *(Check("vjp", "peak_bytes", expected=0, variant=f"revolve, s = {s}") for s in SNAPSHOTS),
+                PerUnit("vjp", "peak_bytes", per=8 * N, unit="states per snapshot",
+                        across={f"revolve, s = {s}": s for s in SNAPSHOTS}, expected=1, tolerance=0.25),
+                Exact("vjp", "calls", expected=segment_recomputations, formula="L - L // round(sqrt(L))",
+                      variant="sqrt(L) segments", baseline="plain reverse"),
+                *(Exact("vjp", "calls", expected=lambda L, s=s: revolve_recomputations(L, s),
+                        formula=f"r*L - C({s}+r, {s + 1})", variant=f"revolve, s = {s}", baseline="plain reverse")
+                  for s in SNAPSHOTS),
+                Frontier("vjp")),
     ),
 ]
 

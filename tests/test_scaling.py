@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import admodes.numpy as anp
-from admodes.measure import Check, Crossover, Experiment, PerUnit, analyse, run_experiments
+from admodes.checkpoint import revolve_recomputations
+from admodes.measure import Check, Crossover, Exact, Experiment, Frontier, PerUnit, analyse, run_experiments
 from admodes.measure.harness import Row, crossings, series
 from admodes.measure.timing import Measurement, Timing
 
@@ -38,7 +39,7 @@ def quick_report(tmp_path_factory):
 # ---- the quick run, end to end -------------------------------------------------------------------
 
 def test_every_claim_is_declared():
-    assert IDS == ["C1", "C2", "C3", "C4", "C5", "C6", "C7"]
+    assert IDS == ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8"]
     for e in scaling.EXPERIMENTS:
         assert e.quotes and all(q.zh and q.en for q in e.quotes)
         assert e.n.startswith(f"{e.variables[0]}, the number of")  # the report says what n is
@@ -118,6 +119,29 @@ def test_quick_run_noise_free_verdicts(quick_report):
     assert fit["exponents"] == pytest.approx([1.0, 0.0], abs=0.02)  # jacfwd: p sweeps, whatever m
 
 
+def test_quick_run_checkpointing_trade(quick_report):
+    """C8: memory O(L), O(sqrt(L)), flat in L for revolve and one state per snapshot; the recomputed
+    steps, read off the op counts, equal the closed forms exactly."""
+    _, out = quick_report
+    c8 = {c["id"]: c for c in json.loads((out / "results.json").read_text(encoding="utf-8"))["claims"]}["C8"]
+    assert c8["verdict"] == "holds"
+    memory = {c["variant"]: c["fit"]["exponents"][0] for c in c8["checks"]}
+    assert memory["plain reverse"] == pytest.approx(1.0, abs=0.1)
+    assert memory["sqrt(L) segments"] == pytest.approx(0.5, abs=0.1)
+    assert all(abs(memory[f"revolve, s = {s}"]) < 0.1 for s in (2, 4, 8))
+    (slope,) = c8["per_unit"]
+    assert slope["unit"] == "states per snapshot" and slope["value"] == pytest.approx(1.0, abs=0.2)
+    exact = {x["variant"]: x for x in c8["exact"]}
+    for s in (2, 4, 8):
+        x = exact[f"revolve, s = {s}"]
+        assert x["verdict"] == "holds" and x["baseline"] == "plain reverse"
+        assert x["measured"] == [revolve_recomputations(L, s) for (L,) in x["points"]]
+    assert exact["sqrt(L) segments"]["measured"] == [12, 27, 56, 117]  # L - L // round(sqrt(L)), L = 16 .. 128
+    text = (out / "report.md").read_text(encoding="utf-8")
+    assert "| 128 | 117 / 117 | 1,240 / 1,240 | 516 / 516 | 329 / 329 |" in text  # measured / closed form
+    assert "| variant | peak memory (bytes) | × plain reverse | wall time (s) | × plain reverse |" in text
+
+
 # ---- options and bad input -----------------------------------------------------------------------
 
 def test_claims_option_runs_only_those_claims(tmp_path):
@@ -135,7 +159,7 @@ def test_unknown_claim_is_a_clear_error(tmp_path, capsys):
     code = scaling.main(scaling.EXPERIMENTS, ["--claims", "C1,C9", "--out", str(tmp_path / "x")])
     assert code == 2
     err = capsys.readouterr().err
-    assert "unknown claim id C9" in err and "C1, C2, C3, C4, C5, C6, C7" in err
+    assert "unknown claim id C9" in err and "C1, C2, C3, C4, C5, C6, C7, C8" in err
     assert not (tmp_path / "x").exists()
 
 
@@ -268,6 +292,51 @@ def test_series_ratio_and_per_unit_slope():
     assert result.per_units[0].value == pytest.approx(8.0)
 
 
+def _strategy_rows():
+    """Four versions of one chain at L = 4, 8, 16: plain; "cut", doing L - 1 more calls in a third of the
+    memory; "s1" and "s3", whose memory is 2 + s units and which do 10 and 2L more calls."""
+    def row(variant, L, calls, peak, seconds):
+        return Row("K", variant, "vjp", (L,), Measurement(Timing.from_times([seconds]), peak, calls, calls))
+    rows = []
+    for L in (4, 8, 16):
+        rows += [row("plain", L, 3 * L, 300 * L, 1e-3 * L), row("cut", L, 4 * L - 1, 100 * L, 2e-3 * L),
+                 row("s1", L, 3 * L + 10, 300, 4e-3 * L), row("s3", L, 5 * L, 500, 3e-3 * L)]
+    return rows
+
+
+STRATEGIES = Experiment(
+    id="K", claim="a trade", n="L", quotes=(), build={"plain": _tiny, "cut": _tiny, "s1": _tiny, "s3": _tiny},
+    sweep=(), quick=(), tasks=("vjp",),
+    checks=(Exact("vjp", "calls", expected=lambda L: L - 1, formula="L - 1", variant="cut", baseline="plain"),
+            Exact("vjp", "calls", expected=lambda L: 2 * L, formula="2L", variant="s3", baseline="plain"),
+            Exact("vjp", "calls", expected=lambda L: 2 * L, formula="2L", variant="s1", baseline="plain"),
+            PerUnit("vjp", "peak_bytes", per=100, unit="units per snapshot", across={"s1": 1, "s3": 3},
+                    expected=1, tolerance=0.25),
+            Frontier("vjp")))
+
+
+def test_exact_checks_slopes_across_variants_and_the_frontier(tmp_path):
+    from admodes.measure.plots import frontier_points, plot_claim
+    from admodes.measure.report import render_markdown
+    rows = _strategy_rows()
+    result = analyse(STRATEGIES, rows)
+    cut, s3, s1 = result.exacts
+    assert cut.verdict.outcome == "holds" and cut.measured == [3, 7, 15] and cut.points == [(4,), (8,), (16,)]
+    assert s3.verdict.outcome == "holds" and s3.expected == [8, 16, 32]
+    assert s1.verdict.outcome == "does not hold"
+    assert "at 3 of them; first at L=4: measured 10, formula 8" in s1.verdict.reason
+    (slope,) = result.per_units
+    assert slope.value == pytest.approx(1.0) and slope.verdict.outcome == "holds"
+    assert result.frontiers == [STRATEGIES.checks[4]]
+    assert result.verdict == "does not hold"  # one exact check fails, so the claim does
+    assert frontier_points(STRATEGIES, rows, STRATEGIES.checks[4], (16,))["cut"] == pytest.approx((1600, 0.032))
+    plot_claim(result, rows, tmp_path / "K.png")
+    assert (tmp_path / "K.png").read_bytes()[:4] == b"\x89PNG"
+    text = render_markdown([result], rows, {"command": "test"})
+    assert "| 16 | 15 / 15 | 32 / 32 | 10 / 32 **≠** |" in text
+    assert "| cut | 1.6 kB | 0.333 | 32 ms | 2 |" in text
+
+
 def test_experiment_declarations_are_checked():
     with pytest.raises(ValueError, match="unknown task"):
         Experiment(id="X", claim="", n="", quotes=(), build=_tiny, sweep=(), quick=(), tasks=("f", "hessian"))
@@ -278,3 +347,8 @@ def test_experiment_declarations_are_checked():
         Check("jvp", "calls")
     with pytest.raises(ValueError, match="unknown metric"):
         Check("jvp", "flops", expected=1)
+    with pytest.raises(ValueError, match="only op counts are exact"):
+        Exact("vjp", "peak_bytes", expected=lambda L: 0, formula="0")
+    with pytest.raises(ValueError, match=r"names variants \['nope'\]"):
+        Experiment(id="X", claim="", n="", quotes=(), build={"a": _tiny}, sweep=(), quick=(), tasks=("vjp",),
+                   checks=(Exact("vjp", "calls", expected=lambda L: 0, formula="0", variant="a", baseline="nope"),))
