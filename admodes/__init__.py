@@ -10,6 +10,7 @@
 __version__ = "0.1.0"
 
 from . import numpy  # noqa: F401  (admodes.numpy, the differentiable namespace)
+from .batching import Batched, vmap
 from .check import GradcheckError, GradcheckReport, check_grad, numeric_grad, numeric_jacobian, numeric_jvp
 from .forward import Dual, jacfwd, jvp
 from .function import Function, FunctionCtx
@@ -19,8 +20,12 @@ from .teach import Trace, trace
 from .transforms import grad, hessian, hvp, jacrev, value_and_grad, vjp
 
 __all__ = [
-    "GradcheckError", "GradcheckReport", "check_grad", "numeric_grad", "numeric_jacobian", "numeric_jvp",
-    "AccumulateGrad", "Dual", "Function", "FunctionCtx", "Node", "Tensor", "count_ops", "enable_grad", "grad",
-    "gradients", "hessian", "hvp", "is_grad_enabled", "Trace", "trace", "jacfwd", "jacrev", "jvp", "no_grad", "tensor",
-    "value_and_grad", "vjp",
+    # values and the tape
+    "Dual", "Tensor", "tensor", "Batched", "Node", "AccumulateGrad", "Function", "FunctionCtx",
+    "no_grad", "enable_grad", "is_grad_enabled", "gradients",
+    # transforms
+    "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "hvp", "vmap",
+    # checking, measuring, teaching
+    "check_grad", "numeric_grad", "numeric_jacobian", "numeric_jvp", "GradcheckError", "GradcheckReport",
+    "count_ops", "trace", "Trace",
 ]

@@ -42,7 +42,7 @@ import numpy as np
 
 from .arraylike import _BOOLEAN_UFUNCS, _ON_VALUES, ArrayLike, _plain_index, as_array, value
 from .forward import Dual, _check_argnums, _float_array, _own
-from .ops.core import FUNCTIONS, REGISTRY, Traced, defbatch, new_level
+from .ops.core import FUNCTIONS, REGISTRY, Traced, defbatch, new_level, shape_of
 from .ops.elementwise import broadcasting_batch_rule
 from .reverse import Tensor, _sweep
 
@@ -66,7 +66,7 @@ class Batched(ArrayLike):
 
     def __init__(self, stacked):
         stacked = stacked if isinstance(stacked, Traced) else np.asarray(stacked)
-        if len(_shape(stacked)) == 0:
+        if len(shape_of(stacked)) == 0:
             raise ValueError("Batched: the stacked value needs a leading batch axis; got a 0-d array")
         self.value, self._level = stacked, new_level()
 
@@ -90,7 +90,7 @@ class Batched(ArrayLike):
     # ---- one element's shape -----------------------------------------------------------------------
     @property
     def shape(self):
-        return _shape(self.value)[1:]
+        return shape_of(self.value)[1:]
 
     @property
     def ndim(self):
@@ -107,7 +107,7 @@ class Batched(ArrayLike):
     @property
     def batch_size(self):
         """How many arrays the batch holds."""
-        return _shape(self.value)[0]
+        return shape_of(self.value)[0]
 
     def __len__(self):
         if not self.shape:
@@ -170,9 +170,6 @@ class Batched(ArrayLike):
         return Batched._make(out, level)
 
 
-def _shape(x):
-    return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
-
 
 def _dtype(x):
     return x.dtype if hasattr(x, "dtype") else np.result_type(x)
@@ -189,13 +186,13 @@ def _on_values(fn, operands):
         return fn(*(value(a) for a in operands))
     top = max(levels)
     mine = [type(a) is Batched and a._level == top for a in operands]
-    rank = max(len(_shape(a)) for a in operands)
+    rank = max(len(shape_of(a)) for a in operands)
     inner = [np.reshape(value(a.value), _padded(a, rank)) if m else a for a, m in zip(operands, mine)]
     return Batched._make(_on_values(fn, inner), top)
 
 
 def _padded(b, rank):
-    shape = _shape(b.value)
+    shape = shape_of(b.value)
     return shape[:1] + (1,) * (rank - len(shape) + 1) + shape[1:]
 
 
@@ -236,7 +233,7 @@ def looping_batch_rule(prim):
     getitem, stack = REGISTRY["getitem"], REGISTRY["stack"]
 
     def rule(args, batched, **params):
-        k = next(_shape(a)[0] for a, b in zip(args, batched) if b)
+        k = next(shape_of(a)[0] for a, b in zip(args, batched) if b)
         outs = [prim(*((a[i] if type(a) is np.ndarray else getitem(a, index=i)) if b else a
                        for a, b in zip(args, batched)), **params)
                 for i in range(k)]
@@ -256,7 +253,7 @@ def _unbatch(x, level, k):
     if isinstance(x, Traced) and x._level > level:
         raise TypeError("the function returned a value traced by a transform it started itself; return plain "
                         "results (its .primal, .tangent or .data)")
-    shape = _shape(x)
+    shape = shape_of(x)
     if isinstance(x, Traced):
         return FUNCTIONS["broadcast_to"](REGISTRY["reshape"](x, (1,) + shape), (k,) + shape)
     return np.broadcast_to(x, (k,) + shape)
@@ -282,7 +279,7 @@ def vmap(f, in_axes=0):
             if axis is None:
                 continue
             a = a if isinstance(a, Traced) else np.asarray(a)
-            shape = _shape(a)
+            shape = shape_of(a)
             if not -len(shape) <= axis < len(shape):
                 raise ValueError(f"vmap: in_axes {axis} of argument {i} is out of range for its shape {shape}")
             if k is not None and shape[axis] != k:
@@ -357,11 +354,11 @@ def batched_jacfwd(f, argnums=0, batch_size=None):
 
 
 def _forward_jacobian(f, args, i, x, batch_size):
-    x_shape, dtype = _shape(x), _float_dtype(x)
+    x_shape, dtype = shape_of(x), _float_dtype(x)
     n = int(np.prod(x_shape))
     if n == 0:  # no direction: no sweep; evaluate f once for the output's shape
         out = as_array(f(*args))
-        return np.zeros(_shape(out) + x_shape, _float_dtype(out))
+        return np.zeros(shape_of(out) + x_shape, _float_dtype(out))
     columns = []
     for start, stop in _chunks(n, batch_size):
         batch_level = new_level()  # the batch first: it sits outside the sweep's perturbation
@@ -369,9 +366,9 @@ def _forward_jacobian(f, args, i, x, batch_size):
         moved[i] = Dual._make(x, Batched._make(_basis(start, stop, n, x_shape, dtype), batch_level), new_level())
         out, tangent = _primal_and_tangent(f(*moved), moved[i]._level)
         if tangent is None:  # f does not depend on x
-            tangent = np.zeros(_shape(out), _float_dtype(out))
+            tangent = np.zeros(shape_of(out), _float_dtype(out))
         columns.append(_unbatch(tangent, batch_level, stop - start))  # (directions,) + out's shape
-    stacked, out_shape = _join(columns), _shape(out)
+    stacked, out_shape = _join(columns), shape_of(out)
     if isinstance(stacked, Traced):
         return REGISTRY["reshape"](REGISTRY["moveaxis"](stacked, 0, -1), out_shape + x_shape)
     return _own(np.moveaxis(stacked, 0, -1).reshape(out_shape + x_shape), args)
@@ -402,7 +399,7 @@ def batched_jacrev(f, argnums=0, batch_size=None):
             raise TypeError("jacrev: f must return a single array (pytrees are not supported)")
         ours = type(out) is Tensor and out._level == level
         out_value = out.data if ours else out
-        out_shape, dtype = _shape(out_value), _float_dtype(out_value)
+        out_shape, dtype = shape_of(out_value), _float_dtype(out_value)
         m = int(np.prod(out_shape))
         rows = [[] for _ in leaves]
         for start, stop in _chunks(m, batch_size):
@@ -412,12 +409,12 @@ def batched_jacrev(f, argnums=0, batch_size=None):
                 seed = Batched._make(_basis(start, stop, m, out_shape, dtype), batch_level)
                 found = _sweep([out], [seed], leaves, retain_graph=stop < m, create_graph=False, accumulate=False)
             for row, leaf, g in zip(rows, leaves, found):
-                in_shape = _shape(leaf.data)
+                in_shape = shape_of(leaf.data)
                 row.append(_unbatch(np.zeros(in_shape, _float_dtype(leaf.data)) if g is None else g,
                                     batch_level, stop - start))
         jacobians = []
         for leaf, row in zip(leaves, rows):
-            shape = out_shape + _shape(leaf.data)
+            shape = out_shape + shape_of(leaf.data)
             if not row:  # an empty output: no sweep
                 jacobians.append(np.zeros(shape, _float_dtype(leaf.data)))
                 continue
@@ -439,7 +436,7 @@ def _float_input(x, what):
     if not isinstance(x, Traced):
         return _float_array(x, what)
     if np.dtype(_dtype(x)).kind != "f":
-        raise TypeError(f"{what} has dtype {_dtype(x)} (shape {_shape(x)}): a derivative needs floating-point input")
+        raise TypeError(f"{what} has dtype {_dtype(x)} (shape {shape_of(x)}): a derivative needs floating-point input")
     return x
 
 

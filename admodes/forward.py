@@ -230,17 +230,26 @@ def jvp(f, primals, tangents):
     return _split(f(*duals), level, (*primals, *tangents))
 
 
-def jacfwd(f, argnums=0):
+def jacfwd(f, argnums=0, *, batch=False):
     """The Jacobian of ``f`` by forward mode: one sweep per input direction (column by column).
 
     The result has JAX's layout, ``f(x).shape + x.shape``; with a tuple ``argnums``, a tuple of them.
     Building it costs ``x.size`` forward sweeps, each about 1-3 evaluations of ``f``: the textbook cost.
+    ``batch=True`` pushes all directions through one batched sweep instead (``batch=k``: k at a time),
+    with the batching engine (`admodes.batching`).
 
     >>> import numpy as np
     >>> jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
     array([[2., 0.],
            [0., 4.]])
+    >>> jacfwd(lambda x: x ** 2, batch=True)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
     """
+    if batch:
+        from .batching import batched_jacfwd  # the batching engine builds on this module
+        return batched_jacfwd(f, argnums, None if batch is True else batch)
+
     def jacobian(*args):
         return value_and_jacfwd(f, argnums)(*args)[1]
     return jacobian

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arraylike import value
-from .ops.core import Primitive, Traced, defjoint
+from .ops.core import Primitive, Traced, defjoint, shape_of
 
 
 class FunctionCtx:
@@ -119,7 +119,7 @@ def _call_backward(cls, g, ans, args, ctx, needed):
         raise RuntimeError(f"function {name} returned an incorrect number of gradients "
                            f"(expected {len(args)}, got {len(grads)})")
     for i, (gi, a) in enumerate(zip(grads, args)):
-        if gi is not None and needed[i] and np.shape(value(gi)) != np.shape(value(a)):
-            raise RuntimeError(f"function {name} returned a gradient of shape {np.shape(value(gi))} for input {i}, "
-                               f"whose shape is {np.shape(value(a))}")
+        if gi is not None and needed[i] and shape_of(gi) != shape_of(a):
+            raise RuntimeError(f"function {name} returned a gradient of shape {shape_of(gi)} for input {i}, "
+                               f"whose shape is {shape_of(a)}")
     return tuple(gi if need else None for gi, need in zip(grads, needed))

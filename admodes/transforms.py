@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arraylike import as_array, value
+from .batching import batched_jacrev
 from .forward import _check_argnums, _float_array, jacfwd, jvp, value_and_jacfwd
 from .ops.core import new_level
 from .reverse import Tensor, _sweep
@@ -109,16 +110,23 @@ def grad(f, argnums=0, mode="reverse"):
     return gradient
 
 
-def jacrev(f, argnums=0):
+def jacrev(f, argnums=0, *, batch=False):
     """The Jacobian of ``f`` by reverse mode: one backward sweep per output element (row by row).
 
-    The result has JAX's layout, ``f(x).shape + x.shape``.
+    The result has JAX's layout, ``f(x).shape + x.shape``. ``batch=True`` seeds one backward sweep with
+    all the rows' cotangents at once (``batch=k``: k at a time), with the batching engine.
 
     >>> import numpy as np
     >>> jacrev(lambda x: x[::-1] * 1.0)(np.array([1.0, 2.0]))
     array([[0., 1.],
            [1., 0.]])
+    >>> jacrev(lambda x: x[::-1] * 1.0, batch=True)(np.array([1.0, 2.0]))
+    array([[0., 1.],
+           [1., 0.]])
     """
+    if batch:
+        return batched_jacrev(f, argnums, None if batch is True else batch)
+
     def jacobian(*args):
         nums = _check_argnums(argnums, len(args), "jacrev")
         out, vjp_fn = _vjp(f, args, nums, "jacrev")

@@ -31,7 +31,7 @@ import numpy as np
 
 __all__ = [
     "Primitive", "Traced", "new_level", "defrules", "defjoint", "defbatch", "nondifferentiable", "register_function",
-    "Meta", "REGISTRY", "FUNCTIONS", "jvp_of", "vjp_of", "unbroadcast", "count_ops", "OpCounts",
+    "Meta", "REGISTRY", "FUNCTIONS", "shape_of", "jvp_of", "vjp_of", "unbroadcast", "count_ops", "OpCounts",
 ]
 
 REGISTRY: dict[str, Primitive] = {}
@@ -194,7 +194,7 @@ def defrules(prim, *, jvp, vjp, reads=None):
     >>> triple = Primitive("triple_example", lambda x: 3 * x)
     >>> defrules(triple, jvp=lambda t, ans, x: 3 * t, vjp=lambda g, ans, x: 3 * g)
     >>> vjp_of(triple, np.ones(2), None, (np.zeros(2),), {}, (True,), ((2,),))
-    (array([3., 3.]),)
+    [array([3., 3.])]
     """
     jvp, vjp = _as_table(prim, jvp), _as_table(prim, vjp)
     for i in range(len(prim.argnames)):
@@ -297,7 +297,7 @@ class Meta:
     __slots__ = ("shape", "dtype")
 
     def __init__(self, value):
-        self.shape, self.dtype = _shape(value), getattr(value, "dtype", None)
+        self.shape, self.dtype = shape_of(value), getattr(value, "dtype", None)
 
     @property
     def ndim(self):
@@ -346,25 +346,25 @@ def jvp_of(prim, tangents, ans, args, params):
                 term = rule(t, ans, *args, **params)
                 if term is not None:
                     out = term if out is None else out + term
-    if out is not None and _shape(out) != _shape(ans):
-        out = _broadcast_to(out, _shape(ans))
+    if out is not None and shape_of(out) != shape_of(ans):
+        out = _broadcast_to(out, shape_of(ans))
     return out
 
 
 def vjp_of(prim, g, ans, args, params, needed, shapes):
-    """The cotangents of ``prim``'s arguments from the output cotangent ``g``, one per argument.
+    """The cotangents of ``prim``'s arguments from the output cotangent ``g``, one per argument (a sequence).
 
     ``needed[i]`` says whether argument i wants one (else None); ``shapes[i]`` is its shape, to which
     the cotangent is summed back when the rule returned the broadcast shape.
     """
     if prim.joint_vjp is not None:
         cts = prim.joint_vjp(g, ans, args, params, needed)
-        return tuple(ct if ct is None or _shape(ct) == shape else unbroadcast(ct, shape)
+        return tuple(ct if ct is None or shape_of(ct) == shape else unbroadcast(ct, shape)
                      for ct, shape in zip(cts, shapes))
     out = []
     for rule, need, shape in zip(prim.vjp_rules, needed, shapes):
         ct = rule(g, ans, *args, **params) if need else None
-        if ct is not None and _shape(ct) != shape:
+        if ct is not None and shape_of(ct) != shape:
             ct = unbroadcast(ct, shape)
         out.append(ct)
     return out
@@ -379,9 +379,14 @@ def unbroadcast(g, shape):
     return _sum_to(g, shape=tuple(shape))
 
 
-def _shape(x):
+def shape_of(x):
+    """The shape of an array, a traced value or a Python number, without converting it.
+
+    >>> shape_of(np.zeros((2, 3))), shape_of(1.5)
+    ((2, 3), ())
+    """
     shape = getattr(x, "shape", None)
-    return shape if shape is not None else np.shape(x)
+    return tuple(shape) if shape is not None else np.shape(x)
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .core import Primitive, defbatch, defjoint, defrules, nondifferentiable, register_function
+from .core import Primitive, defbatch, defjoint, defrules, nondifferentiable, register_function, shape_of
 from .elementwise import _ndim, absolute, broadcasting_batch_rule, multiply, pad_batched, sign, where
 from .reductions import sum, tie_weights
 from .shape import getitem, moveaxis, reshape, scatter_add, swapaxes, transpose
@@ -74,9 +74,6 @@ def _tr(x):
     """The trace of each matrix of a batch."""
     return trace(x, axis1=-2, axis2=-1)
 
-
-def _shape(x):
-    return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
 
 
 def _native_batch_rule(prim):
@@ -125,7 +122,7 @@ def _matmul_batch(args, batched):
     nd1, nd2 = _ndim(x1) - b1, _ndim(x2) - b2
     if nd1 == 0 or nd2 == 0:
         raise ValueError("matmul: an operand is 0-dimensional (use multiply for scalars)")
-    s1, s2 = _shape(x1), _shape(x2)
+    s1, s2 = shape_of(x1), shape_of(x2)
     # A batch of one-column (or one-row) matrices against a constant matrix: one matrix product of the
     # batch read as vectors, where NumPy would loop over the batch (what the VJP of A @ x meets).
     if not b1 and nd1 == 2 and b2 and nd2 == 2 and s2[-1] == 1:
@@ -136,11 +133,11 @@ def _matmul_batch(args, batched):
         return matmul(x1, x2)  # only one operand has leading axes: the batch leads them already
     if not b1 and nd1 <= 2:  # a constant matrix (or vector) times a batch of vectors: one matrix product
         return matmul(x2, _mT(x1) if nd1 == 2 else x1)
-    row = x1 if nd1 > 1 else reshape(x1, _shape(x1)[:-1] + (1,) + _shape(x1)[-1:])
-    col = x2 if nd2 > 1 else reshape(x2, _shape(x2) + (1,))
+    row = x1 if nd1 > 1 else reshape(x1, shape_of(x1)[:-1] + (1,) + shape_of(x1)[-1:])
+    col = x2 if nd2 > 1 else reshape(x2, shape_of(x2) + (1,))
     rank = max(nd1, nd2, 2)
     out = matmul(pad_batched(row, rank) if b1 else row, pad_batched(col, rank) if b2 else col)
-    shape = _shape(out)
+    shape = shape_of(out)
     if nd1 == 1 or nd2 == 1:
         shape = shape[:-2] + (() if nd1 == 1 else shape[-2:-1]) + (() if nd2 == 1 else shape[-1:])
         out = reshape(out, shape)
@@ -279,8 +276,8 @@ defrules(outer,
 
 def _outer_batch(args, batched):
     (a, b), (ba, bb) = args, batched
-    column = reshape(a, (_shape(a)[0], -1, 1) if ba else (-1, 1))
-    row = reshape(b, (_shape(b)[0], 1, -1) if bb else (1, -1))
+    column = reshape(a, (shape_of(a)[0], -1, 1) if ba else (-1, 1))
+    row = reshape(b, (shape_of(b)[0], 1, -1) if bb else (1, -1))
     return column * row
 
 
@@ -358,7 +355,7 @@ defjoint(_einsum, jvp=_einsum_jvp, vjp=_einsum_vjp, saves={"args"})
 def _einsum_batch(operands, batched, subscripts):
     """One more label, unused by ``subscripts``, for the batch axis: on the batched operands and in front
     of the output."""
-    shapes = [_shape(o)[1:] if b else _shape(o) for o, b in zip(operands, batched)]
+    shapes = [shape_of(o)[1:] if b else shape_of(o) for o, b in zip(operands, batched)]
     ins, out, _ = _einsum_labels(subscripts, shapes)
     z = next(c for c in string.ascii_letters if c not in "".join(ins) + out)
     spec = ",".join(z + s if b else s for s, b in zip(ins, batched)) + "->" + z + out
@@ -451,10 +448,10 @@ def _solve_batch(args, batched):
         return solve(a, b)  # a vector b: the batch is one of a's leading axes
     column = nd_b == 1
     if column:
-        b = reshape(b, _shape(b) + (1,))
+        b = reshape(b, shape_of(b) + (1,))
     rank = max(nd_a, 2 if column else nd_b)
     x = solve(pad_batched(a, rank) if ba else a, pad_batched(b, rank) if bb else b)
-    return reshape(x, _shape(x)[:-1]) if column else x
+    return reshape(x, shape_of(x)[:-1]) if column else x
 
 
 defbatch(solve, _solve_batch)
@@ -560,7 +557,7 @@ def _norm_batch(args, batched, ord=None, axis=None, keepdims=False):
     (x,) = args
     nd = _ndim(x) - 1
     if axis is None and ord is None:  # the 2-norm of all the elements: of each flattened batch element
-        k = _shape(x)[0]
+        k = shape_of(x)[0]
         out = norm(reshape(x, (k, -1)), None, 1)
         return reshape(out, (k,) + (1,) * nd) if keepdims else out
     return norm(x, ord, tuple(ax + 1 for ax in _norm_kind(nd, ord, axis)[1]), keepdims)
