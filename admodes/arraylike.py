@@ -167,7 +167,7 @@ class ArrayLike(Traced):
                             "(.item(), or numpy on the plain value)")
         if np.dtype(dtype) == self.dtype:
             return self
-        return _fn("astype")(self, dtype=np.dtype(dtype))
+        return REGISTRY["astype"](self, dtype=np.dtype(dtype))
 
     # ---- NumPy's protocols -------------------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):

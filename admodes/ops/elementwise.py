@@ -98,6 +98,12 @@ defpartials(divide, lambda ans, x1, x2: 1.0 / x2,
 negative = Primitive("negative", np.negative, short="Neg")
 defrules(negative, jvp=lambda t, ans, x: -t, vjp=lambda g, ans, x: -g)
 
+astype = Primitive("astype", lambda x, dtype: np.asarray(x).astype(dtype), argnames=("x",), public=False, doc=(
+    "``x.astype(dtype)`` between float dtypes: linear, so the tangent is cast forward and the cotangent "
+    "back to x's dtype. (`ArrayLike.astype` refuses integer dtypes, which would drop the derivative.)"))
+defrules(astype, jvp=lambda t, ans, x, dtype: astype(t, dtype), vjp=lambda g, ans, x, dtype: astype(g, x.dtype))
+defbatch(astype, lambda args, batched, dtype: astype(args[0], dtype))
+
 reciprocal = Primitive("reciprocal", np.reciprocal)
 defpartials(reciprocal, lambda ans, x: -(ans * ans))
 

@@ -55,6 +55,7 @@ CASES = [
     elementwise("multiply", (-2, 2), (-2, 2)),
     elementwise("divide", (-2, 2), _away),
     elementwise("negative", (-2, 2)),
+    Case("astype", lambda d: ((d.array(d.shape()),), {"dtype": d.dtype})),
     elementwise("reciprocal", _away),
     elementwise("square", (-2, 2)),
     # powers and roots
