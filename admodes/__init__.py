@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 from . import numpy  # noqa: F401  (admodes.numpy, the differentiable namespace)
 from .batching import Batched, vmap
 from .check import GradcheckError, GradcheckReport, check_grad, numeric_grad, numeric_jacobian, numeric_jvp
+from .checkpoint import checkpoint, checkpoint_sequential, revolve, revolve_recomputations, revolve_schedule
 from .forward import Dual, jacfwd, jvp
 from .function import Function, FunctionCtx
 from .ops.core import count_ops
@@ -25,6 +26,8 @@ __all__ = [
     "no_grad", "enable_grad", "is_grad_enabled", "gradients",
     # transforms
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "hvp", "vmap",
+    # trading time for memory
+    "checkpoint", "checkpoint_sequential", "revolve", "revolve_schedule", "revolve_recomputations",
     # checking, measuring, teaching
     "check_grad", "numeric_grad", "numeric_jacobian", "numeric_jvp", "GradcheckError", "GradcheckReport",
     "count_ops", "trace", "Trace",

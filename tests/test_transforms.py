@@ -152,3 +152,24 @@ def test_static_parameters_by_position_and_arrays_by_keyword_when_traced():
 def test_a_keyword_the_rules_do_not_know_is_refused_not_ignored():
     with pytest.raises(TypeError, match="admodes.add does not take 'where'"):
         ad.grad(lambda a: anp.sum(np.add(a, 1.0, where=np.array([True, False, True]))))(X)
+
+
+@pytest.mark.parametrize("batch", [True, 2])
+def test_batched_jacobians_equal_the_per_direction_ones(batch):
+    A = np.arange(12.0).reshape(4, 3) / 10.0
+    g = lambda x: anp.tanh(A @ x) * anp.sum(x * x)
+    expected = ad.jacrev(g)(X)
+    np.testing.assert_allclose(ad.jacrev(g, batch=batch)(X), expected, rtol=1e-13)
+    np.testing.assert_allclose(ad.jacfwd(g, batch=batch)(X), expected, rtol=1e-13)
+    np.testing.assert_allclose(ad.jacfwd(g)(X), expected, rtol=1e-13)
+
+
+def test_batched_jacobians_take_one_sweep_not_one_per_direction():
+    A = np.ones((5, 3))
+    g = lambda x: anp.tanh(A @ x)
+    with ad.count_ops() as per_direction:
+        ad.jacfwd(g)(X)
+    with ad.count_ops() as batched:
+        ad.jacfwd(g, batch=True)(X)
+    assert per_direction.calls["matmul"] == 2 * 3      # f's matmul and its JVP's, once per input direction
+    assert batched.calls["matmul"] == 2                 # once, for all three directions
