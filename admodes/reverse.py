@@ -97,8 +97,7 @@ class Tensor(ArrayLike):
     Tensor([2., 4.])
     """
 
-    __slots__ = ("data", "_requires_grad", "grad", "grad_fn", "_level", "_versions", "_retains_grad",
-                 "__weakref__")
+    __slots__ = ("data", "_requires_grad", "grad", "grad_fn", "_level", "_versions", "__weakref__")
 
     def __init__(self, data, requires_grad=False):
         data = data.data if isinstance(data, Tensor) else data
@@ -117,7 +116,7 @@ class Tensor(ArrayLike):
         if data.dtype.kind not in "fiub":
             raise TypeError(f"Tensor: data must be a real numeric array, got dtype {data.dtype}")
         self.data, self.grad, self.grad_fn = data, None, None
-        self._level, self._versions, self._retains_grad = USER_LEVEL, [0], False
+        self._level, self._versions = USER_LEVEL, [0]
         self._requires_grad = False
         self.requires_grad = requires_grad
 
@@ -126,7 +125,7 @@ class Tensor(ArrayLike):
         """The engine's constructor: no copy, no checks."""
         t = object.__new__(cls)
         t.data, t.grad, t.grad_fn, t._level = data, None, grad_fn, level
-        t._requires_grad, t._versions, t._retains_grad = requires_grad, versions or [0], False
+        t._requires_grad, t._versions = requires_grad, versions or [0]
         return t
 
     def _inner(self):
@@ -166,8 +165,12 @@ class Tensor(ArrayLike):
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on a tensor that does not require grad")
         if self.grad_fn is not None:
-            self._retains_grad = True
             _retained[self.grad_fn] = weakref.ref(self)
+
+    @property
+    def retains_grad(self):
+        """True for a non-leaf tensor whose gradient `retain_grad` keeps in ``.grad``."""
+        return self.grad_fn is not None and self.grad_fn in _retained
 
     def detach(self):
         """A leaf tensor sharing this one's data (and version counter), outside the graph."""

@@ -151,6 +151,7 @@ def test_retain_grad_keeps_a_non_leaf_gradient():
     h = x * 3.0
     h.retain_grad()
     other = x * 2.0
+    assert h.retains_grad and not other.retains_grad
     (h * h).sum().backward()
     np.testing.assert_allclose(h.grad.data, 2 * 3.0 * np.array([1.0, 2.0]))
     assert other.grad is None
