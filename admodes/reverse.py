@@ -15,20 +15,21 @@ keeps exactly what the op library's VJP rule will read and the edges to the node
 
 from __future__ import annotations
 
-import heapq
 import itertools
-import operator
 import threading
 import weakref
 from contextlib import ContextDecorator
+from heapq import heappop, heappush
 
 import numpy as np
 
 from .arraylike import ArrayLike, _plain_index, value
-from .ops.core import FUNCTIONS, REGISTRY, Meta, vjp_of
+from .ops import core as _core
+from .ops.core import _REAL_SCALARS, FUNCTIONS, REGISTRY, Meta, Traced, vjp_of
 
 USER_LEVEL = 0  # the level of Tensors users make themselves
 _creation_order = itertools.count()
+_new = object.__new__
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -196,26 +197,53 @@ class Tensor(ArrayLike):
     def _apply(self, prim, args, params):
         """Run `prim` on the data and, if an input at this level requires grad, record a node for it."""
         level = self._level
-        inner = []
         edges = None
-        nondiff = prim.nondiff
-        for i, a in enumerate(args):
-            if type(a) is Tensor and a._level == level:
-                inner.append(a.data)
-                if a._requires_grad and i not in nondiff:
-                    if edges is None:
-                        edges = [None] * len(args)
-                    edges[i] = a.grad_fn or a
-            else:
-                inner.append(a)
-        ans = prim.impl(*inner, **params) if prim.impl_takes_traced else prim(*inner, **params)
-        if edges is None or prim.zero_derivative or (level == USER_LEVEL and not _state.enabled):
-            return Tensor._make(ans, level)
-        if ans.dtype.kind != "f":  # an integer-valued result (argmax-like) carries no derivative
-            return Tensor._make(ans, level)
-        versions = [0]
-        node = _record(prim, params, args, inner, edges, ans, versions, level)
-        return Tensor._make(ans, level, node, True, versions)
+        mask = 0  # bit i set: argument i wants a gradient (an edge); bit len(args) set: the number of arguments
+        plain = True  # no argument still traced at a lower level: the impl can be called directly
+        if len(args) == 1:  # the common case (sin, sum, reshape, getitem, ...): the argument is self
+            data = self.data
+            inner = (data,)
+            if self._requires_grad and not prim.nondiff:
+                edges, mask = [self.grad_fn or self], 0b11
+            if type(data) is not np.ndarray and isinstance(data, Traced):
+                plain = False
+        else:
+            inner = []
+            nondiff = prim.nondiff
+            mask = 1 << len(args)
+            for i, a in enumerate(args):
+                if type(a) is Tensor and a._level == level:
+                    x = a.data
+                    if a._requires_grad and i not in nondiff:
+                        if edges is None:
+                            edges = [None] * len(args)
+                        edges[i] = a.grad_fn or a
+                        mask |= 1 << i
+                else:
+                    x = a
+                if plain and type(x) is not np.ndarray and isinstance(x, Traced):
+                    plain = False
+                inner.append(x)
+        if plain and not prim.impl_takes_traced and _core._counts is None:
+            try:  # the primitive's fast path, inlined (same checks, same errors: see Primitive.__call__)
+                ans = prim.impl(*inner, **params)
+            except (TypeError, ValueError):
+                ans = prim(*inner, **params)  # raises the fast path's explained error
+            if type(ans) not in _REAL_SCALARS and ans.dtype.kind not in "fiub":
+                ans = prim(*inner, **params)  # raises the fast path's error on the dtype
+        else:
+            ans = prim.impl(*inner, **params) if prim.impl_takes_traced else prim(*inner, **params)
+        t = _new(Tensor)
+        t.data, t.grad, t._level = ans, None, level
+        if edges is None or prim.zero_derivative or (level == USER_LEVEL and not _state.enabled) \
+                or (type(ans) is not np.float64 and ans.dtype.kind != "f"):
+            # no gradient wanted, or an integer-valued result (argmax-like), which carries no derivative
+            t.grad_fn, t._requires_grad, t._versions = None, False, [0]
+            return t
+        versions = t._versions = [0]
+        t.grad_fn = _record(prim, params, args, inner, edges, mask, ans, versions, level)
+        t._requires_grad = True
+        return t
 
     # ---- backward ----------------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -256,12 +284,12 @@ class Tensor(ArrayLike):
                                "under `with admodes.no_grad():` or on a copy (x = x + 1)")
         result = op(self, other)
         node = result.grad_fn if type(result) is Tensor else None
-        if node is not None and any(type(s) is _Saved and s.tensor is self for s in node.saved):
+        if node is not None and node.versions and any(s is self for s in node.saved):
             # The op's own rule reads our value before the update (y *= x: d/dx needs the old y); keep a
             # copy of it, as PyTorch does for such in-place ops, so the write below cannot spoil it.
             original = Tensor._make(np.copy(self.data) if type(self.data) is np.ndarray else self.data,
-                                    self._level, self.grad_fn, self._requires_grad)
-            node.saved = [_Saved(original) if type(s) is _Saved and s.tensor is self else s for s in node.saved]
+                                    self._level, self.grad_fn, self._requires_grad, [self._versions[0]])
+            node.saved = [original if s is self else s for s in node.saved]
         new = result.data if type(result) is Tensor and result._level == self._level else result
         if np.shape(value(new)) != np.shape(value(self.data)):
             raise ValueError(f"in-place op: the result has shape {np.shape(value(new))}, which does not fit "
@@ -302,7 +330,8 @@ class Node:
     flows, and an `AccumulateGrad` for a leaf.
     """
 
-    __slots__ = ("params", "edges", "plan", "saved", "saved_ans", "shapes", "order", "level", "__weakref__")
+    __slots__ = ("params", "edges", "plan", "saved", "versions", "saved_ans", "shapes", "order", "level",
+                 "__weakref__")
     prim = None  # each op's node class carries its primitive (see `_save_plan`)
 
     def __repr__(self):
@@ -322,7 +351,11 @@ class Node:
                 f"trying to backward through the graph a second time (or to read values saved by {self.name()} "
                 "after they were freed). The saved values are freed after the first backward; pass "
                 "retain_graph=True to the first backward() if you need to backward through it again.")
-        args = [s if type(s) is not _Saved else _unpack(s, self, create_graph) for s in self.saved]
+        args = self.saved
+        if self.versions:  # saved tensors of this level: check their versions, then take their data
+            level = self.level
+            args = [_unpack(s, v, self, create_graph) if type(s) is Tensor and s._level == level else s
+                    for s, v in zip(args, self.versions)]
         ans = self.saved_ans
         if ans is not None:
             ans = _unpack_output(ans, self, create_graph)
@@ -331,7 +364,7 @@ class Node:
     def _release(self):
         """Free the saved arrays (shapes stay: they cost nothing, and PyTorch keeps them too)."""
         if self.plan[4]:
-            self.saved, self.saved_ans = _FREED, None
+            self.saved, self.saved_ans, self.versions = _FREED, None, _NO_VERSIONS
 
 
 class AccumulateGrad:
@@ -352,49 +385,64 @@ _node_types: dict = {}
 _save_plans: dict = {}
 
 
-class _Saved:
-    """A tensor kept for the backward sweep, with its version then: modified later means an error."""
-
-    __slots__ = ("tensor", "version")
-
-    def __init__(self, tensor):
-        self.tensor, self.version = tensor, tensor._versions[0]
-
-
 _NONE, _WHOLE, _META = 0, 1, 2
-_NO_EDGES = itertools.repeat(None)  # with operator.is_not: "is there an edge?" at C speed, no generator
 
 
-def _record(prim, params, args, inner, edges, ans, versions, level):
-    """Make the node of one op: keep only what its VJP rule reads (see `core.values_read`)."""
-    needed = tuple(map(operator.is_not, edges, _NO_EDGES))
-    plan = _save_plans.get((prim, needed))
+def _record(prim, params, args, inner, edges, mask, ans, versions, level):
+    """Make the node of one op: keep only what its VJP rule reads (see `core.values_read`).
+
+    A saved input that is a tensor of this level is kept as the tensor itself, with its version then in
+    ``node.versions`` (modified later means an error at backward); other inputs are kept as they are.
+    """
+    plan = _save_plans.get((prim, mask))
     if plan is None:
-        plan = _save_plan(prim, needed)
-    node = object.__new__(plan[0])
-    saved, shapes = [], []
-    for action, a, x, e in zip(plan[1], args, inner, edges):
-        if action is _NONE:
-            saved.append(None)
-        elif action is _WHOLE:
-            saved.append(_Saved(a) if type(a) is Tensor and a._level == level else x)
+        plan = _save_plan(prim, tuple(e is not None for e in edges), mask)
+    node = _new(plan[0])
+    if plan[5]:  # an op of one argument that has an edge (sin, sum, reshape, ...)
+        x = inner[0]
+        action = plan[1][0]
+        if action is _WHOLE:
+            a = args[0]
+            if type(a) is Tensor and a._level == level:
+                node.saved, node.versions = [a], [a._versions[0]]
+            else:
+                node.saved, node.versions = [x], _NO_VERSIONS
         else:
-            saved.append(Meta(x))
-        shapes.append(None if e is None else x.shape)  # an input with an edge is a tensor's data: an array
+            node.saved, node.versions = [None if action is _NONE else Meta(x)], _NO_VERSIONS
+        node.shapes = (x.shape,)  # an input with an edge is a tensor's data: an array
+    else:
+        saved, shapes, vers = [], [], _NO_VERSIONS
+        for k, (action, a, x, e) in enumerate(zip(plan[1], args, inner, edges)):
+            if action is _NONE:
+                saved.append(None)
+            elif action is _WHOLE:
+                if type(a) is Tensor and a._level == level:
+                    if vers is _NO_VERSIONS:
+                        vers = [None] * len(args)
+                    vers[k] = a._versions[0]
+                    saved.append(a)
+                else:
+                    saved.append(x)
+            else:
+                saved.append(Meta(x))
+            shapes.append(None if e is None else x.shape)
+        node.saved, node.versions, node.shapes = saved, vers, shapes
     ans_action = plan[2]
-    node.params, node.edges, node.plan, node.saved = params, edges, plan, saved
+    node.params, node.edges, node.plan = params, edges, plan
     # The output's version counter rides with it, so an in-place change of the output is caught too.
     node.saved_ans = None if ans_action is _NONE else (ans, versions, versions[0]) if ans_action is _WHOLE \
         else Meta(ans)
-    node.shapes = shapes
     node.order, node.level = next(_creation_order), level
     return node
 
 
-def _save_plan(prim, needed):
+_NO_VERSIONS = ()  # no saved input is a tensor of the node's level
+
+
+def _save_plan(prim, needed, mask):
     """How to keep each input (and the output) of `prim` when the inputs in ``needed`` want gradients:
-    ``(node class, per-input actions, output action, needed, holds arrays)``, cached per primitive and
-    ``needed``."""
+    ``(node class, per-input actions, output action, needed, holds arrays, one argument)``, cached per
+    primitive and ``needed`` (as the bits of ``mask``, see `Tensor._apply`)."""
     node_type = _node_types.get(prim)
     if node_type is None:
         node_type = _node_types[prim] = type(f"{prim.short}Backward", (Node,), {"__slots__": (), "prim": prim})
@@ -410,15 +458,15 @@ def _save_plan(prim, needed):
                 whole |= reads[0]
                 meta |= reads[1]
     action = lambda i: _WHOLE if i in whole else _META if i in meta else _NONE
-    plan = (node_type, tuple(action(i) for i in range(len(needed))), action(-1), needed, bool(whole))
-    _save_plans[(prim, needed)] = plan
+    plan = (node_type, tuple(action(i) for i in range(len(needed))), action(-1), needed, bool(whole),
+            needed == (True,))
+    _save_plans[(prim, mask)] = plan
     return plan
 
 
-def _unpack(saved, node, create_graph):
-    t = saved.tensor
-    if t._versions[0] != saved.version:
-        raise RuntimeError(_modified_message(node, np.shape(value(t.data)), t._versions[0], saved.version))
+def _unpack(t, version, node, create_graph):
+    if t._versions[0] != version:
+        raise RuntimeError(_modified_message(node, np.shape(value(t.data)), t._versions[0], version))
     return t if create_graph else t.data
 
 
@@ -473,26 +521,35 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
             grads[edge] = grads[edge] + ct
         else:
             grads[edge] = ct
-            heapq.heappush(heap, (-edge.order, edge))  # orders are unique: nodes are never compared
+            heappush(heap, (-edge.order, edge))  # orders are unique: nodes are never compared
 
+    retained = _retained.data  # (a WeakKeyDictionary's own dict: testing it is free, its len() is not)
     with (enable_grad() if create_graph else no_grad()):  # PyTorch's rule: the sweep records iff create_graph
         for root, seed in zip(roots, seeds):
             send(root.grad_fn or root, seed)
         while heap:
-            node = heapq.heappop(heap)[1]
+            node = heappop(heap)[1]
             g = grads.pop(node)
             if wanted:
                 for k in wanted.get(id(node), ()):
                     found[k] = g
-            if _retained and node in _retained:
+            if retained and node in _retained:
                 kept = _retained[node]()
                 if kept is not None:
                     _accumulate(kept, g, create_graph)
-            for edge, ct in zip(node.edges, node._apply_rule(g, create_graph)):
-                if edge is not None and ct is not None:
+            cts = node._apply_rule(g, create_graph)
+            for edge, ct in zip(node.edges, cts):
+                if edge is None or ct is None:
+                    continue
+                if type(edge) is Tensor:
                     send(edge, ct)
-            if not retain_graph:
-                node._release()
+                elif edge in grads:
+                    grads[edge] = grads[edge] + ct
+                else:
+                    grads[edge] = ct
+                    heappush(heap, (-edge.order, edge))
+            if not retain_graph and node.plan[4]:
+                node.saved, node.saved_ans, node.versions = _FREED, None, _NO_VERSIONS
     for leaf, g in leaves.values():
         for k in wanted.get(id(leaf), ()):
             found[k] = g

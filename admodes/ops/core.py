@@ -42,6 +42,8 @@ FUNCTIONS: dict[str, object] = {}
 functions composed of them (hstack, split, ...). `admodes.numpy` and ``__array_function__`` read it."""
 
 _REAL_KINDS = "fiub"  # float, signed and unsigned int, bool: the dtypes the op library computes with
+# NumPy's scalar types of those kinds (what a ufunc returns for 0-d input): known real without reading .dtype
+_REAL_SCALARS = frozenset(np.dtype(c).type for c in "efdgbhilqBHILQ?")
 
 
 class Traced:
@@ -146,14 +148,20 @@ class Primitive:
         # The fast path: plain arrays go straight to NumPy, after one isinstance check per argument.
         for a in args:
             if isinstance(a, Traced):
-                return lift(self, args, params)
+                if params or not self.ready or len(args) > len(self.argnames):
+                    return lift(self, args, params)  # normalise the arguments, or refuse
+                top = a  # `lift` inlined for the common case: the engine of the highest level takes the call
+                for b in args:
+                    if b is not a and isinstance(b, Traced) and b._level > top._level:
+                        top = b
+                return top._apply(self, args, params)
         if _counts is not None:
             return _counted_call(self, args, params)
         try:
             out = self.impl(*args, **params)
         except (TypeError, ValueError) as err:
             raise _explain(self, args, err) from None
-        if out.dtype.kind not in _REAL_KINDS:
+        if type(out) not in _REAL_SCALARS and out.dtype.kind not in _REAL_KINDS:
             raise _unsupported_dtype(self, args, out)
         return out
 

@@ -1,0 +1,385 @@
+"""Issue 8's table in one run: every workload for admodes, and for the peers that are installed.
+
+    python benchmarks/table.py                  # admodes, plus HIPS autograd / micrograd / PyTorch if installed
+    python benchmarks/table.py --no-peers       # admodes only
+    python benchmarks/table.py --wall           # wall-clock time instead of CPU time
+    python benchmarks/table.py --quick          # fewer rounds (a smoke test, noisier)
+
+Every ratio is a ratio of medians measured in this run. The two sides of a ratio (f and its gradient,
+say) are timed in interleaved rounds, so a change of machine load during the run hits both alike.
+BLAS and OpenMP are held to one thread (set before NumPy loads) and the default timer is the process's
+CPU time, which a loaded machine disturbs less than wall time. The peers are never project
+dependencies; install them into the virtualenv to get their columns (``pip install autograd micrograd``;
+PyTorch from its CPU wheel). Columns: workload, then one per library; a "-" is a workload that a library
+does not have (micrograd is scalar-only) or that this script does not measure for it.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import gc  # noqa: E402
+import math  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from workloads import mlp_loss, mlp_problem, rosenbrock, rosenbrock_point  # noqa: E402
+
+import admodes as ad  # noqa: E402
+import admodes.numpy as anp  # noqa: E402
+from admodes.batching import batched_jacfwd, batched_jacrev  # noqa: E402
+
+CHAIN_STEPS = 1000  # 3 primitives a step
+TIMER = time.process_time
+QUICK = False
+
+
+# ----------------------------------------------------------------------------------------------------
+# Timing: interleaved rounds, medians
+# ----------------------------------------------------------------------------------------------------
+
+def medians(calls, budget=3.0, min_rounds=7, max_rounds=200):
+    """Median seconds per call of each callable in ``calls`` (a dict), timed in interleaved rounds.
+
+    Each round calls every callable ``number`` times (calibrated so a round of the fastest takes ~20 ms),
+    one after the other; rounds repeat until ``budget`` seconds have passed (at least ``min_rounds``).
+    """
+    if QUICK:
+        budget, min_rounds = budget / 4, 3
+    numbers = {}
+    for name, fn in calls.items():
+        fn()  # warm up (caches, first-call work)
+        start = TIMER()
+        fn()
+        once = max(TIMER() - start, 1e-7)
+        numbers[name] = max(1, int(0.02 / once))
+    times = {name: [] for name in calls}
+    started = time.perf_counter()
+    rounds = 0
+    while rounds < min_rounds or (time.perf_counter() - started < budget and rounds < max_rounds):
+        for name, fn in calls.items():
+            n = numbers[name]
+            gc.collect()
+            start = TIMER()
+            for _ in range(n):
+                fn()
+            times[name].append((TIMER() - start) / n)
+        rounds += 1
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+# ----------------------------------------------------------------------------------------------------
+# The workloads, one function per library: each returns {row: value} for the rows it measures
+# ----------------------------------------------------------------------------------------------------
+
+ROWS = {
+    "rosen_grad": "Rosenbrock, n = 10^6: reverse grad time / f time",
+    "mlp_grad": "2-layer MLP loss (64x784, 784x256, 256x10): grad / f",
+    "chain": "scalar chain y = sin(y)*1.0001 + 0.1: microseconds per primitive, forward + backward",
+    "rosen_jvp": "one JVP / f, Rosenbrock n = 10^5",
+    "mlp_jvp": "one JVP / f, MLP",
+    "tape": "tape memory, chain of sin/mul/add on 10^5 floats: bytes per step per element",
+}
+TARGETS = {"rosen_grad": "<= 3.0", "mlp_grad": "<= 2.2", "chain": "<= 5", "rosen_jvp": "<= 2.0",
+           "mlp_jvp": "<= 2.0", "tape": "8 (floor)"}
+DETAIL = []  # lines of medians behind the ratios
+
+
+def _ratio(row, lib, m, top, bottom):
+    DETAIL.append(f"{lib:<10} {row:<11} {top}: {m[top] * 1e3:9.3f} ms   {bottom}: {m[bottom] * 1e3:9.3f} ms   "
+                  f"ratio {m[top] / m[bottom]:.2f}")
+    return m[top] / m[bottom]
+
+
+def admodes_rows():
+    out = {}
+    x = rosenbrock_point(10**6)
+    grad = ad.grad(rosenbrock)
+    out["rosen_grad"] = _ratio("rosen_grad", "admodes", medians({"f": lambda: rosenbrock(x),
+                                                                 "grad": lambda: grad(x)}), "grad", "f")
+    p = mlp_problem()
+    mgrad = ad.grad(mlp_loss, argnums=(0, 1, 2, 3))
+    out["mlp_grad"] = _ratio("mlp_grad", "admodes", medians({"f": lambda: mlp_loss(*p),
+                                                             "grad": lambda: mgrad(*p)}), "grad", "f")
+
+    def chain():
+        x = ad.tensor(0.5, requires_grad=True)
+        y = x
+        for _ in range(CHAIN_STEPS):
+            y = anp.sin(y) * 1.0001 + 0.1
+        y.backward()
+        return x.grad
+    m = medians({"chain": chain}, budget=2.0)
+    out["chain"] = m["chain"] / (3 * CHAIN_STEPS) * 1e6
+    DETAIL.append(f"{'admodes':<10} {'chain':<11} {CHAIN_STEPS} steps: {m['chain'] * 1e3:.3f} ms")
+
+    x5 = rosenbrock_point(10**5)
+    v5 = np.random.default_rng(1).normal(size=x5.shape)
+    out["rosen_jvp"] = _ratio("rosen_jvp", "admodes", medians({"f": lambda: rosenbrock(x5),
+                                                               "jvp": lambda: ad.jvp(rosenbrock, (x5,), (v5,))}),
+                              "jvp", "f")
+    rng = np.random.default_rng(2)
+    dirs = tuple(rng.normal(size=q.shape) for q in p.params)
+    f = lambda *params: mlp_loss(*params, p.X, p.Y)  # noqa: E731
+    out["mlp_jvp"] = _ratio("mlp_jvp", "admodes", medians({"f": lambda: f(*p.params),
+                                                           "jvp": lambda: ad.jvp(f, p.params, dirs)}), "jvp", "f")
+
+    def tape(steps, n=10**5):
+        x = ad.tensor(np.linspace(-1.0, 1.0, n), requires_grad=True)
+        tracemalloc.start()
+        tracemalloc.reset_peak()
+        y = x
+        for _ in range(steps):
+            y = anp.sin(y) * 1.0001 + 0.1
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return peak
+    out["tape"] = (tape(120) - tape(20)) / 100 / 10**5
+    return out
+
+
+def jacobian_rows():
+    """Batched jacfwd/jacrev of tanh(A @ x): median / (f x directions / batch), the batch holding every direction."""
+    lines = []
+    for inputs, outputs in [(10, 1000), (100, 100), (1000, 10)]:
+        rng = np.random.default_rng(0)
+        a = rng.standard_normal((outputs, inputs)) / np.sqrt(inputs)
+        x = rng.standard_normal(inputs)
+        f = lambda x, a=a: anp.tanh(a @ x)  # noqa: E731
+        jf, jr = batched_jacfwd(f), batched_jacrev(f)
+        pf, pr = ad.jacfwd(f), ad.jacrev(f)
+        calls = {"f": lambda: f(x), "jacfwd batched": lambda: jf(x), "jacrev batched": lambda: jr(x)}
+        if not QUICK:
+            calls.update({"jacfwd per direction": lambda: pf(x), "jacrev per direction": lambda: pr(x)})
+        m = medians(calls, budget=2.0, min_rounds=5)
+        for kind in calls:
+            if kind == "f":
+                continue
+            dirs = inputs if kind.startswith("jacfwd") else outputs
+            batch = dirs if kind.endswith("batched") else 1
+            lines.append(f"| ({inputs}, {outputs}) | {kind} | {m[kind] * 1e3:.3f} | {m['f'] * 1e6:.1f} | {dirs} | "
+                         f"{m[kind] / (m['f'] * dirs / batch):.2f} | {m[kind] / (m['f'] * dirs):.3f} |")
+    return lines
+
+
+def autograd_rows():
+    import autograd
+    import autograd.numpy as agnp
+    from autograd.scipy.special import logsumexp
+
+    out = {}
+
+    def rosen(x):
+        head, tail = x[:-1], x[1:]
+        return agnp.sum(100.0 * (tail - head * head) ** 2 + (1.0 - head) ** 2)
+    x = rosenbrock_point(10**6)
+    g = autograd.grad(rosen)
+    out["rosen_grad"] = _ratio("rosen_grad", "autograd", medians({"f": lambda: rosen(x), "grad": lambda: g(x)}),
+                               "grad", "f")
+
+    p = mlp_problem()
+
+    def loss(params):
+        W1, b1, W2, b2 = params
+        hidden = agnp.tanh(agnp.dot(p.X, W1) + b1)
+        o = agnp.dot(hidden, W2) + b2
+        return -agnp.mean(agnp.sum(p.Y * (o - logsumexp(o, axis=1, keepdims=True)), axis=1))
+    mg = autograd.grad(loss)
+    params = tuple(p.params)
+    out["mlp_grad"] = _ratio("mlp_grad", "autograd", medians({"f": lambda: loss(params), "grad": lambda: mg(params)}),
+                             "grad", "f")
+
+    def chain():
+        def f(y):
+            for _ in range(CHAIN_STEPS):
+                y = agnp.sin(y) * 1.0001 + 0.1
+            return y
+        return autograd.grad(f)(0.5)
+    m = medians({"chain": chain}, budget=2.0)
+    out["chain"] = m["chain"] / (3 * CHAIN_STEPS) * 1e6
+
+    x5 = rosenbrock_point(10**5)
+    v5 = np.random.default_rng(1).normal(size=x5.shape)
+    out["rosen_jvp"] = _ratio("rosen_jvp", "autograd", medians({"f": lambda: rosen(x5),
+                                                                "jvp": lambda: autograd.make_jvp(rosen)(x5)(v5)}),
+                              "jvp", "f")
+    rng = np.random.default_rng(2)
+    dirs = tuple(rng.normal(size=q.shape) for q in p.params)
+    out["mlp_jvp"] = _ratio("mlp_jvp", "autograd", medians({"f": lambda: loss(params),
+                                                            "jvp": lambda: autograd.make_jvp(loss)(params)(dirs)}),
+                            "jvp", "f")
+
+    def tape(steps, n=10**5):
+        from autograd.core import VJPNode
+        from autograd.tracer import new_box, trace_stack
+        x = np.linspace(-1.0, 1.0, n)
+        with trace_stack.new_trace() as t:
+            box = new_box(x, t, VJPNode.new_root())
+            tracemalloc.start()
+            tracemalloc.reset_peak()
+            y = box
+            for _ in range(steps):
+                y = agnp.sin(y) * 1.0001 + 0.1
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+        return peak
+    out["tape"] = (tape(120) - tape(20)) / 100 / 10**5
+    return out
+
+
+def micrograd_rows():
+    import micrograd.engine as mg
+
+    def sin(v):
+        out = mg.Value(math.sin(v.data), (v,), "sin")
+
+        def _backward():
+            v.grad += math.cos(v.data) * out.grad
+        out._backward = _backward
+        return out
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20 * CHAIN_STEPS))  # micrograd's topological sort recurses
+
+    def chain():
+        x = mg.Value(0.5)
+        y = x
+        for _ in range(CHAIN_STEPS):
+            y = sin(y) * 1.0001 + 0.1
+        y.backward()
+        return x.grad
+    m = medians({"chain": chain}, budget=2.0)
+    return {"chain": m["chain"] / (3 * CHAIN_STEPS) * 1e6}
+
+
+def torch_rows():
+    import torch
+    import torch.func
+
+    torch.set_num_threads(1)
+    out = {}
+
+    def rosen(x):
+        head, tail = x[:-1], x[1:]
+        return torch.sum(100.0 * (tail - head * head) ** 2 + (1.0 - head) ** 2)
+    x = torch.from_numpy(rosenbrock_point(10**6))
+
+    def f():
+        with torch.no_grad():
+            return rosen(x)
+
+    def g():
+        xr = x.detach().requires_grad_(True)
+        rosen(xr).backward()
+        return xr.grad
+    out["rosen_grad"] = _ratio("rosen_grad", "torch", medians({"f": f, "grad": g}), "grad", "f")
+
+    p = mlp_problem()
+    X, Y = torch.from_numpy(p.X), torch.from_numpy(p.Y)
+    params = [torch.from_numpy(q) for q in p.params]
+
+    def loss(W1, b1, W2, b2):
+        hidden = torch.tanh(X @ W1 + b1)
+        o = hidden @ W2 + b2
+        return -torch.mean(torch.sum(Y * (o - torch.logsumexp(o, dim=1, keepdim=True)), dim=1))
+
+    def mf():
+        with torch.no_grad():
+            return loss(*params)
+
+    def mgrad():
+        ps = [q.detach().requires_grad_(True) for q in params]
+        return torch.autograd.grad(loss(*ps), ps)
+    out["mlp_grad"] = _ratio("mlp_grad", "torch", medians({"f": mf, "grad": mgrad}), "grad", "f")
+
+    def chain():
+        x = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+        y = x
+        for _ in range(CHAIN_STEPS):
+            y = torch.sin(y) * 1.0001 + 0.1
+        y.backward()
+        return x.grad
+    m = medians({"chain": chain}, budget=2.0)
+    out["chain"] = m["chain"] / (3 * CHAIN_STEPS) * 1e6
+
+    x5 = torch.from_numpy(rosenbrock_point(10**5))
+    v5 = torch.from_numpy(np.random.default_rng(1).normal(size=10**5))
+
+    def f5():
+        with torch.no_grad():
+            return rosen(x5)
+    jvp5 = lambda: torch.func.jvp(rosen, (x5,), (v5,))  # noqa: E731
+    out["rosen_jvp"] = _ratio("rosen_jvp", "torch", medians({"f": f5, "jvp": jvp5}), "jvp", "f")
+    rng = np.random.default_rng(2)
+    dirs = tuple(torch.from_numpy(rng.normal(size=q.shape)) for q in p.params)
+    mjvp = lambda: torch.func.jvp(loss, tuple(params), dirs)  # noqa: E731
+    out["mlp_jvp"] = _ratio("mlp_jvp", "torch", medians({"f": mf, "jvp": mjvp}), "jvp", "f")
+    return out
+
+
+PEERS = {"HIPS autograd": ("autograd", autograd_rows), "micrograd": ("micrograd", micrograd_rows),
+         "PyTorch eager": ("torch", torch_rows)}
+
+
+def _available(module):
+    try:
+        __import__(module)
+        return True
+    except ImportError:
+        return False
+
+
+def _fmt(row, v):
+    if v is None:
+        return "-"
+    return f"{v:.1f}" if row in ("chain", "tape") else f"{v:.2f}"
+
+
+def main(argv=None):
+    global TIMER, QUICK
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--no-peers", action="store_true", help="admodes only")
+    parser.add_argument("--wall", action="store_true", help="wall-clock time (default: process CPU time)")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds: a smoke test")
+    parser.add_argument("--no-jacobians", action="store_true", help="skip the batched Jacobian table")
+    args = parser.parse_args(argv)
+    TIMER = time.perf_counter if args.wall else time.process_time
+    QUICK = args.quick
+
+    columns = {"admodes": admodes_rows()}
+    if not args.no_peers:
+        for label, (module, fn) in PEERS.items():
+            if _available(module):
+                columns[label] = fn()
+    timer = "wall time" if args.wall else "CPU time"
+    print(f"# issue 8's table: medians of {timer}, ratios from this one run (numpy {np.__version__}, "
+          f"single-threaded BLAS)\n")
+    print("| workload | target | " + " | ".join(columns) + " |")
+    print("|---|---|" + "---|" * len(columns))
+    for row, title in ROWS.items():
+        print(f"| {title} | {TARGETS[row]} | " + " | ".join(_fmt(row, c.get(row)) for c in columns.values()) + " |")
+    if not args.no_jacobians:
+        print("\nBatched Jacobians of tanh(A @ x) (admodes); target: median <= 1.5 x (f x directions / batch), "
+              "the batch holding every direction\n")
+        print("| (in, out) | kind | median ms | f us | directions | / (f x dirs / batch) | / (f x dirs) |")
+        print("|---|---|---|---|---|---|---|")
+        for line in jacobian_rows():
+            print(line)
+    print("\nMedians behind the ratios:\n")
+    for line in DETAIL:
+        print("    " + line)
+
+
+if __name__ == "__main__":
+    main()
