@@ -204,7 +204,7 @@ class Tensor(ArrayLike):
             data = self.data
             inner = (data,)
             if self._requires_grad and not prim.nondiff:
-                edges, mask = [self.grad_fn or self], 0b11
+                edges, mask = (self.grad_fn or self,), 0b11
             if type(data) is not np.ndarray and isinstance(data, Traced):
                 plain = False
         else:
@@ -382,7 +382,6 @@ class AccumulateGrad:
 _FREED = ("freed",)
 _retained = weakref.WeakKeyDictionary()  # node -> weakref to the non-leaf tensor that asked retain_grad()
 _node_types: dict = {}
-_save_plans: dict = {}
 
 
 _NONE, _WHOLE, _META = 0, 1, 2
@@ -394,7 +393,7 @@ def _record(prim, params, args, inner, edges, mask, ans, versions, level):
     A saved input that is a tensor of this level is kept as the tensor itself, with its version then in
     ``node.versions`` (modified later means an error at backward); other inputs are kept as they are.
     """
-    plan = _save_plans.get((prim, mask))
+    plan = prim.save_plans.get(mask)
     if plan is None:
         plan = _save_plan(prim, tuple(e is not None for e in edges), mask)
     node = _new(plan[0])
@@ -404,11 +403,11 @@ def _record(prim, params, args, inner, edges, mask, ans, versions, level):
         if action is _WHOLE:
             a = args[0]
             if type(a) is Tensor and a._level == level:
-                node.saved, node.versions = [a], [a._versions[0]]
+                node.saved, node.versions = (a,), (a._versions[0],)
             else:
-                node.saved, node.versions = [x], _NO_VERSIONS
+                node.saved, node.versions = (x,), _NO_VERSIONS
         else:
-            node.saved, node.versions = [None if action is _NONE else Meta(x)], _NO_VERSIONS
+            node.saved, node.versions = (None if action is _NONE else Meta(x),), _NO_VERSIONS
         node.shapes = (x.shape,)  # an input with an edge is a tensor's data: an array
     else:
         saved, shapes, vers = [], [], _NO_VERSIONS
@@ -460,7 +459,7 @@ def _save_plan(prim, needed, mask):
     action = lambda i: _WHOLE if i in whole else _META if i in meta else _NONE
     plan = (node_type, tuple(action(i) for i in range(len(needed))), action(-1), needed, bool(whole),
             needed == (True,))
-    _save_plans[(prim, mask)] = plan
+    prim.save_plans[mask] = plan
     return plan
 
 
@@ -503,6 +502,10 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
         retain_graph = create_graph
     grads = {}   # node -> cotangent accumulated so far
     leaves = {}  # id(leaf) -> [leaf, cotangent]
+    # The keys (nodes, leaf ids) whose accumulated cotangent is an array this sweep made itself (a sum of
+    # two cotangents, a scatter), which no rule and no caller holds: more cotangents are added into it
+    # in place, instead of into a fresh array each time.
+    owned = set()
     heap = []
     wanted = {}
     if targets is not None:
@@ -510,18 +513,56 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
             wanted.setdefault(id(t.grad_fn) if t.grad_fn is not None else id(t), []).append(k)
     found = [None] * (len(targets) if targets is not None else 0)
 
+    def add(key, old, ct):
+        """``old + ct``, into ``old`` when the sweep owns it and the sum keeps its shape and dtype."""
+        if key in owned and type(ct) is np.ndarray and ct.shape == old.shape and ct.dtype == old.dtype:
+            return np.add(old, ct, out=old)
+        new = old + ct
+        if type(new) is np.ndarray:
+            owned.add(key)
+        return new
+
     def send(edge, ct):
         if type(edge) is Tensor:
-            entry = leaves.get(id(edge))
+            key = id(edge)
+            entry = leaves.get(key)
             if entry is None:
-                leaves[id(edge)] = [edge, ct]
+                leaves[key] = [edge, ct]
             else:
-                entry[1] = entry[1] + ct
+                entry[1] = add(key, entry[1], ct)
         elif edge in grads:
-            grads[edge] = grads[edge] + ct
+            grads[edge] = add(edge, grads[edge], ct)
         else:
             grads[edge] = ct
             heappush(heap, (-edge.order, edge))  # orders are unique: nodes are never compared
+
+    def send_into(edge, node, g):
+        """Add the cotangent of ``node``'s one input straight into the one the sweep holds for ``edge``
+        (the primitive's `vjp_into`: getitem adds ``g`` at its index, instead of scattering it into zeros)."""
+        if type(edge) is Tensor:
+            key = id(edge)
+            entry = leaves.get(key)
+            old = None if entry is None else entry[1]
+        else:
+            key = edge
+            old = grads.get(edge)
+        if old is None:
+            buffer = np.zeros(node.shapes[0], g.dtype)
+        elif key in owned and type(old) is np.ndarray and old.dtype == np.result_type(old, g):
+            buffer = old
+        elif type(old) is np.ndarray or isinstance(old, np.generic):
+            buffer = np.array(old, dtype=np.result_type(old, g))
+        else:
+            return False
+        node.prim.vjp_into(buffer, g, **node.params)
+        owned.add(key)
+        if type(edge) is Tensor:
+            leaves[key] = [edge, buffer]
+        else:
+            if old is None:
+                heappush(heap, (-edge.order, edge))
+            grads[edge] = buffer
+        return True
 
     retained = _retained.data  # (a WeakKeyDictionary's own dict: testing it is free, its len() is not)
     with (enable_grad() if create_graph else no_grad()):  # PyTorch's rule: the sweep records iff create_graph
@@ -530,6 +571,8 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
         while heap:
             node = heappop(heap)[1]
             g = grads.pop(node)
+            if owned:
+                owned.discard(node)
             if wanted:
                 for k in wanted.get(id(node), ()):
                     found[k] = g
@@ -537,6 +580,9 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
                 kept = _retained[node]()
                 if kept is not None:
                     _accumulate(kept, g, create_graph)
+            if node.prim.vjp_into is not None and not create_graph and type(g) is np.ndarray \
+                    and node.edges[0] is not None and send_into(node.edges[0], node, g):
+                continue  # (such an op's node keeps no arrays: nothing to release)
             cts = node._apply_rule(g, create_graph)
             for edge, ct in zip(node.edges, cts):
                 if edge is None or ct is None:
@@ -544,22 +590,25 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
                 if type(edge) is Tensor:
                     send(edge, ct)
                 elif edge in grads:
-                    grads[edge] = grads[edge] + ct
+                    grads[edge] = add(edge, grads[edge], ct)
                 else:
                     grads[edge] = ct
                     heappush(heap, (-edge.order, edge))
             if not retain_graph and node.plan[4]:
                 node.saved, node.saved_ans, node.versions = _FREED, None, _NO_VERSIONS
-    for leaf, g in leaves.values():
-        for k in wanted.get(id(leaf), ()):
+    for key, (leaf, g) in leaves.items():
+        for k in wanted.get(key, ()):
             found[k] = g
         if accumulate:
-            _accumulate(leaf, g, create_graph)
+            _accumulate(leaf, g, create_graph, fresh=key in owned and not wanted.get(key))
     return found
 
 
-def _accumulate(t, g, create_graph):
-    """Add ``g`` into ``t.grad`` (a fresh array: .grad never aliases a user's or another leaf's array)."""
+def _accumulate(t, g, create_graph, fresh=False):
+    """Add ``g`` into ``t.grad`` (a fresh array: .grad never aliases a user's or another leaf's array).
+
+    ``fresh``: ``g`` is an array that the sweep made and nobody else holds, so it is kept without a copy.
+    """
     if create_graph:
         g = g if type(g) is Tensor else Tensor._make(g, t._level)
         t.grad = g if t.grad is None else t.grad + g
@@ -567,7 +616,8 @@ def _accumulate(t, g, create_graph):
     g = value(g) if type(g) is Tensor else g
     dtype = np.result_type(value(t.data))
     if t.grad is None:
-        t.grad = Tensor._make(np.array(g, dtype=dtype, copy=True), t._level)
+        keep = fresh and type(g) is np.ndarray and g.dtype == dtype
+        t.grad = Tensor._make(g if keep else np.array(g, dtype=dtype, copy=True), t._level)
     else:
         t.grad = Tensor._make(np.asarray(t.grad.data + g, dtype=dtype), t._level)
 

@@ -30,8 +30,10 @@ from contextlib import contextmanager
 import numpy as np
 
 __all__ = [
-    "Primitive", "Traced", "new_level", "defrules", "defjoint", "defbatch", "nondifferentiable", "register_function",
-    "Meta", "REGISTRY", "FUNCTIONS", "shape_of", "jvp_of", "vjp_of", "unbroadcast", "count_ops", "OpCounts",
+    "Primitive", "Traced", "new_level", "defrules", "defjoint", "defbatch", "defjvp_joint", "defvjp_into",
+    "nondifferentiable",
+    "register_function", "Meta", "REGISTRY", "FUNCTIONS", "shape_of", "jvp_of", "vjp_of", "unbroadcast", "count_ops",
+    "OpCounts",
 ]
 
 REGISTRY: dict[str, Primitive] = {}
@@ -96,7 +98,7 @@ class Primitive:
     __slots__ = (
         "name", "impl", "argnames", "param_names", "nondiff", "variadic", "short",
         "jvp_rules", "vjp_rules", "vjp_reads", "joint_jvp", "joint_vjp", "joint_saves", "zero_derivative",
-        "node_type", "doc", "impl_takes_traced", "ready", "batch_rule",
+        "node_type", "doc", "impl_takes_traced", "ready", "batch_rule", "vjp_into", "save_plans",
     )
 
     def __init__(self, name, impl, *, argnames=None, nondiff=(), variadic=False, short=None, doc=None,
@@ -123,6 +125,8 @@ class Primitive:
         self.zero_derivative = False
         self.ready = False  # both rules defined (see has_rules); checked on every traced call
         self.batch_rule = None  # how to map the op over a leading batch axis (see `defbatch`)
+        self.vjp_into = None  # optional: adds the VJP into an array in place (see `defvjp_into`)
+        self.save_plans = {}  # the reverse engine's cache: what a node keeps, by which inputs want gradients
         # User code (a custom Function's forward) is called by each engine on its own inner values,
         # which may still be traced at lower levels, instead of dispatching the primitive again.
         self.impl_takes_traced = impl_takes_traced
@@ -233,6 +237,16 @@ def defjoint(prim, *, jvp, vjp, saves=None):
     prim.joint_jvp, prim.joint_vjp, prim.joint_saves, prim.ready = jvp, vjp, frozenset(saves), True
 
 
+def defjvp_joint(prim, jvp):
+    """Give `prim`, which has its per-argument rules, a JVP over all its tangents at once as well.
+
+    ``jvp(tangents, ans, args, params)`` (``tangents[i]`` None where argument i has none) must equal the sum
+    of the per-argument JVP rules; forward mode uses it instead of them when it takes fewer array passes
+    (``t1 - t2`` in one, where ``-t2`` and then a sum take two). The VJP rules are untouched.
+    """
+    prim.joint_jvp = jvp
+
+
 def defbatch(prim, rule):
     """Give `prim` a batching rule: how to apply it to arguments that carry an extra leading batch axis.
 
@@ -241,6 +255,18 @@ def defbatch(prim, rule):
     (`admodes.batching`) uses it to push many tangents or cotangents through one sweep.
     """
     prim.batch_rule = rule
+
+
+def defvjp_into(prim, rule):
+    """Give a one-argument `prim` an in-place form of its VJP, for the reverse engine's accumulation.
+
+    ``rule(buffer, g, **params)`` adds the cotangent of the argument for the output cotangent ``g`` into
+    ``buffer`` (an array of the argument's shape that the engine owns), on plain arrays. It must add
+    exactly what the VJP rule returns: getitem adds ``g`` at its index, where its VJP would scatter ``g``
+    into zeros and the engine would then add that whole array. The VJP rule itself stays the definition
+    (and serves traced cotangents, higher derivatives and the rule tests).
+    """
+    prim.vjp_into = rule
 
 
 def nondifferentiable(prim):
@@ -369,13 +395,24 @@ def vjp_of(prim, g, ans, args, params, needed, shapes):
         cts = prim.joint_vjp(g, ans, args, params, needed)
         return tuple(ct if ct is None or shape_of(ct) == shape else unbroadcast(ct, shape)
                      for ct, shape in zip(cts, shapes))
+    rules = prim.vjp_rules
+    if len(rules) == 1:  # the common case, unrolled
+        if not needed[0]:
+            return [None]
+        ct = rules[0](g, ans, *args, **params)
+        if ct is not None and (ct.shape if type(ct) in _SHAPED else shape_of(ct)) != shapes[0]:
+            ct = unbroadcast(ct, shapes[0])
+        return [ct]
     out = []
-    for rule, need, shape in zip(prim.vjp_rules, needed, shapes):
+    for rule, need, shape in zip(rules, needed, shapes):
         ct = rule(g, ans, *args, **params) if need else None
-        if ct is not None and shape_of(ct) != shape:
+        if ct is not None and (ct.shape if type(ct) in _SHAPED else shape_of(ct)) != shape:
             ct = unbroadcast(ct, shape)
         out.append(ct)
     return out
+
+
+_SHAPED = frozenset({np.ndarray, np.float64, np.float32, np.float16})  # .shape is a tuple: read it directly
 
 
 def unbroadcast(g, shape):

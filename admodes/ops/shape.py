@@ -6,7 +6,7 @@ its VJP applies the adjoint op (reshape back, transpose back, sum back over broa
 
 import numpy as np
 
-from .core import Primitive, Traced, defbatch, defjoint, defrules, register_function
+from .core import Primitive, Traced, defbatch, defjoint, defrules, defvjp_into, register_function
 
 
 def _sum_to_impl(x, shape):
@@ -217,6 +217,17 @@ defrules(_index_add,
               lambda t, ans, x, values, index: scatter_add(t, index, ans.shape)),
          vjp=(lambda g, ans, x, values, index: g,
               lambda g, ans, x, values, index: getitem(g, index)))
+
+
+def _getitem_vjp_into(buffer, g, index):
+    """getitem's VJP added into ``buffer`` in place: ``scatter_add(g, index, x.shape)`` without the zeros."""
+    if _may_repeat(index):
+        _add_at(buffer, index, g)
+    else:
+        buffer[index] += g
+
+
+defvjp_into(getitem, _getitem_vjp_into)
 defbatch(getitem, lambda args, batched, index: moveaxis(getitem(moveaxis(args[0], 0, -1), _batch_last(index)), -1, 0))
 defbatch(scatter_add, lambda args, batched, index, shape: moveaxis(scatter_add(  # values broadcast: batch last
     moveaxis(args[0], 0, -1), _batch_last(index), _as_shape(shape) + _shape_of(args[0])[:1]), -1, 0))
