@@ -30,6 +30,7 @@ from .ops.core import _REAL_SCALARS, FUNCTIONS, REGISTRY, Meta, Traced, vjp_of
 USER_LEVEL = 0  # the level of Tensors users make themselves
 _creation_order = itertools.count()
 _new = object.__new__
+_PLAIN = frozenset({np.ndarray, np.float64, np.float32, float, int})  # never traced: no isinstance check needed
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -206,6 +207,27 @@ class Tensor(ArrayLike):
             if self._requires_grad and not prim.nondiff:
                 edges, mask = (self.grad_fn or self,), 0b11
             if type(data) is not np.ndarray and isinstance(data, Traced):
+                plain = False
+        elif len(args) == 2:  # the binary ops, unrolled
+            a, b = args
+            ea = eb = None
+            if type(a) is Tensor and a._level == level:
+                xa = a.data
+                if a._requires_grad and 0 not in prim.nondiff:
+                    ea = a.grad_fn or a
+            else:
+                xa = a
+            if type(b) is Tensor and b._level == level:
+                xb = b.data
+                if b._requires_grad and 1 not in prim.nondiff:
+                    eb = b.grad_fn or b
+            else:
+                xb = b
+            inner = (xa, xb)
+            if ea is not None or eb is not None:
+                edges = [ea, eb]
+                mask = 0b100 | (ea is not None) | (eb is not None) << 1
+            if type(xa) not in _PLAIN and isinstance(xa, Traced) or type(xb) not in _PLAIN and isinstance(xb, Traced):
                 plain = False
         else:
             inner = []
@@ -409,6 +431,29 @@ def _record(prim, params, args, inner, edges, mask, ans, versions, level):
         else:
             node.saved, node.versions = (None if action is _NONE else Meta(x),), _NO_VERSIONS
         node.shapes = (x.shape,)  # an input with an edge is a tensor's data: an array
+    elif len(args) == 2:  # the binary ops, unrolled
+        (act0, act1), (a0, a1), (x0, x1) = plan[1], args, inner
+        vers = _NO_VERSIONS
+        if act0 is _WHOLE:
+            if type(a0) is Tensor and a0._level == level:
+                s0, vers = a0, [a0._versions[0], None]
+            else:
+                s0 = x0
+        else:
+            s0 = None if act0 is _NONE else Meta(x0)
+        if act1 is _WHOLE:
+            if type(a1) is Tensor and a1._level == level:
+                s1 = a1
+                if vers is _NO_VERSIONS:
+                    vers = [None, a1._versions[0]]
+                else:
+                    vers[1] = a1._versions[0]
+            else:
+                s1 = x1
+        else:
+            s1 = None if act1 is _NONE else Meta(x1)
+        node.saved, node.versions = (s0, s1), vers
+        node.shapes = (None if edges[0] is None else x0.shape, None if edges[1] is None else x1.shape)
     else:
         saved, shapes, vers = [], [], _NO_VERSIONS
         for k, (action, a, x, e) in enumerate(zip(plan[1], args, inner, edges)):
@@ -583,7 +628,10 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
             if node.prim.vjp_into is not None and not create_graph and type(g) is np.ndarray \
                     and node.edges[0] is not None and send_into(node.edges[0], node, g):
                 continue  # (such an op's node keeps no arrays: nothing to release)
-            cts = node._apply_rule(g, create_graph)
+            if node.versions or node.saved_ans is not None or create_graph or node.saved is _FREED:
+                cts = node._apply_rule(g, create_graph)  # versions to check, an output to unpack, or an error
+            else:  # (`_apply_rule` with nothing to unpack, inlined)
+                cts = vjp_of(node.prim, g, None, node.saved, node.params, node.plan[3], node.shapes)
             for edge, ct in zip(node.edges, cts):
                 if edge is None or ct is None:
                     continue

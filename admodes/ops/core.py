@@ -403,6 +403,17 @@ def vjp_of(prim, g, ans, args, params, needed, shapes):
         if ct is not None and (ct.shape if type(ct) in _SHAPED else shape_of(ct)) != shapes[0]:
             ct = unbroadcast(ct, shapes[0])
         return [ct]
+    if len(rules) == 2:  # the binary ops, unrolled
+        ct0 = ct1 = None
+        if needed[0]:
+            ct0 = rules[0](g, ans, *args, **params)
+            if ct0 is not None and (ct0.shape if type(ct0) in _SHAPED else shape_of(ct0)) != shapes[0]:
+                ct0 = unbroadcast(ct0, shapes[0])
+        if needed[1]:
+            ct1 = rules[1](g, ans, *args, **params)
+            if ct1 is not None and (ct1.shape if type(ct1) in _SHAPED else shape_of(ct1)) != shapes[1]:
+                ct1 = unbroadcast(ct1, shapes[1])
+        return [ct0, ct1]
     out = []
     for rule, need, shape in zip(rules, needed, shapes):
         ct = rule(g, ans, *args, **params) if need else None
