@@ -6,10 +6,16 @@ import weakref
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import admodes as ad
 import admodes.numpy as anp
+from admodes.ops.core import REGISTRY, vjp_of
 from admodes.reverse import Node, Tensor
+
+from .ops.cases_shape import CASES as SHAPE_CASES
+from .ops.harness import Draw
 
 
 def leaf(values, dtype=np.float64):
@@ -403,3 +409,26 @@ def test_in_place_ops_on_a_tensor_never_write_into_the_users_array():
     y = x[0:2]                        # a view of x's data, made by getitem
     y += 1.0
     assert user.tolist() == [1.0, 2.0] and x.data.tolist() == [1.0, 2.0]
+
+
+# ---- the engine's in-place getitem fast path agrees with the rule -------------------------------------
+
+GETITEM_CASES = [c for c in SHAPE_CASES if c.name == "getitem"]
+
+
+@pytest.mark.parametrize("case", GETITEM_CASES, ids=[c.id for c in GETITEM_CASES])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_backward_through_indexing_equals_the_vjp_rule(case, data):
+    # The sweep adds getitem's cotangent at its index in place (vjp_into); the rule scatters into
+    # zeros (vjp_of). Two reads of x, so the in-place path also meets an accumulated cotangent.
+    d = Draw(data)
+    (x,), params = case.draw(d)
+    index = params["index"]
+    g1 = d.rng.standard_normal(np.shape(x[index]))
+    g2 = d.rng.standard_normal(np.shape(x))
+    t = ad.tensor(x, requires_grad=True)
+    ((t[index] * g1).sum() + (t * g2).sum() + (t[index] * g1).sum()).backward()
+    getitem = REGISTRY["getitem"]
+    (by_rule,) = vjp_of(getitem, g1, None, (x,), {"index": index}, (True,), (x.shape,))
+    np.testing.assert_allclose(t.grad.data, 2 * by_rule + g2, rtol=1e-14, atol=1e-14)
