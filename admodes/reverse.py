@@ -25,7 +25,7 @@ import numpy as np
 
 from .arraylike import ArrayLike, _plain_index, value
 from .ops import core as _core
-from .ops.core import _REAL_SCALARS, FUNCTIONS, REGISTRY, Meta, Traced, vjp_of
+from .ops.core import _REAL_SCALARS, FUNCTIONS, REGISTRY, Meta, Traced, shape_of, unbroadcast, vjp_of
 
 USER_LEVEL = 0  # the level of Tensors users make themselves
 _creation_order = itertools.count()
@@ -366,8 +366,12 @@ class Node:
     def next_functions(self):
         return tuple((None if e is None else e if isinstance(e, Node) else AccumulateGrad(e), 0) for e in self.edges)
 
-    def _apply_rule(self, g, create_graph):
-        """The cotangents of this op's inputs from its output's cotangent ``g``."""
+    def _apply_rule(self, g, create_graph, same=False):
+        """The cotangents of this op's inputs from its output's cotangent ``g``.
+
+        ``same``: every input has the same edge, so the summed cotangent (`core.defvjp_same`) may go to the
+        first one when the inputs are also one value.
+        """
         if self.saved is _FREED:
             raise RuntimeError(
                 f"trying to backward through the graph a second time (or to read values saved by {self.name()} "
@@ -381,6 +385,11 @@ class Node:
         ans = self.saved_ans
         if ans is not None:
             ans = _unpack_output(ans, self, create_graph)
+        if same and args[0] is not None and all(a is args[0] for a in args):
+            ct = self.prim.vjp_same(g, ans, args[0], **self.params)
+            if ct is not None and shape_of(ct) != self.shapes[0]:
+                ct = unbroadcast(ct, self.shapes[0])
+            return [ct] + [None] * (len(args) - 1)
         return vjp_of(self.prim, g, ans, args, self.params, self.plan[3], self.shapes)
 
     def _release(self):
@@ -628,7 +637,10 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
             if node.prim.vjp_into is not None and not create_graph and type(g) is np.ndarray \
                     and node.edges[0] is not None and send_into(node.edges[0], node, g):
                 continue  # (such an op's node keeps no arrays: nothing to release)
-            if node.versions or node.saved_ans is not None or create_graph or node.saved is _FREED:
+            edges = node.edges
+            if node.prim.vjp_same is not None and edges[0] is not None and all(e is edges[0] for e in edges):
+                cts = node._apply_rule(g, create_graph, same=True)  # x * x
+            elif node.versions or node.saved_ans is not None or create_graph or node.saved is _FREED:
                 cts = node._apply_rule(g, create_graph)  # versions to check, an output to unpack, or an error
             else:  # (`_apply_rule` with nothing to unpack, inlined)
                 cts = vjp_of(node.prim, g, None, node.saved, node.params, node.plan[3], node.shapes)

@@ -432,3 +432,23 @@ def test_backward_through_indexing_equals_the_vjp_rule(case, data):
     getitem = REGISTRY["getitem"]
     (by_rule,) = vjp_of(getitem, g1, None, (x,), {"index": index}, (True,), (x.shape,))
     np.testing.assert_allclose(t.grad.data, 2 * by_rule + g2, rtol=1e-14, atol=1e-14)
+
+
+# ---- x * x: the engine sums the two cotangents in one rule (defvjp_same) -----------------------------
+
+def test_a_value_times_itself_gets_both_cotangents():
+    x = ad.tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
+    y = ad.tensor(np.array([0.5, 4.0, -1.0]), requires_grad=True)
+    w = x * 1.0
+    ((w * w) * y).sum().backward()          # a non-leaf times itself, and a leaf below it
+    np.testing.assert_array_equal(x.grad.data, 2.0 * x.data * y.data)
+    z = ad.tensor(np.array([2.0, 3.0]), requires_grad=True)
+    (dz,) = ad.gradients((z * z).sum(), z, create_graph=True)   # a leaf times itself, differentiated twice
+    np.testing.assert_array_equal(dz.data, [4.0, 6.0])
+    dz.sum().backward()
+    np.testing.assert_array_equal(z.grad.data, [2.0, 2.0])
+    a = ad.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    b = a.detach().requires_grad_()           # the same array, another leaf: each gets its own cotangent
+    (a * b).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [1.0, 2.0])
+    np.testing.assert_array_equal(b.grad.data, [1.0, 2.0])

@@ -31,7 +31,7 @@ import numpy as np
 
 __all__ = [
     "Primitive", "Traced", "new_level", "defrules", "defjoint", "defbatch", "defjvp_joint", "defvjp_into",
-    "nondifferentiable",
+    "defvjp_same", "nondifferentiable",
     "register_function", "Meta", "REGISTRY", "FUNCTIONS", "shape_of", "jvp_of", "vjp_of", "unbroadcast", "count_ops",
     "OpCounts",
 ]
@@ -98,7 +98,7 @@ class Primitive:
     __slots__ = (
         "name", "impl", "argnames", "param_names", "nondiff", "variadic", "short",
         "jvp_rules", "vjp_rules", "vjp_reads", "joint_jvp", "joint_vjp", "joint_saves", "zero_derivative",
-        "node_type", "doc", "impl_takes_traced", "ready", "batch_rule", "vjp_into", "save_plans",
+        "node_type", "doc", "impl_takes_traced", "ready", "batch_rule", "vjp_into", "save_plans", "vjp_same",
     )
 
     def __init__(self, name, impl, *, argnames=None, nondiff=(), variadic=False, short=None, doc=None,
@@ -127,6 +127,7 @@ class Primitive:
         self.batch_rule = None  # how to map the op over a leading batch axis (see `defbatch`)
         self.vjp_into = None  # optional: adds the VJP into an array in place (see `defvjp_into`)
         self.save_plans = {}  # the reverse engine's cache: what a node keeps, by which inputs want gradients
+        self.vjp_same = None  # optional: the summed VJP when every argument is one value (see `defvjp_same`)
         # User code (a custom Function's forward) is called by each engine on its own inner values,
         # which may still be traced at lower levels, instead of dispatching the primitive again.
         self.impl_takes_traced = impl_takes_traced
@@ -267,6 +268,16 @@ def defvjp_into(prim, rule):
     (and serves traced cotangents, higher derivatives and the rule tests).
     """
     prim.vjp_into = rule
+
+
+def defvjp_same(prim, rule):
+    """Give `prim` the sum of its arguments' VJPs for when all its arguments are one and the same value.
+
+    ``rule(g, ans, x, **params)``: x * x has cotangent ``g * x2 + x1 * g`` for its one input, which is
+    ``g * (2.0 * x)``: two array passes instead of three. The reverse engine uses it when every argument
+    of a node is the same value with the same gradient edge; the per-argument rules stay the definition.
+    """
+    prim.vjp_same = rule
 
 
 def nondifferentiable(prim):
