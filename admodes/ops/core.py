@@ -31,9 +31,8 @@ import numpy as np
 
 __all__ = [
     "Primitive", "Traced", "new_level", "defrules", "defjoint", "defbatch", "defjvp_joint", "defvjp_into",
-    "defvjp_same", "nondifferentiable",
-    "register_function", "Meta", "REGISTRY", "FUNCTIONS", "shape_of", "jvp_of", "vjp_of", "unbroadcast", "count_ops",
-    "OpCounts",
+    "defvjp_same", "nondifferentiable", "register_function", "Meta", "REGISTRY", "FUNCTIONS", "shape_of", "jvp_of",
+    "vjp_of", "unbroadcast", "count_ops", "OpCounts",
 ]
 
 REGISTRY: dict[str, Primitive] = {}
