@@ -341,8 +341,58 @@ def torch_rows():
     return out
 
 
+def jax_rows():
+    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+    import jax
+    import jax.numpy as jnp
+    from jax.scipy.special import logsumexp
+
+    jax.config.update("jax_enable_x64", True)  # float64, as every other column
+    jax.config.update("jax_platforms", "cpu")
+    out = {}
+
+    def rosen(x):
+        head, tail = x[:-1], x[1:]
+        return jnp.sum(100.0 * (tail - head * head) ** 2 + (1.0 - head) ** 2)
+    x = jnp.asarray(rosenbrock_point(10**6))
+    g = jax.grad(rosen)  # eager: no jit anywhere in this column
+    out["rosen_grad"] = _ratio("rosen_grad", "jax", medians({"f": lambda: rosen(x).block_until_ready(),
+                                                             "grad": lambda: g(x).block_until_ready()}), "grad", "f")
+    p = mlp_problem()
+    X, Y = jnp.asarray(p.X), jnp.asarray(p.Y)
+    params = tuple(jnp.asarray(q) for q in p.params)
+
+    def loss(W1, b1, W2, b2):
+        hidden = jnp.tanh(X @ W1 + b1)
+        o = hidden @ W2 + b2
+        return -jnp.mean(jnp.sum(Y * (o - logsumexp(o, axis=1, keepdims=True)), axis=1))
+    mg = jax.grad(loss, argnums=(0, 1, 2, 3))
+    out["mlp_grad"] = _ratio("mlp_grad", "jax", medians({"f": lambda: loss(*params).block_until_ready(),
+                                                         "grad": lambda: jax.block_until_ready(mg(*params))}),
+                             "grad", "f")
+    steps = min(CHAIN_STEPS, 100)  # JAX's eager dispatch is slow: a shorter chain, the same per-primitive measure
+
+    def chain_f(y):
+        for _ in range(steps):
+            y = jnp.sin(y) * 1.0001 + 0.1
+        return y
+    m = medians({"chain": lambda: jax.grad(chain_f)(jnp.asarray(0.5)).block_until_ready()}, budget=2.0)
+    out["chain"] = m["chain"] / (3 * steps) * 1e6
+    x5 = jnp.asarray(rosenbrock_point(10**5))
+    v5 = jnp.asarray(np.random.default_rng(1).normal(size=10**5))
+    out["rosen_jvp"] = _ratio("rosen_jvp", "jax", medians({
+        "f": lambda: rosen(x5).block_until_ready(),
+        "jvp": lambda: jax.block_until_ready(jax.jvp(rosen, (x5,), (v5,)))}), "jvp", "f")
+    rng = np.random.default_rng(2)
+    dirs = tuple(jnp.asarray(rng.normal(size=q.shape)) for q in p.params)
+    out["mlp_jvp"] = _ratio("mlp_jvp", "jax", medians({
+        "f": lambda: loss(*params).block_until_ready(),
+        "jvp": lambda: jax.block_until_ready(jax.jvp(loss, params, dirs))}), "jvp", "f")
+    return out
+
+
 PEERS = {"HIPS autograd": ("autograd", autograd_rows), "micrograd": ("micrograd", micrograd_rows),
-         "PyTorch eager": ("torch", torch_rows)}
+         "PyTorch eager": ("torch", torch_rows), "JAX eager": ("jax", jax_rows)}
 
 
 def _available(module):
