@@ -390,8 +390,10 @@ def jvp_of(prim, tangents, ans, args, params):
                 term = rule(t, ans, *args, **params)
                 if term is not None:
                     out = term if out is None else out + term
-    if out is not None and shape_of(out) != shape_of(ans):
-        out = _broadcast_to(out, shape_of(ans))
+    if out is not None:
+        ans_shape = ans.shape if type(ans) in _SHAPED else shape_of(ans)
+        if (out.shape if type(out) in _SHAPED else shape_of(out)) != ans_shape:
+            out = _broadcast_to(out, ans_shape)
     return out
 
 
