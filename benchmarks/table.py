@@ -27,7 +27,6 @@ import math  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-import tracemalloc  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -35,7 +34,13 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from workloads import mlp_loss, mlp_problem, rosenbrock, rosenbrock_point  # noqa: E402
+from workloads import (  # noqa: E402
+    mlp_loss,
+    mlp_problem,
+    rosenbrock,
+    rosenbrock_point,
+    tape_bytes_per_step_per_element,
+)
 
 import admodes as ad  # noqa: E402
 import admodes.numpy as anp  # noqa: E402
@@ -149,17 +154,7 @@ def admodes_rows():
     out["mlp_jvp"] = _ratio("mlp_jvp", "admodes", medians({"f": lambda: f(*p.params),
                                                            "jvp": lambda: ad.jvp(f, p.params, dirs)}), "jvp", "f")
 
-    def tape(steps, n=10**5):
-        x = ad.tensor(np.linspace(-1.0, 1.0, n), requires_grad=True)
-        tracemalloc.start()
-        tracemalloc.reset_peak()
-        y = x
-        for _ in range(steps):
-            y = anp.sin(y) * 1.0001 + 0.1
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        return peak
-    out["tape"] = (tape(120) - tape(20)) / 100 / 10**5
+    out["tape"] = tape_bytes_per_step_per_element(lambda x: ad.tensor(x, requires_grad=True))
     return out
 
 
@@ -234,21 +229,10 @@ def autograd_rows():
                                                             "jvp": lambda: autograd.make_jvp(loss)(params)(dirs)}),
                             "jvp", "f")
 
-    def tape(steps, n=10**5):
-        from autograd.core import VJPNode
-        from autograd.tracer import new_box, trace_stack
-        x = np.linspace(-1.0, 1.0, n)
-        with trace_stack.new_trace() as t:
-            box = new_box(x, t, VJPNode.new_root())
-            tracemalloc.start()
-            tracemalloc.reset_peak()
-            y = box
-            for _ in range(steps):
-                y = agnp.sin(y) * 1.0001 + 0.1
-            _, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
-        return peak
-    out["tape"] = (tape(120) - tape(20)) / 100 / 10**5
+    from autograd.core import VJPNode
+    from autograd.tracer import new_box, trace_stack
+    with trace_stack.new_trace() as trace:  # autograd records only inside a trace
+        out["tape"] = tape_bytes_per_step_per_element(lambda x: new_box(x, trace, VJPNode.new_root()), sin=agnp.sin)
     return out
 
 

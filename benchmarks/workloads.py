@@ -20,13 +20,15 @@ deterministically from a seed, in float64 or float32.
 
 from __future__ import annotations
 
+import tracemalloc
 from typing import NamedTuple
 
 import numpy as np
 
 import admodes.numpy as anp
 
-__all__ = ["rosenbrock", "rosenbrock_point", "MLPProblem", "mlp_problem", "mlp_loss", "mlp_loss_flat", "LOSSES"]
+__all__ = ["rosenbrock", "rosenbrock_point", "MLPProblem", "mlp_problem", "mlp_loss", "mlp_loss_flat", "LOSSES",
+           "sin_mul_add_chain", "tape_bytes_per_step_per_element"]
 
 
 # ---- Rosenbrock --------------------------------------------------------------------------------------
@@ -131,3 +133,40 @@ def mlp_loss_flat(theta, X, Y, shapes, loss="cross_entropy"):
         params.append(anp.reshape(theta[start:start + size], shape))
         start += size
     return mlp_loss(*params, X, Y, loss=loss)
+
+
+# ---- the tape-memory chain ---------------------------------------------------------------------------
+
+def sin_mul_add_chain(y, steps, sin=anp.sin):
+    """``y = sin(y) * 1.0001 + 0.1``, ``steps`` times (3 primitives a step), with any library's ``sin``.
+
+    >>> float(sin_mul_add_chain(np.array(0.0), 1))
+    0.1
+    """
+    for _ in range(steps):
+        y = sin(y) * 1.0001 + 0.1
+    return y
+
+
+def tape_bytes_per_step_per_element(start, sin=anp.sin, n=10**5, short=20, long=120):
+    """The memory a library's tape keeps per step of `sin_mul_add_chain`, per element of its input.
+
+    ``start(x)`` turns a plain array into the library's traced input (and may open what it needs); the peak
+    memory (tracemalloc, which sees NumPy's buffers) of a long chain minus a short one, per step and element.
+
+    >>> import admodes as ad
+    >>> round(tape_bytes_per_step_per_element(lambda x: ad.tensor(x, requires_grad=True), n=10**4))  # the floor
+    8
+    """
+    def peak(steps):
+        x = start(np.linspace(-1.0, 1.0, n))
+        tracemalloc.start()
+        tracemalloc.reset_peak()
+        try:
+            y = sin_mul_add_chain(x, steps, sin)
+            _, top = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        del y
+        return top
+    return (peak(long) - peak(short)) / (long - short) / n
