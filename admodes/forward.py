@@ -20,8 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arraylike import ArrayLike, _plain_index, value
-from .ops import core as _core
-from .ops.core import _REAL_SCALARS, FUNCTIONS, REGISTRY, Traced, jvp_of, new_level
+from .ops.core import FUNCTIONS, REGISTRY, Traced, call_impl, jvp_of, new_level
 
 __all__ = ["Dual", "jvp", "jacfwd", "value_and_jacfwd"]
 
@@ -109,15 +108,10 @@ class Dual(ArrayLike):
         level = self._level
         if len(args) == 1:  # the common case (sin, sum, reshape, getitem, ...): the argument is self
             primal, tangent = self.primal, self._tangent
-            if type(primal) is np.ndarray and not prim.impl_takes_traced and _core._counts is None:
-                try:  # the primitive's fast path, inlined (same checks, same errors: see Primitive.__call__)
-                    ans = prim.impl(primal, **params)
-                except (TypeError, ValueError):
-                    ans = prim(primal, **params)  # raises the fast path's explained error
-                if type(ans) not in _REAL_SCALARS and ans.dtype.kind not in "fiub":
-                    ans = prim(primal, **params)  # raises the fast path's error on the dtype
-            else:
-                ans = prim.impl(primal, **params) if prim.impl_takes_traced else prim(primal, **params)
+            if prim.impl_takes_traced:
+                ans = prim.impl(primal, **params)
+            else:  # a plain primal goes straight to the impl; one traced at a lower level dispatches again
+                ans = call_impl(prim, (primal,), params) if type(primal) is np.ndarray else prim(primal, **params)
             if tangent is None or prim.zero_derivative:  # a symbolic zero: the result is a constant here
                 return ans
             tangent = jvp_of(prim, (tangent,), ans, (primal,), params)

@@ -24,8 +24,7 @@ from heapq import heappop, heappush
 import numpy as np
 
 from .arraylike import ArrayLike, _plain_index, value
-from .ops import core as _core
-from .ops.core import _REAL_SCALARS, FUNCTIONS, REGISTRY, Meta, Traced, shape_of, unbroadcast, vjp_of
+from .ops.core import FUNCTIONS, REGISTRY, Meta, Traced, call_impl, shape_of, unbroadcast, vjp_of
 
 USER_LEVEL = 0  # the level of Tensors users make themselves
 _creation_order = itertools.count()
@@ -246,15 +245,10 @@ class Tensor(ArrayLike):
                 if plain and type(x) is not np.ndarray and isinstance(x, Traced):
                     plain = False
                 inner.append(x)
-        if plain and not prim.impl_takes_traced and _core._counts is None:
-            try:  # the primitive's fast path, inlined (same checks, same errors: see Primitive.__call__)
-                ans = prim.impl(*inner, **params)
-            except (TypeError, ValueError):
-                ans = prim(*inner, **params)  # raises the fast path's explained error
-            if type(ans) not in _REAL_SCALARS and ans.dtype.kind not in "fiub":
-                ans = prim(*inner, **params)  # raises the fast path's error on the dtype
-        else:
-            ans = prim.impl(*inner, **params) if prim.impl_takes_traced else prim(*inner, **params)
+        if prim.impl_takes_traced:
+            ans = prim.impl(*inner, **params)
+        else:  # plain values go straight to the impl; values traced at lower levels dispatch again
+            ans = call_impl(prim, inner, params) if plain else prim(*inner, **params)
         t = _new(Tensor)
         t.data, t.grad, t._level = ans, None, level
         if edges is None or prim.zero_derivative or (level == USER_LEVEL and not _state.enabled) \

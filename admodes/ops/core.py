@@ -31,7 +31,8 @@ import numpy as np
 
 __all__ = [
     "Primitive", "Traced", "new_level", "defrules", "defjoint", "defbatch", "defjvp_joint", "defvjp_into",
-    "defvjp_same", "nondifferentiable", "register_function", "Meta", "REGISTRY", "FUNCTIONS", "shape_of", "jvp_of",
+    "defvjp_same", "nondifferentiable", "register_function", "Meta", "REGISTRY", "FUNCTIONS", "shape_of", "call_impl",
+    "jvp_of",
     "vjp_of", "unbroadcast", "count_ops", "OpCounts",
 ]
 
@@ -159,15 +160,28 @@ class Primitive:
                     if b is not a and isinstance(b, Traced) and b._level > top._level:
                         top = b
                 return top._apply(self, args, params)
-        if _counts is not None:
-            return _counted_call(self, args, params)
-        try:
-            out = self.impl(*args, **params)
-        except (TypeError, ValueError) as err:
-            raise _explain(self, args, err) from None
-        if type(out) not in _REAL_SCALARS and out.dtype.kind not in _REAL_KINDS:
-            raise _unsupported_dtype(self, args, out)
-        return out
+        return call_impl(self, args, params)
+
+
+def call_impl(prim, args, params):
+    """Run `prim`'s NumPy implementation on plain arguments, with the fast path's checks and errors.
+
+    The one place a primitive's impl is called: `Primitive.__call__` after finding no traced argument,
+    and the engines on the values they have unwrapped. Op counting happens here too.
+
+    >>> from admodes.ops.elementwise import sin
+    >>> float(call_impl(sin, (np.float64(0.0),), {}))
+    0.0
+    """
+    if _counts is not None:
+        return _counted_call(prim, args, params)
+    try:
+        out = prim.impl(*args, **params)
+    except (TypeError, ValueError) as err:
+        raise _explain(prim, args, err) from None
+    if type(out) not in _REAL_SCALARS and out.dtype.kind not in _REAL_KINDS:
+        raise _unsupported_dtype(prim, args, out)
+    return out
 
 
 def _signature_split(impl):
