@@ -153,13 +153,7 @@ class Primitive:
         # The fast path: plain arrays go straight to NumPy, after one isinstance check per argument.
         for a in args:
             if isinstance(a, Traced):
-                if params or not self.ready or len(args) > len(self.argnames):
-                    return lift(self, args, params)  # normalise the arguments, or refuse
-                top = a  # `lift` inlined for the common case: the engine of the highest level takes the call
-                for b in args:
-                    if b is not a and isinstance(b, Traced) and b._level > top._level:
-                        top = b
-                return top._apply(self, args, params)
+                return lift(self, args, params)
         return call_impl(self, args, params)
 
 
