@@ -416,6 +416,8 @@ def vjp_of(prim, g, ans, args, params, needed, shapes):
         return tuple(ct if ct is None or shape_of(ct) == shape else unbroadcast(ct, shape)
                      for ct, shape in zip(cts, shapes))
     rules = prim.vjp_rules
+    # Unrolled for one and two arguments: the backward sweep's hottest call. The same code as one list
+    # comprehension and a shape helper measured 4.04 against 2.84 us per primitive (interleaved runs).
     if len(rules) == 1:  # the common case, unrolled
         if not needed[0]:
             return [None]
