@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ops.core import FUNCTIONS, REGISTRY, Traced
+from .ops.core import FUNCTIONS, Traced, op
 
 
 def value(x):
@@ -39,10 +39,6 @@ def as_array(x):
     return np.asarray(x) if isinstance(x, np.generic) else x
 
 
-def _fn(name):
-    return FUNCTIONS[name]
-
-
 # NumPy functions whose result carries no derivative (booleans, indices, shapes, fresh constants):
 # computed on the plain values, so asking for them never drops a derivative.
 _ON_VALUES = {
@@ -55,7 +51,7 @@ _BOOLEAN_UFUNCS = {
     "greater", "greater_equal", "less", "less_equal", "equal", "not_equal", "isfinite", "isnan", "isinf",
     "signbit", "logical_and", "logical_or", "logical_not", "logical_xor",
 }
-_UFUNC_ALIASES = {"absolute": "absolute", "true_divide": "divide", "conjugate": None}
+_UFUNC_ALIASES = {"true_divide": "divide"}  # NumPy 1.x's name for its divide ufunc
 
 
 class ArrayLike(Traced):
@@ -101,21 +97,21 @@ class ArrayLike(Traced):
         return value(self).item()
 
     # ---- arithmetic --------------------------------------------------------------------------------
-    def __add__(self, other): return _fn("add")(self, other)
-    def __radd__(self, other): return _fn("add")(other, self)
-    def __sub__(self, other): return _fn("subtract")(self, other)
-    def __rsub__(self, other): return _fn("subtract")(other, self)
-    def __mul__(self, other): return _fn("multiply")(self, other)
-    def __rmul__(self, other): return _fn("multiply")(other, self)
-    def __truediv__(self, other): return _fn("divide")(self, other)
-    def __rtruediv__(self, other): return _fn("divide")(other, self)
-    def __pow__(self, other): return _fn("power")(self, other)
-    def __rpow__(self, other): return _fn("power")(other, self)
-    def __matmul__(self, other): return _fn("matmul")(self, other)
-    def __rmatmul__(self, other): return _fn("matmul")(other, self)
-    def __neg__(self): return _fn("negative")(self)
+    def __add__(self, other): return op("add")(self, other)
+    def __radd__(self, other): return op("add")(other, self)
+    def __sub__(self, other): return op("subtract")(self, other)
+    def __rsub__(self, other): return op("subtract")(other, self)
+    def __mul__(self, other): return op("multiply")(self, other)
+    def __rmul__(self, other): return op("multiply")(other, self)
+    def __truediv__(self, other): return op("divide")(self, other)
+    def __rtruediv__(self, other): return op("divide")(other, self)
+    def __pow__(self, other): return op("power")(self, other)
+    def __rpow__(self, other): return op("power")(other, self)
+    def __matmul__(self, other): return op("matmul")(self, other)
+    def __rmatmul__(self, other): return op("matmul")(other, self)
+    def __neg__(self): return op("negative")(self)
     def __pos__(self): return self
-    def __abs__(self): return _fn("absolute")(self)
+    def __abs__(self): return op("absolute")(self)
 
     # ---- comparisons: on values, no derivative ------------------------------------------------------
     def __lt__(self, other): return value(self) < value(other)
@@ -128,37 +124,37 @@ class ArrayLike(Traced):
 
     # ---- indexing ----------------------------------------------------------------------------------
     def __getitem__(self, index):
-        return REGISTRY["getitem"](self, index=_plain_index(index))
+        return op("getitem")(self, index=_plain_index(index))
 
     # ---- ndarray methods ---------------------------------------------------------------------------
     @property
     def T(self):
-        return _fn("transpose")(self)
+        return op("transpose")(self)
 
-    def sum(self, axis=None, keepdims=False): return _fn("sum")(self, axis=axis, keepdims=keepdims)
-    def mean(self, axis=None, keepdims=False): return _fn("mean")(self, axis=axis, keepdims=keepdims)
-    def prod(self, axis=None, keepdims=False): return _fn("prod")(self, axis=axis, keepdims=keepdims)
-    def max(self, axis=None, keepdims=False): return _fn("max")(self, axis=axis, keepdims=keepdims)
-    def min(self, axis=None, keepdims=False): return _fn("min")(self, axis=axis, keepdims=keepdims)
-    def var(self, axis=None, ddof=0, keepdims=False): return _fn("var")(self, axis=axis, ddof=ddof, keepdims=keepdims)
-    def std(self, axis=None, ddof=0, keepdims=False): return _fn("std")(self, axis=axis, ddof=ddof, keepdims=keepdims)
-    def cumsum(self, axis=None): return _fn("cumsum")(self, axis=axis)
-    def cumprod(self, axis=None): return _fn("cumprod")(self, axis=axis)
-    def dot(self, other): return _fn("dot")(self, other)
-    def clip(self, a_min=None, a_max=None): return _fn("clip")(self, a_min, a_max)
-    def ravel(self): return _fn("ravel")(self)
-    def flatten(self): return _fn("ravel")(self)
-    def squeeze(self, axis=None): return _fn("squeeze")(self, axis=axis)
-    def swapaxes(self, axis1, axis2): return _fn("swapaxes")(self, axis1, axis2)
+    def sum(self, axis=None, keepdims=False): return op("sum")(self, axis=axis, keepdims=keepdims)
+    def mean(self, axis=None, keepdims=False): return op("mean")(self, axis=axis, keepdims=keepdims)
+    def prod(self, axis=None, keepdims=False): return op("prod")(self, axis=axis, keepdims=keepdims)
+    def max(self, axis=None, keepdims=False): return op("max")(self, axis=axis, keepdims=keepdims)
+    def min(self, axis=None, keepdims=False): return op("min")(self, axis=axis, keepdims=keepdims)
+    def var(self, axis=None, ddof=0, keepdims=False): return op("var")(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def std(self, axis=None, ddof=0, keepdims=False): return op("std")(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def cumsum(self, axis=None): return op("cumsum")(self, axis=axis)
+    def cumprod(self, axis=None): return op("cumprod")(self, axis=axis)
+    def dot(self, other): return op("dot")(self, other)
+    def clip(self, a_min=None, a_max=None): return op("clip")(self, a_min, a_max)
+    def ravel(self): return op("ravel")(self)
+    def flatten(self): return op("ravel")(self)
+    def squeeze(self, axis=None): return op("squeeze")(self, axis=axis)
+    def swapaxes(self, axis1, axis2): return op("swapaxes")(self, axis1, axis2)
 
     def reshape(self, *shape):
         """``x.reshape(2, 3)`` or ``x.reshape((2, 3))``, as with ndarray."""
-        return _fn("reshape")(self, shape[0] if len(shape) == 1 else shape)
+        return op("reshape")(self, shape[0] if len(shape) == 1 else shape)
 
     def transpose(self, *axes):
         """``x.transpose()``, ``x.transpose(1, 0)`` or ``x.transpose((1, 0))``, as with ndarray."""
         axes = axes[0] if len(axes) == 1 else axes or None
-        return _fn("transpose")(self, axes)
+        return op("transpose")(self, axes)
 
     def astype(self, dtype):
         """A float dtype keeps the derivative (a cast is linear); an integer or bool dtype would drop it."""
@@ -167,7 +163,7 @@ class ArrayLike(Traced):
                             "(.item(), or numpy on the plain value)")
         if np.dtype(dtype) == self.dtype:
             return self
-        return REGISTRY["astype"](self, dtype=np.dtype(dtype))
+        return op("astype")(self, dtype=np.dtype(dtype))
 
     # ---- NumPy's protocols -------------------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arraylike import ArrayLike, _plain_index, value
-from .ops.core import FUNCTIONS, REGISTRY, Traced, call_impl, jvp_of, new_level
+from .ops.core import Traced, call_impl, jvp_of, new_level, op
 
 __all__ = ["Dual", "jvp", "jacfwd", "value_and_jacfwd"]
 
@@ -88,7 +88,7 @@ class Dual(ArrayLike):
         >>> d.primal, d.tangent
         (array([0., 5., 0.]), array([1., 2., 1.]))
         """
-        updated = _primitive("index_update")(self, new, index=_plain_index(index))
+        updated = op("index_update")(self, new, index=_plain_index(index))
         if type(updated) is Dual and updated._level == self._level:
             self.primal, self._tangent = updated.primal, updated._tangent
         elif isinstance(updated, Traced) and updated._level > self._level:
@@ -146,14 +146,6 @@ class Dual(ArrayLike):
 
 
 _new_dual = object.__new__
-
-
-def _primitive(name):
-    """The op library's function ``name``, published (FUNCTIONS) or internal (REGISTRY)."""
-    fn = FUNCTIONS.get(name) or REGISTRY.get(name)
-    if fn is None:
-        raise NotImplementedError(f"forward mode needs admodes.{name}, which the op library does not define yet")
-    return fn
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -313,7 +305,7 @@ def _sweep_columns(f, args, i, x, out):
         return out, None
     out_shape = np.shape(value(out))
     if traced is not None:
-        return out, _primitive("reshape")(_primitive("stack")(traced, axis=-1), out_shape + x_shape)
+        return out, op("reshape")(op("stack")(traced, axis=-1), out_shape + x_shape)
     return out, jac.reshape(out_shape + x_shape)
 
 

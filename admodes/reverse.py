@@ -24,7 +24,7 @@ from heapq import heappop, heappush
 import numpy as np
 
 from .arraylike import ArrayLike, _plain_index, value
-from .ops.core import FUNCTIONS, REGISTRY, Meta, Traced, call_impl, shape_of, unbroadcast, vjp_of
+from .ops.core import Meta, Traced, call_impl, op, shape_of, unbroadcast, vjp_of
 
 USER_LEVEL = 0  # the level of Tensors users make themselves
 _creation_order = itertools.count()
@@ -278,20 +278,20 @@ class Tensor(ArrayLike):
 
     # ---- in-place ops ------------------------------------------------------------------------------
     def __iadd__(self, other):
-        return self._update_in_place(FUNCTIONS["add"], other)
+        return self._update_in_place(op("add"), other)
 
     def __isub__(self, other):
-        return self._update_in_place(FUNCTIONS["subtract"], other)
+        return self._update_in_place(op("subtract"), other)
 
     def __imul__(self, other):
-        return self._update_in_place(FUNCTIONS["multiply"], other)
+        return self._update_in_place(op("multiply"), other)
 
     def __itruediv__(self, other):
-        return self._update_in_place(FUNCTIONS["divide"], other)
+        return self._update_in_place(op("divide"), other)
 
     def __setitem__(self, index, new):
         index = _plain_index(index)
-        self._update_in_place(lambda x, v: REGISTRY["index_update"](x, v, index=index), new)
+        self._update_in_place(lambda x, v: op("index_update")(x, v, index=index), new)
 
     def _update_in_place(self, op, other):
         """``self = op(self, other)`` recorded as usual, then written into this tensor (version bumped)."""

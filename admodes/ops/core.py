@@ -31,9 +31,8 @@ import numpy as np
 
 __all__ = [
     "Primitive", "Traced", "new_level", "defrules", "defjoint", "defbatch", "defjvp_joint", "defvjp_into",
-    "defvjp_same", "nondifferentiable", "register_function", "Meta", "REGISTRY", "FUNCTIONS", "shape_of", "call_impl",
-    "jvp_of",
-    "vjp_of", "unbroadcast", "count_ops", "OpCounts",
+    "defvjp_same", "nondifferentiable", "register_function", "Meta", "REGISTRY", "FUNCTIONS", "op", "shape_of",
+    "call_impl", "jvp_of", "vjp_of", "unbroadcast", "count_ops", "OpCounts",
 ]
 
 REGISTRY: dict[str, Primitive] = {}
@@ -376,6 +375,19 @@ def register_function(name):
         FUNCTIONS[name] = fn
         return fn
     return publish
+
+
+def op(name):
+    """The op library's function ``name``: the public one (NumPy's signature) if there is one, else the
+    internal primitive (getitem, index_update, astype). How the engines reach ops at call time.
+
+    >>> op("sin").name, op("getitem").name
+    ('sin', 'getitem')
+    """
+    fn = FUNCTIONS.get(name) or REGISTRY.get(name)
+    if fn is None:
+        raise NotImplementedError(f"admodes has no op {name!r} in its op library")
+    return fn
 
 
 # ----------------------------------------------------------------------------------------------------
