@@ -18,7 +18,7 @@ from .arraylike import as_array, value
 from .batching import batched_jacrev
 from .forward import _check_argnums, _float_array, jacfwd, jvp, value_and_jacfwd
 from .ops.core import new_level
-from .reverse import Tensor, _sweep
+from .reverse import Tensor, _sole, _sweep
 
 MODES = ("reverse", "forward")
 
@@ -36,7 +36,9 @@ def vjp(f, *primals):
     return _vjp(f, primals, range(len(primals)), "vjp")
 
 
-def _vjp(f, args, nums, who):
+def _vjp(f, args, nums, who, once=False):
+    """`vjp` of ``f`` in the arguments ``nums``; ``once``: the returned function will be called once, so its
+    sweep frees the tape as it goes (grad), instead of keeping it for more calls."""
     level = new_level()
     args = list(args)
     leaves = []
@@ -60,9 +62,17 @@ def _vjp(f, args, nums, who):
                              f"shape {out_shape}")
         found = [None] * len(leaves)
         if traced and out._requires_grad:
-            found = _sweep([out], [cotangent], leaves, retain_graph=True, create_graph=False, accumulate=False)
-        return tuple(np.zeros(np.shape(value(t.data)), np.result_type(value(t.data))) if g is None else as_array(g)
-                     for t, g in zip(leaves, found))
+            found = _sweep([out], [cotangent], leaves, retain_graph=not once, create_graph=False, accumulate=False)
+        cotangents = []
+        for i, t in enumerate(leaves):
+            g = found[i]
+            found[i] = None
+            if g is None:
+                g = np.zeros(np.shape(value(t.data)), np.result_type(value(t.data)))
+            elif type(g) is np.ndarray and not (g.base is None and _sole(g)):
+                g = g.copy()  # ours to return: never the caller's cotangent itself, a read-only broadcast, ...
+            cotangents.append(as_array(g))
+        return tuple(cotangents)
 
     vjp_fn.out_dtype = out_dtype
     return out_value, vjp_fn
@@ -87,7 +97,7 @@ def value_and_grad(f, argnums=0, mode="reverse"):
             _check_scalar(out, "grad")
             grads = tuple(j.reshape(np.shape(value(args[i]))) for i, j in zip(nums, jac))
         else:
-            out, vjp_fn = _vjp(f, args, nums, "grad")
+            out, vjp_fn = _vjp(f, args, nums, "grad", once=True)
             _check_scalar(out, "grad")
             grads = vjp_fn(np.ones(np.shape(value(out)), _float(vjp_fn.out_dtype)))
         return as_array(out), grads[0] if isinstance(argnums, int) else grads

@@ -452,3 +452,69 @@ def test_a_value_times_itself_gets_both_cotangents():
     (a * b).sum().backward()
     np.testing.assert_array_equal(a.grad.data, [1.0, 2.0])
     np.testing.assert_array_equal(b.grad.data, [1.0, 2.0])
+
+
+# ---- cotangents the sweep reuses: only those nothing else holds ---------------------------------------
+
+def test_sole_tells_an_array_only_the_caller_holds():
+    from admodes.reverse import _sole
+    mine = np.ones(3)
+    assert _sole(mine)
+    others = [mine]
+    assert not _sole(mine)
+    del others
+    assert _sole(mine)
+
+
+def test_the_callers_gradient_and_data_are_never_written():
+    x = ad.tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
+    w = np.array([0.5, 2.0, -1.0])
+    v = np.array([1.0, 10.0, 100.0])
+    v_before, w_before = v.copy(), w.copy()
+    (-(x * w)).backward(gradient=v)                 # negative's and multiply's in-place forms meet v, w
+    np.testing.assert_array_equal(v, v_before)
+    np.testing.assert_array_equal(w, w_before)
+    np.testing.assert_array_equal(x.grad.data, -v * w)
+
+
+def test_a_cotangent_that_also_goes_elsewhere_is_not_overwritten():
+    a = ad.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    b = ad.tensor(np.array([3.0, 4.0]), requires_grad=True)
+    ((a - b) * 3.0).sum().backward()                # subtract sends g itself to a, -g to b
+    np.testing.assert_array_equal(a.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(b.grad.data, [-3.0, -3.0])
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    x = ad.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = x * 2.0
+    y.retain_grad()                                  # y's cotangent is kept: the rule below must not write it
+    (-(y * 1.0)).backward(gradient=np.array([1.0, 1.0]))
+    np.testing.assert_array_equal(y.grad.data, [-1.0, -1.0])
+    np.testing.assert_array_equal(x.grad.data, [-2.0, -2.0])
+    h = x * 1.0
+    (gh, gx) = ad.gradients((-(h * 5.0)).sum(), (h, x))   # a non-leaf target's cotangent, then its rule
+    np.testing.assert_array_equal(gh.data, [-5.0, -5.0])
+    np.testing.assert_array_equal(gx.data, [-5.0, -5.0])
+
+
+def test_an_in_place_form_that_would_narrow_the_dtype_falls_back_to_the_rule():
+    x = ad.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    w = np.array([1.0 / 3.0, 2.0 / 3.0])
+    (-(x * w)).backward(gradient=np.array([1.0, 3.0], np.float32))   # g is float32, w float64
+    assert x.grad.data.dtype == np.float64
+    np.testing.assert_array_equal(x.grad.data, -np.array([1.0, 3.0], np.float32) * w)
+
+
+def test_the_functional_gradients_are_fresh_writable_arrays():
+    x = np.array([1.0, 2.0, 3.0])
+    g = ad.grad(lambda x: anp.sum(x))(x)             # sum's rule broadcasts a read-only view
+    assert g.flags.writeable and g.flags.owndata
+    g[0] = 5.0
+    np.testing.assert_array_equal(ad.grad(lambda x: anp.sum(x))(x), [1.0, 1.0, 1.0])
+    _, vjp_fn = ad.vjp(lambda x: x, x)
+    u = np.array([1.0, 1.0, 1.0])
+    (ct,) = vjp_fn(u)
+    assert ct is not u and not np.shares_memory(ct, u)
+    _, vjp_fn = ad.vjp(lambda x: -(x * 2.0), x)
+    first, second = vjp_fn(u)[0], vjp_fn(u)[0]     # the tape is kept; nothing is spent by the first call
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(u, [1.0, 1.0, 1.0])

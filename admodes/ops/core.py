@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dis
 import inspect
+import math
 from collections import Counter
 from contextlib import contextmanager
 
@@ -31,8 +32,8 @@ import numpy as np
 
 __all__ = [
     "Primitive", "Traced", "new_level", "defrules", "defjoint", "defbatch", "defjvp_joint", "defvjp_into",
-    "defvjp_same", "nondifferentiable", "register_function", "Meta", "REGISTRY", "FUNCTIONS", "op", "shape_of",
-    "call_impl", "jvp_of", "vjp_of", "unbroadcast", "count_ops", "OpCounts",
+    "defvjp_same", "defvjp_inplace", "nondifferentiable", "register_function", "Meta", "REGISTRY", "FUNCTIONS", "op",
+    "shape_of", "call_impl", "jvp_of", "vjp_of", "unbroadcast", "count_ops", "OpCounts",
 ]
 
 REGISTRY: dict[str, Primitive] = {}
@@ -98,6 +99,7 @@ class Primitive:
         "name", "impl", "argnames", "param_names", "nondiff", "variadic", "short",
         "jvp_rules", "vjp_rules", "vjp_reads", "joint_jvp", "joint_vjp", "joint_saves", "zero_derivative",
         "node_type", "doc", "impl_takes_traced", "ready", "batch_rule", "vjp_into", "save_plans", "vjp_same",
+        "vjp_inplace", "vjp_same_inplace", "elementwise",
     )
 
     def __init__(self, name, impl, *, argnames=None, nondiff=(), variadic=False, short=None, doc=None,
@@ -127,6 +129,8 @@ class Primitive:
         self.vjp_into = None  # optional: adds the VJP into an array in place (see `defvjp_into`)
         self.save_plans = {}  # the reverse engine's cache: what a node keeps, by which inputs want gradients
         self.vjp_same = None  # optional: the summed VJP when every argument is one value (see `defvjp_same`)
+        self.vjp_inplace = self.vjp_same_inplace = None  # optional: VJPs computed into g (see `defvjp_inplace`)
+        self.elementwise = False  # its rules work on any g that broadcasts to the output (see `vjp_of`)
         # User code (a custom Function's forward) is called by each engine on its own inner values,
         # which may still be traced at lower levels, instead of dispatching the primitive again.
         self.impl_takes_traced = impl_takes_traced
@@ -276,14 +280,33 @@ def defvjp_into(prim, rule):
     prim.vjp_into = rule
 
 
-def defvjp_same(prim, rule):
+def defvjp_same(prim, rule, inplace=None):
     """Give `prim` the sum of its arguments' VJPs for when all its arguments are one and the same value.
 
     ``rule(g, ans, x, **params)``: x * x has cotangent ``g * x2 + x1 * g`` for its one input, which is
     ``g * (2.0 * x)``: two array passes instead of three. The reverse engine uses it when every argument
     of a node is the same value with the same gradient edge; the per-argument rules stay the definition.
+    ``inplace`` is the same sum computed into ``g`` (see `defvjp_inplace`).
     """
-    prim.vjp_same = rule
+    prim.vjp_same, prim.vjp_same_inplace = rule, inplace
+
+
+def defvjp_inplace(prim, *rules):
+    """Give `prim` forms of its VJP rules that write the cotangent into ``g``, one per argument (or None).
+
+    ``rule(g, ans, *args, **params)`` returns the same cotangent as the argument's VJP rule, computed in
+    ``g``'s memory, or ``NotImplemented`` to decline. The reverse engine calls it only on plain arrays,
+    when ``g`` is an array that nothing but the sweep holds, and for the last cotangent it needs from ``g``:
+    ``-g`` or ``g * x2`` then cost no new array (no allocation, no page faults on a big one). A rule must not
+    write into ``g`` before it knows it can finish: ufuncs with ``casting="safe"`` raise first (a TypeError,
+    on which the engine uses the VJP rule), where the plain rule would have given a wider dtype.
+
+    >>> negative = REGISTRY["negative"]
+    >>> g = np.ones(2)
+    >>> vjp_of(negative, g, None, (np.zeros(2),), {}, (True,), ((2,),), donated=True)[0] is g
+    True
+    """
+    prim.vjp_inplace = _as_table(prim, rules)
 
 
 def nondifferentiable(prim):
@@ -417,12 +440,23 @@ def jvp_of(prim, tangents, ans, args, params):
     return out
 
 
-def vjp_of(prim, g, ans, args, params, needed, shapes):
+def vjp_of(prim, g, ans, args, params, needed, shapes, donated=False):
     """The cotangents of ``prim``'s arguments from the output cotangent ``g``, one per argument (a sequence).
 
     ``needed[i]`` says whether argument i wants one (else None); ``shapes[i]`` is its shape, to which
-    the cotangent is summed back when the rule returned the broadcast shape.
+    the cotangent is summed back when the rule returned the broadcast shape. ``donated``: ``g`` is an
+    array that no one else holds, which the primitive's in-place forms may overwrite (`defvjp_inplace`).
+
+    A cotangent that repeats one value, like the one `sum`'s rule broadcasts, meets an elementwise
+    primitive's rules as that one value: ``-g`` or ``100 * g`` cost nothing, and stay uniform for the next op.
     """
+    if donated:
+        if prim.vjp_inplace is not None:
+            cts = _vjp_in_place(prim, g, ans, args, params, needed, shapes)
+            if cts is not None:
+                return cts
+    elif prim.elementwise and type(g) is np.ndarray and g.base is not None and g.size > 1 and not any(g.strides):
+        return _uniform_vjp(prim, g, ans, args, params, needed, shapes)
     if prim.joint_vjp is not None:
         cts = prim.joint_vjp(g, ans, args, params, needed)
         return tuple(ct if ct is None or shape_of(ct) == shape else unbroadcast(ct, shape)
@@ -458,6 +492,62 @@ def vjp_of(prim, g, ans, args, params, needed, shapes):
 
 
 _SHAPED = frozenset({np.ndarray, np.float64, np.float32, np.float16})  # .shape is a tuple: read it directly
+
+
+def _fit(ct, shape):
+    """A rule's cotangent summed back to its input's ``shape`` if it came out in the broadcast shape."""
+    if ct is not None and (ct.shape if type(ct) in _SHAPED else shape_of(ct)) != shape:
+        return unbroadcast(ct, shape)
+    return ct
+
+
+def _vjp_in_place(prim, g, ans, args, params, needed, shapes):
+    """`vjp_of` with the last needed cotangent computed into ``g`` by the in-place form (None: not possible:
+    a traced or unknown argument, no in-place form, an earlier cotangent that is ``g`` itself, or a dtype)."""
+    for a in args:
+        if type(a) not in _IN_PLACE_ARGS:
+            return None
+    wanted = [i for i, need in enumerate(needed) if need]
+    if not wanted or prim.vjp_inplace[wanted[-1]] is None:
+        return None
+    cts = [None] * len(needed)
+    for i in wanted[:-1]:  # computed first, from the untouched g; none may share g's memory
+        ct = cts[i] = _fit(prim.vjp_rules[i](g, ans, *args, **params), shapes[i])
+        if ct is g or type(ct) is np.ndarray and ct.base is g:
+            break
+    else:
+        last = wanted[-1]
+        try:
+            ct = prim.vjp_inplace[last](g, ans, *args, **params)
+        except TypeError:  # casting="safe" refused: the rule's result would be wider than g
+            ct = NotImplemented
+        if ct is not NotImplemented:
+            cts[last] = _fit(ct, shapes[last])
+            return cts
+    return [_fit(prim.vjp_rules[i](g, ans, *args, **params), shapes[i]) if cts[i] is None and needed[i] else cts[i]
+            for i in range(len(needed))]
+
+
+_IN_PLACE_ARGS = frozenset({np.ndarray, np.float64, np.float32, float, int, type(None)})
+
+
+def _uniform_vjp(prim, g, ans, args, params, needed, shapes):
+    """`vjp_of` of an elementwise primitive for a ``g`` that repeats one value (a stride-0 broadcast): the
+    rules run on that value, and a cotangent that comes out as one value stays a broadcast of it."""
+    s = g.flat[0]
+    out = []
+    for rule, need, shape in zip(prim.vjp_rules, needed, shapes):
+        ct = rule(s, ans, *args, **params) if need and rule is not None else None
+        if ct is not None:
+            if shape_of(ct) == ():  # uniform: the sum over the copies broadcasting made is a product
+                repeats = g.size // math.prod(shape)
+                ct = _broadcast_to(ct * repeats if repeats != 1 else ct, shape)
+            else:
+                if shape_of(ct) != g.shape:
+                    ct = np.broadcast_to(ct, g.shape)
+                ct = _fit(ct, shape)
+        out.append(ct)
+    return out
 
 
 def unbroadcast(g, shape):

@@ -31,6 +31,7 @@ from .core import (
     defbatch,
     defjvp_joint,
     defrules,
+    defvjp_inplace,
     defvjp_same,
     nondifferentiable,
     register_function,
@@ -41,16 +42,31 @@ from .core import (
 def defpartials(prim, *partials):
     """Define both rules of an elementwise `prim` from its partial derivatives d ans / d arg_i.
 
-    Each partial is ``partial(ans, *args)``; then jvp_i = t * partial and vjp_i = g * partial.
+    Each partial is ``partial(ans, *args)``; then jvp_i = t * partial and vjp_i = partial * g (also
+    computed into g, for the reverse engine: `defvjp_inplace`). The partial, a fresh array, comes first
+    in the product: NumPy then reuses its memory for the result even when g is a NumPy scalar (a uniform
+    cotangent, see `core.vjp_of`), where ``g * partial`` would allocate a second array.
     """
     nargs = len(prim.argnames)
     if nargs == 1:  # (the common case, without packing *args on every call)
         jvps = tuple(lambda t, ans, x, _p=p: t * _p(ans, x) for p in partials)
-        vjps = tuple(lambda g, ans, x, _p=p: g * _p(ans, x) for p in partials)
+        vjps = tuple(lambda g, ans, x, _p=p: _p(ans, x) * g for p in partials)
     else:
         jvps = tuple(lambda t, ans, *args, _p=p: t * _p(ans, *args) for p in partials)
-        vjps = tuple(lambda g, ans, *args, _p=p: g * _p(ans, *args) for p in partials)
+        vjps = tuple(lambda g, ans, *args, _p=p: _p(ans, *args) * g for p in partials)
     defrules(prim, jvp=jvps, vjp=vjps, reads=[values_read(p, nargs, leading=0) for p in partials])
+    defvjp_inplace(prim, *(lambda g, ans, *args, _p=p: times_into(g, _p(ans, *args)) for p in partials))
+
+
+def times_into(g, factor):
+    """``g * factor`` written into ``g`` (an in-place VJP form); a TypeError, before any write, where the
+    product would need a wider dtype than g's.
+
+    >>> g = np.ones(2)
+    >>> times_into(g, np.array([2.0, 3.0])) is g, g
+    (True, array([2., 3.]))
+    """
+    return np.multiply(g, factor, out=g, casting="safe")
 
 
 def _ndim(x):
@@ -100,10 +116,12 @@ defrules(add, jvp=(lambda t, ans, x1, x2: t, lambda t, ans, x1, x2: t),
 subtract = Primitive("subtract", np.subtract, short="Sub")
 defrules(subtract, jvp=(lambda t, ans, x1, x2: t, lambda t, ans, x1, x2: -t),
          vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: -g))
+defvjp_inplace(subtract, lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: np.negative(g, out=g))
 
 multiply = Primitive("multiply", np.multiply, short="Mul")
 defrules(multiply, jvp=(lambda t, ans, x1, x2: t * x2, lambda t, ans, x1, x2: x1 * t),
          vjp=(lambda g, ans, x1, x2: g * x2, lambda g, ans, x1, x2: x1 * g))
+defvjp_inplace(multiply, lambda g, ans, x1, x2: times_into(g, x2), lambda g, ans, x1, x2: times_into(g, x1))
 
 
 # Joint JVPs, where both tangents together cost fewer array passes than the sum of the rules above:
@@ -128,14 +146,17 @@ def _multiply_jvp(tangents, ans, args, params):
 
 defjvp_joint(subtract, _subtract_jvp)
 defjvp_joint(multiply, _multiply_jvp)
-defvjp_same(multiply, lambda g, ans, x: g * (2.0 * x))  # x * x: the two cotangents summed
+defvjp_same(multiply, lambda g, ans, x: g * (2.0 * x),  # x * x: the two cotangents summed
+            inplace=lambda g, ans, x: np.multiply(times_into(g, x), 2.0, out=g))
 
 divide = Primitive("divide", np.divide, short="Div")
 defpartials(divide, lambda ans, x1, x2: 1.0 / x2,
                     lambda ans, x1, x2: -ans / x2)
+defvjp_inplace(divide, lambda g, ans, x1, x2: np.divide(g, x2, out=g, casting="safe"), None)
 
 negative = Primitive("negative", np.negative, short="Neg")
 defrules(negative, jvp=lambda t, ans, x: -t, vjp=lambda g, ans, x: -g)
+defvjp_inplace(negative, lambda g, ans, x: np.negative(g, out=g))
 
 astype = Primitive("astype", lambda x, dtype: np.asarray(x).astype(dtype), argnames=("x",), public=False, doc=(
     "``x.astype(dtype)`` between float dtypes: linear, so the tangent is cast forward and the cotangent "
@@ -174,6 +195,17 @@ power = Primitive("power", np.power, short="Pow", doc=(
     "taken as 0 at x1 == 0 (JAX's convention) and nan at x1 < 0 (not real-differentiable there).\n\n"
     ">>> power(np.array([-2.0, 3.0]), 2)\narray([4., 9.])"))
 defpartials(power, _power_dx1, _power_dx2)
+
+
+def _power_vjp_x1(g, ans, x1, x2):
+    """The cotangent of x1 with a constant exponent's factor put on g first: where g repeats one value (the
+    cotangent `sum` broadcasts), ``(g * 2.0) * x1`` is one array pass, ``(2.0 * x1) * g`` two."""
+    if isinstance(x2, (int, float)) and x2 != 0:
+        return (g * 2.0) * x1 if x2 == 2 else (g * x2) * x1 ** (x2 - 1)
+    return _power_dx1(None, x1, x2) * g  # (None: the partial never reads ans, so the tape need not keep it)
+
+
+power.vjp_rules = (_power_vjp_x1, power.vjp_rules[1])
 
 sqrt = Primitive("sqrt", np.sqrt, doc=(
     "Square root, elementwise. sqrt'(x) = 1 / (2 sqrt(x)); sqrt'(0) = +inf, honestly (NumPy warns of the "
@@ -372,4 +404,7 @@ defbatch(where, broadcasting_batch_rule(where))
 for _prim in list(REGISTRY.values()):
     if isinstance(_prim.impl, np.ufunc) and _prim.batch_rule is None:
         defbatch(_prim, broadcasting_batch_rule(_prim))
+    # Their rules take any g that broadcasts to the output: a uniform g goes in as its one value (`vjp_of`).
+    _prim.elementwise = isinstance(_prim.impl, np.ufunc)
+where.elementwise = _clip.elementwise = True
 del _prim

@@ -161,3 +161,40 @@ def check_float32(case: Case, d: Draw):
     for ct in cts:
         if ct is not None:
             assert np.asarray(ct).dtype == np.float32, f"{case.id}: VJP of float32 inputs is {np.asarray(ct).dtype}"
+
+
+def check_fast_forms(case: Case, d: Draw):
+    """The reverse engine's fast forms give the rules' cotangents: a uniform g (a stride-0 broadcast of one
+    value) run through an elementwise primitive's rules as that value, and the in-place forms, which write
+    into a g nothing else holds (for every choice of the arguments that want a cotangent). They may order a
+    product differently from the rule (``g / x2`` for ``(1 / x2) * g``): a few ulps apart."""
+    prim = REGISTRY[case.name]
+    rtol = 8 * np.finfo(d.dtype).eps
+    args, params = case.draw(d)
+    ans = prim(*args, **params)
+    positions = diff_positions(prim, args, case.constants)
+    shapes = tuple(np.shape(a) for a in args)
+    originals = [np.copy(a) for a in args]
+    subsets = [tuple(i == p for i in range(len(args))) for p in positions]
+    subsets.append(tuple(i in positions for i in range(len(args))))
+    for needed in subsets:
+        if prim.elementwise and np.size(ans) > 1:
+            uniform = np.broadcast_to(np.asarray(d.rng.standard_normal(), d.dtype), np.shape(ans))
+            fast = vjp_of(prim, uniform, ans, tuple(args), params, needed, shapes)
+            slow = vjp_of(prim, np.array(uniform), ans, tuple(args), params, needed, shapes)
+            for i, (a, b) in enumerate(zip(fast, slow)):
+                assert (a is None) == (b is None), f"{case.id}: uniform g drops argument {i}'s cotangent"
+                if a is not None:
+                    assert np.shape(a) == shapes[i] and np.asarray(a).dtype == np.asarray(b).dtype, case.id
+                    np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-300, err_msg=f"{case.id}: uniform g")
+        if prim.vjp_inplace is not None:
+            u = d.rng.standard_normal(np.shape(ans)).astype(d.dtype)
+            slow = vjp_of(prim, u, ans, tuple(args), params, needed, shapes)
+            fast = vjp_of(prim, np.array(u), ans, tuple(args), params, needed, shapes, donated=True)
+            for i, (a, b) in enumerate(zip(fast, slow)):
+                assert (a is None) == (b is None), f"{case.id}: the in-place form drops argument {i}'s cotangent"
+                if a is not None:
+                    assert np.shape(a) == shapes[i] and np.asarray(a).dtype == np.asarray(b).dtype, case.id
+                    np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-300, err_msg=f"{case.id}: in place")
+    for a, original in zip(args, originals):
+        np.testing.assert_array_equal(a, original, err_msg=f"{case.id}: a fast form wrote into an argument")

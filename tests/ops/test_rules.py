@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from admodes.ops.core import REGISTRY
 
 from . import cases_elementwise, cases_linalg, cases_reductions, cases_shape
-from .harness import Draw, check_float32, check_rules
+from .harness import Draw, check_fast_forms, check_float32, check_rules
 
 CASES = [c for module in (cases_elementwise, cases_reductions, cases_linalg, cases_shape) for c in module.CASES]
 BY_ID = {c.id: c for c in CASES}
@@ -38,3 +38,24 @@ def test_rules_float64(case_id, data):
 @given(data=st.data())
 def test_rules_keep_float32(case_id, data):
     check_float32(BY_ID[case_id], Draw(data, np.float32))
+
+
+FAST = sorted(c.id for c in CASES if REGISTRY[c.name].elementwise or REGISTRY[c.name].vjp_inplace is not None)
+
+
+def test_fast_forms_cover_the_hot_ops():
+    assert {"multiply", "subtract", "negative", "divide", "power", "sin", "exp"} <= {BY_ID[i].name for i in FAST}
+
+
+@pytest.mark.parametrize("case_id", FAST)
+@RULES
+@given(data=st.data())
+def test_fast_forms_equal_the_rules(case_id, data):
+    check_fast_forms(BY_ID[case_id], Draw(data, np.float64))
+
+
+@pytest.mark.parametrize("case_id", FAST)
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fast_forms_keep_float32(case_id, data):
+    check_fast_forms(BY_ID[case_id], Draw(data, np.float32))
