@@ -189,7 +189,13 @@ def _power_dx2(ans, x1, x2):
     return where(x1, ans, 0.0) * log(where(x1, x1, 1.0))  # x1 as the condition: nonzero
 
 
-power = Primitive("power", np.power, short="Pow", doc=(
+def _power_impl(x1, x2):
+    # NumPy's ** computes x ** 2 as square(x), which is also faster than np.power's general loop (x * x,
+    # correctly rounded, is what pow gives too); traced code then runs the same arithmetic as plain code.
+    return np.square(x1) if type(x2) in (int, float) and x2 == 2 else np.power(x1, x2)
+
+
+power = Primitive("power", _power_impl, argnames=("x1", "x2"), short="Pow", doc=(
     "x1 ** x2, elementwise, both arguments differentiable.\n\n"
     "d/dx1 = x2 x1**(x2-1) (finite at x1 < 0 for integer x2; 0 where x2 == 0); d/dx2 = x1**x2 log(x1), "
     "taken as 0 at x1 == 0 (JAX's convention) and nan at x1 < 0 (not real-differentiable there).\n\n"
@@ -206,6 +212,7 @@ def _power_vjp_x1(g, ans, x1, x2):
 
 
 power.vjp_rules = (_power_vjp_x1, power.vjp_rules[1])
+defbatch(power, broadcasting_batch_rule(power))  # (its impl is not a ufunc, so the loop below skips it)
 
 sqrt = Primitive("sqrt", np.sqrt, doc=(
     "Square root, elementwise. sqrt'(x) = 1 / (2 sqrt(x)); sqrt'(0) = +inf, honestly (NumPy warns of the "
@@ -406,5 +413,5 @@ for _prim in list(REGISTRY.values()):
         defbatch(_prim, broadcasting_batch_rule(_prim))
     # Their rules take any g that broadcasts to the output: a uniform g goes in as its one value (`vjp_of`).
     _prim.elementwise = isinstance(_prim.impl, np.ufunc)
-where.elementwise = _clip.elementwise = True
+where.elementwise = _clip.elementwise = power.elementwise = True
 del _prim

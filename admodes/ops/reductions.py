@@ -11,6 +11,7 @@ exact at zeros, at every order: see the banner over `cumprod` for how.
 """
 
 import builtins
+import math
 
 import numpy as np
 
@@ -23,12 +24,12 @@ def _axes(axis, ndim):
     """``axis`` (None, an int or a tuple of ints, negatives allowed) as a tuple of axes in [0, ndim)."""
     if axis is None:
         return tuple(range(ndim))
-    return tuple(int(ax) % ndim for ax in ((axis,) if np.isscalar(axis) else axis))
+    return tuple(int(ax) % ndim for ax in ((axis,) if np.ndim(axis) == 0 else axis))
 
 
 def _count(shape, axis):
     """How many elements each output element of a reduction over ``axis`` gathers (a Python int)."""
-    return int(np.prod([shape[ax] for ax in _axes(axis, len(shape))]))
+    return math.prod(shape[ax] for ax in _axes(axis, len(shape)))
 
 
 def _restore(g, shape, axis, keepdims):
