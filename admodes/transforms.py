@@ -12,6 +12,8 @@ transforms nest in any combination: ``grad(grad(f))``, ``jacfwd(jacrev(f))``, ``
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .arraylike import as_array, value
@@ -175,7 +177,7 @@ def hvp(f, x, v):
 
 def _check_scalar(out, who):
     shape = np.shape(value(out))
-    if int(np.prod(shape)) != 1:
+    if math.prod(shape) != 1:
         raise TypeError(f"{who} needs a function with a scalar output, but f returned shape {shape}: reduce it "
                         "(e.g. with .sum()), or use jacrev/jacfwd for the Jacobian, or vjp for v^T J")
     if np.result_type(value(out)).kind != "f":

@@ -4,6 +4,7 @@
     python benchmarks/table.py --no-peers       # admodes only
     python benchmarks/table.py --wall           # wall-clock time instead of CPU time
     python benchmarks/table.py --quick          # fewer rounds (a smoke test, noisier)
+    python benchmarks/table.py --before REV     # and admodes as it was at git revision REV, in the same run
 
 Every ratio is a ratio of medians measured in this run. The two sides of a ratio (f and its gradient,
 say) are timed in interleaved rounds, so a change of machine load during the run hits both alike.
@@ -34,13 +35,8 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from workloads import (  # noqa: E402
-    mlp_loss,
-    mlp_problem,
-    rosenbrock,
-    rosenbrock_point,
-    tape_bytes_per_step_per_element,
-)
+import workloads  # noqa: E402
+from workloads import mlp_problem, rosenbrock_point, tape_bytes_per_step_per_element  # noqa: E402
 
 import admodes as ad  # noqa: E402
 import admodes.numpy as anp  # noqa: E402
@@ -120,16 +116,18 @@ def rosenbrock_jvp_by_hand(x, v):
     return np.sum(100.0 * r * r + s * s), np.sum(200.0 * r * dr - 2.0 * s * dhead)
 
 
-def admodes_rows():
+def admodes_rows(ad=ad, anp=anp, wl=workloads, label="admodes"):
+    """The rows for one admodes: this checkout's, or (``--before``) an older one loaded beside it, whose
+    workloads (``wl``, a copy of workloads.py) call its own ``anp``."""
     out = {}
-    x = rosenbrock_point(10**6)
-    grad = ad.grad(rosenbrock)
-    out["rosen_grad"] = _ratio("rosen_grad", "admodes", medians({"f": lambda: rosenbrock(x),
-                                                                 "grad": lambda: grad(x)}), "grad", "f")
-    p = mlp_problem()
-    mgrad = ad.grad(mlp_loss, argnums=(0, 1, 2, 3))
-    out["mlp_grad"] = _ratio("mlp_grad", "admodes", medians({"f": lambda: mlp_loss(*p),
-                                                             "grad": lambda: mgrad(*p)}), "grad", "f")
+    x = wl.rosenbrock_point(10**6)
+    grad = ad.grad(wl.rosenbrock)
+    out["rosen_grad"] = _ratio("rosen_grad", label, medians({"f": lambda: wl.rosenbrock(x),
+                                                               "grad": lambda: grad(x)}), "grad", "f")
+    p = wl.mlp_problem()
+    mgrad = ad.grad(wl.mlp_loss, argnums=(0, 1, 2, 3))
+    out["mlp_grad"] = _ratio("mlp_grad", label, medians({"f": lambda: wl.mlp_loss(*p),
+                                                           "grad": lambda: mgrad(*p)}), "grad", "f")
 
     def chain():
         x = ad.tensor(0.5, requires_grad=True)
@@ -140,22 +138,48 @@ def admodes_rows():
         return x.grad
     m = medians({"chain": chain}, budget=2.0)
     out["chain"] = m["chain"] / (3 * CHAIN_STEPS) * 1e6
-    DETAIL.append(f"{'admodes':<10} {'chain':<11} {CHAIN_STEPS} steps: {m['chain'] * 1e3:.3f} ms")
+    DETAIL.append(f"{label:<10} {'chain':<11} {CHAIN_STEPS} steps: {m['chain'] * 1e3:.3f} ms")
 
-    x5 = rosenbrock_point(10**5)
+    x5 = wl.rosenbrock_point(10**5)
     v5 = np.random.default_rng(1).normal(size=x5.shape)
-    m = medians({"f": lambda: rosenbrock(x5), "jvp": lambda: ad.jvp(rosenbrock, (x5,), (v5,)),
+    m = medians({"f": lambda: wl.rosenbrock(x5), "jvp": lambda: ad.jvp(wl.rosenbrock, (x5,), (v5,)),
                  "by hand": lambda: rosenbrock_jvp_by_hand(x5, v5)})
-    out["rosen_jvp"] = _ratio("rosen_jvp", "admodes", m, "jvp", "f")
+    out["rosen_jvp"] = _ratio("rosen_jvp", label, m, "jvp", "f")
     _ratio("rosen_jvp", "NumPy", m, "by hand", "f")  # the floor of any op-by-op forward mode
     rng = np.random.default_rng(2)
     dirs = tuple(rng.normal(size=q.shape) for q in p.params)
-    f = lambda *params: mlp_loss(*params, p.X, p.Y)  # noqa: E731
-    out["mlp_jvp"] = _ratio("mlp_jvp", "admodes", medians({"f": lambda: f(*p.params),
-                                                           "jvp": lambda: ad.jvp(f, p.params, dirs)}), "jvp", "f")
+    f = lambda *params: wl.mlp_loss(*params, p.X, p.Y)  # noqa: E731
+    out["mlp_jvp"] = _ratio("mlp_jvp", label, medians({"f": lambda: f(*p.params),
+                                                         "jvp": lambda: ad.jvp(f, p.params, dirs)}), "jvp", "f")
 
-    out["tape"] = tape_bytes_per_step_per_element(lambda x: ad.tensor(x, requires_grad=True))
+    out["tape"] = wl.tape_bytes_per_step_per_element(lambda x: ad.tensor(x, requires_grad=True), sin=anp.sin)
     return out
+
+
+def load_before(rev):
+    """admodes as it was at git revision ``rev``, imported beside this checkout's as ``admodes_before``
+    (its code refers to itself by relative imports only), with a copy of workloads.py that calls it."""
+    import importlib
+    import importlib.util
+    import subprocess
+    import tarfile
+    import tempfile
+
+    repo = Path(__file__).resolve().parents[1]
+    where = Path(tempfile.mkdtemp(prefix="admodes_before_"))
+    archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", rev, "admodes"],
+                             check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
+        tar.extractall(where, filter="data")
+    (where / "admodes").rename(where / "admodes_before")
+    sys.path.insert(0, str(where))
+    old_ad = importlib.import_module("admodes_before")
+    old_anp = importlib.import_module("admodes_before.numpy")
+    spec = importlib.util.spec_from_file_location("workloads_before", Path(__file__).with_name("workloads.py"))
+    wl = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(wl)
+    wl.anp = old_anp  # the workloads look anp up when called
+    return old_ad, old_anp, wl
 
 
 def jacobian_rows():
@@ -400,6 +424,8 @@ def main(argv=None):
     parser.add_argument("--wall", action="store_true", help="wall-clock time (default: process CPU time)")
     parser.add_argument("--quick", action="store_true", help="fewer rounds: a smoke test")
     parser.add_argument("--no-jacobians", action="store_true", help="skip the batched Jacobian table")
+    parser.add_argument("--before", metavar="REV", help="also measure admodes as it was at git revision REV "
+                        "(a column beside this checkout's, in the same run)")
     parser.add_argument("--keep-freed-memory", action="store_true",
                         help="run with glibc told to keep freed memory (no page faults from fresh large arrays)")
     args = parser.parse_args(argv)
@@ -409,7 +435,11 @@ def main(argv=None):
     TIMER = time.perf_counter if args.wall else time.process_time
     QUICK = args.quick
 
-    columns = {"admodes": admodes_rows()}
+    columns = {}
+    if args.before:
+        label = f"admodes {args.before}"
+        columns[label] = admodes_rows(*load_before(args.before), label=label)
+    columns["admodes"] = admodes_rows()
     if not args.no_peers:
         for label, (module, fn) in PEERS.items():
             if _available(module):
