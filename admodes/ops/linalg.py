@@ -89,6 +89,8 @@ def _native_batch_rule(prim):
 
 def _matmul_promote(g, nd1, nd2):
     """The cotangent with the axes NumPy dropped for 1-D operands put back, as a (batch of) matrices."""
+    if nd1 > 1 and nd2 > 1:  # nothing was dropped (the common case: no reshape to record or run)
+        return g
     shape = list(g.shape)
     if nd2 == 1:
         shape.append(1)
