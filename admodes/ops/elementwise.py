@@ -152,7 +152,6 @@ defvjp_same(multiply, lambda g, ans, x: g * (2.0 * x),  # x * x: the two cotange
 divide = Primitive("divide", np.divide, short="Div")
 defpartials(divide, lambda ans, x1, x2: 1.0 / x2,
                     lambda ans, x1, x2: -ans / x2)
-defvjp_inplace(divide, lambda g, ans, x1, x2: np.divide(g, x2, out=g, casting="safe"), None)
 
 negative = Primitive("negative", np.negative, short="Neg")
 defrules(negative, jvp=lambda t, ans, x: -t, vjp=lambda g, ans, x: -g)
