@@ -54,6 +54,23 @@ _BOOLEAN_UFUNCS = {
 _UFUNC_ALIASES = {"true_divide": "divide"}  # NumPy 1.x's name for its divide ufunc
 
 
+def _binary(name, reflected=False):
+    """The operator method applying the op library's primitive ``name`` to ``(self, other)`` (or
+    ``(other, self)``), straight to the engine of the higher level: the hottest path of small-array code,
+    so it skips the lookup by name and the generic dispatch (`core.lift`) that a call by name takes."""
+    prim = None
+
+    def operator(self, other):
+        nonlocal prim
+        if prim is None:  # bound on first use: the op library is complete only after this module loads
+            prim = op(name)
+        top = other if isinstance(other, Traced) and other._level > self._level else self
+        return top._apply(prim, (other, self) if reflected else (self, other), {})
+
+    operator.__name__ = f"__r{name}__" if reflected else f"__{name}__"
+    return operator
+
+
 class ArrayLike(Traced):
     """Operators, ndarray methods and NumPy protocols, for a traced value whose `_inner` is an array."""
 
@@ -97,18 +114,12 @@ class ArrayLike(Traced):
         return value(self).item()
 
     # ---- arithmetic --------------------------------------------------------------------------------
-    def __add__(self, other): return op("add")(self, other)
-    def __radd__(self, other): return op("add")(other, self)
-    def __sub__(self, other): return op("subtract")(self, other)
-    def __rsub__(self, other): return op("subtract")(other, self)
-    def __mul__(self, other): return op("multiply")(self, other)
-    def __rmul__(self, other): return op("multiply")(other, self)
-    def __truediv__(self, other): return op("divide")(self, other)
-    def __rtruediv__(self, other): return op("divide")(other, self)
-    def __pow__(self, other): return op("power")(self, other)
-    def __rpow__(self, other): return op("power")(other, self)
-    def __matmul__(self, other): return op("matmul")(self, other)
-    def __rmatmul__(self, other): return op("matmul")(other, self)
+    __add__, __radd__ = _binary("add"), _binary("add", reflected=True)
+    __sub__, __rsub__ = _binary("subtract"), _binary("subtract", reflected=True)
+    __mul__, __rmul__ = _binary("multiply"), _binary("multiply", reflected=True)
+    __truediv__, __rtruediv__ = _binary("divide"), _binary("divide", reflected=True)
+    __pow__, __rpow__ = _binary("power"), _binary("power", reflected=True)
+    __matmul__, __rmatmul__ = _binary("matmul"), _binary("matmul", reflected=True)
     def __neg__(self): return op("negative")(self)
     def __pos__(self): return self
     def __abs__(self): return op("absolute")(self)

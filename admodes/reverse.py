@@ -375,8 +375,11 @@ class Node:
         args = self.saved
         if self.versions:  # saved tensors of this level: check their versions, then take their data
             level = self.level
-            args = [_unpack(s, v, self, create_graph) if type(s) is Tensor and s._level == level else s
-                    for s, v in zip(args, self.versions)]
+            if len(args) == 1:  # (sin, exp, ...: the common case, unrolled; the one saved value is a tensor)
+                args = (_unpack(args[0], self.versions[0], self, create_graph),)
+            else:
+                args = [_unpack(s, v, self, create_graph) if type(s) is Tensor and s._level == level else s
+                        for s, v in zip(args, self.versions)]
         ans = self.saved_ans
         if ans is not None:
             ans = _unpack_output(ans, self, create_graph)
@@ -436,34 +439,33 @@ def _record(prim, params, args, inner, edges, mask, ans, versions, level):
         if action is _WHOLE:
             a = args[0]
             if type(a) is Tensor and a._level == level:
-                node.saved, node.versions = (a,), (a._versions[0],)
+                version = a._versions[0]
+                node.saved, node.versions = (a,), (version,) if version else _AT_VERSION_0
             else:
                 node.saved, node.versions = (x,), _NO_VERSIONS
         else:
             node.saved, node.versions = (None if action is _NONE else Meta(x),), _NO_VERSIONS
-        node.shapes = (x.shape,)  # an input with an edge is a tensor's data: an array
+        shape = x.shape  # (an input with an edge is a tensor's data: an array)
+        node.shapes = (shape,) if shape else _SCALAR_SHAPES
     elif len(args) == 2:  # the binary ops, unrolled
         (act0, act1), (a0, a1), (x0, x1) = plan[1], args, inner
         vers = _NO_VERSIONS
         if act0 is _WHOLE:
             if type(a0) is Tensor and a0._level == level:
-                s0, vers = a0, [a0._versions[0], None]
+                s0, vers = a0, (a0._versions[0], None)
             else:
                 s0 = x0
         else:
             s0 = None if act0 is _NONE else Meta(x0)
         if act1 is _WHOLE:
             if type(a1) is Tensor and a1._level == level:
-                s1 = a1
-                if vers is _NO_VERSIONS:
-                    vers = [None, a1._versions[0]]
-                else:
-                    vers[1] = a1._versions[0]
+                s1, vers = a1, (vers[0] if vers else None, a1._versions[0])
             else:
                 s1 = x1
         else:
             s1 = None if act1 is _NONE else Meta(x1)
-        node.saved, node.versions = (s0, s1), vers
+        node.saved = (s0, s1) if s0 is not None or s1 is not None else _NOTHING_SAVED_2  # (add's)
+        node.versions = vers
         node.shapes = (None if edges[0] is None else x0.shape, None if edges[1] is None else x1.shape)
     else:
         saved, shapes, vers = [], [], _NO_VERSIONS
@@ -492,6 +494,8 @@ def _record(prim, params, args, inner, edges, mask, ans, versions, level):
 
 
 _NO_VERSIONS = ()  # no saved input is a tensor of the node's level
+# Shared tuples for the commonest contents: each node made keeps fewer objects for the cyclic GC to visit.
+_AT_VERSION_0, _SCALAR_SHAPES, _NOTHING_SAVED_2 = (0,), ((),), (None, None)
 
 
 def _save_plan(prim, needed, mask):
@@ -620,8 +624,10 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
     with (enable_grad() if create_graph else no_grad()):  # PyTorch's rule: the sweep records iff create_graph
         for root, seed in zip(roots, seeds):
             send(root.grad_fn or root, seed)
-        while heap:
-            node = heappop(heap)[1]
+        following = None  # the next node, when it is the only one waiting: a chain skips the heap
+        while following is not None or heap:
+            node = following if following is not None else heappop(heap)[1]
+            following = None
             g = grads.pop(node)
             if wanted:
                 for k in wanted.get(id(node), ()):
@@ -630,29 +636,47 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
                 kept = _retained[node]()
                 if kept is not None:
                     _accumulate(kept, g, create_graph)
-            if node.prim.vjp_into is not None and not create_graph and type(g) is np.ndarray \
-                    and node.edges[0] is not None and send_into(node.edges[0], node, g):
+            prim, edges = node.prim, node.edges
+            if prim.vjp_into is not None and not create_graph and type(g) is np.ndarray \
+                    and edges[0] is not None and send_into(edges[0], node, g):
                 continue  # (such an op's node keeps no arrays: nothing to release)
             # g may be overwritten by the rules when nothing else holds it (found, retained: they do).
             donated = type(g) is np.ndarray and g.base is None and not create_graph and _sole(g)
-            edges = node.edges
-            if node.prim.vjp_same is not None and edges[0] is not None and all(e is edges[0] for e in edges):
+            saved, versions = node.saved, node.versions
+            if prim.vjp_same is not None and edges[0] is not None and edges[-1] is edges[0] \
+                    and all(e is edges[0] for e in edges):
                 cts = node._apply_rule(g, create_graph, same=True, donated=donated)  # x * x
-            elif node.versions or node.saved_ans is not None or create_graph or node.saved is _FREED:
-                cts = node._apply_rule(g, create_graph, donated=donated)  # versions, an output to unpack, or an error
-            else:  # (`_apply_rule` with nothing to unpack, inlined)
-                cts = vjp_of(node.prim, g, None, node.saved, node.params, node.plan[3], node.shapes, donated)
-            del g  # (so that a cotangent computed into g is held by cts alone)
-            for edge, ct in zip(node.edges, cts):
-                if edge is None or ct is None:
-                    continue
-                if type(edge) is Tensor:
-                    send(edge, ct)
-                elif edge in grads:
-                    grads[edge] = add(grads.pop(edge), ct)
-                else:
-                    grads[edge] = ct
-                    heappush(heap, (-edge.order, edge))
+            elif node.saved_ans is not None or create_graph or saved is _FREED \
+                    or versions and (len(versions) > 1 or saved[0]._versions[0] != versions[0]):
+                # an output or several tensors to unpack, a value modified in place or freed (errors)
+                cts = node._apply_rule(g, create_graph, donated=donated)
+            else:  # `_apply_rule` inlined for the common nodes: plain values saved, or one unmodified tensor
+                if versions:  # (sin's x)
+                    saved = (saved[0].data,)
+                cts = vjp_of(prim, g, None, saved, node.params, node.plan[3], node.shapes, donated)
+            del g, saved  # (so that a cotangent computed into g is held by cts alone)
+            # Each input's cotangent to its edge. (An index loop: most nodes have one or two edges, and a zip
+            # loop over two cost 3x as much, measured.)
+            k, last = 0, len(edges) - 1
+            while True:
+                edge, ct = edges[k], cts[k]
+                if edge is not None and ct is not None:
+                    if type(edge) is Tensor:
+                        send(edge, ct)
+                    elif edge in grads:
+                        grads[edge] = add(grads.pop(edge), ct)
+                    else:
+                        grads[edge] = ct
+                        if following is None and not heap:
+                            following = edge
+                        else:
+                            heappush(heap, (-edge.order, edge))
+                if k == last:
+                    break
+                k += 1
+            if following is not None and heap:  # (another edge went to the heap: it decides the order)
+                heappush(heap, (-following.order, following))
+                following = None
             cts = ct = None  # (hold no cotangent past its node: the next ones test who holds theirs)
             if not retain_graph and node.plan[4]:
                 node.saved, node.saved_ans, node.versions = _FREED, None, _NO_VERSIONS

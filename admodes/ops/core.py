@@ -156,6 +156,8 @@ class Primitive:
         # The fast path: plain arrays go straight to NumPy, after one isinstance check per argument.
         for a in args:
             if isinstance(a, Traced):
+                if len(args) == 1 and not params and self.ready and self.argnames:
+                    return a._apply(self, args, params)  # sin(x): what `lift` comes to, without its checks
                 return lift(self, args, params)
         return call_impl(self, args, params)
 
@@ -173,7 +175,7 @@ def call_impl(prim, args, params):
     if _counts is not None:
         return _counted_call(prim, args, params)
     try:
-        out = prim.impl(*args, **params)
+        out = prim.impl(*args, **params) if params else prim.impl(*args)  # (no empty dict made for **params)
     except (TypeError, ValueError) as err:
         raise _explain(prim, args, err) from None
     if type(out) not in _REAL_SCALARS and out.dtype.kind not in _REAL_KINDS:
