@@ -54,6 +54,9 @@ _BOOLEAN_UFUNCS = {
 _UFUNC_ALIASES = {"true_divide": "divide"}  # NumPy 1.x's name for its divide ufunc
 
 
+_NO_PARAMS: dict = {}  # the params of every operator call: one shared empty dict (nothing writes into params)
+
+
 def _binary(name, reflected=False):
     """The operator method applying the op library's primitive ``name`` to ``(self, other)`` (or
     ``(other, self)``), straight to the engine of the higher level: the hottest path of small-array code,
@@ -65,7 +68,7 @@ def _binary(name, reflected=False):
         if prim is None:  # bound on first use: the op library is complete only after this module loads
             prim = op(name)
         top = other if isinstance(other, Traced) and other._level > self._level else self
-        return top._apply(prim, (other, self) if reflected else (self, other), {})
+        return top._apply(prim, (other, self) if reflected else (self, other), _NO_PARAMS)
 
     operator.__name__ = f"__r{name}__" if reflected else f"__{name}__"
     return operator

@@ -28,6 +28,9 @@ from .arraylike import ArrayLike, _plain_index, value
 from .ops.core import Meta, Traced, call_impl, op, shape_of, unbroadcast, vjp_of
 
 USER_LEVEL = 0  # the level of Tensors users make themselves
+# The version counter of every tensor not modified in place so far (version 0), shared: a tensor gets a
+# counter of its own (a list) when it is modified in place or detached (`Tensor._version_counter`).
+_UNCHANGED = (0,)
 _creation_order = itertools.count()
 _new = object.__new__
 _PLAIN = frozenset({np.ndarray, np.float64, np.float32, float, int})  # never traced: no isinstance check needed
@@ -42,6 +45,9 @@ class _GradMode(threading.local):
 
 
 _state = _GradMode()
+# One entry per no_grad (or enable_grad) block open in any thread: while there is none, every thread records,
+# and recording need not read the thread-local flag (a slow read). (append and pop are atomic.)
+_open_blocks: list = []
 
 
 def is_grad_enabled():
@@ -66,10 +72,12 @@ class no_grad(ContextDecorator):
 
     def __enter__(self):
         self._outer = is_grad_enabled()
+        _open_blocks.append(None)
         _state.enabled = False
 
     def __exit__(self, *exc):
         _state.enabled = self._outer
+        _open_blocks.pop()
         return False
 
 
@@ -78,6 +86,7 @@ class enable_grad(no_grad):
 
     def __enter__(self):
         self._outer = is_grad_enabled()
+        _open_blocks.append(None)
         _state.enabled = True
 
 
@@ -118,7 +127,7 @@ class Tensor(ArrayLike):
         if data.dtype.kind not in "fiub":
             raise TypeError(f"Tensor: data must be a real numeric array, got dtype {data.dtype}")
         self.data, self.grad, self.grad_fn = data, None, None
-        self._level, self._versions = USER_LEVEL, [0]
+        self._level, self._versions = USER_LEVEL, _UNCHANGED
         self._requires_grad = False
         self.requires_grad = requires_grad
 
@@ -127,7 +136,7 @@ class Tensor(ArrayLike):
         """The engine's constructor: no copy, no checks."""
         t = object.__new__(cls)
         t.data, t.grad, t.grad_fn, t._level = data, None, grad_fn, level
-        t._requires_grad, t._versions = requires_grad, versions or [0]
+        t._requires_grad, t._versions = requires_grad, versions or _UNCHANGED
         return t
 
     def _inner(self):
@@ -162,6 +171,12 @@ class Tensor(ArrayLike):
     def _version(self):
         return self._versions[0]
 
+    def _version_counter(self):
+        """This tensor's own version counter (a list), made on first need: until then it shares `_UNCHANGED`."""
+        if self._versions is _UNCHANGED:
+            self._versions = [0]
+        return self._versions
+
     def retain_grad(self):
         """Keep this non-leaf tensor's gradient in `.grad` at the next backward (leaves always do)."""
         if not self._requires_grad:
@@ -176,7 +191,7 @@ class Tensor(ArrayLike):
 
     def detach(self):
         """A leaf tensor sharing this one's data (and version counter), outside the graph."""
-        return Tensor._make(self.data, self._level, versions=self._versions)
+        return Tensor._make(self.data, self._level, versions=self._version_counter())
 
     def numpy(self):
         """The data as a NumPy array (refuses while the tensor requires grad, like PyTorch)."""
@@ -206,7 +221,7 @@ class Tensor(ArrayLike):
             inner = (data,)
             if self._requires_grad and not prim.nondiff:
                 edges, mask = (self.grad_fn or self,), 0b11
-            if type(data) is not np.ndarray and isinstance(data, Traced):
+            if type(data) not in _PLAIN and isinstance(data, Traced):
                 plain = False
         elif len(args) == 2:  # the binary ops, unrolled
             a, b = args
@@ -225,7 +240,7 @@ class Tensor(ArrayLike):
                 xb = b
             inner = (xa, xb)
             if ea is not None or eb is not None:
-                edges = [ea, eb]
+                edges = (ea, eb)
                 mask = 0b100 | (ea is not None) | (eb is not None) << 1
             if type(xa) not in _PLAIN and isinstance(xa, Traced) or type(xb) not in _PLAIN and isinstance(xb, Traced):
                 plain = False
@@ -251,14 +266,13 @@ class Tensor(ArrayLike):
         else:  # plain values go straight to the impl; values traced at lower levels dispatch again
             ans = call_impl(prim, inner, params) if plain else prim(*inner, **params)
         t = _new(Tensor)
-        t.data, t.grad, t._level = ans, None, level
-        if edges is None or prim.zero_derivative or (level == USER_LEVEL and not _state.enabled) \
+        t.data, t.grad, t._level, t._versions = ans, None, level, _UNCHANGED
+        if edges is None or prim.zero_derivative or (level == USER_LEVEL and _open_blocks and not _state.enabled) \
                 or (type(ans) is not np.float64 and ans.dtype.kind != "f"):
             # no gradient wanted, or an integer-valued result (argmax-like), which carries no derivative
-            t.grad_fn, t._requires_grad, t._versions = None, False, [0]
+            t.grad_fn, t._requires_grad = None, False
             return t
-        versions = t._versions = [0]
-        t.grad_fn = _record(prim, params, args, inner, edges, mask, ans, versions, level)
+        t.grad_fn = _record(prim, params, args, inner, edges, mask, t)
         t._requires_grad = True
         return t
 
@@ -317,7 +331,7 @@ class Tensor(ArrayLike):
         else:
             # Never write into memory this tensor does not own (a view of another array, a user's array).
             self.data = np.asarray(new, dtype=data.dtype) if type(new) is np.ndarray else new
-        self._versions[0] += 1
+        self._version_counter()[0] += 1
         if node is not None:
             # This tensor is now the output of `node`: share its version counter from here on.
             self.grad_fn, self._requires_grad = node, True
@@ -395,11 +409,11 @@ class Node:
             if ct is not None and shape_of(ct) != self.shapes[0]:
                 ct = unbroadcast(ct, self.shapes[0])
             return [ct] + [None] * (len(args) - 1)
-        return vjp_of(self.prim, g, ans, args, self.params, self.plan[3], self.shapes, donated)
+        return vjp_of(self.prim, g, ans, args, self.params, self.plan.needed, self.shapes, donated)
 
     def _release(self):
         """Free the saved arrays (shapes stay: they cost nothing, and PyTorch keeps them too)."""
-        if self.plan[4]:
+        if self.plan.holds_arrays:
             self.saved, self.saved_ans, self.versions = _FREED, None, _NO_VERSIONS
 
 
@@ -423,19 +437,21 @@ _node_types: dict = {}
 _NONE, _WHOLE, _META = 0, 1, 2
 
 
-def _record(prim, params, args, inner, edges, mask, ans, versions, level):
-    """Make the node of one op: keep only what its VJP rule reads (see `core.values_read`).
+def _record(prim, params, args, inner, edges, mask, out):
+    """Make the node of one op, whose result is the tensor ``out``: keep only what its VJP rule reads (see
+    `core.values_read`).
 
     A saved input that is a tensor of this level is kept as the tensor itself, with its version then in
     ``node.versions`` (modified later means an error at backward); other inputs are kept as they are.
     """
+    ans, level = out.data, out._level
     plan = prim.save_plans.get(mask)
     if plan is None:
         plan = _save_plan(prim, tuple(e is not None for e in edges), mask)
-    node = _new(plan[0])
-    if plan[5]:  # an op of one argument that has an edge (sin, sum, reshape, ...)
+    node = plan.node_type()  # (a node class has no __init__: calling it beats object.__new__, measured)
+    if plan.unary:  # an op of one argument that has an edge (sin, sum, reshape, ...)
         x = inner[0]
-        action = plan[1][0]
+        action = plan.actions[0]
         if action is _WHOLE:
             a = args[0]
             if type(a) is Tensor and a._level == level:
@@ -448,7 +464,7 @@ def _record(prim, params, args, inner, edges, mask, ans, versions, level):
         shape = x.shape  # (an input with an edge is a tensor's data: an array)
         node.shapes = (shape,) if shape else _SCALAR_SHAPES
     elif len(args) == 2:  # the binary ops, unrolled
-        (act0, act1), (a0, a1), (x0, x1) = plan[1], args, inner
+        (act0, act1), (a0, a1), (x0, x1) = plan.actions, args, inner
         vers = _NO_VERSIONS
         if act0 is _WHOLE:
             if type(a0) is Tensor and a0._level == level:
@@ -469,7 +485,7 @@ def _record(prim, params, args, inner, edges, mask, ans, versions, level):
         node.shapes = (None if edges[0] is None else x0.shape, None if edges[1] is None else x1.shape)
     else:
         saved, shapes, vers = [], [], _NO_VERSIONS
-        for k, (action, a, x, e) in enumerate(zip(plan[1], args, inner, edges)):
+        for k, (action, a, x, e) in enumerate(zip(plan.actions, args, inner, edges)):
             if action is _NONE:
                 saved.append(None)
             elif action is _WHOLE:
@@ -484,11 +500,14 @@ def _record(prim, params, args, inner, edges, mask, ans, versions, level):
                 saved.append(Meta(x))
             shapes.append(None if e is None else x.shape)
         node.saved, node.versions, node.shapes = saved, vers, shapes
-    ans_action = plan[2]
+    ans_action = plan.ans_action
     node.params, node.edges, node.plan = params, edges, plan
-    # The output's version counter rides with it, so an in-place change of the output is caught too.
-    node.saved_ans = None if ans_action is _NONE else (ans, versions, versions[0]) if ans_action is _WHOLE \
-        else Meta(ans)
+    if ans_action is _WHOLE:
+        # The output's version counter rides with it, so an in-place change of the output is caught too.
+        versions = out._version_counter()
+        node.saved_ans = (ans, versions, versions[0])
+    else:
+        node.saved_ans = None if ans_action is _NONE else Meta(ans)
     node.order, node.level = next(_creation_order), level
     return node
 
@@ -498,10 +517,17 @@ _NO_VERSIONS = ()  # no saved input is a tensor of the node's level
 _AT_VERSION_0, _SCALAR_SHAPES, _NOTHING_SAVED_2 = (0,), ((),), (None, None)
 
 
+class _Plan:
+    """How the nodes of `prim` keep its inputs and output when the inputs in ``needed`` want gradients:
+    the node class, an action per input (`_NONE`, `_WHOLE`, `_META`) and one for the output, whether any
+    array is kept (``holds_arrays``: the sweep frees it), and whether the op has one argument (``unary``)."""
+
+    __slots__ = ("prim", "node_type", "actions", "ans_action", "needed", "holds_arrays", "unary")
+
+
 def _save_plan(prim, needed, mask):
-    """How to keep each input (and the output) of `prim` when the inputs in ``needed`` want gradients:
-    ``(node class, per-input actions, output action, needed, holds arrays, one argument)``, cached per
-    primitive and ``needed`` (as the bits of ``mask``, see `Tensor._apply`)."""
+    """The `_Plan` of `prim` when the inputs in ``needed`` want gradients, cached per primitive and
+    ``needed`` (as the bits of ``mask``, see `Tensor._apply`)."""
     node_type = _node_types.get(prim)
     if node_type is None:
         node_type = _node_types[prim] = type(f"{prim.short}Backward", (Node,), {"__slots__": (), "prim": prim})
@@ -517,8 +543,10 @@ def _save_plan(prim, needed, mask):
                 whole |= reads[0]
                 meta |= reads[1]
     action = lambda i: _WHOLE if i in whole else _META if i in meta else _NONE
-    plan = (node_type, tuple(action(i) for i in range(len(needed))), action(-1), needed, bool(whole),
-            needed == (True,))
+    plan = _Plan()
+    plan.prim, plan.node_type, plan.needed = prim, node_type, needed
+    plan.actions, plan.ans_action = tuple(action(i) for i in range(len(needed))), action(-1)
+    plan.holds_arrays, plan.unary = bool(whole), needed == (True,)
     prim.save_plans[mask] = plan
     return plan
 
@@ -636,7 +664,10 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
                 kept = _retained[node]()
                 if kept is not None:
                     _accumulate(kept, g, create_graph)
-            prim, edges = node.prim, node.edges
+            # (Each read of a node's attribute costs: the nodes of different ops are of different classes,
+            # which defeats the interpreter's attribute caches. The plan, and its prim, are one class.)
+            plan, edges = node.plan, node.edges
+            prim = plan.prim
             if prim.vjp_into is not None and not create_graph and type(g) is np.ndarray \
                     and edges[0] is not None and send_into(edges[0], node, g):
                 continue  # (such an op's node keeps no arrays: nothing to release)
@@ -653,7 +684,7 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
             else:  # `_apply_rule` inlined for the common nodes: plain values saved, or one unmodified tensor
                 if versions:  # (sin's x)
                     saved = (saved[0].data,)
-                cts = vjp_of(prim, g, None, saved, node.params, node.plan[3], node.shapes, donated)
+                cts = vjp_of(prim, g, None, saved, node.params, plan.needed, node.shapes, donated)
             del g, saved  # (so that a cotangent computed into g is held by cts alone)
             # Each input's cotangent to its edge. (An index loop: most nodes have one or two edges, and a zip
             # loop over two cost 3x as much, measured.)
@@ -678,7 +709,7 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
                 heappush(heap, (-following.order, following))
                 following = None
             cts = ct = None  # (hold no cotangent past its node: the next ones test who holds theirs)
-            if not retain_graph and node.plan[4]:
+            if not retain_graph and plan.holds_arrays:
                 node.saved, node.saved_ans, node.versions = _FREED, None, _NO_VERSIONS
     while leaves:
         key, entry = leaves.popitem()
