@@ -156,26 +156,29 @@ def admodes_rows(ad=ad, anp=anp, wl=workloads, label="admodes"):
     return out
 
 
-def load_before(rev):
-    """admodes as it was at git revision ``rev``, imported beside this checkout's as ``admodes_before``
-    (its code refers to itself by relative imports only), with a copy of workloads.py that calls it."""
+def load_before(rev, name="admodes_before"):
+    """admodes as it was at git revision ``rev``, imported beside this checkout's as package ``name`` (its
+    code refers to itself by relative imports only), with a copy of workloads.py that calls it."""
+    import atexit
     import importlib
     import importlib.util
+    import shutil
     import subprocess
     import tarfile
     import tempfile
 
     repo = Path(__file__).resolve().parents[1]
     where = Path(tempfile.mkdtemp(prefix="admodes_before_"))
+    atexit.register(shutil.rmtree, where, ignore_errors=True)
     archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", rev, "admodes"],
                              check=True, capture_output=True).stdout
     with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
         tar.extractall(where, filter="data")
-    (where / "admodes").rename(where / "admodes_before")
+    (where / "admodes").rename(where / name)
     sys.path.insert(0, str(where))
-    old_ad = importlib.import_module("admodes_before")
-    old_anp = importlib.import_module("admodes_before.numpy")
-    spec = importlib.util.spec_from_file_location("workloads_before", Path(__file__).with_name("workloads.py"))
+    old_ad = importlib.import_module(name)
+    old_anp = importlib.import_module(f"{name}.numpy")
+    spec = importlib.util.spec_from_file_location(f"workloads_{name}", Path(__file__).with_name("workloads.py"))
     wl = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(wl)
     wl.anp = old_anp  # the workloads look anp up when called
@@ -424,8 +427,9 @@ def main(argv=None):
     parser.add_argument("--wall", action="store_true", help="wall-clock time (default: process CPU time)")
     parser.add_argument("--quick", action="store_true", help="fewer rounds: a smoke test")
     parser.add_argument("--no-jacobians", action="store_true", help="skip the batched Jacobian table")
-    parser.add_argument("--before", metavar="REV", help="also measure admodes as it was at git revision REV "
-                        "(a column beside this checkout's, in the same run)")
+    parser.add_argument("--before", metavar="REV", action="append", default=[],
+                        help="also measure admodes as it was at git revision REV (a column beside this checkout's, "
+                        "in the same run); may be given more than once")
     parser.add_argument("--keep-freed-memory", action="store_true",
                         help="run with glibc told to keep freed memory (no page faults from fresh large arrays)")
     args = parser.parse_args(argv)
@@ -436,9 +440,9 @@ def main(argv=None):
     QUICK = args.quick
 
     columns = {}
-    if args.before:
-        label = f"admodes {args.before}"
-        columns[label] = admodes_rows(*load_before(args.before), label=label)
+    for k, rev in enumerate(args.before):
+        label = f"admodes {rev}"
+        columns[label] = admodes_rows(*load_before(rev, f"admodes_before{k}"), label=label)
     columns["admodes"] = admodes_rows()
     if not args.no_peers:
         for label, (module, fn) in PEERS.items():
