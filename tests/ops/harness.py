@@ -183,21 +183,19 @@ def check_fast_forms(case: Case, d: Draw):
             uniform = np.broadcast_to(np.asarray(d.rng.standard_normal(), d.dtype), np.shape(ans))
             fast = vjp_of(prim, uniform, ans, tuple(args), params, needed, shapes)
             slow = vjp_of(prim, np.array(uniform), ans, tuple(args), params, needed, shapes)
-            for i, (a, b) in enumerate(zip(fast, slow)):
-                assert (a is None) == (b is None), f"{case.id}: uniform g drops argument {i}'s cotangent"
-                if a is not None:
-                    assert np.shape(a) == shapes[i] and np.asarray(a).dtype == np.asarray(b).dtype, case.id
-                    np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * np.max(np.abs(b), initial=1e-300),
-                                               err_msg=f"{case.id}: uniform g")
+            _assert_same_cotangents(fast, slow, shapes, rtol, f"{case.id}: uniform g")
         if prim.vjp_inplace is not None:
             u = d.rng.standard_normal(np.shape(ans)).astype(d.dtype)
             slow = vjp_of(prim, u, ans, tuple(args), params, needed, shapes)
             fast = vjp_of(prim, np.array(u), ans, tuple(args), params, needed, shapes, donated=True)
-            for i, (a, b) in enumerate(zip(fast, slow)):
-                assert (a is None) == (b is None), f"{case.id}: the in-place form drops argument {i}'s cotangent"
-                if a is not None:
-                    assert np.shape(a) == shapes[i] and np.asarray(a).dtype == np.asarray(b).dtype, case.id
-                    np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * np.max(np.abs(b), initial=1e-300),
-                                               err_msg=f"{case.id}: in place")
+            _assert_same_cotangents(fast, slow, shapes, rtol, f"{case.id}: in place")
     for a, original in zip(args, originals):
         np.testing.assert_array_equal(a, original, err_msg=f"{case.id}: a fast form wrote into an argument")
+
+
+def _assert_same_cotangents(fast, slow, shapes, rtol, what):
+    for i, (a, b) in enumerate(zip(fast, slow)):
+        assert (a is None) == (b is None), f"{what}: argument {i}'s cotangent dropped or made up"
+        if a is not None:
+            assert np.shape(a) == shapes[i] and np.asarray(a).dtype == np.asarray(b).dtype, what
+            np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * np.max(np.abs(b), initial=1e-300), err_msg=what)
