@@ -25,7 +25,7 @@ from sys import getrefcount
 import numpy as np
 
 from .arraylike import ArrayLike, _plain_index, value
-from .ops.core import Meta, Traced, call_impl, op, shape_of, unbroadcast, vjp_of
+from .ops.core import Meta, Traced, call_impl, op, vjp_of, vjp_same_of
 
 USER_LEVEL = 0  # the level of Tensors users make themselves
 # The version counter of every tensor not modified in place so far (version 0), shared: a tensor gets a
@@ -398,16 +398,7 @@ class Node:
         if ans is not None:
             ans = _unpack_output(ans, self, create_graph)
         if same and args[0] is not None and all(a is args[0] for a in args):
-            ct = NotImplemented
-            if donated and self.prim.vjp_same_inplace is not None and type(args[0]) is np.ndarray:
-                try:
-                    ct = self.prim.vjp_same_inplace(g, ans, args[0], **self.params)
-                except TypeError:  # the in-place form's dtype refusal: the plain rule below
-                    pass
-            if ct is NotImplemented:
-                ct = self.prim.vjp_same(g, ans, args[0], **self.params)
-            if ct is not None and shape_of(ct) != self.shapes[0]:
-                ct = unbroadcast(ct, self.shapes[0])
+            ct = vjp_same_of(self.prim, g, ans, args[0], self.params, self.shapes[0], donated)
             return [ct] + [None] * (len(args) - 1)
         return vjp_of(self.prim, g, ans, args, self.params, self.plan.needed, self.shapes, donated)
 

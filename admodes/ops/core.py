@@ -33,7 +33,7 @@ import numpy as np
 __all__ = [
     "Primitive", "Traced", "new_level", "defrules", "defjoint", "defbatch", "defjvp_joint", "defvjp_into",
     "defvjp_same", "defvjp_inplace", "nondifferentiable", "register_function", "Meta", "REGISTRY", "FUNCTIONS", "op",
-    "shape_of", "call_impl", "jvp_of", "vjp_of", "unbroadcast", "count_ops", "OpCounts",
+    "shape_of", "call_impl", "jvp_of", "vjp_of", "vjp_same_of", "unbroadcast", "count_ops", "OpCounts",
 ]
 
 REGISTRY: dict[str, Primitive] = {}
@@ -461,8 +461,7 @@ def vjp_of(prim, g, ans, args, params, needed, shapes, donated=False):
         return _uniform_vjp(prim, g, ans, args, params, needed, shapes)
     if prim.joint_vjp is not None:
         cts = prim.joint_vjp(g, ans, args, params, needed)
-        return tuple(ct if ct is None or shape_of(ct) == shape else unbroadcast(ct, shape)
-                     for ct, shape in zip(cts, shapes))
+        return tuple(_fit(ct, shape) for ct, shape in zip(cts, shapes))
     rules = prim.vjp_rules
     # Unrolled for one and two arguments: the backward sweep's hottest call. The same code as one list
     # comprehension and a shape helper measured 4.04 against 2.84 us per primitive (interleaved runs).
@@ -484,13 +483,8 @@ def vjp_of(prim, g, ans, args, params, needed, shapes, donated=False):
             if ct1 is not None and (ct1.shape if type(ct1) in _SHAPED else shape_of(ct1)) != shapes[1]:
                 ct1 = unbroadcast(ct1, shapes[1])
         return [ct0, ct1]
-    out = []
-    for rule, need, shape in zip(rules, needed, shapes):
-        ct = rule(g, ans, *args, **params) if need else None
-        if ct is not None and (ct.shape if type(ct) in _SHAPED else shape_of(ct)) != shape:
-            ct = unbroadcast(ct, shape)
-        out.append(ct)
-    return out
+    return [_fit(rule(g, ans, *args, **params), shape) if need else None
+            for rule, need, shape in zip(rules, needed, shapes)]
 
 
 _SHAPED = frozenset({np.ndarray, np.float64, np.float32, np.float16})  # .shape is a tuple: read it directly
@@ -528,6 +522,20 @@ def _vjp_in_place(prim, g, ans, args, params, needed, shapes):
             return cts
     return [_fit(prim.vjp_rules[i](g, ans, *args, **params), shapes[i]) if cts[i] is None and needed[i] else cts[i]
             for i in range(len(needed))]
+
+
+def vjp_same_of(prim, g, ans, x, params, shape, donated=False):
+    """The summed cotangent of a primitive all of whose arguments are the one value ``x`` (`defvjp_same`),
+    computed into ``g`` by the in-place form when ``donated`` allows (see `vjp_of`)."""
+    ct = NotImplemented
+    if donated and prim.vjp_same_inplace is not None and type(x) is np.ndarray:
+        try:
+            ct = prim.vjp_same_inplace(g, ans, x, **params)
+        except TypeError:  # casting="safe" refused: the rule below
+            pass
+    if ct is NotImplemented:
+        ct = prim.vjp_same(g, ans, x, **params)
+    return _fit(ct, shape)
 
 
 _IN_PLACE_ARGS = frozenset({np.ndarray, np.float64, np.float32, float, int, type(None)})
