@@ -26,6 +26,7 @@ import numpy as np
 
 from .arraylike import ArrayLike, _plain_index, value
 from .ops.core import Meta, Traced, call_impl, op, vjp_of, vjp_same_of
+from .tensor_methods import TorchMethods
 
 USER_LEVEL = 0  # the level of Tensors users make themselves
 # The version counter of every tensor not modified in place so far (version 0), shared: a tensor gets a
@@ -94,7 +95,7 @@ class enable_grad(no_grad):
 # Tensor
 # ----------------------------------------------------------------------------------------------------
 
-class Tensor(ArrayLike):
+class Tensor(TorchMethods, ArrayLike):
     """An array that records the ops applied to it when it requires grad (PyTorch's semantics).
 
     ``Tensor(data)`` copies ``data`` (as ``torch.tensor`` does); `Tensor.from_numpy` shares it.
@@ -108,7 +109,7 @@ class Tensor(ArrayLike):
     Tensor([2., 4.])
     """
 
-    __slots__ = ("data", "_requires_grad", "grad", "grad_fn", "_level", "_versions", "__weakref__")
+    __slots__ = ("data", "_requires_grad", "_grad", "grad_fn", "_level", "_versions", "__weakref__")
 
     def __init__(self, data, requires_grad=False):
         data = data.data if isinstance(data, Tensor) else data
@@ -126,7 +127,7 @@ class Tensor(ArrayLike):
             raise TypeError("Tensor: complex data is not supported; admodes differentiates real arrays only")
         if data.dtype.kind not in "fiub":
             raise TypeError(f"Tensor: data must be a real numeric array, got dtype {data.dtype}")
-        self.data, self.grad, self.grad_fn = data, None, None
+        self.data, self._grad, self.grad_fn = data, None, None
         self._level, self._versions = USER_LEVEL, _UNCHANGED
         self._requires_grad = False
         self.requires_grad = requires_grad
@@ -135,7 +136,7 @@ class Tensor(ArrayLike):
     def _make(cls, data, level, grad_fn=None, requires_grad=False, versions=None):
         """The engine's constructor: no copy, no checks."""
         t = object.__new__(cls)
-        t.data, t.grad, t.grad_fn, t._level = data, None, grad_fn, level
+        t.data, t._grad, t.grad_fn, t._level = data, None, grad_fn, level
         t._requires_grad, t._versions = requires_grad, versions or _UNCHANGED
         return t
 
@@ -266,7 +267,7 @@ class Tensor(ArrayLike):
         else:  # plain values go straight to the impl; values traced at lower levels dispatch again
             ans = call_impl(prim, inner, params) if plain else prim(*inner, **params)
         t = _new(Tensor)
-        t.data, t.grad, t._level, t._versions = ans, None, level, _UNCHANGED
+        t.data, t._grad, t._level, t._versions = ans, None, level, _UNCHANGED
         if edges is None or prim.zero_derivative or (level == USER_LEVEL and _open_blocks and not _state.enabled) \
                 or (type(ans) is not np.float64 and ans.dtype.kind != "f"):
             # no gradient wanted, or an integer-valued result (argmax-like), which carries no derivative
@@ -739,15 +740,15 @@ def _accumulate(t, g, create_graph, fresh=False):
     """
     if create_graph:
         g = g if type(g) is Tensor else Tensor._make(g, t._level)
-        t.grad = g if t.grad is None else t.grad + g
+        t._grad = g if t._grad is None else t._grad + g
         return
     g = value(g) if type(g) is Tensor else g
     dtype = np.result_type(value(t.data))
-    if t.grad is None:
+    if t._grad is None:
         keep = fresh and type(g) is np.ndarray and g.dtype == dtype
-        t.grad = Tensor._make(g if keep else np.array(g, dtype=dtype, copy=True), t._level)
+        t._grad = Tensor._make(g if keep else np.array(g, dtype=dtype, copy=True), t._level)
     else:
-        t.grad = Tensor._make(np.asarray(t.grad.data + g, dtype=dtype), t._level)
+        t._grad = Tensor._make(np.asarray(t._grad.data + g, dtype=dtype), t._level)
 
 
 def _seed(out, gradient, who):
