@@ -16,13 +16,15 @@ from .checkpoint import checkpoint, checkpoint_sequential, revolve, revolve_reco
 from .forward import Dual, jacfwd, jvp
 from .function import Function, FunctionCtx
 from .ops.core import count_ops
-from .reverse import AccumulateGrad, Node, Tensor, enable_grad, gradients, is_grad_enabled, no_grad, tensor
+from .reverse import AccumulateGrad, Node, Tensor, enable_grad, gradients, is_grad_enabled, no_grad
 from .teach import Trace, trace
+from .torch_api import *  # noqa: F403  (PyTorch's and JAX's habits: ad.tensor(dtype=), zeros, optim, linearize, ...)
+from .torch_api import __all__ as _habits
 from .transforms import grad, hessian, hvp, jacrev, value_and_grad, vjp
 
 __all__ = [
     # values and the tape
-    "Dual", "Tensor", "tensor", "Batched", "Node", "AccumulateGrad", "Function", "FunctionCtx",
+    "Dual", "Tensor", "Batched", "Node", "AccumulateGrad", "Function", "FunctionCtx",
     "no_grad", "enable_grad", "is_grad_enabled", "gradients",
     # transforms
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "hvp", "vmap",
@@ -31,4 +33,6 @@ __all__ = [
     # checking, measuring, teaching
     "check_grad", "numeric_grad", "numeric_jacobian", "numeric_jvp", "GradcheckError", "GradcheckReport",
     "count_ops", "trace", "Trace",
+    # PyTorch's and JAX's habits
+    *_habits,
 ]
