@@ -1,0 +1,90 @@
+"""``Tensor.register_hook``: functions called with a tensor's gradient during backward, which may replace it.
+
+PyTorch's semantics: a hook on a non-leaf tensor sees the gradient flowing into it (the sum over its uses)
+before it flows on to its inputs, and before `retain_grad` stores it; a hook on a leaf sees the gradient
+before it is added to ``.grad``. A hook returning a tensor replaces the gradient; returning None keeps it.
+The backward sweep reads `NODE_HOOKS` (by ``grad_fn``) and `LEAF_HOOKS` (by ``id`` of the leaf).
+
+    >>> import admodes as ad
+    >>> x = ad.tensor(3.0, requires_grad=True)
+    >>> y = x * x
+    >>> seen = []
+    >>> _ = y.register_hook(lambda g: seen.append(g.item()))
+    >>> h = y.register_hook(lambda g: g * 0.5)
+    >>> y.backward(); seen, x.grad
+    ([1.0], Tensor(3.))
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+
+import numpy as np
+
+from .arraylike import value
+
+NODE_HOOKS = weakref.WeakKeyDictionary()  # grad_fn node -> {handle id: hook}
+LEAF_HOOKS: dict = {}  # id(leaf) -> (weakref to the leaf, {handle id: hook})
+_ids = itertools.count()
+
+
+class RemovableHandle:
+    """What `register_hook` returns: ``handle.remove()`` unregisters the hook."""
+
+    def __init__(self, hooks, key):
+        self._hooks, self._key = hooks, key
+
+    def remove(self):
+        self._hooks.pop(self._key, None)
+
+
+def register_hook(tensor, hook):
+    """Register ``hook`` on ``tensor`` (see the module docstring); returns a `RemovableHandle`."""
+    if not tensor.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if not callable(hook):
+        raise TypeError(f"register_hook: the hook must be callable, got {type(hook).__name__}")
+    if tensor.grad_fn is not None:
+        hooks = NODE_HOOKS.get(tensor.grad_fn)
+        if hooks is None:
+            hooks = NODE_HOOKS[tensor.grad_fn] = {}
+    else:
+        entry = LEAF_HOOKS.get(id(tensor))
+        if entry is None or entry[0]() is not tensor:
+            key = id(tensor)
+            entry = LEAF_HOOKS[key] = (weakref.ref(tensor, lambda _, key=key: LEAF_HOOKS.pop(key, None)), {})
+        hooks = entry[1]
+    key = next(_ids)
+    hooks[key] = hook
+    return RemovableHandle(hooks, key)
+
+
+def leaf_hooks(leaf):
+    """The hooks registered on the leaf tensor ``leaf`` (None when there are none)."""
+    entry = LEAF_HOOKS.get(id(leaf))
+    return entry[1] if entry is not None and entry[0]() is leaf and entry[1] else None
+
+
+def run_hooks(hooks, g, level, create_graph):
+    """The gradient ``g`` after the ``hooks`` (each sees the previous one's result, as a Tensor of ``level``)."""
+    from .reverse import Tensor
+
+    shape = np.shape(value(g))
+    for hook in list(hooks.values()):
+        new = hook(g if type(g) is Tensor else Tensor._make(_read_only(g), level))
+        if new is None:
+            continue
+        if np.shape(value(new)) != shape:
+            raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of shape "
+                               f"{np.shape(value(new))}; the gradient has shape {shape}")
+        g = new.data if type(new) is Tensor and not create_graph else new
+    return g
+
+
+def _read_only(g):
+    """A view of ``g`` the hook cannot write into (the sweep may own ``g``, or the user may: a seed)."""
+    if type(g) is np.ndarray:
+        g = g.view()
+        g.flags.writeable = False
+    return g
