@@ -11,6 +11,6 @@ from . import optim
 from .constructors import *  # noqa: F403
 from .constructors import __all__ as _constructors
 from .grad_modes import inference_mode, set_grad_enabled
-from .linearize import jacobian, linearize
+from .linearization import jacobian, linearize
 
 __all__ = [*_constructors, "set_grad_enabled", "inference_mode", "optim", "linearize", "jacobian"]
