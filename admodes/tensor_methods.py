@@ -97,6 +97,8 @@ def _method(torch_name, numpy_name, fn):
     renames = _RENAMES.get(numpy_name)
 
     def method(self, *args, **kwargs):
+        if not kwargs:  # (the common call, x.exp() or x.sum(1): nothing to translate)
+            return fn(self, *args)
         for key in _OPERAND_KEYWORDS:
             if key in kwargs:
                 args = (kwargs.pop(key), *args)
