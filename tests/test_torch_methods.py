@@ -333,3 +333,16 @@ def test_unsupported_pytorch_keywords_are_refused_by_name():
     with pytest.raises(TypeError, match="view\\(dtype\\)"):
         x.view(np.int64)
     assert x.sum(out=None).item() == 3.0  # the harmless defaults are fine
+
+
+def test_hooks_work_with_create_graph_and_gradients():
+    x = leaf([1.0, 2.0])
+    h = x * x
+    h.register_hook(lambda g: g * 2.0)
+    (g,) = ad.gradients(h.sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.data, [4.0, 8.0])  # 2 * 2x, and still differentiable
+    g.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [4.0, 4.0])
+    w = leaf([1.0, 2.0])
+    w.register_hook(lambda g: g * 3.0)
+    np.testing.assert_allclose(ad.gradients((w * w).sum(), w)[0].data, [6.0, 12.0])
