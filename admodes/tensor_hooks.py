@@ -24,9 +24,18 @@ import numpy as np
 
 from .arraylike import value
 
-NODE_HOOKS = weakref.WeakKeyDictionary()  # grad_fn node -> {handle id: hook}
-LEAF_HOOKS: dict = {}  # id(leaf) -> (weakref to the leaf, {handle id: hook})
+NODE_HOOKS = weakref.WeakKeyDictionary()  # grad_fn node -> Hooks
+LEAF_HOOKS: dict = {}  # id(leaf) -> (weakref to the leaf, Hooks)
 _ids = itertools.count()
+
+
+class Hooks(dict):
+    """The hooks of one tensor, by handle id, and the tensor class that wraps the gradient they are given
+    (kept here so that the sweep needs nothing of the Tensor class to run them)."""
+
+    def __init__(self, tensor_type):
+        super().__init__()
+        self.tensor_type = tensor_type
 
 
 class RemovableHandle:
@@ -48,12 +57,13 @@ def register_hook(tensor, hook):
     if tensor.grad_fn is not None:
         hooks = NODE_HOOKS.get(tensor.grad_fn)
         if hooks is None:
-            hooks = NODE_HOOKS[tensor.grad_fn] = {}
+            hooks = NODE_HOOKS[tensor.grad_fn] = Hooks(type(tensor))
     else:
         entry = LEAF_HOOKS.get(id(tensor))
         if entry is None or entry[0]() is not tensor:
             key = id(tensor)
-            entry = LEAF_HOOKS[key] = (weakref.ref(tensor, lambda _, key=key: LEAF_HOOKS.pop(key, None)), {})
+            forget = lambda _, key=key: LEAF_HOOKS.pop(key, None)  # the leaf is gone: so are its hooks
+            entry = LEAF_HOOKS[key] = (weakref.ref(tensor, forget), Hooks(type(tensor)))
         hooks = entry[1]
     key = next(_ids)
     hooks[key] = hook
@@ -68,8 +78,7 @@ def leaf_hooks(leaf):
 
 def run_hooks(hooks, g, level, create_graph):
     """The gradient ``g`` after the ``hooks`` (each sees the previous one's result, as a Tensor of ``level``)."""
-    from .reverse import Tensor
-
+    Tensor = hooks.tensor_type
     shape = np.shape(value(g))
     for hook in list(hooks.values()):
         new = hook(g if type(g) is Tensor else Tensor._make(_read_only(g), level))

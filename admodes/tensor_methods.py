@@ -26,6 +26,7 @@ import numpy as np
 
 from .arraylike import value
 from .ops.core import FUNCTIONS, op
+from .tensor_hooks import register_hook
 from .torch_keywords import check_device, numpy_keywords, refuse_unsupported
 
 # NumPy's name (a key of admodes.numpy) -> PyTorch's method names, where PyTorch's differ or add aliases.
@@ -218,7 +219,6 @@ class TorchMethods:
         >>> (x * x).sum().backward(); x.grad
         Tensor([20., 40.])
         """
-        from .tensor_hooks import register_hook
         return register_hook(self, hook)
 
     # ---- copies, dtypes ----------------------------------------------------------------------------
