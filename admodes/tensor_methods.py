@@ -175,6 +175,13 @@ class TorchMethods:
     def is_floating_point(self):
         return np.result_type(value(self)).kind == "f"
 
+    def __array__(self, dtype=None, copy=None):
+        """``np.asarray(x)`` of a tensor that requires no grad (and holds a plain array): its values, as PyTorch
+        allows; a tensor that requires grad refuses, since the derivative would be lost."""
+        if self._requires_grad or type(self.data) is not np.ndarray:
+            return super().__array__(dtype, copy)
+        return np.array(self.data, dtype=dtype, copy=copy is not False)  # (a copy: writing into it is safe)
+
     def tolist(self):
         """The values as (nested) Python lists: no derivative."""
         return np.asarray(value(self)).tolist()

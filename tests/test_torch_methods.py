@@ -204,6 +204,18 @@ def test_comparisons_are_tensors_of_bools_without_grad():
         assert result.dtype == bool and result.data.tolist() == expected
     assert bool((x == x).all()) and x.equal(x.clone())
     assert {x: 1}[x] == 1  # still hashable by identity
+    assert (x > 1.5).float().mean().item() == 0.5 and (x > 0).sum().item() == 2
+
+
+def test_numpy_converts_a_tensor_that_requires_no_grad_only():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(TypeError, match="would drop its derivative"):
+        np.asarray(x)
+    with pytest.raises(TypeError, match="would drop its derivative"):
+        np.asarray(x * 2.0)
+    values = np.asarray(x.detach())
+    assert values.tolist() == [1.0, 2.0] and not np.shares_memory(values, x.data)
+    assert np.asarray(x > 1.5).tolist() == [False, True]
 
 
 # ---- in place ------------------------------------------------------------------------------------------
