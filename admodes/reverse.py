@@ -26,7 +26,7 @@ import numpy as np
 
 from .arraylike import ArrayLike, _plain_index, value
 from .ops.core import Meta, Traced, call_impl, op, vjp_of, vjp_same_of
-from .tensor_hooks import LEAF_HOOKS, NODE_HOOKS, leaf_hooks, run_hooks
+from .tensor_hooks import NODE_HOOKS, leaf_gradient, node_gradient
 from .tensor_methods import TorchMethods
 
 USER_LEVEL = 0  # the level of Tensors users make themselves
@@ -651,8 +651,8 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
             node = following if following is not None else heappop(heap)[1]
             following = None
             g = grads.pop(node)
-            if hooked and node in NODE_HOOKS:  # Tensor.register_hook on a non-leaf: may replace g
-                g = run_hooks(NODE_HOOKS[node], g, node.level, create_graph)
+            if hooked:  # Tensor.register_hook on a non-leaf: may replace g
+                g = node_gradient(node, g, create_graph)
             if wanted:
                 for k in wanted.get(id(node), ()):
                     found[k] = g
@@ -711,8 +711,7 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
         key, entry = leaves.popitem()
         leaf, g = entry
         entry.clear()  # g is held by this frame alone now, unless someone else has it too
-        if LEAF_HOOKS and leaf_hooks(leaf):  # Tensor.register_hook on a leaf: may replace g
-            g = run_hooks(leaf_hooks(leaf), g, leaf._level, create_graph)
+        g = leaf_gradient(leaf, g, create_graph)  # Tensor.register_hook on a leaf: may replace g
         for k in wanted.get(key, ()):
             found[k] = g
         if accumulate:

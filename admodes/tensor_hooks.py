@@ -3,7 +3,7 @@
 PyTorch's semantics: a hook on a non-leaf tensor sees the gradient flowing into it (the sum over its uses)
 before it flows on to its inputs, and before `retain_grad` stores it; a hook on a leaf sees the gradient
 before it is added to ``.grad``. A hook returning a tensor replaces the gradient; returning None keeps it.
-The backward sweep reads `NODE_HOOKS` (by ``grad_fn``) and `LEAF_HOOKS` (by ``id`` of the leaf).
+The backward sweep passes each gradient through `node_gradient` or `leaf_gradient`.
 
     >>> import admodes as ad
     >>> x = ad.tensor(3.0, requires_grad=True)
@@ -70,10 +70,19 @@ def register_hook(tensor, hook):
     return RemovableHandle(hooks, key)
 
 
-def leaf_hooks(leaf):
-    """The hooks registered on the leaf tensor ``leaf`` (None when there are none)."""
-    entry = LEAF_HOOKS.get(id(leaf))
-    return entry[1] if entry is not None and entry[0]() is leaf and entry[1] else None
+def node_gradient(node, g, create_graph):
+    """The gradient ``g`` of the non-leaf tensor whose ``grad_fn`` is ``node``, after its hooks (if any)."""
+    if NODE_HOOKS.data and node in NODE_HOOKS:  # (.data: its truth is free, len() is not)
+        return run_hooks(NODE_HOOKS[node], g, node.level, create_graph)
+    return g
+
+
+def leaf_gradient(leaf, g, create_graph):
+    """The gradient ``g`` of the leaf tensor ``leaf``, after its hooks (if any)."""
+    entry = LEAF_HOOKS.get(id(leaf)) if LEAF_HOOKS else None
+    if entry is not None and entry[0]() is leaf and entry[1]:
+        return run_hooks(entry[1], g, leaf._level, create_graph)
+    return g
 
 
 def run_hooks(hooks, g, level, create_graph):
