@@ -13,7 +13,7 @@ from __future__ import annotations
 from .arraylike import _BOOLEAN_UFUNCS, _ON_VALUES
 from .numpy import PASSED_THROUGH
 from .ops.core import FUNCTIONS, Primitive
-from .tensor_methods import method_names
+from .tensor_methods import METHODS, TorchMethods, method_names
 
 HEADER = """# NumPy functions and their derivatives
 
@@ -57,6 +57,13 @@ def values_only():
     return sorted(names)
 
 
+def other_methods():
+    """The public Tensor methods of `TorchMethods` that no row of the table names (relu, view, zero_, ...)."""
+    named = {m for methods in METHODS.values() for m in methods}
+    return sorted(f"x.{m}" if isinstance(v, property) else f"x.{m}()" for m, v in vars(TorchMethods).items()
+                  if not m.startswith("_") and m not in named and (callable(v) or isinstance(v, property)))
+
+
 def markdown():
     """The whole page, as Markdown."""
     lines = [HEADER, "| function | kind | forward | reverse | vmap | Tensor methods | notes |",
@@ -64,6 +71,10 @@ def markdown():
     for name, kind, forward, reverse, vmap, methods, notes in function_rows():
         lines.append(f"| `{name}` | {kind} | {forward} | {reverse} | {vmap} | {methods} | {notes} |")
     lines += ["", f"{len(FUNCTIONS)} functions.", "",
+              "## Other Tensor methods", "",
+              "PyTorch's methods that are not one NumPy function (activations, shapes, copies, dtypes, the in-place "
+              "family, comparisons): see [admodes for PyTorch users](pytorch.md).", "",
+              ", ".join(f"`{m}`" for m in other_methods()), "",
               "## Answered on values (no derivative)", "",
               "Given a `Dual` or a `Tensor`, these NumPy functions compute on the plain values: their results are "
               "shapes, booleans, indices or fresh constants, which carry no derivative.", "",
