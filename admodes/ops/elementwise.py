@@ -149,8 +149,14 @@ defjvp_joint(multiply, _multiply_jvp)
 defvjp_same(multiply, lambda g, ans, x: g * (2.0 * x),  # x * x: the two cotangents summed
             inplace=lambda g, ans, x: np.multiply(times_into(g, x), 2.0, out=g))
 
+def _reciprocal(x):
+    """1 / x as NumPy divides: a Python number x (``v / 0.0``) gives inf at 0 with NumPy's warning, where
+    Python's ``1.0 / 0.0`` raises ZeroDivisionError; and stays a Python float, which widens no float32."""
+    return float(np.divide(1.0, x)) if type(x) in (int, float) else 1.0 / x
+
+
 divide = Primitive("divide", np.divide, short="Div")
-defpartials(divide, lambda ans, x1, x2: 1.0 / x2,
+defpartials(divide, lambda ans, x1, x2: _reciprocal(x2),
                     lambda ans, x1, x2: -ans / x2)
 
 negative = Primitive("negative", np.negative, short="Neg")

@@ -108,7 +108,7 @@ defrules(sum,
          vjp=lambda g, ans, a, axis=None, keepdims=False: _spread(g, a.shape, axis, keepdims))
 defrules(mean,
          jvp=lambda t, ans, a, axis=None, keepdims=False: mean(t, axis=axis, keepdims=keepdims),
-         vjp=lambda g, ans, a, axis=None, keepdims=False: _spread(g * (1.0 / _count(a.shape, axis)), a.shape,
+         vjp=lambda g, ans, a, axis=None, keepdims=False: _spread(g * _per_dof(a.shape, axis, 0), a.shape,
                                                                   axis, keepdims))
 defbatch(sum, _reduction_batch_rule(sum))
 defbatch(mean, _reduction_batch_rule(mean))
@@ -207,7 +207,7 @@ def _exp_shifted(a, axis):
     (ndarray methods rather than np.max and np.sum: the same reductions without NumPy's Python-level
     wrappers, a few microseconds a call that small arrays, as in an MLP's loss, notice.)
     """
-    shift = a.max(axis=axis, keepdims=True)
+    shift = a.max(axis=axis, keepdims=True, initial=-np.inf)  # an empty axis: -inf, a sum of no exp is 0
     if not np.isfinite(shift).all():
         shift = np.where(np.isfinite(shift), shift, 0)  # all -inf: the sum is 0; an inf or nan passes through
     return np.exp(a - shift), shift
@@ -305,7 +305,7 @@ def _scan_back(out, axis, reverse):
 def _cumprod_exclusive_impl(a, axis=-1, reverse=False):
     x = _scan_along(a, axis, reverse)
     head = np.cumprod(x[..., :-1], axis=-1)
-    out = np.concatenate([np.ones(x.shape[:-1] + (1,), head.dtype), head], axis=-1)
+    out = np.concatenate([np.ones(x.shape[:-1] + (1,), head.dtype), head], axis=-1)[..., :x.shape[-1]]  # (empty)
     return _scan_back(out, axis, reverse)
 
 

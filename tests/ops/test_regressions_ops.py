@@ -1,0 +1,88 @@
+"""Regression tests of issue 13's op-library defects, each of which failed on the code before its fix.
+
+Each test names the class of defect it belongs to; the siblings found in the same class are tested beside it.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import admodes as ad
+import admodes.numpy as anp
+
+MODES = ["forward", "reverse"]
+
+
+def quiet(fn, *args):
+    """``fn(*args)`` with NumPy's floating-point warnings silenced (the tests that want one ask for it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return fn(*args)
+
+
+# ---- Python arithmetic on a Python number inside a rule (item 7): NumPy's inf and warning, not a crash ----
+
+@pytest.mark.parametrize("zero", [0.0, 0, -0.0])
+def test_dividing_by_a_python_zero_gives_numpys_inf_and_warning(zero):
+    v = np.array([1.0, -2.0])
+    with np.errstate(divide="ignore"):
+        expected = np.divide(np.ones(2), zero)  # d(x / z)/dx = 1 / z, signed as NumPy signs it
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        grad = ad.grad(lambda x: anp.sum(x / zero))(v)
+    np.testing.assert_array_equal(grad, expected)
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        _, tangent = ad.jvp(lambda x: x / zero, (v,), (np.ones(2),))
+    np.testing.assert_array_equal(tangent, expected)
+
+
+def test_dividing_one_element_by_a_python_zero():
+    grad = quiet(ad.grad(lambda x: x[0] / 0.0), np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(grad, [np.inf, 0.0])
+    _, tangent = quiet(ad.jvp, lambda x: x[0] / 0.0, (np.array([1.0, 2.0]),), (np.array([-1.0, 0.0]),))
+    assert tangent == -np.inf
+
+
+def test_dividing_by_a_python_zero_inside_vmap_and_batched_jacobians():
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    out = quiet(ad.vmap(lambda v: v / 0.0), x)
+    np.testing.assert_array_equal(out, np.full((2, 2), np.inf))
+    for jacobian in (ad.jacrev, ad.jacfwd):
+        jac = quiet(jacobian(lambda v: v / 0.0, batch=True), x[0])
+        np.testing.assert_array_equal(np.diag(jac), [np.inf, np.inf])  # (off the diagonal 0 * inf: nan, as in JAX)
+
+
+def test_dividing_by_a_python_zero_keeps_float32():
+    grad = quiet(ad.grad(lambda x: anp.sum(x / 0.0)), np.ones(3, np.float32))
+    assert grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_mean_over_an_empty_axis_gives_an_empty_cotangent(mode):
+    x = np.zeros((0, 3))
+    grad = quiet(ad.grad(lambda a: anp.sum(anp.mean(a, axis=0)), mode=mode), x)
+    assert grad.shape == (0, 3)
+    jacobian = ad.jacfwd if mode == "forward" else ad.jacrev
+    jac = quiet(jacobian(lambda a: anp.mean(a, axis=0)), x)
+    assert jac.shape == (3, 0, 3)
+
+
+def test_mean_of_an_empty_array_is_nan_with_numpys_warning_and_a_gradient_of_its_shape():
+    with pytest.warns(RuntimeWarning):
+        value, grad = ad.value_and_grad(lambda a: anp.mean(a))(np.zeros(0))
+    assert np.isnan(value) and grad.shape == (0,)
+
+
+# siblings: the other reductions over an empty axis answer as NumPy (SciPy and JAX for logsumexp) do
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name, expected", [("prod", 1.0), ("logsumexp", -np.inf), ("var", np.nan), ("std", np.nan)])
+def test_reductions_over_an_empty_axis(mode, name, expected):
+    reduce = getattr(anp, name)
+    x = np.zeros((0, 3))
+    value, grad = quiet(ad.value_and_grad(lambda a: anp.sum(reduce(a, axis=0)), mode=mode), x)
+    np.testing.assert_array_equal(value, 3 * expected)
+    assert grad.shape == (0, 3)
+    full_value, full_grad = quiet(ad.value_and_grad(lambda a: reduce(a), mode=mode), np.zeros(0))
+    np.testing.assert_array_equal(full_value, expected)
+    assert full_grad.shape == (0,)
