@@ -25,6 +25,7 @@ public function: ``linalg.eigh`` packs eigenvalues and eigenvectors into one arr
 """
 
 import string
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -632,22 +633,44 @@ def _pack(w, v):
     return scatter_add(w, _EIGENVALUES, shape) + scatter_add(v, _EIGENVECTORS, shape)
 
 
-def _gaps(w):
-    """F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it."""
+def _gap_scaled(m, w, check):
+    """F * m, with F_ij = 1 / (w_j - w_i) off the diagonal and 0 on it.
+
+    Where two eigenvalues are equal F_ij is infinite: an entry m_ij == 0 there (no eigenvector tangent or
+    cotangent in that direction, as when only the eigenvalues are used) gives 0, and any other entry gives
+    inf (nan after the products that follow): the eigenvectors' derivative does not exist there, and PyTorch
+    and JAX give inf/nan too. With ``check`` (the VJP, whose nonzero m means the eigenvectors are used) a
+    warning names the repeated eigenvalues; the JVP cannot know whether its eigenvector tangents will be used.
+    """
     eye = np.eye(w.shape[-1], dtype=w.dtype)
-    return (1 - eye) / (_row(w) - _col(w) + eye)
+    gaps = _row(w) - _col(w)
+    # 1 at the pairs of repeated eigenvalues, and there where m is not 0: masks made by op-library calls
+    # (piecewise constant, no derivative), so they work on every traced value, batched ones included
+    tied = (1 - eye) * (1.0 - absolute(sign(gaps)))
+    used = tied * absolute(sign(m))
+    if check and type(used) is np.ndarray and used.any():
+        i, j = sorted(np.argwhere(used)[0, -2:].tolist())
+        warnings.warn(f"admodes.linalg.eigh: the eigenvectors' derivative is undefined where eigenvalues repeat "
+                      f"(eigenvalues {i} and {j} are equal) and the eigenvectors' cotangent is not zero: the "
+                      "gradient is inf/nan, as in PyTorch and JAX. Use the eigenvalues only, or a function of the "
+                      "eigenvectors that does not depend on the choice of basis of the repeated eigenvalue's space",
+                      RuntimeWarning, stacklevel=2)
+    with np.errstate(divide="ignore", invalid="ignore"):  # (the inf is documented; warned of above)
+        return (1 - eye) * m / where(tied - used + eye, 1.0, gaps)
 
 
 def _eigh_jvp(t, ans):
     w, v = _unpack(ans)
     m = _mT(v) @ _sym(t) @ v
-    return _pack(sum(m * np.eye(v.shape[-1], dtype=v.dtype), axis=-1), v @ (_gaps(w) * m))
+    with np.errstate(invalid="ignore"):  # an undefined eigenvector tangent is inf/nan, silently as in JAX
+        dv = v @ _gap_scaled(m, w, check=False)
+    return _pack(sum(m * np.eye(v.shape[-1], dtype=v.dtype), axis=-1), dv)
 
 
 def _eigh_vjp(g, ans):
     w, v = _unpack(ans)
     gw, gv = _unpack(g)
-    inner = _row(gw) * np.eye(v.shape[-1], dtype=v.dtype) + _gaps(w) * (_mT(v) @ gv)
+    inner = _row(gw) * np.eye(v.shape[-1], dtype=v.dtype) + _gap_scaled(_mT(v) @ gv, w, check=True)
     return _sym(v @ inner @ _mT(v))
 
 
@@ -663,7 +686,8 @@ def eigh(a, UPLO="L"):
 
     Differs from NumPy in two documented ways: ``a`` is read as its symmetric part (a + a^T) / 2,
     whatever ``UPLO`` says, and each eigenvector's largest-magnitude component is positive.
-    The eigenvectors' derivative needs distinct eigenvalues.
+    The eigenvalues' derivative exists everywhere (repeated eigenvalues included); the eigenvectors' needs
+    distinct eigenvalues, and is inf/nan where they repeat (as in PyTorch and JAX; reverse mode warns).
 
     >>> w, v = eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))
     >>> w

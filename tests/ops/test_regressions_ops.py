@@ -86,3 +86,49 @@ def test_reductions_over_an_empty_axis(mode, name, expected):
     full_value, full_grad = quiet(ad.value_and_grad(lambda a: reduce(a), mode=mode), np.zeros(0))
     np.testing.assert_array_equal(full_value, expected)
     assert full_grad.shape == (0,)
+
+
+# ---- a rule term that is 0 * inf where it should be absent (item 3): eigh's eigengap when only the
+# eigenvalues are used ----------------------------------------------------------------------------------
+
+REPEATED = np.diag([1.0, 1.0, 2.0])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_eigh_eigenvalue_gradient_at_repeated_eigenvalues(mode):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division warning either: nothing undefined was asked for
+        grad = ad.grad(lambda X: anp.sum(anp.linalg.eigh(X)[0] ** 2), mode=mode)(REPEATED)
+    np.testing.assert_allclose(grad, 2 * REPEATED, atol=1e-14)  # d sum(w^2) = d ||X||_F^2 = 2 X
+
+
+def test_eigh_eigenvalue_gradient_at_a_repeated_eigenvalue_of_a_rotated_matrix():
+    q, _ = np.linalg.qr(np.random.default_rng(0).standard_normal((4, 4)))
+    a = q @ np.diag([3.0, 3.0, 3.0, -1.0]) @ q.T
+    a = (a + a.T) / 2
+    for mode in MODES:
+        # sum of the three largest eigenvalues: the projector onto their space, q3 q3^T
+        grad = ad.grad(lambda X: anp.sum(anp.linalg.eigh(X)[0][1:]), mode=mode)(a)
+        np.testing.assert_allclose(grad, q[:, :3] @ q[:, :3].T, atol=1e-10)
+
+
+def test_eigh_eigenvalue_jacobians_batched_and_in_vmap():
+    jac = ad.jacrev(lambda X: anp.linalg.eigh(X)[0], batch=True)(REPEATED)
+    expected = np.zeros((3, 3, 3))
+    for k in range(3):
+        expected[k, k, k] = 1.0  # the eigenvectors are the basis vectors
+    np.testing.assert_allclose(jac, expected, atol=1e-14)
+    stacked = np.stack([REPEATED, 2 * REPEATED])
+    batched = ad.vmap(ad.jacrev(lambda X: anp.sum(anp.linalg.eigh(X)[0] ** 2), batch=True))(stacked)
+    np.testing.assert_allclose(batched, 2 * stacked, atol=1e-14)
+
+
+def test_eigh_eigenvector_gradient_at_repeated_eigenvalues_warns_and_is_not_finite():
+    with pytest.warns(RuntimeWarning, match="eigenvalues 0 and 1 are equal"):
+        grad = ad.grad(lambda X: anp.linalg.eigh(X)[1][1, 0])(REPEATED)
+    assert not np.isfinite(grad).all()
+    # away from the repeated pair the eigenvectors' derivative is defined, and no warning is given
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grad = ad.grad(lambda X: anp.linalg.eigh(X)[1][2, 2])(REPEATED)
+    np.testing.assert_allclose(grad, np.zeros((3, 3)), atol=1e-14)
