@@ -679,9 +679,11 @@ defbatch(take, _take_batch)
 # ---- sort: a permutation of the input ------------------------------------------------------------------
 #
 # Sorting permutes: the tangent is permuted like the values, the cotangent permuted back. The permutation
-# is a stable argsort of the input's values (np.argsort gives a traced value's plain values, having no
-# derivative). Where values tie, sort is not differentiable (its one-sided derivatives differ); the rules
-# then give the derivative along perturbations that keep tied values in their input order.
+# is a stable argsort of the input's values, applied by two primitives that take those values as an
+# argument without a derivative (`sort_along` and its adjoint `unsort_along`), so the rules run on any
+# traced value, batched ones included (a rule calling np.argsort itself could not read a batch). Where
+# values tie, sort is not differentiable (its one-sided derivatives differ); the rules then give the
+# derivative along perturbations that keep tied values in their input order.
 
 sort = Primitive("sort", lambda a, axis=-1, kind=None: np.sort(a, axis, kind),
                  doc="The values sorted along ``axis`` (flattened for None): "
@@ -695,14 +697,55 @@ def _along(order, axis):
                  for i, n in enumerate(order.shape))
 
 
+def _sort_along_impl(x, key, axis):
+    return np.take_along_axis(np.asarray(x), np.argsort(key, axis=axis, kind="stable"), axis)
+
+
+def _unsort_along_impl(x, key, axis):
+    x = np.asarray(x)
+    out = np.empty_like(x)
+    out[_along(np.argsort(key, axis=axis, kind="stable"), axis)] = x  # a permutation: no position twice
+    return out
+
+
+sort_along = Primitive("sort_along", _sort_along_impl, argnames=("x", "key"), nondiff=("key",), public=False,
+                       doc="``x`` permuted along ``axis`` (an int) as sorting ``key`` (x's shape) permutes it, "
+                           "stably; ``key`` carries no derivative.")
+unsort_along = Primitive("unsort_along", _unsort_along_impl, argnames=("x", "key"), nondiff=("key",),
+                         public=False,
+                         doc="The inverse permutation of `sort_along`, which is its adjoint.")
+defrules(sort_along,
+         jvp=(lambda t, ans, x, key, axis: sort_along(t, key, axis=axis), None),
+         vjp=(lambda g, ans, x, key, axis: unsort_along(g, key, axis=axis), None))
+defrules(unsort_along,
+         jvp=(lambda t, ans, x, key, axis: unsort_along(t, key, axis=axis), None),
+         vjp=(lambda g, ans, x, key, axis: sort_along(g, key, axis=axis), None))
+
+
+def _permutation_batch(prim):
+    """Batch rule of sort_along and unsort_along: the axis past the batch axis; an unbatched x or key is the
+    same array for every batch element."""
+    def rule(args, batched, axis):
+        k = _batch_size(args, batched)
+        x, key = (a if b else _with_batch(a, k) for a, b in zip(args, batched))
+        return prim(x, key, axis=_shift(axis, len(_shape_of(x)) - 1))
+    return rule
+
+
+defbatch(sort_along, _permutation_batch(sort_along))
+defbatch(unsort_along, _permutation_batch(unsort_along))
+
+
 def _sort_tangent(t, a, axis):
-    order = np.argsort(a, axis=axis, kind="stable")
-    return getitem(reshape(t, (-1,)), order) if axis is None else getitem(t, _along(order, axis))
+    if axis is None:  # of the flattened array
+        return sort_along(reshape(t, (-1,)), reshape(a, (-1,)), axis=0)
+    return sort_along(t, a, axis=axis)
 
 
 def _sort_cotangent(g, a, axis):
-    unsort = np.argsort(np.argsort(a, axis=axis, kind="stable"), axis=-1 if axis is None else axis, kind="stable")
-    return reshape(getitem(g, unsort), a.shape) if axis is None else getitem(g, _along(unsort, axis))
+    if axis is None:
+        return reshape(unsort_along(g, reshape(a, (-1,)), axis=0), a.shape)
+    return unsort_along(g, a, axis=axis)
 
 
 defrules(sort,

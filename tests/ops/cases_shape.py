@@ -232,6 +232,12 @@ def _sort(d):
     return (values,), {"axis": axis}
 
 
+def _permute_along(d):
+    shape = d.shape(min_dims=1)
+    key = d.rng.permutation(int(np.prod(shape))).reshape(shape).astype(d.dtype)  # the order; no derivative
+    return (d.array(shape), key), {"axis": d.integers(-len(shape), len(shape) - 1, label="axis")}
+
+
 CASES = [
     Case("transpose", _transpose),
     Case("swapaxes", _swapaxes),
@@ -252,6 +258,8 @@ CASES = [
     Case("diag", _diag),
     Case("take", _take),
     Case("sort", _sort),
+    Case("sort_along", _permute_along),
+    Case("unsort_along", _permute_along),
     *[Case("getitem", _getitem(kind), label=f"getitem[{kind}]") for kind in _INDEX_KINDS],
     *[Case("scatter_add", _scatter_add(kind), label=f"scatter_add[{kind}]") for kind in _ASSIGN_KINDS],
     *[Case("index_add", _assign(kind), label=f"index_add[{kind}]") for kind in _ASSIGN_KINDS],

@@ -132,3 +132,33 @@ def test_eigh_eigenvector_gradient_at_repeated_eigenvalues_warns_and_is_not_fini
         warnings.simplefilter("error")
         grad = ad.grad(lambda X: anp.linalg.eigh(X)[1][2, 2])(REPEATED)
     np.testing.assert_allclose(grad, np.zeros((3, 3)), atol=1e-14)
+
+
+# ---- a rule that calls NumPy on a primal (item 9): it cannot read a batched value ----------------------
+
+W = np.array([1.0, 2.0, 3.0, 4.0])
+BATCH = np.array([[0.3, -1.0, 2.0, 0.5], [4.0, 3.0, 2.0, 1.0], [1.0, 1.0, 0.0, 1.0]])  # a tie in the last row
+
+
+@pytest.mark.parametrize("jacobian", [ad.jacrev, ad.jacfwd])
+def test_sort_derivatives_inside_vmap_equal_a_loop(jacobian):
+    f = lambda x: anp.sum(anp.sort(x) * W)  # noqa: E731
+    loop = np.stack([ad.grad(f)(x) for x in BATCH])
+    np.testing.assert_array_equal(ad.vmap(jacobian(f, batch=True))(BATCH), loop)
+    np.testing.assert_array_equal(loop[1], W[::-1])  # the reversed row: the weights reversed
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1, None])
+def test_sort_jacobians_inside_vmap_along_any_axis(axis):
+    xs = np.random.default_rng(1).standard_normal((3, 2, 4))
+    f = lambda x: anp.sort(x, axis=axis) ** 2  # noqa: E731
+    loop = np.stack([ad.jacrev(f)(x) for x in xs])
+    for jacobian in (ad.jacrev, ad.jacfwd):
+        np.testing.assert_allclose(ad.vmap(jacobian(f, batch=True))(xs), loop, rtol=1e-14)
+
+
+def test_sort_hessian_inside_vmap():
+    f = lambda x: anp.sum(anp.sort(x) ** 3 * W)  # noqa: E731
+    loop = np.stack([ad.hessian(f)(x) for x in BATCH[:2]])
+    batched = ad.vmap(ad.jacfwd(ad.jacrev(f, batch=True), batch=True))(BATCH[:2])
+    np.testing.assert_allclose(batched, loop, rtol=1e-14)
