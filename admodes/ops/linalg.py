@@ -68,7 +68,7 @@ def _uncol(x):
 
 def _as_matrices(x):
     """A (batch of) scalars as 1x1 matrices: (...) -> (..., 1, 1), to scale a batch of matrices."""
-    return reshape(x, tuple(np.shape(x)) + (1, 1))
+    return reshape(x, shape_of(x) + (1, 1))
 
 
 def _tr(x):
@@ -101,14 +101,14 @@ def _matmul_promote(g, nd1, nd2):
 
 
 def _matmul_ct1(g, nd1, x2):
-    g2 = _matmul_promote(g, nd1, np.ndim(x2))
-    ct = g2 @ (_mT(x2) if np.ndim(x2) > 1 else reshape(x2, (1, -1)))
+    g2 = _matmul_promote(g, nd1, _ndim(x2))
+    ct = g2 @ (_mT(x2) if _ndim(x2) > 1 else reshape(x2, (1, -1)))
     return reshape(ct, tuple(ct.shape[:-2]) + tuple(ct.shape[-1:])) if nd1 == 1 else ct
 
 
 def _matmul_ct2(g, x1, nd2):
-    g2 = _matmul_promote(g, np.ndim(x1), nd2)
-    ct = (_mT(x1) if np.ndim(x1) > 1 else reshape(x1, (-1, 1))) @ g2
+    g2 = _matmul_promote(g, _ndim(x1), nd2)
+    ct = (_mT(x1) if _ndim(x1) > 1 else reshape(x1, (-1, 1))) @ g2
     return _uncol(ct) if nd2 == 1 else ct
 
 
@@ -167,7 +167,7 @@ def _tensordot_axes(axes, nd_a, nd_b):
 def _contract_ct_a(g, b, nd_a, axes_a, axes_b):
     """Cotangent of a in tensordot(a, b, (axes_a, axes_b)), given g of the output's shape."""
     free_a = [i for i in range(nd_a) if i not in axes_a]
-    free_b = [j for j in range(np.ndim(b)) if j not in axes_b]
+    free_b = [j for j in range(_ndim(b)) if j not in axes_b]
     ct = tensordot(g, b, axes=(list(range(len(free_a), len(free_a) + len(free_b))), free_b))
     as_a = free_a + [axes_a[axes_b.index(j)] for j in sorted(axes_b)]  # the axis of a each axis of ct is
     return transpose(ct, tuple(int(i) for i in np.argsort(as_a)))
@@ -175,7 +175,7 @@ def _contract_ct_a(g, b, nd_a, axes_a, axes_b):
 
 def _contract_ct_b(g, a, nd_b, axes_a, axes_b):
     """Cotangent of b in tensordot(a, b, (axes_a, axes_b)), given g of the output's shape."""
-    free_a = [i for i in range(np.ndim(a)) if i not in axes_a]
+    free_a = [i for i in range(_ndim(a)) if i not in axes_a]
     free_b = [j for j in range(nd_b) if j not in axes_b]
     ct = tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
     as_b = [axes_b[axes_a.index(i)] for i in sorted(axes_a)] + free_b
@@ -186,8 +186,8 @@ tensordot = Primitive("tensordot", lambda a, b, axes=2: np.tensordot(a, b, axes)
 defrules(tensordot,
          jvp=(lambda t, ans, a, b, axes=2: tensordot(t, b, axes),
               lambda t, ans, a, b, axes=2: tensordot(a, t, axes)),
-         vjp=(lambda g, ans, a, b, axes=2: _contract_ct_a(g, b, a.ndim, *_tensordot_axes(axes, a.ndim, np.ndim(b))),
-              lambda g, ans, a, b, axes=2: _contract_ct_b(g, a, b.ndim, *_tensordot_axes(axes, np.ndim(a), b.ndim))))
+         vjp=(lambda g, ans, a, b, axes=2: _contract_ct_a(g, b, a.ndim, *_tensordot_axes(axes, a.ndim, _ndim(b))),
+              lambda g, ans, a, b, axes=2: _contract_ct_b(g, a, b.ndim, *_tensordot_axes(axes, _ndim(a), b.ndim))))
 
 
 def _contract_batched(a, b, batched, axes_a, axes_b):
@@ -228,15 +228,15 @@ def _inner_axes(nd_a, nd_b):
 
 
 def _product_ct_a(g, b, nd_a, which_axes):
-    if nd_a == 0 or np.ndim(b) == 0:
+    if nd_a == 0 or _ndim(b) == 0:
         return g * b  # summed down to a's shape by vjp_of
-    return _contract_ct_a(g, b, nd_a, *which_axes(nd_a, np.ndim(b)))
+    return _contract_ct_a(g, b, nd_a, *which_axes(nd_a, _ndim(b)))
 
 
 def _product_ct_b(g, a, nd_b, which_axes):
-    if np.ndim(a) == 0 or nd_b == 0:
+    if _ndim(a) == 0 or nd_b == 0:
         return g * a
-    return _contract_ct_b(g, a, nd_b, *which_axes(np.ndim(a), nd_b))
+    return _contract_ct_b(g, a, nd_b, *which_axes(_ndim(a), nd_b))
 
 
 dot = Primitive("dot", lambda a, b: np.dot(a, b))
@@ -329,7 +329,7 @@ def _einsum_jvp(tangents, ans, operands, params):
 
 
 def _einsum_ct(g, operands, i, subscripts):
-    ins, out, sizes = _einsum_labels(subscripts, [np.shape(o) for o in operands])
+    ins, out, sizes = _einsum_labels(subscripts, [shape_of(o) for o in operands])
     others = [j for j in range(len(operands)) if j != i]
     taken = set("".join(ins)) | set(out)
     fresh = (c for c in string.ascii_letters if c not in taken)
@@ -542,7 +542,7 @@ def _norm_weights(ans, x, ord, axis, keepdims):
     kind, axes = _norm_kind(x.ndim, ord, axis)
     if kind == "2":
         norm = _kept(ans, x.shape, axes, keepdims)
-        return x / where(norm == 0, 1.0, norm)  # x / ||x||, and 0 where x = 0
+        return x / where(norm, norm, 1.0)  # x / ||x||, and 0 where x = 0 (norm as the condition: nonzero)
     if kind == "1":
         return sign(x)
     return sign(x) * tie_weights(absolute(x), axis=axes, which="max" if kind == "inf" else "min")

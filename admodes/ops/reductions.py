@@ -34,7 +34,7 @@ def _count(shape, axis):
 
 def _restore(g, shape, axis, keepdims):
     """Reshape a reduction's cotangent so it broadcasts against the input of ``shape``."""
-    if keepdims or np.ndim(g) == 0:
+    if keepdims or _ndim(g) == 0:
         return g
     kept = list(shape)
     for ax in _axes(axis, len(shape)):

@@ -651,18 +651,42 @@ def _take_positions(indices, length, mode):
     return indices
 
 
-def _untake(g, shape, indices, axis, mode):
-    """Add each taken element's cotangent back where it was read from (indices taken twice accumulate)."""
+def _untake_impl(values, indices, shape, axis=None, mode="raise"):
+    """Zeros of ``shape`` with each taken element's cotangent added back where it was read from (indices
+    taken twice accumulate)."""
     if axis is None:  # a gather from the flattened array
-        return reshape(scatter_add(g, _take_positions(indices, int(np.prod(shape)), mode), (int(np.prod(shape)),)),
-                       shape)
+        size = int(np.prod(shape))
+        return _scatter_add_impl(values, _take_positions(indices, size, mode), (size,)).reshape(shape)
     ax = axis % len(shape)
-    return scatter_add(g, (slice(None),) * ax + (_take_positions(indices, shape[ax], mode),), shape)
+    return _scatter_add_impl(values, (slice(None),) * ax + (_take_positions(indices, shape[ax], mode),), shape)
 
 
+# The adjoint of take is a primitive with the indices as an argument (without a derivative), not a
+# scatter_add with the indices as its static index: under vmap the indices may be batched.
+untake = Primitive("untake", _untake_impl, argnames=("values", "indices"), nondiff=("indices",), public=False,
+                   doc="The adjoint of `take`: zeros of ``shape`` with ``values`` added where take read them.")
 defrules(take,
          jvp=(lambda t, ans, a, indices, axis=None, mode="raise": take(t, indices, axis, mode), None),
-         vjp=(lambda g, ans, a, indices, axis=None, mode="raise": _untake(g, a.shape, indices, axis, mode), None))
+         vjp=(lambda g, ans, a, indices, axis=None, mode="raise": untake(g, indices, shape=a.shape, axis=axis,
+                                                                           mode=mode), None))
+defrules(untake,
+         jvp=(lambda t, ans, values, indices, shape, axis=None, mode="raise": untake(t, indices, shape=shape,
+                                                                                      axis=axis, mode=mode), None),
+         vjp=(lambda g, ans, values, indices, shape, axis=None, mode="raise": take(g, indices, axis, mode), None))
+
+
+def _untake_batch(args, batched, shape, axis=None, mode="raise"):
+    (values, indices), k, shape = args, _batch_size(args, batched), _as_shape(shape)
+    if batched[1]:  # a batch of index arrays: one scatter per element, the slow path (as take's)
+        return _stack(*(untake(getitem(values, i) if batched[0] else values, getitem(indices, i), shape=shape,
+                               axis=axis, mode=mode) for i in range(k)))
+    if axis is None:  # into the flattened elements of each batch element
+        size = int(np.prod(shape))
+        return reshape(untake(values, indices, shape=(k, size), axis=1, mode=mode), (k,) + shape)
+    return untake(values, indices, shape=(k,) + shape, axis=_shift(axis, len(shape)), mode=mode)
+
+
+defbatch(untake, _untake_batch)
 
 
 def _take_batch(args, batched, axis=None, mode="raise"):

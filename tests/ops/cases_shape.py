@@ -224,6 +224,12 @@ def _take(d):
     return (d.array(shape), indices), {"axis": axis, "mode": mode}
 
 
+def _untake(d):
+    (a, indices), params = _take(d)
+    taken = np.take(a, indices, params["axis"], mode=params["mode"])
+    return (d.array(taken.shape), indices), {**params, "shape": a.shape}
+
+
 def _sort(d):
     shape = d.shape(min_dims=1)
     axis = d.choice([None, *range(-len(shape), len(shape))], label="axis")
@@ -257,6 +263,7 @@ CASES = [
     Case("tril", _triangle),
     Case("diag", _diag),
     Case("take", _take),
+    Case("untake", _untake),
     Case("sort", _sort),
     Case("sort_along", _permute_along),
     Case("unsort_along", _permute_along),

@@ -162,3 +162,33 @@ def test_sort_hessian_inside_vmap():
     loop = np.stack([ad.hessian(f)(x) for x in BATCH[:2]])
     batched = ad.vmap(ad.jacfwd(ad.jacrev(f, batch=True), batch=True))(BATCH[:2])
     np.testing.assert_allclose(batched, loop, rtol=1e-14)
+
+
+# siblings: rules that read a primal's shape with np.ndim/np.shape (which unwrap every level, and a batch
+# has no single value), compare it with == (the same), or take an index from it
+
+XS = np.random.default_rng(2).uniform(0.2, 0.9, (2, 3, 3))
+
+
+@pytest.mark.parametrize("name, f", [
+    ("norm", lambda x: anp.linalg.norm(x)),
+    ("tensordot", lambda x: anp.tensordot(x, x)),
+    ("einsum", lambda x: anp.einsum("ij,jk->ik", x, x)),
+    ("matmul of a vector", lambda x: x[0] @ x),
+    ("dot", lambda x: anp.dot(x, x[:, 0])),
+    ("inner", lambda x: anp.inner(x, x)),
+    ("det", lambda x: anp.linalg.det(x + 3 * np.eye(3))),
+])
+def test_hessians_inside_vmap_equal_a_loop(name, f):
+    g = lambda x: anp.sum(f(x) ** 2)  # noqa: E731
+    loop = np.stack([ad.hessian(g)(x) for x in XS])
+    batched = ad.vmap(ad.jacfwd(ad.jacrev(g, batch=True), batch=True))(XS)
+    np.testing.assert_allclose(batched, loop, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("jacobian", [ad.jacrev, ad.jacfwd])
+def test_take_with_indices_batched_by_vmap(jacobian):
+    x0 = np.array([1.0, 2.0, 3.0])
+    indices = np.array([[0, 2], [1, 1]])
+    f = lambda i: jacobian(lambda x: anp.sum(anp.take(x, i) ** 2), batch=True)(x0)  # noqa: E731
+    np.testing.assert_array_equal(ad.vmap(f)(indices), [[2.0, 0.0, 6.0], [0.0, 8.0, 0.0]])
