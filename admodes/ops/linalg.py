@@ -24,14 +24,16 @@ public function: ``linalg.eigh`` packs eigenvalues and eigenvectors into one arr
 `eigh` slices, and ``linalg.slogdet``'s primitive is ``log|det a|`` beside a derivative-free sign.
 """
 
+import builtins
 import string
 import warnings
 from collections import namedtuple
 
 import numpy as np
 
+from .. import fastpaths
 from .core import Primitive, defbatch, defjoint, defrules, nondifferentiable, register_function, shape_of
-from .elementwise import _ndim, absolute, broadcasting_batch_rule, multiply, pad_batched, sign, where
+from .elementwise import _ndim, absolute, broadcasting_batch_rule, exp, multiply, pad_batched, sign, where
 from .reductions import sum, tie_weights
 from .shape import getitem, moveaxis, reshape, scatter_add, swapaxes, transpose
 
@@ -459,21 +461,145 @@ def _solve_batch(args, batched):
 
 defbatch(solve, _solve_batch)
 
-# ---- det: d det = det tr(A^-1 dA); A-bar = g det A^-T (the rules need an invertible A) -----------------
+# ---- det: d det = tr(cof(A)^T dA); A-bar = g cof(A), with cof(A) = d det / dA the cofactor matrix --------
+# The cofactor matrix (the adjugate's transpose, det(A) A^-T where A is invertible) is defined at every A,
+# singular ones included, so det is differentiable everywhere without an inverse. It is computed from the
+# SVD A = U diag(s) V^T: cof(A) = det(U) det(V) U diag(prod_{j != i} s_j) V^T, products with no division.
+# Its derivative is det's Hessian applied to a direction E, again without division (`det_hessian`):
+# with E~ = U^T E V and P_ik = prod_{m not in {i, k}} s_m (0 on the diagonal),
+#     d cof(A)[E] = det(U) det(V) U (diag(P diag(E~)) - P * E~^T) V^T,
+# which is self-adjoint in E. Its own derivative in A (det's third) is written with cof / det: inf/nan at a
+# singular A, with NumPy's warning.
+
+
+def _svd_frame(a):
+    """``u, s, vh, det(u) det(vh)`` of the SVD a = u diag(s) vh, over the last two axes."""
+    u, s, vh = np.linalg.svd(np.asarray(a))
+    return u, s, vh, np.linalg.det(u) * np.linalg.det(vh)
+
+
+def _products_of_others(s):
+    """prod_{j != i} s_j for each i along the last axis, without division (exact where an s_j is 0)."""
+    ones = np.ones(s.shape[:-1] + (1,), s.dtype)
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return before * after
+
+
+def _products_of_all_but_two(s):
+    """P_ik = prod_{m not in {i, k}} s_m for i != k, 0 on the diagonal: shape (..., n, n)."""
+    n = s.shape[-1]
+    m = np.arange(n)
+    left_out = (m == m[:, None, None]) | (m == m[None, :, None])  # [i, k, m]: m is i or k
+    return np.prod(np.where(left_out, 1, s[..., None, None, :]), axis=-1) * (1 - np.eye(n, dtype=s.dtype))
+
+
+def _well_conditioned_inverse(a):
+    """a^-1 when every matrix of a is invertible with a 1-norm condition number below 1/sqrt(eps), else None.
+
+    The fast path of `cofactor` and `det_hessian` (det(a) a^-T costs an LU, the SVD several times more:
+    benchmarks/README.md); its relative error is at most about sqrt(eps), as the inverse-based rules before it.
+    """
+    if not fastpaths.FAST:
+        return None
+    try:
+        inverse = np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        return None
+    condition = np.linalg.norm(a, 1, axis=(-2, -1)) * np.linalg.norm(inverse, 1, axis=(-2, -1))
+    return inverse if np.all(condition < np.finfo(inverse.dtype).eps ** -0.5) else None
+
+
+def _cofactor_impl(a):
+    a = np.asarray(a)
+    inverse = _well_conditioned_inverse(a)
+    if inverse is not None:
+        return np.linalg.det(a)[..., None, None] * np.swapaxes(inverse, -1, -2)
+    u, s, vh, frame = _svd_frame(a)
+    return (frame[..., None, None] * u * _products_of_others(s)[..., None, :]) @ vh
+
+
+def _det_hessian_impl(a, e):
+    a = np.asarray(a)
+    inverse = _well_conditioned_inverse(a)
+    if inverse is not None:  # det(a) (tr(a^-1 e) a^-T - a^-T e^T a^-T)
+        inv_t = np.swapaxes(inverse, -1, -2)
+        traces = np.trace(inverse @ e, axis1=-2, axis2=-1)[..., None, None]
+        return np.linalg.det(a)[..., None, None] * (traces * inv_t - inv_t @ np.swapaxes(e, -1, -2) @ inv_t)
+    u, s, vh, frame = _svd_frame(a)
+    e_frame = np.swapaxes(u, -1, -2) @ e @ np.swapaxes(vh, -1, -2)
+    p = _products_of_all_but_two(s)
+    diagonal = (p @ np.diagonal(e_frame, axis1=-2, axis2=-1)[..., None]) * np.eye(s.shape[-1], dtype=s.dtype)
+    return frame[..., None, None] * (u @ (diagonal - p * np.swapaxes(e_frame, -1, -2)) @ vh)
+
+
+cofactor = Primitive("linalg.cofactor", _cofactor_impl, public=False, short="Cofactor",
+                     doc="The cofactor matrix of a, d det(a) / da (det(a) a^-T where a is invertible), from the SVD.")
+det_hessian = Primitive("linalg.det_hessian", _det_hessian_impl, public=False, short="DetHessian",
+                        doc="d cofactor(a)[e]: det's Hessian at a applied to e (linear and self-adjoint in e).")
+
+
+def _pair(x, y):
+    """<x, y> over the last two axes, kept as (..., 1, 1)."""
+    return sum(x * y, axis=(-2, -1), keepdims=True)
+
+
+def _det_hessian_jvp_a(t, ans, a, e):
+    """The derivative in a of h = (<C, e> C - C e^T C) / det a (C the cofactor matrix), along t."""
+    c, h_t = cofactor(a), det_hessian(a, t)
+    return (_pair(h_t, e) * c + _pair(c, e) * h_t - h_t @ _mT(e) @ c - c @ _mT(e) @ h_t
+            - ans * _pair(c, t)) / _as_matrices(det(a))
+
+
+def _det_hessian_vjp_a(g, ans, a, e):
+    """The adjoint of `_det_hessian_jvp_a` in t (det_hessian is self-adjoint in its direction)."""
+    c = cofactor(a)
+    return (_pair(g, c) * ans + _pair(c, e) * det_hessian(a, g) - det_hessian(a, g @ _mT(c) @ e)
+            - det_hessian(a, e @ _mT(c) @ g) - _pair(g, ans) * c) / _as_matrices(det(a))
+
+
+defrules(cofactor,
+         jvp=lambda t, ans, a: det_hessian(a, t),
+         vjp=lambda g, ans, a: det_hessian(a, g))
+defrules(det_hessian,
+         jvp=(_det_hessian_jvp_a, lambda t, ans, a, e: det_hessian(a, t)),
+         vjp=(_det_hessian_vjp_a, lambda g, ans, a, e: det_hessian(a, g)))
+defbatch(cofactor, _native_batch_rule(cofactor))
+
+
+def _det_hessian_batch(args, batched):
+    """a and e broadcast over their leading axes: pad the batched ones so the batches line up in front."""
+    (a, e), (ba, be) = args, batched
+    rank = builtins.max(_ndim(a) - ba, _ndim(e) - be)
+    return det_hessian(pad_batched(a, rank) if ba else a, pad_batched(e, rank) if be else e)
+
+
+defbatch(det_hessian, _det_hessian_batch)
 
 det = Primitive("linalg.det", lambda a: np.linalg.det(a), short="Det")
 defrules(det,
-         jvp=lambda t, ans, a: ans * _tr(solve(a, t)),
-         vjp=lambda g, ans, a: _as_matrices(g * ans) * _mT(inv(a)))
+         jvp=lambda t, ans, a: sum(cofactor(a) * t, axis=(-2, -1)),
+         vjp=lambda g, ans, a: _as_matrices(g) * cofactor(a))
 defbatch(det, _native_batch_rule(det))
 
 # ---- slogdet: d log|det| = tr(A^-1 dA); A-bar = g A^-T; the sign is piecewise constant ----------------
 
+
+def _inverse_transpose(a, logabsdet):
+    """A^-T = cof(A) / det(A), computed at A / c with c = |det A|^(1/n), whose determinant is +-1: no det
+    overflows or underflows where log|det| is finite (the exact identity holds for any c). At a singular A
+    (log|det| = -inf) it is inf/nan, with NumPy's warning of the division by 0, as JAX gives."""
+    root = exp(logabsdet * (1.0 / builtins.max(a.shape[-1], 1)))
+    scale = _as_matrices(where(root, root, 1.0))  # root as the condition: 1 where A is singular
+    b = a / scale
+    return cofactor(b) / (scale * _as_matrices(det(b)))
+
+
 logabsdet = Primitive("linalg.slogdet", lambda a: np.linalg.slogdet(a)[1], public=False, short="Slogdet",
                       doc="log|det a|, the differentiable half of `slogdet`.")
 defrules(logabsdet,
-         jvp=lambda t, ans, a: _tr(solve(a, t)),
-         vjp=lambda g, ans, a: _as_matrices(g) * _mT(inv(a)))
+         jvp=lambda t, ans, a: sum(_inverse_transpose(a, ans) * t, axis=(-2, -1)),
+         vjp=lambda g, ans, a: _as_matrices(g) * _inverse_transpose(a, ans))
 defbatch(logabsdet, _native_batch_rule(logabsdet))
 
 sign_of_det = Primitive("linalg.slogdet_sign", lambda a: np.linalg.slogdet(a)[0], public=False,
