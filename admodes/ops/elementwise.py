@@ -282,8 +282,17 @@ arctan2 = Primitive("arctan2", np.arctan2, doc=(
     "The angle of the point (x2, x1), elementwise. d/dx1 = x2 / (x1² + x2²), d/dx2 = -x1 / (x1² + x2²); "
     "nan at the origin, where arctan2 is not continuous.\n\n"
     ">>> arctan2(np.array([1.0]), np.array([1.0]))\narray([0.78539816])"))
-defpartials(arctan2, lambda ans, x1, x2: x2 / (x1 * x1 + x2 * x2),
-                     lambda ans, x1, x2: -x1 / (x1 * x1 + x2 * x2))
+
+
+def _over_squared_radius(v, x1, x2):
+    """v / (x1² + x2²) as v / r / r with r = hypot(x1, x2): no square underflows (inf at (1e-200, 1e-200))
+    or overflows (0 at (1e200, 1e200))."""
+    r = hypot(x1, x2)
+    return v / r / r
+
+
+defpartials(arctan2, lambda ans, x1, x2: _over_squared_radius(x2, x1, x2),
+                     lambda ans, x1, x2: _over_squared_radius(-x1, x1, x2))
 
 hypot = Primitive("hypot", np.hypot, doc=(
     "sqrt(x1² + x2²), elementwise. d/dx1 = x1 / hypot, d/dx2 = x2 / hypot; both 0 at the origin, where "

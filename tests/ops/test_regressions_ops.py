@@ -263,3 +263,19 @@ def test_cofactor_fast_path_equals_its_svd_reference(monkeypatch, dtype, rtol):
         assert f.dtype == r.dtype == dtype
         np.testing.assert_allclose(f, r, rtol=rtol, atol=rtol * np.max(np.abs(r)))
     np.testing.assert_allclose(reference[0], [cofactors(m) for m in a.astype(np.float64)], rtol=rtol, atol=rtol)
+
+
+# ---- a rule that squares where its function does not (smaller items): under- and overflow ---------------
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("scale", [1e-200, 1e200, 1e-30, 1.0])
+def test_arctan2_gradient_at_tiny_and_huge_points(mode, scale):
+    grad = ad.grad(lambda p: anp.arctan2(p[0], 2.0 * p[1]), mode=mode)(np.array([scale, scale]))
+    # d/dp arctan2(y, 2x) at y = x = s: (2x, -2y) / (y^2 + 4 x^2) = (2, -2) / (5 s)
+    np.testing.assert_allclose(grad, np.array([2.0, -2.0]) / (5 * scale), rtol=1e-14)
+
+
+def test_arctan2_gradient_at_tiny_points_in_float32():
+    grad = ad.grad(lambda p: anp.arctan2(p[0], p[1]))(np.array([1e-30, 1e-30], np.float32))
+    assert grad.dtype == np.float32
+    np.testing.assert_allclose(grad, [0.5e30, -0.5e30], rtol=1e-6)
