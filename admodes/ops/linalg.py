@@ -34,7 +34,7 @@ import numpy as np
 from .. import fastpaths
 from .core import Primitive, defbatch, defjoint, defrules, nondifferentiable, register_function, shape_of
 from .elementwise import _ndim, absolute, broadcasting_batch_rule, exp, multiply, pad_batched, sign, where
-from .reductions import sum, tie_weights
+from .reductions import sum, tie_weights, unit_along
 from .shape import getitem, moveaxis, reshape, scatter_add, swapaxes, transpose
 
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
@@ -666,9 +666,8 @@ def _kept(x, shape, axes, keepdims):
 def _norm_weights(ans, x, ord, axis, keepdims):
     """d ||x|| / dx, the array that the tangent is contracted with and the cotangent scaled by."""
     kind, axes = _norm_kind(x.ndim, ord, axis)
-    if kind == "2":
-        norm = _kept(ans, x.shape, axes, keepdims)
-        return x / where(norm, norm, 1.0)  # x / ||x||, and 0 where x = 0 (norm as the condition: nonzero)
+    if kind == "2":  # x / ||x||, and 0 where x = 0; from x scaled, as NumPy's norm under- or overflows
+        return unit_along(x, axes, norm=_kept(ans, x.shape, axes, keepdims))
     if kind == "1":
         return sign(x)
     return sign(x) * tie_weights(absolute(x), axis=axes, which="max" if kind == "inf" else "min")

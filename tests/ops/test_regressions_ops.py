@@ -279,3 +279,31 @@ def test_arctan2_gradient_at_tiny_points_in_float32():
     grad = ad.grad(lambda p: anp.arctan2(p[0], p[1]))(np.array([1e-30, 1e-30], np.float32))
     assert grad.dtype == np.float32
     np.testing.assert_allclose(grad, [0.5e30, -0.5e30], rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("scale", [1e-300, 1e-160, 1e200, 1.0])
+def test_norm_gradient_is_a_unit_vector_at_tiny_and_huge_vectors(mode, scale):
+    x = scale * np.array([3.0, -4.0])
+    np.testing.assert_allclose(ad.grad(anp.linalg.norm, mode=mode)(x), [0.6, -0.8], rtol=1e-15)
+    rows = scale * np.array([[3.0, -4.0], [0.0, 0.0], [1.0, 0.0]])
+    grad = ad.grad(lambda m: anp.sum(anp.linalg.norm(m, axis=1)), mode=mode)(rows)
+    np.testing.assert_allclose(grad, [[0.6, -0.8], [0.0, 0.0], [1.0, 0.0]], rtol=1e-15)
+    grad = quiet(ad.grad(lambda m: anp.linalg.norm(m, "fro"), mode=mode), rows)
+    np.testing.assert_allclose(grad * np.sqrt(26.0), rows / scale, rtol=1e-14)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("scale", [1e-200, 1e200, 1.0])
+def test_std_gradient_at_tiny_and_huge_deviations(mode, scale):
+    x = scale * np.array([1.0, 3.0])  # std = scale: d std / dx = (x - mean) / (n std) = [-0.5, 0.5]
+    grad = quiet(ad.grad(anp.std, mode=mode), x)
+    np.testing.assert_allclose(grad, [-0.5, 0.5], rtol=1e-15)
+    grad = quiet(ad.grad(lambda v: anp.std(v, ddof=1), mode=mode), x)
+    np.testing.assert_allclose(grad, np.array([-1.0, 1.0]) / np.sqrt(2.0), rtol=1e-15)
+
+
+def test_std_gradient_stays_nan_where_the_deviation_is_zero():
+    grad = quiet(ad.grad(lambda v: anp.sum(anp.std(v, axis=1))), np.array([[2.0, 2.0], [1.0, 3.0]]))
+    assert np.isnan(grad[0]).all()
+    np.testing.assert_allclose(grad[1], [-0.5, 0.5], rtol=1e-15)
