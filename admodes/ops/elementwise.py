@@ -313,10 +313,10 @@ tanh = Primitive("tanh", np.tanh)
 defpartials(tanh, lambda ans, x: 1.0 - ans * ans)
 
 arcsinh = Primitive("arcsinh", np.arcsinh)
-defpartials(arcsinh, lambda ans, x: 1.0 / sqrt(x * x + 1.0))
+defpartials(arcsinh, lambda ans, x: 1.0 / hypot(x, 1.0))  # sqrt(x² + 1), without x² overflowing at 1e160
 
 arccosh = Primitive("arccosh", np.arccosh)
-defpartials(arccosh, lambda ans, x: 1.0 / sqrt((x - 1.0) * (x + 1.0)))
+defpartials(arccosh, lambda ans, x: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)))  # (no product to overflow)
 
 arctanh = Primitive("arctanh", np.arctanh)
 defpartials(arctanh, lambda ans, x: 1.0 / ((1.0 - x) * (1.0 + x)))

@@ -307,3 +307,13 @@ def test_std_gradient_stays_nan_where_the_deviation_is_zero():
     grad = quiet(ad.grad(lambda v: anp.sum(anp.std(v, axis=1))), np.array([[2.0, 2.0], [1.0, 3.0]]))
     assert np.isnan(grad[0]).all()
     np.testing.assert_allclose(grad[1], [-0.5, 0.5], rtol=1e-15)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name, x, expected", [
+    ("arcsinh", 1e200, 1e-200), ("arcsinh", 1e160, 1e-160), ("arcsinh", -1e200, 1e-200), ("arcsinh", 0.75, 0.8),
+    ("arccosh", 1e200, 1e-200), ("arccosh", 1.25, 1 / 0.75),
+])
+def test_inverse_hyperbolic_gradients_at_huge_arguments(mode, name, x, expected):
+    grad = ad.grad(getattr(anp, name), mode=mode)(np.array(x))
+    np.testing.assert_allclose(grad, expected, rtol=1e-15)
