@@ -52,7 +52,7 @@ from .primitive import RULE_KINDS, Primitive, ndim_of, op, shape_of
 
 __all__ = [
     "defrules", "deflinear", "defjoint", "nondifferentiable", "defbatch", "Rules", "Fast", "Meta",
-    "broadcasting_batch_rule", "pad_batched",
+    "broadcasting_batch_rule", "pad_batched", "kept_for",
 ]
 
 
@@ -211,6 +211,28 @@ def defbatch(prim, rule):
     True
     """
     prim.batch_rule = rule
+
+
+def kept_for(prim, needed):
+    """What the backward sweep keeps of a call of `prim` whose arguments in ``needed`` want cotangents, by
+    its declaration: ``(whole, metadata_only)``, frozensets of argument positions, -1 for ``ans``.
+
+    >>> from admodes.ops.elementwise import multiply
+    >>> kept_for(multiply, (True, False))   # x1's cotangent g * x2 reads x2 only
+    (frozenset({1}), frozenset())
+    """
+    rules = prim.rules
+    if rules.joint:
+        every = frozenset(range(len(needed)))
+        whole = (every if "args" in rules.joint_saves else frozenset()) | (
+            {-1} if "ans" in rules.joint_saves else frozenset())
+        return frozenset(whole), every - whole if "shapes" in rules.joint_saves else frozenset()
+    whole, meta = set(), set()
+    for need, reads in zip(needed, rules.reads):
+        if need:
+            whole |= reads[0]
+            meta |= reads[1]
+    return frozenset(whole), frozenset(meta - whole)
 
 
 # ----------------------------------------------------------------------------------------------------

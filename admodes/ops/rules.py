@@ -58,17 +58,20 @@ def jvp_of(prim, tangents, ans, args, params):
     2.0
     """
     rules = prim.rules
-    if rules.joint:
-        out = rules.jvp(tangents, ans, args, params)
-    else:
-        out = None
-        for rule, t in zip(rules.jvp, tangents):
-            if t is not None and rule is not None:
-                term = rule(t, ans, *args, **params)
-                if term is not None:
-                    out = term if out is None else out + term
+    out = rules.jvp(tangents, ans, args, params) if rules.joint else _sum_of_jvps(rules, tangents, ans, args, params)
     if out is not None and shape_of(out) != shape_of(ans):
         out = broadcast_to(out, shape_of(ans))
+    return out
+
+
+def _sum_of_jvps(rules, tangents, ans, args, params):
+    """The per-argument JVP rules' terms, summed (None: every term is a symbolic zero)."""
+    out = None
+    for rule, t in zip(rules.jvp, tangents):
+        if t is not None and rule is not None:
+            term = rule(t, ans, *args, **params)
+            if term is not None:
+                out = term if out is None else out + term
     return out
 
 
@@ -130,12 +133,7 @@ def jvp_of_fast(prim, tangents, ans, args, params):
     elif rules.fast is not None and rules.fast.joint_jvp is not None:
         out = rules.fast.joint_jvp(tangents, ans, args, params)
     else:
-        out = None
-        for rule, t in zip(rules.jvp, tangents):
-            if t is not None and rule is not None:
-                term = rule(t, ans, *args, **params)
-                if term is not None:
-                    out = term if out is None else out + term
+        out = _sum_of_jvps(rules, tangents, ans, args, params)
     if out is not None:
         ans_shape = ans.shape if type(ans) in _SHAPED else shape_of(ans)
         if (out.shape if type(out) in _SHAPED else shape_of(out)) != ans_shape:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from admodes.ops.declare import Meta, defrules
+from admodes.ops.declare import Meta, defrules, kept_for
 from admodes.ops.primitive import REGISTRY, Primitive
 from admodes.ops.rules import vjp_of_fast, vjp_of_reference
 
@@ -58,17 +58,7 @@ def _stand_in(value, label, whole, meta):
 def _as_saved(prim, args, ans, needed):
     """``args`` and ``ans`` as the reverse engine would keep them when the arguments in ``needed`` want
     cotangents (the reads of their rules, or the joint rules' saves)."""
-    if prim.rules.joint:
-        saves = prim.joint_saves
-        whole = set(range(len(args))) if "args" in saves else set()
-        whole |= {-1} if "ans" in saves else set()
-        meta = set(range(len(args))) if "shapes" in saves else set()
-    else:
-        whole, meta = set(), set()
-        for need, reads in zip(needed, prim.vjp_reads):
-            if need:
-                whole |= reads[0]
-                meta |= reads[1]
+    whole, meta = kept_for(prim, needed)
     names = prim.argnames if not prim.variadic else [f"arrays[{i}]" for i in range(len(args))]
     saved = tuple(_stand_in(a, f"{prim.name}'s argument {name!r}", i in whole, i in meta)
                   for i, (a, name) in enumerate(zip(args, names)))
