@@ -9,7 +9,8 @@ It lives in four modules, each with one job:
 - `admodes.ops.rules`: applying the rules, `jvp_of` and `vjp_of`, with broadcasting undone (`unbroadcast`);
 - `admodes.ops.counting`: `count_ops`, an exact measure of work.
 
-The ops themselves are declared in `elementwise`, `reductions`, `shape`, `indexing`, `products` and `linalg`.
+The ops themselves are declared in `elementwise`, `reductions`, `shape`, `indexing`, `joining`, `products`
+and `linalg`.
 
 >>> import numpy as np
 >>> double = Primitive("double_core_example", lambda x: 2 * x, registered=False)
