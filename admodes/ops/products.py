@@ -49,7 +49,7 @@ def as_matrices(x):
     >>> as_matrices(np.zeros(3)).shape
     (3, 1, 1)
     """
-    return reshape(x, tuple(np.shape(x)) + (1, 1))
+    return reshape(x, shape_of(x) + (1, 1))
 
 
 # ---- matmul: batched, broadcasting; a 1-D operand is a row (x1) or a column (x2), then dropped --------
@@ -67,14 +67,14 @@ def _matmul_promote(g, nd1, nd2):
 
 
 def _matmul_ct1(g, nd1, x2):
-    g2 = _matmul_promote(g, nd1, np.ndim(x2))
-    ct = g2 @ (mT(x2) if np.ndim(x2) > 1 else reshape(x2, (1, -1)))
+    g2 = _matmul_promote(g, nd1, ndim_of(x2))
+    ct = g2 @ (mT(x2) if ndim_of(x2) > 1 else reshape(x2, (1, -1)))
     return reshape(ct, tuple(ct.shape[:-2]) + tuple(ct.shape[-1:])) if nd1 == 1 else ct
 
 
 def _matmul_ct2(g, x1, nd2):
-    g2 = _matmul_promote(g, np.ndim(x1), nd2)
-    ct = (mT(x1) if np.ndim(x1) > 1 else reshape(x1, (-1, 1))) @ g2
+    g2 = _matmul_promote(g, ndim_of(x1), nd2)
+    ct = (mT(x1) if ndim_of(x1) > 1 else reshape(x1, (-1, 1))) @ g2
     return uncol(ct) if nd2 == 1 else ct
 
 
@@ -131,7 +131,7 @@ def _tensordot_axes(axes, nd_a, nd_b):
 def _contract_ct_a(g, b, nd_a, axes_a, axes_b):
     """Cotangent of a in tensordot(a, b, (axes_a, axes_b)), given g of the output's shape."""
     free_a = [i for i in range(nd_a) if i not in axes_a]
-    free_b = [j for j in range(np.ndim(b)) if j not in axes_b]
+    free_b = [j for j in range(ndim_of(b)) if j not in axes_b]
     ct = tensordot(g, b, axes=(list(range(len(free_a), len(free_a) + len(free_b))), free_b))
     as_a = free_a + [axes_a[axes_b.index(j)] for j in sorted(axes_b)]  # the axis of a each axis of ct is
     return transpose(ct, tuple(int(i) for i in np.argsort(as_a)))
@@ -139,7 +139,7 @@ def _contract_ct_a(g, b, nd_a, axes_a, axes_b):
 
 def _contract_ct_b(g, a, nd_b, axes_a, axes_b):
     """Cotangent of b in tensordot(a, b, (axes_a, axes_b)), given g of the output's shape."""
-    free_a = [i for i in range(np.ndim(a)) if i not in axes_a]
+    free_a = [i for i in range(ndim_of(a)) if i not in axes_a]
     free_b = [j for j in range(nd_b) if j not in axes_b]
     ct = tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
     as_b = [axes_b[axes_a.index(i)] for i in sorted(axes_a)] + free_b
@@ -174,8 +174,8 @@ def _tensordot_batch(args, batched, axes=2):
 defrules(tensordot,
          jvp=(lambda t, ans, a, b, axes=2: tensordot(t, b, axes),
               lambda t, ans, a, b, axes=2: tensordot(a, t, axes)),
-         vjp=(lambda g, ans, a, b, axes=2: _contract_ct_a(g, b, a.ndim, *_tensordot_axes(axes, a.ndim, np.ndim(b))),
-              lambda g, ans, a, b, axes=2: _contract_ct_b(g, a, b.ndim, *_tensordot_axes(axes, np.ndim(a), b.ndim))),
+         vjp=(lambda g, ans, a, b, axes=2: _contract_ct_a(g, b, a.ndim, *_tensordot_axes(axes, a.ndim, ndim_of(b))),
+              lambda g, ans, a, b, axes=2: _contract_ct_b(g, a, b.ndim, *_tensordot_axes(axes, ndim_of(a), b.ndim))),
          saves=BILINEAR, batch=_tensordot_batch)
 
 # ---- dot and inner: a scalar operand multiplies; otherwise a tensordot over one pair of axes --------
@@ -190,15 +190,15 @@ def _inner_axes(nd_a, nd_b):
 
 
 def _product_ct_a(g, b, nd_a, which_axes):
-    if nd_a == 0 or np.ndim(b) == 0:
+    if nd_a == 0 or ndim_of(b) == 0:
         return g * b  # summed down to a's shape by vjp_of
-    return _contract_ct_a(g, b, nd_a, *which_axes(nd_a, np.ndim(b)))
+    return _contract_ct_a(g, b, nd_a, *which_axes(nd_a, ndim_of(b)))
 
 
 def _product_ct_b(g, a, nd_b, which_axes):
-    if np.ndim(a) == 0 or nd_b == 0:
+    if ndim_of(a) == 0 or nd_b == 0:
         return g * a
-    return _contract_ct_b(g, a, nd_b, *which_axes(np.ndim(a), nd_b))
+    return _contract_ct_b(g, a, nd_b, *which_axes(ndim_of(a), nd_b))
 
 
 def _product_batch_rule(which_axes):
@@ -287,7 +287,7 @@ def _einsum_jvp(tangents, ans, operands, params):
 
 
 def _einsum_ct(g, operands, i, subscripts):
-    ins, out, sizes = _einsum_labels(subscripts, [np.shape(o) for o in operands])
+    ins, out, sizes = _einsum_labels(subscripts, [shape_of(o) for o in operands])
     others = [j for j in range(len(operands)) if j != i]
     taken = set("".join(ins)) | set(out)
     fresh = (c for c in string.ascii_letters if c not in taken)
