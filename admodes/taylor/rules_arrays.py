@@ -18,7 +18,8 @@ import numpy as np
 from ..ops.core import op
 from ..ops.linalg import _norm_kind
 from . import series as S
-from .rules import jet_rule, linear_rule
+from ..arraylike import value
+from .rules import jet_rule, linear_rule, nested_jvp_rule
 
 _mul, _add, _sub, _div = op("multiply"), op("add"), op("subtract"), op("divide")
 _sum, _mean, _exp, _sqrt, _matmul = op("sum"), op("mean"), op("exp"), op("sqrt"), op("matmul")
@@ -114,9 +115,16 @@ def solve_rule(primals, series, ans):
     K = next(len(s) for s in series if s is not None)
     a, b = ([p, *(s if s is not None else [None] * K)] for p, s in zip(primals, series))
     x = [ans]
+    # NumPy 2's solve reads a 1-D b as one vector, any other b as a stack of matrices
+    vector = primals[1].ndim == 1
+    times = (lambda m, v: _einsum("...ij,...j->...i", m, v)) if vector else _matmul
     for k in range(1, K + 1):
-        rhs = S.minus(b[k], S.term(a, x, k, _matmul, start=1))
-        x.append(None if rhs is None else _solve(a[0], rhs))
+        rhs = S.minus(b[k], S.term(a, x, k, times, start=1))
+        if rhs is not None and vector:  # a stack of vectors now (A batched): solved as one-column matrices
+            rhs = op("getitem")(_solve(a[0], op("expand_dims")(rhs, -1)), (Ellipsis, 0))
+        elif rhs is not None:
+            rhs = _solve(a[0], rhs)
+        x.append(rhs)
     return x[1:]
 
 
@@ -138,9 +146,16 @@ def slogdet_rule(primals, series, ans):
 
 @jet_rule("linalg.det")
 def det_rule(primals, series, ans):
-    """det = sign * exp(log|det|), so det' = det * log|det|' (nan at a singular matrix, where log|det| is
-    -inf; nested jvp goes through the cofactor matrix there)."""
+    """det = sign * exp(log|det|), so det' = det * log|det|'. At a singular or ill-conditioned matrix,
+    where log|det| is -inf or inaccurate, the coefficients come from nested JVPs through the cofactor matrix
+    (`rules.nested_jvp_rule`, exact there)."""
+    a0 = value(primals[0])
+    if not np.all(np.isfinite(a0)) or np.any(np.linalg.cond(a0) > _ILL_CONDITIONED):
+        return nested_jvp_rule(op("linalg.det"))(primals, series, ans)
     return S.exp([None, *_logabsdet_series(_unary(primals, series))], ans)[1:]
+
+
+_ILL_CONDITIONED = 1e6
 
 
 @jet_rule("linalg.cholesky")

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from ..ops.core import op
+from ..arraylike import value
 from . import series as S
 from .rules import jet_rule
 
@@ -155,7 +156,9 @@ def power_rule(primals, series, ans):
             if e.is_integer() and 0 <= e <= 64:  # exact where x = 0 too (x ** 2 at 0)
                 return S.integer_power(x, int(e), ans)[1:]
         return S.power(x, exponent, ans)[1:]
-    # x1 ** x2 = exp(x2 log x1), with a moving exponent
+    # x1 ** x2 = exp(x2 log x1), with a moving exponent (a Python base takes the exponent's dtype, as NumPy does)
+    if not hasattr(x[0], "dtype"):
+        x[0] = np.asarray(x[0], np.result_type(value(ans)))
     log_x = S.log(x, _log(x[0])) if series[0] is not None else [_log(x[0])] + [None] * (len(x) - 1)
     return S.exp([None, *S.product(p, log_x)], ans)[1:]
 
