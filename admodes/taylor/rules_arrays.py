@@ -15,10 +15,10 @@ import math
 
 import numpy as np
 
+from ..arraylike import value
 from ..ops.core import op
 from ..ops.linalg import _norm_kind
 from . import series as S
-from ..arraylike import value
 from .rules import jet_rule, linear_rule, nested_jvp_rule
 
 _mul, _add, _sub, _div = op("multiply"), op("add"), op("subtract"), op("divide")

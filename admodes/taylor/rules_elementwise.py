@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
-from ..ops.core import op
 from ..arraylike import value
+from ..ops.core import op
 from . import series as S
 from .rules import jet_rule
 
