@@ -4,6 +4,8 @@ For each case, the moving arguments follow the curve x(t) = x0 + sum_k c_k t^k /
 ``jet`` must give what K nested ``admodes.jvp`` calls of ``prim(x(t))`` at t = 0 give.
 """
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -122,3 +124,25 @@ def test_the_hot_elementwise_ops_have_recurrences_not_the_fallback():
                    "matmul", "einsum", "tensordot", "dot", "linalg.inv", "linalg.solve", "logsumexp"}
     assert recurrences <= set(TABLE)
     assert not recurrences & FALLBACK
+
+
+def _polynomial_coefficients(f, coefficients, order, radius=0.5, points=32):
+    """The derivatives at t = 0 of f(x(t)), x(t) = sum_k c_k t^k / k!, read off a DFT of f on a circle (exact
+    for a polynomial f of degree < points, up to rounding): the reference where nested jvp is not exact."""
+    ts = radius * np.exp(2j * np.pi * np.arange(points) / points)
+    values = np.array([f(sum(c * t ** k / math.factorial(k) for k, c in enumerate(coefficients))) for t in ts])
+    return [float((values * np.exp(-2j * np.pi * np.arange(points) * k / points)).mean().real)
+            * math.factorial(k) / radius ** k for k in range(1, order + 1)]
+
+
+@pytest.mark.parametrize("degree", [1, 2, pytest.param(3, marks=pytest.mark.xfail(strict=True, reason=(
+    "the op library's third derivative of det (through linalg.det_hessian's JVP) at a singular matrix is ~1e18, "
+    "not the polynomial's; det's jet rule falls back on nested jvp there and inherits it"))),
+    pytest.param(4, marks=pytest.mark.xfail(strict=True, reason="as degree 3"))])
+def test_det_at_a_singular_matrix_against_the_exact_polynomial(degree):
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((3, 2)) @ rng.standard_normal((2, 3))  # rank 2: det = 0
+    coefficients = [rng.standard_normal((3, 3)) for _ in range(ORDER)]
+    exact = _polynomial_coefficients(np.linalg.det, [a, *coefficients], ORDER)
+    _, series = ad.jet(ad.numpy.linalg.det, (a,), (coefficients,))
+    np.testing.assert_allclose(series[degree - 1], exact[degree - 1], rtol=1e-8, atol=1e-8)

@@ -58,11 +58,12 @@ class Jet(ArrayLike):
         for i, a in enumerate(args):
             if type(a) is Jet and a._level == level:
                 primals[i], series[i] = a.primal, a.series
+        if prim.impl_takes_traced:
+            raise NotImplementedError(f"admodes.jet: the custom Function {prim.name!r} has no Taylor-mode (jet) "
+                                      "rule; differentiate it with nested jvp instead")
         ans = prim(*primals, **params)
         if prim.zero_derivative:  # piecewise constant: every coefficient is zero
             return ans
-        if prim.impl_takes_traced:
-            raise NotImplementedError(f"admodes.jet: the custom Function {prim.name!r} has no Taylor-mode (jet) rule")
         out = rule_for(prim)(tuple(primals), tuple(series), ans, **params)
         shape = np.shape(value(ans))
         out = [None if c is None else _fit(c, shape) for c in out]
