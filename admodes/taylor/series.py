@@ -147,8 +147,12 @@ def sqrt(x, z0):
 def power(x, p, z0):
     """z = x^p for a constant p: z_k = sum_{j=1..k} ((p + 1) j - k) x_j z_{k-j} / (k x_0)."""
     z = [z0]
+    number = isinstance(p, (int, float))  # then the weights stay Python floats, which keep x's dtype
+
+    def weighted(c, j, k):
+        return scale(c, float(p * j - (k - j))) if number else _mul(c, _sub(_mul(p, j), k - j))
     for k in range(1, len(x)):
-        s = total(_mul(_mul(x[j], _sub(_mul(p, j), k - j)), z[k - j])
+        s = total(_mul(weighted(x[j], j, k), z[k - j])
                   for j in range(1, k + 1) if x[j] is not None and z[k - j] is not None)
         z.append(None if s is None else _div(s, _mul(x[0], k)))
     return z
