@@ -66,6 +66,15 @@ def _draw(case, data, dtype):
     return prim, list(args), params, moving, coefficients
 
 
+def _drawn_jet(case_id, data, dtype):
+    """A case drawn and its jet (None when the draw has no argument to move): (prim, args, params, moving,
+    coefficients, (primal, series))."""
+    prim, args, params, moving, coefficients = _draw(BY_ID[case_id], data, dtype)
+    if not moving:
+        return None
+    return prim, args, params, moving, coefficients, _jet(prim, args, params, moving, coefficients)
+
+
 def _jet(prim, args, params, moving, coefficients):
     def f(*xs):
         full = list(args)
@@ -79,11 +88,10 @@ def _jet(prim, args, params, moving, coefficients):
 @RULES
 @given(data=st.data())
 def test_jet_rule_equals_nested_jvp(case_id, data):
-    case = BY_ID[case_id]
-    prim, args, params, moving, coefficients = _draw(case, data, np.float64)
-    if not moving:
+    drawn = _drawn_jet(case_id, data, np.float64)
+    if drawn is None:
         return
-    primal, series = _jet(prim, args, params, moving, coefficients)
+    prim, args, params, moving, coefficients, (primal, series) = drawn
     np.testing.assert_allclose(primal, prim(*args, **params), rtol=1e-12)
     along = _curve(args, moving, coefficients)
     for k in range(1, ORDER + 1):
@@ -97,11 +105,10 @@ def test_jet_rule_equals_nested_jvp(case_id, data):
 @settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_jet_rule_keeps_float32(case_id, data):
-    case = BY_ID[case_id]
-    prim, args, params, moving, coefficients = _draw(case, data, np.float32)
-    if not moving:
+    drawn = _drawn_jet(case_id, data, np.float32)
+    if drawn is None:
         return
-    _, series = _jet(prim, args, params, moving, coefficients)
+    _, series = drawn[-1]
     for k, c in enumerate(series, 1):
         assert c.dtype == np.float32, f"{case_id}: degree {k} of float32 inputs is {c.dtype}"
 

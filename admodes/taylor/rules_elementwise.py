@@ -63,24 +63,20 @@ for _name, _scale, _shift in (("log", 1, False), ("log2", 1 / math.log(2.0), Fal
     jet_rule(_name)(_log_of(_scale, _shift))
 
 
-@jet_rule("sin")
-def sin_rule(primals, series, ans):
-    return S.sincos(_unary(primals, series), ans, _cos(primals[0]))[0][1:]
+def _paired(partner, which, sign):
+    """The rule of sin, cos (sign -1) or sinh, cosh (sign +1): both series come together; ``which`` picks
+    this op's (0: sin/sinh, 1: cos/cosh) and ``partner`` computes the other one's degree 0."""
+    def rule(primals, series, ans):
+        other = partner(primals[0])
+        pair = (ans, other) if which == 0 else (other, ans)
+        return S.sincos(_unary(primals, series), *pair, sign=sign)[which][1:]
+    return rule
 
 
-@jet_rule("cos")
-def cos_rule(primals, series, ans):
-    return S.sincos(_unary(primals, series), _sin(primals[0]), ans)[1][1:]
-
-
-@jet_rule("sinh")
-def sinh_rule(primals, series, ans):
-    return S.sinhcosh(_unary(primals, series), ans, _cosh(primals[0]))[0][1:]
-
-
-@jet_rule("cosh")
-def cosh_rule(primals, series, ans):
-    return S.sinhcosh(_unary(primals, series), _sinh(primals[0]), ans)[1][1:]
+jet_rule("sin")(_paired(_cos, 0, -1.0))
+jet_rule("cos")(_paired(_sin, 1, -1.0))
+jet_rule("sinh")(_paired(_cosh, 0, +1.0))
+jet_rule("cosh")(_paired(_sinh, 1, +1.0))
 
 
 @jet_rule("tan")

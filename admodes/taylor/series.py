@@ -115,23 +115,13 @@ def log(x, z0):
     return integrate(x, x, z0)
 
 
-def sincos(x, s0, c0):
-    """(sin x, cos x) together: s' = c x', c' = -s x'."""
+def sincos(x, s0, c0, sign=-1.0):
+    """(sin x, cos x) together: s' = c x', c' = -s x'; with ``sign=+1``, (sinh x, cosh x): c' = s x'."""
     s, c = [s0], [c0]
     for k in range(1, len(x)):
         js = [j for j in range(1, k + 1) if x[j] is not None]
         s.append(scale(total(_mul(scale(x[j], j), c[k - j]) for j in js if c[k - j] is not None), 1.0 / k))
-        c.append(scale(total(_mul(scale(x[j], j), s[k - j]) for j in js if s[k - j] is not None), -1.0 / k))
-    return s, c
-
-
-def sinhcosh(x, s0, c0):
-    """(sinh x, cosh x) together: s' = c x', c' = s x'."""
-    s, c = [s0], [c0]
-    for k in range(1, len(x)):
-        js = [j for j in range(1, k + 1) if x[j] is not None]
-        s.append(scale(total(_mul(scale(x[j], j), c[k - j]) for j in js if c[k - j] is not None), 1.0 / k))
-        c.append(scale(total(_mul(scale(x[j], j), s[k - j]) for j in js if s[k - j] is not None), 1.0 / k))
+        c.append(scale(total(_mul(scale(x[j], j), s[k - j]) for j in js if s[k - j] is not None), sign / k))
     return s, c
 
 
