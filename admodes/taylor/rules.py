@@ -10,11 +10,12 @@ Most rules come from what the op's declaration already says:
   maximum, sort, max, where): its JVP rule applied to each coefficient (`linear_rule`);
 - a multilinear op (multiply, matmul, dot, tensordot, einsum): the Cauchy product (`multilinear_rule`);
 - a piecewise-constant op (sign, comparisons): zero coefficients (the engine sees ``zero_derivative``);
-- the elementwise functions and inv, solve, slogdet, det, cholesky: the recurrences of `series`.
+- the elementwise functions, var, std, logsumexp, softmax, norm, the cumulative and plain products, and
+  inv, solve, slogdet, det, cholesky: the recurrences of `series` (rules_elementwise, rules_arrays).
 
-A few primitives (`FALLBACK`) get their coefficients by K nested JVPs of the primitive alone along the
-curve x(t): exact but O(2^K); their recurrences are still to be written. A primitive with neither raises
-naming itself (`rule_for`).
+Three primitives (`FALLBACK`: eigh and det's two helpers) get their coefficients by K nested JVPs of the
+primitive alone along the curve x(t): exact, but O(2^K). A primitive with no rule raises naming itself
+(`rule_for`).
 
     >>> from admodes.ops.core import REGISTRY
     >>> rule_for(REGISTRY["exp"]) is TABLE["exp"]
@@ -46,9 +47,9 @@ LINEAR = frozenset({
     "sort", "absolute", "maximum", "minimum", "clip", "where", "max", "min",
 })
 
-FALLBACK = frozenset({"prod", "cumprod", "cumprod_exclusive", "linear_scan", "linalg.eigh", "linalg.cofactor",
-                      "linalg.det_hessian"})
-"""Primitives whose coefficients come from nested JVPs of the primitive alone: exact, but 2^K JVP calls."""
+FALLBACK = frozenset({"linalg.eigh", "linalg.cofactor", "linalg.det_hessian"})
+"""Primitives whose coefficients come from nested JVPs of the primitive alone: exact, but 2^K JVP calls
+(eigh's series needs the eigenvalue gaps at every degree; cofactor and det_hessian are det's helpers)."""
 
 EXCLUDED: dict = {}
 """Differentiable primitives with no jet rule at all, with the reason (none today)."""

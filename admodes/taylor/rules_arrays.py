@@ -176,3 +176,64 @@ def cholesky_rule(primals, series, ans, upper=False):
         m = _mT(_solve(l0, _mT(_solve(l0, rhs))))
         lower.append(_matmul(l0, _mul(m, half)))
     return [c if c is None or not upper else _mT(c) for c in lower[1:]]
+
+
+# ---- products along an axis: linear recurrences, degree by degree (as their JVPs, no division) --------
+
+
+def _scan_series(a, b, z0, axis, reverse):
+    """y with y[0] = 0, y[i+1] = a[i] y[i] + b[i] along ``axis``, as series: degree m is the same recurrence
+    in a_0 driven by b_m + sum_{j=1..m} a_j y_{m-j} (the terms of degree m of a y + b)."""
+    y = [z0]
+    for m in range(1, len(a)):
+        drive = S.total([b[m], S.term(a, y, m, start=1)])
+        y.append(None if drive is None else _linear_scan(a[0], drive, axis=axis, reverse=reverse))
+    return y
+
+
+_linear_scan, _cumprod_exclusive, _reshape, _transpose, _getitem = (
+    op(n) for n in ("linear_scan", "cumprod_exclusive", "reshape", "transpose", "getitem"))
+
+
+@jet_rule("linear_scan")
+def linear_scan_rule(primals, series, ans, axis=-1, reverse=False):
+    K = next(len(s) for s in series if s is not None)
+    a, b = ([p, *(s if s is not None else [None] * K)] for p, s in zip(primals, series))
+    return _scan_series(a, b, ans, axis, reverse)[1:]
+
+
+@jet_rule("cumprod_exclusive")
+def cumprod_exclusive_rule(primals, series, ans, axis=-1, reverse=False):
+    x = _unary(primals, series)
+    return _scan_series(x, [None] * len(x), ans, axis, reverse)[1:]
+
+
+def _cumprod_series(x, axis):
+    """cumprod(x) = x * cumprod_exclusive(x) along ``axis``, as a series (degree 0 included)."""
+    exclusive = _scan_series(x, [None] * len(x), _cumprod_exclusive(x[0], axis=axis), axis, False)
+    return [_mul(x[0], exclusive[0]), *S.product(x, exclusive)]
+
+
+@jet_rule("cumprod")
+def cumprod_rule(primals, series, ans, axis=None):
+    x = _unary(primals, series)
+    if axis is None:  # NumPy's cumprod flattens
+        x, axis = _each(lambda c: _reshape(c, (-1,)), x), 0
+    return _cumprod_series(x, axis)[1:]
+
+
+@jet_rule("prod")
+def prod_rule(primals, series, ans, axis=None, keepdims=False):
+    """The last of the cumulative products over the reduced axes, moved last and merged into one."""
+    x = _unary(primals, series)
+    ndim = primals[0].ndim
+    axes = tuple(range(ndim)) if axis is None else tuple(
+        int(ax) % ndim for ax in ((axis,) if isinstance(axis, (int, np.integer)) else axis))
+    if math.prod(primals[0].shape[ax] for ax in axes) == 0:  # an empty product is 1, whatever moves
+        return [None] * (len(x) - 1)
+    kept = tuple(ax for ax in range(ndim) if ax not in axes)
+    shape = tuple(primals[0].shape[ax] for ax in kept) + (-1,)
+    merged = _each(lambda c: _reshape(_transpose(c, kept + axes), shape), x)
+    out_shape = np.shape(value(ans))
+    return [None if c is None else _reshape(_getitem(c, (Ellipsis, -1)), out_shape)
+            for c in _cumprod_series(merged, -1)[1:]]
