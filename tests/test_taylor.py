@@ -49,6 +49,16 @@ def test_jet_follows_jax_convention_series_are_derivatives():
     np.testing.assert_allclose(d2, -np.sin(x0) * x1 ** 2 + np.cos(x0) * x2, rtol=1e-14)
 
 
+def test_factorial_scaled_false_takes_and_gives_normalized_coefficients():
+    # x(t) = 0 + t: exp(t) = 1 + t + t^2/2 + t^3/6, coefficients not derivatives
+    _, series = ad.jet(anp.exp, (np.array(0.0),), ([np.array(1.0), np.array(0.0), np.array(0.0)],),
+                       factorial_scaled=False)
+    np.testing.assert_allclose(series, [1.0, 0.5, 1 / 6], rtol=1e-15)
+    # x(t) = t + t^2 (normalized): d2/dt2 at 0 of exp(x(t)) is 3, so its coefficient is 1.5
+    _, series = ad.jet(anp.exp, (np.array(0.0),), ([np.array(1.0), np.array(1.0)],), factorial_scaled=False)
+    np.testing.assert_allclose(series, [1.0, 1.5], rtol=1e-15)
+
+
 def test_jet_of_two_primals_and_a_constant_function():
     out, series = ad.jet(lambda a, b: a * b, (np.array(2.0), np.array(3.0)),
                          ([np.array(1.0), np.array(0.0)], [np.array(0.0), np.array(0.0)]))
@@ -165,3 +175,9 @@ def test_a_primitive_without_a_jet_rule_raises_naming_it():
             return 3 * x ** 2 * t
     with pytest.raises(NotImplementedError, match="Cube.*no Taylor-mode"):
         ad.taylor(Cube.apply, order=2)(X, V)
+
+
+def test_jet_nests_inside_jet():
+    # the first directional derivative, differentiated twice more along v by an outer jet: the third
+    first = lambda x: ad.taylor(composite, order=1)(x, V)[0]  # noqa: E731
+    np.testing.assert_allclose(ad.taylor(first, order=2)(X, V)[1], nested_jvp(composite, X, V, 3), rtol=1e-10)

@@ -77,14 +77,15 @@ def _fit(c, shape):
     return c if np.shape(value(c)) == shape else op("broadcast_to")(c, shape)
 
 
-def jet(fun, primals, series):
+def jet(fun, primals, series, factorial_scaled=True):
     """Push the Taylor series of ``primals`` through ``fun``: JAX's ``jax.experimental.jet.jet``.
 
     ``series`` has one list per primal, ``[x_1, ..., x_K]``, each of the primal's shape: the derivatives of
     a curve x(t) at t = 0 (``x(t) = x0 + sum_k x_k t^k / k!``). Returns ``(fun(*primals), [y_1, ..., y_K])``,
-    the derivatives d^k/dt^k fun(x(t)) at t = 0. Every primitive on the way needs a jet rule
-    (`admodes.taylor.rules`); one without raises naming it. Overflow at high orders shows as inf/nan, as
-    NumPy's arithmetic gives it.
+    the derivatives d^k/dt^k fun(x(t)) at t = 0. With ``factorial_scaled=False`` (JAX's keyword too), the
+    series in and out are the normalized Taylor coefficients instead (``x(t) = x0 + sum_k x_k t^k``).
+    Every primitive on the way needs a jet rule (`admodes.taylor.rules`); one without raises naming it.
+    Overflow at high orders shows as inf/nan, as NumPy's arithmetic gives it.
 
     >>> import numpy as np, admodes.numpy as anp
     >>> jet(anp.exp, (np.array(0.0),), ([np.array(1.0), np.array(0.0), np.array(0.0)],))
@@ -93,7 +94,8 @@ def jet(fun, primals, series):
     primals, series = _checked(primals, series)
     K = len(series[0])
     level = new_level()
-    jets = [Jet._make(p, [None if c is None else _divide(c, math.factorial(k)) for k, c in enumerate(s, 1)], level)
+    scaled = (lambda k: math.factorial(k)) if factorial_scaled else (lambda k: 1)
+    jets = [Jet._make(p, [None if c is None else _divide(c, scaled(k)) for k, c in enumerate(s, 1)], level)
             for p, s in zip(primals, series)]
     out = fun(*jets)
     if isinstance(out, (tuple, list)):
@@ -103,7 +105,7 @@ def jet(fun, primals, series):
     else:
         primal, coefficients = out, [None] * K
     zeros = np.zeros(np.shape(value(primal)), _float_dtype(primal))
-    derivatives = [zeros.copy() if c is None else _as_array(_times(c, math.factorial(k)))
+    derivatives = [zeros.copy() if c is None else _as_array(_times(c, scaled(k)))
                    for k, c in enumerate(coefficients, 1)]
     return _as_array(primal), derivatives
 
