@@ -6,8 +6,9 @@ A rule is ``rule(primals, series, ans, **params) -> [z_1, ..., z_K]``: ``primals
 for a constant, ``ans`` the primitive's output, and the result the output's coefficients 1..K (None: zero).
 Most rules come from what the op's declaration already says:
 
-- a linear op (reshape, sum, add, concatenate, ...) and a piecewise-linear one away from its kinks (abs,
-  maximum, sort, max, where): its JVP rule applied to each coefficient (`linear_rule`);
+- a linear op (declared with `deflinear`: reshape, sum, getitem, ...; or in `LINEAR`: add, concatenate, ...)
+  and a piecewise-linear one away from its kinks (abs, maximum, sort, max, where): its JVP rule applied to
+  each coefficient (`linear_rule`);
 - a multilinear op (multiply, matmul, dot, tensordot, einsum): the Cauchy product (`multilinear_rule`);
 - a piecewise-constant op (sign, comparisons): zero coefficients (the engine sees ``zero_derivative``);
 - the elementwise functions, var, std, logsumexp, softmax, norm, the cumulative and plain products, and
@@ -38,14 +39,13 @@ TABLE: dict = {}
 """The jet rules written out, by primitive name (until the declarations carry them as ``jet=``)."""
 
 LINEAR = frozenset({
-    # linear in the differentiable arguments: the JVP rule is the op itself
-    "broadcast_to", "sum_to", "reshape", "transpose", "swapaxes", "getitem", "scatter_add", "index_add",
-    "index_update", "expand_dims", "squeeze", "ravel", "moveaxis", "concatenate", "stack", "tile", "repeat",
-    "flip", "triu", "tril", "diag", "take", "untake", "sort_along", "unsort_along", "add", "subtract",
-    "negative", "astype", "sum", "mean", "cumsum", "cumsum_reverse", "trace",
+    # linear in all their differentiable arguments together (`deflinear` declares one argument only)
+    "add", "subtract", "concatenate", "stack", "index_add", "index_update", "ravel",
     # piecewise linear: linear where the kinks (ties, zeros, bounds) are not met, as in JAX's jet
     "sort", "absolute", "maximum", "minimum", "clip", "where", "max", "min",
 })
+"""Linear ops beyond those their declaration calls linear (`deflinear`: reshape, sum, getitem, ...), whose
+jet rule is their JVP rule applied to each coefficient too."""
 
 FALLBACK = frozenset({"linalg.eigh", "linalg.cofactor", "linalg.det_hessian"})
 """Primitives whose coefficients come from nested JVPs of the primitive alone: exact, but 2^K JVP calls
@@ -73,7 +73,7 @@ def rule_for(prim):
     name = prim.name
     if name in TABLE:
         return TABLE[name]
-    if name in LINEAR:
+    if name in LINEAR or (prim.rules is not None and prim.rules.linear):
         return linear_rule(prim)
     if name in FALLBACK:
         return nested_jvp_rule(prim)
