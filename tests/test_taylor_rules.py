@@ -153,3 +153,11 @@ def test_det_at_a_singular_matrix_against_the_exact_polynomial(degree):
     exact = _polynomial_coefficients(np.linalg.det, [a, *coefficients], ORDER)
     _, series = ad.jet(ad.numpy.linalg.det, (a,), (coefficients,))
     np.testing.assert_allclose(series[degree - 1], exact[degree - 1], rtol=1e-8, atol=1e-8)
+
+
+def test_a_primitive_without_a_jet_rule_is_named_in_the_error():
+    from admodes.ops.core import Primitive, defrules
+    mystery = Primitive("mystery_example", np.sin, registered=False)
+    defrules(mystery, jvp=lambda t, ans, x: t * np.cos(x), vjp=lambda g, ans, x: g * np.cos(x), saves=("x",))
+    with pytest.raises(NotImplementedError, match="'mystery_example' has no Taylor-mode"):
+        ad.taylor(mystery, order=2)(np.ones(2), np.ones(2))
