@@ -17,6 +17,7 @@ from .forward import Dual, jacfwd, jvp
 from .function import Function, FunctionCtx
 from .ops.core import count_ops
 from .reverse import AccumulateGrad, Node, Tensor, enable_grad, gradients, is_grad_enabled, no_grad
+from .taylor import jet, taylor
 from .teach import Trace, trace
 from .torch_api import *  # noqa: F403  (PyTorch's and JAX's habits: ad.tensor(dtype=), zeros, optim, linearize, ...)
 from .torch_api import __all__ as _habits
@@ -27,7 +28,7 @@ __all__ = [
     "Dual", "Tensor", "Batched", "Node", "AccumulateGrad", "Function", "FunctionCtx",
     "no_grad", "enable_grad", "is_grad_enabled", "gradients",
     # transforms
-    "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "hvp", "vmap",
+    "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "hvp", "vmap", "jet", "taylor",
     # trading time for memory
     "checkpoint", "checkpoint_sequential", "revolve", "revolve_schedule", "revolve_recomputations",
     # checking, measuring, teaching
