@@ -17,6 +17,15 @@ from .forward import Dual, jacfwd, jvp
 from .function import Function, FunctionCtx
 from .ops.core import count_ops
 from .reverse import AccumulateGrad, Node, Tensor, enable_grad, gradients, is_grad_enabled, no_grad, tensor
+from .sparse import (
+    coloring,
+    hessian_sparsity,
+    jacobian_sparsity,
+    sparse_hessian,
+    sparse_jacfwd,
+    sparse_jacobian,
+    sparse_jacrev,
+)
 from .teach import Trace, trace
 from .transforms import grad, hessian, hvp, jacrev, value_and_grad, vjp
 
@@ -26,6 +35,9 @@ __all__ = [
     "no_grad", "enable_grad", "is_grad_enabled", "gradients",
     # transforms
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "hvp", "vmap",
+    # sparse Jacobians and Hessians
+    "jacobian_sparsity", "hessian_sparsity", "coloring", "sparse_jacfwd", "sparse_jacrev", "sparse_jacobian",
+    "sparse_hessian",
     # trading time for memory
     "checkpoint", "checkpoint_sequential", "revolve", "revolve_schedule", "revolve_recomputations",
     # checking, measuring, teaching

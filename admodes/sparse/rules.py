@@ -289,6 +289,14 @@ def whole_matrices(out_core):
     return rule
 
 
+def _cholesky(deps, args, out_shape, params):
+    """Each element of the factor's triangle depends on the whole matrix; the other triangle is zeros."""
+    n = out_shape[-1]
+    triangle = np.triu(np.ones((n, n), bool)) if params.get("upper") else np.tril(np.ones((n, n), bool))
+    inside = np.broadcast_to(triangle, out_shape).ravel()
+    return gather(whole_matrices(2)(deps, args, out_shape, params), np.where(inside, np.arange(inside.size), -1))
+
+
 def _solve(deps, args, out_shape, params):
     sa, sb = (shape_of(a) for a in args)
     vector = len(sb) == 1  # NumPy 2: b is a stack of vectors only when it is 1-D
@@ -336,7 +344,7 @@ RULES = {
     "cumprod_exclusive": scan(True, -1), "linear_scan": scan(True, -1),
     "matmul": _matmul, "dot": _dot, "inner": _inner, "outer": _outer, "tensordot": _tensordot,
     "einsum": _einsum, "trace": _trace,
-    "linalg.inv": whole_matrices(2), "linalg.cholesky": whole_matrices(2), "linalg.eigh": whole_matrices(2),
+    "linalg.inv": whole_matrices(2), "linalg.cholesky": _cholesky, "linalg.eigh": whole_matrices(2),
     "linalg.det": whole_matrices(0), "linalg.slogdet": whole_matrices(0), "linalg.solve": _solve,
     "scatter_add": _scatter_add, "index_add": _index_add, "sum_to": _sum_to,
 }
