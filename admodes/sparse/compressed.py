@@ -55,10 +55,10 @@ def _point(x, who):
 
 def _given_pattern(sparsity, shape, who, x_shape):
     pattern = sp.csr_array(sparsity, dtype=bool)
-    if pattern.shape[1] != shape[1] or (shape[0] is not None and pattern.shape[0] != shape[0]):
-        expected = (shape[0] if shape[0] is not None else "f(x).size", shape[1])
-        raise ValueError(f"{who}: sparsity= has shape {pattern.shape} but the Jacobian at x of shape {x_shape} "
-                         f"has shape {expected}")
+    if pattern.shape != shape:
+        what = "Hessian" if who == "sparse_hessian" else "Jacobian"
+        raise ValueError(f"{who}: sparsity= has shape {pattern.shape} but the {what} at x of shape {x_shape} "
+                         f"has shape {shape}")
     pattern.sort_indices()
     return pattern
 
@@ -127,8 +127,9 @@ class SparseJacobian:
         """Find (or check) the pattern and color it, for inputs of x's shape; returns self."""
         x = _point(x, self.who)
         p = x.size
-        if self._given_sparsity is not None:
-            self.sparsity = _given_pattern(self._given_sparsity, (None, p), self.who, x.shape)
+        if self._given_sparsity is not None:  # checked against f(x)'s size: one evaluation of f
+            m = math.prod(np.shape(self.f(x)))
+            self.sparsity = _given_pattern(self._given_sparsity, (m, p), self.who, x.shape)
         else:
             self.sparsity = jacobian_sparsity(self.f)(x)
         mode, given = self.requested_mode, self._given_coloring
