@@ -146,6 +146,11 @@ def test_prepared_once_and_reused_across_x():
     assert len(calls) == 3 and jac.sparsity is pattern and jac.coloring is colors
     np.testing.assert_allclose(J2.toarray(), dense_jacobian(tridiagonal, x2), atol=1e-12)
     assert (J1.indptr == J2.indptr).all() and (J1.indices == J2.indices).all()
+    expected = J1.toarray()
+    J2.data[:] = 0.0
+    J2.eliminate_zeros()  # editing a result in place leaves the prepared pattern alone
+    assert jac.sparsity.nnz == 3 * 12 - 2
+    np.testing.assert_array_equal(jac(x1).toarray(), expected)
 
 
 def test_given_sparsity_and_coloring_skip_detection():

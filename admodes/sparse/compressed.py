@@ -148,6 +148,11 @@ class SparseJacobian:
         else:
             self.coloring = coloring(self.sparsity, "column" if mode == "forward" else "row", self.order)
         self.mode, self._x_shape = mode, x.shape
+        # where each nonzero sits in the flattened compressed matrix: (m, k) forward, (k, p) reverse
+        P, colors, k = self.sparsity, self.coloring.colors, max(self.coloring.count, 1)
+        rows = np.repeat(np.arange(P.shape[0]), np.diff(P.indptr))
+        self._take = (rows * k + colors[P.indices] if mode == "forward"
+                      else colors[rows] * P.shape[1] + P.indices) if P.nnz else np.zeros(0, np.int64)
         _warn_dense(self.coloring, self.who)
         return self
 
@@ -158,15 +163,19 @@ class SparseJacobian:
         P, colors, k = self.sparsity, self.coloring.colors, max(self.coloring.count, 1)
         m, p = P.shape
         if self.mode == "forward":
-            compressed = _forward_sweep(self.f, x, colors, k).reshape(-1, k)
-            if compressed.shape[0] != m:
+            compressed = _forward_sweep(self.f, x, colors, k)
+            if compressed.size != m * k:
                 raise ValueError(f"{self.who}: sparsity= has shape {P.shape} but the Jacobian at x of shape {x.shape} "
-                                 f"has shape {(compressed.shape[0], p)}")
-            values = compressed[np.repeat(np.arange(m), np.diff(P.indptr)), colors[P.indices]]
+                                 f"has shape {(compressed.size // k, p)}")
         else:
-            compressed = _reverse_sweep(self.f, x, colors, k, m, self.who).reshape(k, p)
-            values = compressed[colors[np.repeat(np.arange(m), np.diff(P.indptr))], P.indices]
-        return sp.csr_array((values, P.indices, P.indptr), shape=P.shape)
+            compressed = _reverse_sweep(self.f, x, colors, k, m, self.who)
+        return _with_pattern(P, compressed.reshape(-1).take(self._take))
+
+
+def _with_pattern(P, values):
+    """The CSR matrix of P's structure holding ``values``; its index arrays are copies, so that editing the result
+    in place (``sort_indices``, ``eliminate_zeros``) cannot change the prepared pattern."""
+    return sp.csr_array((values, P.indices.copy(), P.indptr.copy()), shape=P.shape, copy=False)
 
 
 def _seeded(x, colors, c):
@@ -212,7 +221,7 @@ class SparseHessian:
     def __init__(self, f, *, sparsity=None, coloring=None, order="natural", who="sparse_hessian"):
         self.f, self.order, self.who = f, order, who
         self._given_sparsity, self._given_coloring = sparsity, coloring
-        self.sparsity = self.coloring = self._x_shape = self._recovery = None
+        self.sparsity = self.coloring = self._x_shape = self._take = None
 
     @property
     def sweeps(self):
@@ -234,7 +243,8 @@ class SparseHessian:
             self.coloring = _given_coloring(self._given_coloring, "star", x.size, self.who)
         else:
             self.coloring = coloring(self.sparsity, "star", self.order)
-        self._recovery = star_recovery(self.sparsity, self.coloring.colors)  # raises if not a star coloring
+        _, _, at_row, at_color = star_recovery(self.sparsity, self.coloring.colors)  # raises if not a star coloring
+        self._take = at_row * max(self.coloring.count, 1) + at_color
         self._x_shape = x.shape
         _warn_dense(self.coloring, self.who)
         return self
@@ -247,9 +257,7 @@ class SparseHessian:
         colors, k = self.coloring.colors, max(self.coloring.count, 1)
         grad = ad.grad(self.f)
         compressed = np.asarray(ad.jacfwd(lambda c: grad(_seeded(x, colors, c)), batch=True)(np.zeros(k, x.dtype)))
-        _, _, at_row, at_color = self._recovery
-        P = self.sparsity
-        return sp.csr_array((compressed.reshape(x.size, k)[at_row, at_color], P.indices, P.indptr), shape=P.shape)
+        return _with_pattern(self.sparsity, compressed.reshape(-1).take(self._take))
 
 
 def sparse_jacfwd(f, *, sparsity=None, coloring=None, order="natural"):
