@@ -59,7 +59,7 @@ def _given_pattern(sparsity, shape, who, x_shape):
         what = "Hessian" if who == "sparse_hessian" else "Jacobian"
         raise ValueError(f"{who}: sparsity= has shape {pattern.shape} but the {what} at x of shape {x_shape} "
                          f"has shape {shape}")
-    pattern.sort_indices()
+    pattern.sum_duplicates()  # canonical: sorted, no repeats, as the offsets read from it assume
     return pattern
 
 
