@@ -100,49 +100,57 @@ def _largest_first(adj):
     return np.argsort(-degrees, kind="stable").tolist()
 
 
+class _Buckets:
+    """Vertices kept by an integer key (degree, incidence), to take one of a given key and move one to
+    another key in O(1). Dicts keep insertion order, so the choice among equals is deterministic."""
+
+    def __init__(self, keys, size):
+        self.key, self.buckets = list(keys), [dict() for _ in range(size + 1)]
+        for v, k in enumerate(self.key):
+            self.buckets[k][v] = None
+
+    def take(self, k):
+        v = next(iter(self.buckets[k]))
+        del self.buckets[k][v]
+        return v
+
+    def shift(self, v, by):
+        del self.buckets[self.key[v]][v]
+        self.key[v] += by
+        self.buckets[self.key[v]][v] = None
+        return self.key[v]
+
+
 def _smallest_last(adj):
     """Remove a vertex of least degree in what remains, over and over; color in the reverse order."""
-    degree = [len(a) for a in adj]
-    buckets = [dict() for _ in range(max(degree, default=0) + 1)]  # (dicts keep insertion order: deterministic)
-    for v, d in enumerate(degree):
-        buckets[d][v] = None
+    queue = _Buckets([len(a) for a in adj], max((len(a) for a in adj), default=0))
     removed, order, low = [False] * len(adj), [], 0
     for _ in range(len(adj)):
-        while not buckets[low]:
+        while not queue.buckets[low]:
             low += 1
-        v = next(iter(buckets[low]))
-        del buckets[low][v]
+        v = queue.take(low)
         removed[v] = True
         order.append(v)
         for w in adj[v]:
             if not removed[w]:
-                del buckets[degree[w]][w]
-                degree[w] -= 1
-                buckets[degree[w]][w] = None
+                queue.shift(w, -1)
         low = max(low - 1, 0)
     return order[::-1]
 
 
 def _incidence_degree(adj):
     """Next, the vertex with the most neighbours already ordered (the first such, on ties)."""
-    incidence = [0] * len(adj)
-    buckets = [dict() for _ in range(max((len(a) for a in adj), default=0) + 1)]
-    for v in range(len(adj)):
-        buckets[0][v] = None
+    queue = _Buckets([0] * len(adj), max((len(a) for a in adj), default=0))
     placed, order, high = [False] * len(adj), [], 0
     for _ in range(len(adj)):
-        while high > 0 and not buckets[high]:
+        while high > 0 and not queue.buckets[high]:
             high -= 1
-        v = next(iter(buckets[high]))
-        del buckets[high][v]
+        v = queue.take(high)
         placed[v] = True
         order.append(v)
         for w in adj[v]:
             if not placed[w]:
-                del buckets[incidence[w]][w]
-                incidence[w] += 1
-                buckets[incidence[w]][w] = None
-                high = max(high, incidence[w])
+                high = max(high, queue.shift(w, +1))
     return order
 
 

@@ -93,7 +93,33 @@ def _warn_dense(c, who):
                       CompressionWarning, stacklevel=4)
 
 
-class SparseJacobian:
+class _Compressed:
+    """What `SparseJacobian` and `SparseHessian` share: preparing once per input shape, then one batched
+    compressed sweep per call (``_compressed``), read out at the offsets found when preparing (``_take``)."""
+
+    def __init__(self, f, sparsity, coloring, order, who):
+        self.f, self.order, self.who = f, order, who
+        self._given_sparsity, self._given_coloring = sparsity, coloring
+        self.sparsity = self.coloring = self._x_shape = self._take = None
+
+    @property
+    def sweeps(self):
+        """The number of colors: sweeps (batched into one) per derivative."""
+        return self.coloring.count
+
+    @property
+    def compresses(self):
+        """False when the coloring gives every column (row) its own color."""
+        return self.coloring.compresses
+
+    def __call__(self, x):
+        x = _point(x, self.who)
+        if self.sparsity is None or x.shape != self._x_shape:
+            self.prepare(x)
+        return _with_pattern(self.sparsity, self._compressed(x).reshape(-1).take(self._take))
+
+
+class SparseJacobian(_Compressed):
     """f's Jacobian as a SciPy CSR matrix, by compressed sweeps; pattern and coloring prepared once.
 
     ``mode``: ``"forward"`` (column coloring, one JVP per color), ``"reverse"`` (row coloring, one VJP per
@@ -110,18 +136,8 @@ class SparseJacobian:
     def __init__(self, f, mode="auto", *, sparsity=None, coloring=None, order="natural", who="sparse_jacobian"):
         if mode not in MODES:
             raise ValueError(f"{who}: mode must be one of {MODES}, got {mode!r}")
-        self.f, self.requested_mode, self.order, self.who = f, mode, order, who
-        self._given_sparsity, self._given_coloring = sparsity, coloring
-        self.sparsity = self.coloring = self.mode = self._x_shape = None
-
-    @property
-    def sweeps(self):
-        """The number of colors: sweeps (batched into one) per Jacobian."""
-        return self.coloring.count
-
-    @property
-    def compresses(self):
-        return self.coloring.compresses
+        super().__init__(f, sparsity, coloring, order, who)
+        self.requested_mode, self.mode = mode, None
 
     def prepare(self, x):
         """Find (or check) the pattern and color it, for inputs of x's shape; returns self."""
@@ -156,20 +172,16 @@ class SparseJacobian:
         _warn_dense(self.coloring, self.who)
         return self
 
-    def __call__(self, x):
-        x = _point(x, self.who)
-        if self.sparsity is None or x.shape != self._x_shape:
-            self.prepare(x)
+    def _compressed(self, x):
         P, colors, k = self.sparsity, self.coloring.colors, max(self.coloring.count, 1)
         m, p = P.shape
-        if self.mode == "forward":
-            compressed = _forward_sweep(self.f, x, colors, k)
-            if compressed.size != m * k:
-                raise ValueError(f"{self.who}: sparsity= has shape {P.shape} but the Jacobian at x of shape {x.shape} "
-                                 f"has shape {(compressed.size // k, p)}")
-        else:
-            compressed = _reverse_sweep(self.f, x, colors, k, m, self.who)
-        return _with_pattern(P, compressed.reshape(-1).take(self._take))
+        if self.mode == "reverse":
+            return _reverse_sweep(self.f, x, colors, k, m, self.who)
+        compressed = _forward_sweep(self.f, x, colors, k)
+        if compressed.size != m * k:
+            raise ValueError(f"{self.who}: sparsity= has shape {P.shape} but the Jacobian at x of shape {x.shape} "
+                             f"has shape {(compressed.size // k, p)}")
+        return compressed
 
 
 def _with_pattern(P, values):
@@ -203,7 +215,7 @@ def _reverse_sweep(f, x, colors, k, m, who):
     return np.asarray(ad.jacrev(compressed, batch=True)(x))
 
 
-class SparseHessian:
+class SparseHessian(_Compressed):
     """The Hessian of a scalar f as a symmetric SciPy CSR matrix: star coloring, one forward-over-reverse
     sweep per color (batched into one), each entry read directly from the compressed ``H S``.
 
@@ -219,17 +231,7 @@ class SparseHessian:
     """
 
     def __init__(self, f, *, sparsity=None, coloring=None, order="natural", who="sparse_hessian"):
-        self.f, self.order, self.who = f, order, who
-        self._given_sparsity, self._given_coloring = sparsity, coloring
-        self.sparsity = self.coloring = self._x_shape = self._take = None
-
-    @property
-    def sweeps(self):
-        return self.coloring.count
-
-    @property
-    def compresses(self):
-        return self.coloring.compresses
+        super().__init__(f, sparsity, coloring, order, who)
 
     def prepare(self, x):
         x = _point(x, self.who)
@@ -249,15 +251,10 @@ class SparseHessian:
         _warn_dense(self.coloring, self.who)
         return self
 
-    def __call__(self, x):
+    def _compressed(self, x):
         import admodes as ad
-        x = _point(x, self.who)
-        if self.sparsity is None or x.shape != self._x_shape:
-            self.prepare(x)
-        colors, k = self.coloring.colors, max(self.coloring.count, 1)
-        grad = ad.grad(self.f)
-        compressed = np.asarray(ad.jacfwd(lambda c: grad(_seeded(x, colors, c)), batch=True)(np.zeros(k, x.dtype)))
-        return _with_pattern(self.sparsity, compressed.reshape(-1).take(self._take))
+        colors, k, grad = self.coloring.colors, max(self.coloring.count, 1), ad.grad(self.f)
+        return np.asarray(ad.jacfwd(lambda c: grad(_seeded(x, colors, c)), batch=True)(np.zeros(k, x.dtype)))
 
 
 def sparse_jacfwd(f, *, sparsity=None, coloring=None, order="natural"):
