@@ -64,6 +64,30 @@ def test_pattern_covers_every_primitives_jacobian(case_id, data):
         assert FALSE[case_id][0] == 0, f"{case_id}: {FALSE[case_id][0]} false nonzeros from an exact rule"
 
 
+HESSIAN_CASES = sorted(i for i in BY_ID if not REGISTRY[BY_ID[i].name].zero_derivative)
+
+
+@pytest.mark.parametrize("case_id", HESSIAN_CASES)
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_hessian_pattern_covers_every_primitives_hessian(case_id, data):
+    """sum(w * prim(...)) with random weights w: its Hessian is the primitive's own second-order structure,
+    and finding its pattern runs the primitive's VJP rules through the tracer."""
+    case = BY_ID[case_id]
+    prim = REGISTRY[case.name]
+    d = Draw(data, np.float64)
+    args, params = case.draw(d)
+    weights = d.rng.uniform(0.5, 1.5, np.shape(prim(*args, **params)))
+    for i in diff_positions(prim, args, case.constants):
+        def f(xi, i=i):
+            return anp.sum(weights * prim(*args[:i], xi, *args[i + 1:], **params))
+        x = np.asarray(args[i], np.float64)
+        hessian = np.asarray(ad.hessian(f)(x)).reshape(x.size, x.size)
+        false, total = assert_covers(hessian_sparsity(f)(x), hessian, f"{case_id} argument {i}, Hessian")
+        FALSE["Hessians of the primitives"][0] += false
+        FALSE["Hessians of the primitives"][1] += total
+
+
 def test_every_primitive_has_a_dependency_rule():
     from admodes.sparse.rules import rule_of
     missing = []
