@@ -35,7 +35,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..ops.core import REGISTRY, shape_of
-from ..ops.linalg import _einsum_labels
+
+try:  # einsum's label parser: one copy in the op library, wherever its declaration lives
+    from ..ops.products import _einsum_labels
+except ImportError:
+    from ..ops.linalg import _einsum_labels
 
 __all__ = ["RULES", "rule_of", "gather", "group", "empty"]
 
@@ -352,13 +356,17 @@ RULES = {
 
 
 def rule_of(prim):
-    """The dependency rule of ``prim``: its entry in `RULES`, else the elementwise rule for an elementwise
-    primitive, else the movement rule for a linear shape op; a primitive with none raises, naming it.
+    """The dependency rule of ``prim``: the ``deps=`` rule of its declaration if it has one, else its entry in
+    `RULES`, else the elementwise rule for an elementwise primitive, else the movement rule for a linear
+    shape op; a primitive with none raises, naming it.
 
     >>> rule_of(REGISTRY["sin"]) is elementwise
     True
     """
-    rule = RULES.get(prim.name)
+    declared = getattr(prim, "rule", None)  # a declaration's own ``deps=`` rule, where the op library has them
+    rule = declared("deps") if callable(declared) else None
+    if rule is None:
+        rule = RULES.get(prim.name)
     if rule is None:
         if prim.elementwise:
             rule = RULES[prim.name] = elementwise
