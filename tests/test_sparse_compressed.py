@@ -69,6 +69,15 @@ def test_compressed_jacobian_equals_the_dense_one(name, mode):
     assert jac.mode == (mode if mode != "auto" else jac.mode) and jac.mode in ("forward", "reverse")
 
 
+def test_constant_banded_matrix_times_x_compresses():
+    a = sp.diags_array([np.ones(29), -2.0 * np.ones(30), np.ones(29)], offsets=[-1, 0, 1]).toarray()
+    f = lambda x: anp.tanh(a @ x)
+    x = np.linspace(-1, 1, 30)
+    jac = ad.sparse_jacfwd(f)
+    np.testing.assert_allclose(jac(x).toarray(), dense_jacobian(f, x), atol=1e-12)
+    assert jac.sweeps == 3
+
+
 def test_sweeps_are_the_colors():
     x = np.ones(100)
     assert ad.sparse_jacfwd(tridiagonal).prepare(x).sweeps == 3

@@ -200,6 +200,30 @@ def test_branch_on_a_value_gives_the_pattern_of_the_branch_taken():
     assert not jacobian_sparsity(f)(np.array([-1.0, 1.0, 1.0])).toarray()[:, 2].any()
 
 
+@pytest.mark.parametrize("side", ["left", "right"])
+@pytest.mark.parametrize("ndim", [1, 2])
+@pytest.mark.parametrize("product", ["matmul", "dot"])
+def test_product_with_a_constant_matrix_keeps_its_zeros(side, ndim, product):
+    a = sp.random_array((5, 5), density=0.3, rng=1).toarray()
+    mul = getattr(anp, product)
+    shape = (5,) if ndim == 1 else (5, 2)
+    f = (lambda x: mul(a, x)) if side == "left" else (lambda x: mul(x.T, a).T)
+    x = np.random.default_rng(0).uniform(1, 2, shape)
+    np.testing.assert_array_equal(jacobian_sparsity(f)(x).toarray(), dense_jacobian(f, x) != 0)
+
+
+def test_writing_into_a_traced_array():
+    def f(x):
+        y = x * 2.0
+        y[0] = x[3] * x[2]   # the dependencies of what is written replace those of what was there
+        y[1] = 0.0           # a constant: no dependency left
+        return y
+    expected = np.eye(4, dtype=bool)
+    expected[0] = [False, False, True, True]
+    expected[1, 1] = False
+    np.testing.assert_array_equal(jacobian_sparsity(f)(np.ones(4)).toarray(), expected)
+
+
 def test_constant_output_and_shapes():
     pattern = jacobian_sparsity(lambda x: np.ones((2, 3)))(np.ones(4))
     assert pattern.shape == (6, 4) and pattern.nnz == 0

@@ -16,7 +16,8 @@ there (a false nonzero), never miss one. Most rules come from structure, not fro
   lands where (`moved`), so reshape, getitem, concatenate, diag ... need no rule of their own;
 - reductions union them over the reduced axes, contractions (matmul, einsum, ...) over the contracted
   labels (`contraction`), scans over a prefix of the axis; dense linear algebra makes each output of a
-  matrix depend on the whole matrix;
+  matrix depend on the whole matrix; a product with a constant NumPy matrix goes through its nonzeros
+  (``A @ x`` with a banded A is banded: the one rule that reads values, a constant's, which no x changes);
 - zero-derivative primitives (sign, comparisons' cousins) drop them: the tracer never calls a rule.
 
     >>> import numpy as np, scipy.sparse as sp
@@ -139,7 +140,8 @@ def moved(prim):
             blocks.append(empty(size, p) if d is None else d)
             start += size
         landed = np.asarray(prim.impl(*numbered, **params))
-        return gather(sp.vstack(blocks, format="csr"), landed.ravel() - 1)
+        stacked = blocks[0] if len(blocks) == 1 else sp.vstack(blocks, format="csr")
+        return gather(stacked, landed.ravel() - 1)
     return rule
 
 
@@ -219,7 +221,26 @@ def _batch_labels(shape, core, n_batch):
     return [f"batch{i}" for i in range(n_batch - k, n_batch)]
 
 
+def _by_constant_matrix(deps, args):
+    """``A @ x`` or ``x @ A`` with A a constant NumPy matrix and x a traced vector or matrix: the dependencies
+    go through A's nonzeros only. A does not depend on x, so its zeros hold for every x (the one place a
+    rule reads values). None when the product is not of that form."""
+    (d1, d2), (a1, a2) = deps, args
+    constant_left = d1 is None and type(a1) is np.ndarray and a1.ndim == 2
+    constant_right = d2 is None and type(a2) is np.ndarray and a2.ndim == 2
+    if constant_left and np.ndim(a2) in (1, 2):
+        mask = sp.csr_array(a1 != 0)
+        return mask @ d2 if np.ndim(a2) == 1 else sp.kron(mask, sp.eye_array(shape_of(a2)[1], dtype=bool)) @ d2
+    if constant_right and np.ndim(a1) in (1, 2):
+        mask = sp.csr_array(a2.T != 0)
+        return mask @ d1 if np.ndim(a1) == 1 else sp.kron(sp.eye_array(shape_of(a1)[0], dtype=bool), mask) @ d1
+    return None
+
+
 def _matmul(deps, args, out_shape, params):
+    through_constant = _by_constant_matrix(deps, args)
+    if through_constant is not None:
+        return sp.csr_array(through_constant, dtype=bool)
     s1, s2 = (shape_of(a) for a in args)
     n_batch = max(len(s1) - 2, len(s2) - 2, 0)
     l1, o1 = (["k"], []) if len(s1) == 1 else (_batch_labels(s1, 2, n_batch) + ["i", "k"], ["i"])
@@ -229,6 +250,10 @@ def _matmul(deps, args, out_shape, params):
 
 def _dot(deps, args, out_shape, params):
     sa, sb = (shape_of(a) for a in args)
+    if len(sa) <= 2 and len(sb) <= 2:  # dot is matmul on vectors and matrices
+        through_constant = _by_constant_matrix(deps, args)
+        if through_constant is not None:
+            return sp.csr_array(through_constant, dtype=bool)
     if not sa or not sb:
         return elementwise(deps, args, out_shape, params)
     la = [f"a{i}" for i in range(len(sa) - 1)] + ["k"]
