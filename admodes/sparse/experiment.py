@@ -101,7 +101,7 @@ def _methods(f, x):
             "compressed": (compressed, compressed.sweeps)}
 
 
-def run(quick=False, repeats=3, seed=0, families=None):
+def run(quick=False, repeats=3, seed=0, families=None, min_time=0.005):
     """Measure every family at every size: a list of rows (family, p, method, sweeps, seconds, mode)."""
     rng, rows, scale = np.random.default_rng(seed), [], "quick" if quick else "full"
     for family in families or FAMILIES:
@@ -110,7 +110,7 @@ def run(quick=False, repeats=3, seed=0, families=None):
         for p in sizes:
             f, x = build(p, rng)
             for method, (jacobian, sweeps) in _methods(f, x).items():
-                seconds = time_call(lambda: jacobian(x), repeats=repeats, min_time=0.005).median
+                seconds = time_call(lambda: jacobian(x), repeats=repeats, min_time=min_time).median
                 mode = getattr(jacobian, "mode", method.split()[-1].replace("jac", ""))
                 rows.append({"family": family, "p": p, "method": method, "sweeps": sweeps, "seconds": seconds,
                              "mode": mode})
