@@ -237,3 +237,16 @@ def test_pattern_follows_the_branch_taken_at_preparation():
     jac_other = ad.sparse_jacfwd(f).prepare(np.array([-1.0, 2.0, 3.0]))
     assert jac_other.sparsity.nnz == 3
     np.testing.assert_allclose(jac_other(np.array([-1.0, 2.0, 3.0])).toarray(), 2.0 * np.eye(3))
+
+
+# ---- advice: what compression would buy ---------------------------------------------------------------
+
+def test_color_advice_recommends_the_fewest_sweeps():
+    from admodes.sparse import color_advice
+    dense_row = lambda x: anp.concatenate([anp.sum(x, keepdims=True), x[1:] ** 2])
+    advice = color_advice(dense_row, np.ones(50))
+    assert (advice.forward.count, advice.reverse.count, advice.recommended) == (50, 2, "compressed reverse")
+    assert advice.lines()[0] == "Jacobian pattern: 99 nonzeros of 50 x 50 (4.0%)"
+    assert advice.lines()[2] == "use sparse_jacrev: 2 reverse sweeps instead of 50"
+    assert color_advice(lambda x: anp.sum(x * x), np.ones(5)).recommended == "jacrev"  # m = 1: one sweep anyway
+    assert color_advice(tridiagonal, np.ones(40)).recommended == "compressed forward"

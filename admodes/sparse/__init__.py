@@ -3,7 +3,9 @@
 - `jacobian_sparsity`, `hessian_sparsity`: the pattern, from one run of f on index sets (`tracer`, `rules`);
 - `coloring`: which columns (rows) one sweep carries together (`coloring`);
 - `sparse_jacfwd`, `sparse_jacrev`, `sparse_jacobian`, `sparse_hessian`: SciPy sparse derivatives at one
-  batched sweep per color (`compressed`).
+  batched sweep per color (`compressed`);
+- `color_advice`: what compression would buy for a function, in each direction (`advice`);
+- experiment C9: ``python -m admodes.sparse.experiment --out DIR`` (`experiment`).
 
     >>> import numpy as np, admodes as ad
     >>> f = lambda x: x[1:] ** 2 - x[:-1]
@@ -13,6 +15,7 @@
            [ 0.,  0., -1.,  6.]])
 """
 
+from .advice import ColorAdvice, color_advice
 from .coloring import Coloring, coloring, star_recovery
 from .compressed import (
     CompressionWarning,
@@ -27,4 +30,4 @@ from .tracer import Deps, hessian_sparsity, jacobian_sparsity
 
 __all__ = ["Deps", "jacobian_sparsity", "hessian_sparsity", "Coloring", "coloring", "star_recovery",
            "SparseJacobian", "SparseHessian", "sparse_jacfwd", "sparse_jacrev", "sparse_jacobian", "sparse_hessian",
-           "CompressionWarning"]
+           "CompressionWarning", "ColorAdvice", "color_advice"]
