@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from .coloring import Coloring, coloring
 from .tracer import jacobian_sparsity
 
