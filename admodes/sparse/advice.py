@@ -56,6 +56,7 @@ class ColorAdvice:
 def color_advice(f, x, order="natural"):
     """The `ColorAdvice` for f's Jacobian at x (the pattern is the one for every x, see `jacobian_sparsity`).
 
+    >>> import numpy as np
     >>> color_advice(lambda x: x * x.sum(), np.ones(3)).recommended
     'jacfwd'
     """
