@@ -160,9 +160,9 @@ def along_axis(deps, args, out_shape, params):
     return gather(lanes, target if tuple(out_shape) == tuple(shape) else np.zeros(math.prod(out_shape), np.int64))
 
 
-def scan(strict, axis_default):
-    """cumsum and its kin: element t of a lane depends on elements s <= t (s < t if ``strict``; the other way
-    round with ``reverse``); a None axis scans the flattened array."""
+def scan(strict, axis_default, suffix=False):
+    """cumsum and its kin: element t of a lane depends on elements s <= t (s < t if ``strict``; s >= t for a
+    ``suffix`` scan or with the ``reverse`` parameter); a None axis scans the flattened array."""
     def rule(deps, args, out_shape, params):
         p, axis, reverse = _p(deps), params.get("axis", axis_default), params.get("reverse", False)
         out_shape = tuple(out_shape)
@@ -175,7 +175,7 @@ def scan(strict, axis_default):
         length = shape[axis % len(shape)]
         lanes = np.moveaxis(_numbered(shape), axis, -1).reshape(-1, length)
         t, s = np.tril_indices(length, -1 if strict else 0)
-        if reverse or params.get("_suffix"):
+        if reverse or suffix:
             t, s = length - 1 - t, length - 1 - s
         M = sp.csr_array((np.ones(lanes.shape[0] * len(t), bool), (lanes[:, t].ravel(), lanes[:, s].ravel())),
                          shape=(math.prod(shape),) * 2)
@@ -183,10 +183,6 @@ def scan(strict, axis_default):
             deps = [None if d is None else _broadcast_rows(d, shape_of(a), out_shape) for d, a in zip(deps, args)]
         return M @ _union(deps, math.prod(shape), p)
     return rule
-
-
-def suffix(rule):
-    return lambda deps, args, out_shape, params: rule(deps, args, out_shape, {**params, "_suffix": True})
 
 
 def contraction(deps, shapes, labels, out_labels, out_shape):
@@ -369,7 +365,7 @@ _REDUCTIONS = ("sum", "mean", "var", "std", "max", "min", "logsumexp", "prod", "
 RULES = {
     **{name: reduction for name in _REDUCTIONS},
     "softmax": along_axis, "sort": along_axis,
-    "cumsum": scan(False, None), "cumprod": scan(False, None), "cumsum_reverse": suffix(scan(False, -1)),
+    "cumsum": scan(False, None), "cumprod": scan(False, None), "cumsum_reverse": scan(False, -1, suffix=True),
     "cumprod_exclusive": scan(True, -1), "linear_scan": scan(True, -1),
     "matmul": _matmul, "dot": _dot, "inner": _inner, "outer": _outer, "tensordot": _tensordot,
     "einsum": _einsum, "trace": _trace,
