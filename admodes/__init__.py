@@ -17,15 +17,6 @@ from .forward import Dual, jacfwd, jvp
 from .function import Function, FunctionCtx
 from .ops.core import count_ops
 from .reverse import AccumulateGrad, Node, Tensor, enable_grad, gradients, is_grad_enabled, no_grad, tensor
-from .sparse import (
-    coloring,
-    hessian_sparsity,
-    jacobian_sparsity,
-    sparse_hessian,
-    sparse_jacfwd,
-    sparse_jacobian,
-    sparse_jacrev,
-)
 from .teach import Trace, trace
 from .transforms import grad, hessian, hvp, jacrev, value_and_grad, vjp
 
@@ -44,3 +35,15 @@ __all__ = [
     "check_grad", "numeric_grad", "numeric_jacobian", "numeric_jvp", "GradcheckError", "GradcheckReport",
     "count_ops", "trace", "Trace",
 ]
+
+_SPARSE = ("jacobian_sparsity", "hessian_sparsity", "coloring", "sparse_jacfwd", "sparse_jacrev", "sparse_jacobian",
+           "sparse_hessian")
+
+
+def __getattr__(name):
+    """The sparse names load `admodes.sparse` (and SciPy, which doubles the import time) on first use."""
+    if name in _SPARSE:
+        from . import sparse
+        value = globals()[name] = getattr(sparse, name)  # found here from now on, without this call
+        return value
+    raise AttributeError(f"module 'admodes' has no attribute {name!r}")
