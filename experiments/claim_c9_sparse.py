@@ -5,9 +5,8 @@ The dense Jacobian takes p forward sweeps (or m reverse ones) whatever its patte
 block-diagonal or stencil Jacobian takes a handful of sweeps at any p (Curtis, Powell and Reid; Gebremedhin,
 Manne and Pothen, "What color is your Jacobian?", 2005). Measured here in primitive calls (dense: p sweeps
 of f's calls each; compressed: all colors in one batched sweep, constant in p) and elements processed
-(compressed: colors x p). The patterns with
-their colorings, the arrowhead (which one-sided coloring cannot compress) and sweeps against p are drawn by
-``python -m admodes.sparse.experiment --out DIR``.
+(compressed: colors x p). The patterns with their colorings, the arrowhead (which one-sided coloring cannot
+compress) and sweeps against p are drawn by ``python -m admodes.sparse.experiment --out DIR``.
 """
 
 from admodes.measure import Check, Experiment, Quote
