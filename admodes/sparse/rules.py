@@ -153,8 +153,9 @@ def reduction(deps, args, out_shape, params):
 
 
 def along_axis(deps, args, out_shape, params):
-    """softmax, sort: each output element depends on its whole lane along ``axis`` (None: on everything)."""
-    (d,), shape = deps, shape_of(args[0])
+    """softmax, sort, sort_along: each output element depends on its whole lane along ``axis`` (None: on
+    everything) of the first argument (sort_along's key is the second, with no dependencies of its own)."""
+    d, shape = deps[0], shape_of(args[0])
     target, n_out = _reduce_target(shape, _axes(params.get("axis", -1), len(shape)))
     lanes = group(d, target, n_out)
     return gather(lanes, target if tuple(out_shape) == tuple(shape) else np.zeros(math.prod(out_shape), np.int64))
@@ -303,14 +304,15 @@ def _trace(deps, args, out_shape, params):
 
 
 def whole_matrices(out_core):
-    """Dense linear algebra: every output of a matrix depends on every element of that matrix (the
-    trailing two axes), batched over the leading axes; ``out_core`` trailing axes per output."""
+    """Dense linear algebra: every output of a matrix depends on every element of the matrices it is computed
+    from (each argument's trailing two axes), batched over the leading axes; ``out_core`` trailing axes per
+    output."""
     def rule(deps, args, out_shape, params):
-        (shape,) = [shape_of(a) for a in args]
+        shapes = [shape_of(a) for a in args]
         n_batch = len(out_shape) - out_core
-        la = _batch_labels(shape, 2, n_batch) + ["p", "q"]
+        labels = [_batch_labels(shape, 2, n_batch) + [f"row{k}", f"column{k}"] for k, shape in enumerate(shapes)]
         out = [f"batch{i}" for i in range(n_batch)] + ["i", "j"][:out_core]
-        return contraction(deps, [shape], [la], out, out_shape)
+        return contraction(deps, shapes, labels, out, out_shape)
     return rule
 
 
@@ -348,6 +350,14 @@ def _index_add(deps, args, out_shape, params):
                    None if dv is None else _scatter_into(dv, shape_of(v), params["index"], out_shape)], n, _p(deps))
 
 
+def _untake(deps, args, out_shape, params):
+    """The adjoint of take: each value goes back where take read it from (repeats union)."""
+    values, indices = args
+    target = np.take(_numbered(tuple(params["shape"])), indices, axis=params.get("axis"),
+                     mode=params.get("mode", "raise"))
+    return group(_broadcast_rows(deps[0], shape_of(values), target.shape), target, math.prod(out_shape))
+
+
 def _sum_to(deps, args, out_shape, params):
     shape = shape_of(args[0])
     return group(deps[0], np.broadcast_to(_numbered(tuple(out_shape)), shape), math.prod(out_shape))
@@ -364,14 +374,16 @@ _REDUCTIONS = ("sum", "mean", "var", "std", "max", "min", "logsumexp", "prod", "
 
 RULES = {
     **{name: reduction for name in _REDUCTIONS},
-    "softmax": along_axis, "sort": along_axis,
+    # sort_along and its inverse permute x by the order of a key that may depend on x: the whole lane
+    "softmax": along_axis, "sort": along_axis, "sort_along": along_axis, "unsort_along": along_axis,
     "cumsum": scan(False, None), "cumprod": scan(False, None), "cumsum_reverse": scan(False, -1, suffix=True),
     "cumprod_exclusive": scan(True, -1), "linear_scan": scan(True, -1),
     "matmul": _matmul, "dot": _dot, "inner": _inner, "outer": _outer, "tensordot": _tensordot,
     "einsum": _einsum, "trace": _trace,
     "linalg.inv": whole_matrices(2), "linalg.cholesky": _cholesky, "linalg.eigh": whole_matrices(2),
     "linalg.det": whole_matrices(0), "linalg.slogdet": whole_matrices(0), "linalg.solve": _solve,
-    "scatter_add": _scatter_add, "index_add": _index_add, "sum_to": _sum_to,
+    "linalg.cofactor": whole_matrices(2), "linalg.det_hessian": whole_matrices(2),
+    "scatter_add": _scatter_add, "index_add": _index_add, "sum_to": _sum_to, "untake": _untake,
 }
 """The explicit rules, by primitive name; `rule_of` adds the structural ones (elementwise, moved)."""
 
