@@ -20,6 +20,11 @@ there (a false nonzero), never miss one. Most rules come from structure, not fro
   (``A @ x`` with a banded A is banded: the one rule that reads values, a constant's, which no x changes);
 - zero-derivative primitives (sign, comparisons' cousins) drop them: the tracer never calls a rule.
 
+The explicit rules are kept here, by name, rather than in the op library's declarations (``defrules(...,
+deps=...)``, which `rule_of` reads first): they build SciPy matrices, and a declaration that held them
+would make ``import admodes`` load SciPy, which doubles its time. The one-line rules (a reduction, a lane,
+whole matrices) could be named in a declaration as a kind (``deps="reduction"``) once that is wanted.
+
     >>> import numpy as np, scipy.sparse as sp
     >>> D = sp.eye_array(3, dtype=bool, format="csr")
     >>> rule_of(REGISTRY["flip"])([D], [np.zeros(3)], (3,), {"axis": None}).toarray().astype(int)
