@@ -181,7 +181,7 @@ def test_output_folder_holding_other_files_is_not_replaced(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("mine")
     code = scaling.main(scaling.EXPERIMENTS, ["--quick", "--claims", "C2", "--out", str(tmp_path)])
     assert code == 2
-    assert "not empty and holds no previous report" in capsys.readouterr().err
+    assert "holds files a run does not write (notes.txt)" in capsys.readouterr().err
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
@@ -206,6 +206,51 @@ def test_an_interrupted_run_leaves_the_previous_report_untouched(tmp_path, monke
     assert "interrupted; no report written" in capsys.readouterr().err
     assert (out / "results.json").read_text(encoding="utf-8") == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no half-written staging folder
+
+
+def test_a_run_replaces_only_its_own_files_and_keeps_the_users(tmp_path, capsys):
+    out = tmp_path / "report"
+    argv = ["--quick", "--repeats", "1", "--out", str(out), "--no-progress"]
+    assert scaling.main([TINY], argv) == 0
+    (out / "notes.txt").write_text("mine")  # the user's file beside a previous report
+    (out / "T1.png").write_bytes(b"old plot")
+    assert scaling.main([TINY], argv) == 2  # refused: the folder holds a file a run does not write
+    assert "holds files a run does not write (notes.txt)" in capsys.readouterr().err
+    assert scaling.main([TINY], [*argv, "--force"]) == 0
+    assert (out / "notes.txt").read_text() == "mine"
+    assert (out / "T1.png").read_bytes()[:4] == b"\x89PNG"  # the run's own file was replaced
+    assert sorted(p.name for p in out.iterdir()) == ["T1.png", "notes.txt", "report.md", "results.csv",
+                                                     "results.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+
+
+def test_a_new_output_folder_gets_the_usual_permissions(tmp_path):
+    import os
+    umask = os.umask(0o022)
+    os.umask(umask)
+    out = tmp_path / "fresh"
+    assert scaling.main([TINY], ["--quick", "--repeats", "1", "--out", str(out), "--no-progress"]) == 0
+    assert out.stat().st_mode & 0o777 == 0o777 & ~umask
+
+
+def test_sigterm_during_a_run_leaves_no_hidden_partial_folder(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    out = tmp_path / "report"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "experiments" / "scaling.py"), "--claims", "C1,C2,C3",
+                             "--quick", "--no-progress", "--out", str(out)], cwd=ROOT, stderr=subprocess.PIPE,
+                            env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.monotonic() + 60
+    while not [p for p in tmp_path.iterdir() if p.name.startswith(".")] and time.monotonic() < deadline:
+        time.sleep(0.05)  # wait until the run has made its staging folder
+    assert proc.poll() is None, "the run ended before it could be terminated"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143
+    assert "terminated; no report written" in err.decode()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_interrupted_first_run_leaves_no_report(tmp_path, monkeypatch):

@@ -10,11 +10,13 @@ import argparse
 import datetime as _dt
 import shlex
 import shutil
+import signal
 import sys
+import threading
 import time
 
 from .harness import analyse, run_experiments
-from .report import OutputError, machine_info, prepare_output, write_report
+from .report import OutputError, machine_info, prepare_output, report_files, write_report
 
 __all__ = ["main", "build_parser"]
 
@@ -33,8 +35,25 @@ def build_parser(prog, default_out, ids):
     parser.add_argument("--repeats", type=int, default=None, help="timed repeats per point (default 7; 3 with --quick)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs and tangents (default 0)")
     parser.add_argument("--out", default=str(default_out), help=f"output folder (default {default_out})")
+    parser.add_argument("--force", action="store_true",
+                        help="write into an output folder that holds other files (they are kept; only the "
+                             "report's own files are replaced)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived during a run: raised like KeyboardInterrupt so the staging folder is removed."""
+
+
+def _raise_on_sigterm():
+    """Make SIGTERM raise `Terminated` (in the main thread only); returns the handler to restore, or None."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        raise Terminated()
+    return signal.signal(signal.SIGTERM, handler)
 
 
 def _fail(prog, message):
@@ -64,11 +83,12 @@ def main(experiments, argv=None, *, prog="scaling.py", default_out="reports/scal
     if repeats < 1:
         return _fail(prog, f"--repeats must be at least 1, got {repeats}")
     try:
-        staging = prepare_output(args.out)
+        staging = prepare_output(args.out, writes=report_files(experiments), force=args.force)
     except OutputError as err:
         return _fail(prog, str(err))
     command = command or shlex.join(["python", prog, *argv])
     started = time.time()
+    previous_handler = _raise_on_sigterm()
     try:
         rows = run_experiments(experiments, quick=args.quick, repeats=repeats, seed=args.seed,
                                min_time=0.002 if args.quick else 0.01, progress=not args.no_progress)
@@ -83,13 +103,17 @@ def main(experiments, argv=None, *, prog="scaling.py", default_out="reports/scal
             "machine": machine_info(),
         }
         write_report(args.out, staging, results, rows, meta)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated) as stop:
         shutil.rmtree(staging, ignore_errors=True)
-        print(f"{prog}: interrupted; no report written", file=sys.stderr)
-        return 130
+        print(f"{prog}: {'terminated' if isinstance(stop, Terminated) else 'interrupted'}; no report written",
+              file=sys.stderr)
+        return 143 if isinstance(stop, Terminated) else 130
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        if previous_handler is not None:
+            signal.signal(signal.SIGTERM, previous_handler)
     width = max(len(e.claim) for e in experiments)
     for r in results:
         clock = f"  (wall time {r.time_agreement})" if r.time_agreement else ""

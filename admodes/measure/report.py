@@ -1,8 +1,9 @@
 """The scaling report: ``report.md`` with a verdict table on top, one PNG per claim, and every raw
 measurement in ``results.csv`` and ``results.json`` (with the machine and the exact command).
 
-`write_report` builds everything in a hidden sibling folder and renames it into place at the end, so
-an interrupted run never leaves a half-written report that looks complete.
+`write_report` builds everything in a hidden sibling folder and moves the files into place at the end, so
+an interrupted run never leaves a half-written report that looks complete; a run replaces only the files a
+run writes, never the user's other files in the folder.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from .harness import ClaimResult, Row
 from .tasks import TASKS
 from .timing import METRICS
 
-__all__ = ["machine_info", "prepare_output", "write_report", "OutputError", "MARKER"]
+__all__ = ["machine_info", "prepare_output", "write_report", "report_files", "previous_report_files", "OutputError",
+           "MARKER"]
 
 MARKER = "results.json"
 """The file that marks a folder as a finished report (written last, checked before replacing a folder)."""
@@ -98,11 +100,41 @@ def _cpu_model():
 # The output folder, written atomically
 # ----------------------------------------------------------------------------------------------------
 
-def prepare_output(out):
+REPORT_FILES = ("report.md", "results.csv", MARKER)
+"""The files every run writes, beside one PNG per claim."""
+
+
+def report_files(experiments):
+    """The names of the files a run of ``experiments`` writes into its output folder.
+
+    >>> from types import SimpleNamespace
+    >>> report_files([SimpleNamespace(id="C1")])
+    ['report.md', 'results.csv', 'results.json', 'C1.png']
+    """
+    return [*REPORT_FILES, *(f"{e.id}.png" for e in experiments)]
+
+
+def previous_report_files(out):
+    """The files of the report already in ``out`` (named by its ``results.json``); empty if there is none.
+
+    >>> import tempfile, pathlib
+    >>> previous_report_files(pathlib.Path(tempfile.mkdtemp()))
+    []
+    """
+    try:
+        data = json.loads((Path(out) / MARKER).read_text(encoding="utf-8"))
+        plots = [c["plot"] for c in data.get("claims", []) if isinstance(c.get("plot"), str)]
+    except (OSError, ValueError, AttributeError, TypeError):
+        return []
+    return [name for name in [*REPORT_FILES, *plots] if name and Path(name).name == name]
+
+
+def prepare_output(out, writes=REPORT_FILES, force=False):
     """Check that ``out`` can be written, before any measuring; returns a fresh hidden staging folder.
 
-    ``out`` may not exist yet; if it does, it must be empty or a previous report (it holds
-    ``results.json``), since it will be replaced as a whole.
+    ``out`` may not exist yet. If it does, a run replaces only the files it writes (``writes``) and those
+    of the previous report there; any other file in it is the user's, and the folder is refused unless
+    ``force`` (then those files are kept untouched).
 
     >>> import tempfile, pathlib
     >>> staging = prepare_output(pathlib.Path(tempfile.mkdtemp()) / "scaling")
@@ -112,9 +144,14 @@ def prepare_output(out):
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputError(f"output {out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
-        raise OutputError(f"output folder {out} is not empty and holds no previous report ({MARKER}); "
-                          "choose a new or empty folder with --out")
+    if out.is_dir() and not force:
+        ours = set(writes) | set(previous_report_files(out))
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in ours)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+            raise OutputError(f"output folder {out} holds files a run does not write ({shown}); choose a new or "
+                              "empty folder with --out, or pass --force to write the report beside them (they "
+                              "are kept)")
     parent = out.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -124,22 +161,30 @@ def prepare_output(out):
     return staging
 
 
-def _swap_into_place(staging, out):
+def _move_into_place(staging, out):
+    """Move the staged files into ``out``: the previous report's files go, the user's other files stay.
+
+    The marker goes first and comes back last, so a folder caught half-way holds no marker claiming a
+    finished report. ``out`` is created with the usual permissions (the umask's), not the staging folder's 0700.
+    """
     out = Path(out)
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.resolve().parent))
-        os.rename(out, old / out.name)
-    os.rename(staging, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    names = sorted(p.name for p in staging.iterdir())
+    if out.is_dir():
+        for name in [MARKER, *previous_report_files(out)]:
+            if name not in names or name == MARKER:
+                (out / name).unlink(missing_ok=True)
+    else:
+        out.mkdir()
+    for name in sorted(names, key=lambda n: n == MARKER):
+        os.replace(staging / name, out / name)
+    staging.rmdir()
 
 
 def write_report(out, staging, results, rows, meta):
-    """Write the report into ``staging`` (from `prepare_output`), then move it to ``out``.
+    """Write the report into ``staging`` (from `prepare_output`), then move its files into ``out``.
 
     ``results`` are the `ClaimResult` list, ``rows`` every measurement, ``meta`` the command, the
-    settings and the machine. ``results.json`` is written last; the folder is renamed into place only
+    settings and the machine. ``results.json`` is written last; the files are moved into place only
     when everything is there.
 
     >>> import tempfile, pathlib
@@ -157,7 +202,7 @@ def write_report(out, staging, results, rows, meta):
         (staging / "report.md").write_text(render_markdown(results, rows, meta), encoding="utf-8")
         (staging / MARKER).write_text(json.dumps(_json(results, rows, meta), indent=1, ensure_ascii=False),
                                       encoding="utf-8")
-        _swap_into_place(staging, out)
+        _move_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
