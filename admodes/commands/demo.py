@@ -86,6 +86,7 @@ def run(args, out=None, err=None):
         names = args.names if args.names is not None else ("a,b,y" if teaching else None)
         wrt = args.wrt or ("w" if teaching else None)
         t = trace_expression(text, at, wrt=wrt, names=names)
+        _check_pictures(args, t)
     except (ExpressionError, ValueError, TypeError) as problem:
         print(f"admodes demo: error: {problem}", file=err)
         return BAD_INPUT
@@ -111,6 +112,15 @@ def run(args, out=None, err=None):
         print(f"admodes demo: error: could not write a file: {problem}", file=err)
         return UNWRITABLE
     return DONE
+
+
+def _check_pictures(args, t):
+    """Refuse a GIF of a graph too big to read before printing anything (a PNG draws a summary instead)."""
+    from ..teach.expression import ExpressionError
+    from ..teach.graph import MAX_NODES
+    if args.gif and len(t.nodes) > MAX_NODES:
+        raise ExpressionError(f"--gif {args.gif}: the graph has {len(t.nodes)} nodes; an animation is readable up "
+                              f"to {MAX_NODES} (draw it with --png, which summarises a big graph)")
 
 
 def _check_suffixes(args):

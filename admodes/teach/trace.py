@@ -59,6 +59,8 @@ class Constant:
     def label(self):
         """How the constant is written in a definition: its value, or its shape when it is large."""
         arr = np.asarray(value(self.value))
+        if arr.dtype == object:  # None (no bound), a string, ...: not a number
+            return repr(self.value)
         if arr.size <= 3:
             text = fmt(arr)
             return f"({text})" if text.startswith("-") else text
