@@ -199,7 +199,7 @@ EXPERIMENTS = [
         build=sin_chain, sweep=CHAIN, quick=CHAIN_QUICK, tasks=("f", "vjp", "backward"),
         checks=(Check("vjp", "calls", expected=1), Check("vjp/f", "calls", expected=0),
                 Check("vjp/f", "seconds", below=5.0,
-                      note="This check rests on wall time: op counts see primitive calls, not the NumPy "
+                      note="This check rests on time (CPU seconds): op counts see primitive calls, not the NumPy "
                            "arithmetic inside the derivative rules, so they cannot weigh the sweeps against f.")),
     ),
     Experiment(
@@ -207,8 +207,8 @@ EXPERIMENTS = [
         title="gradient of f: R^p -> R: p forward sweeps, one reverse sweep", quotes=(EVERY_LAYER,),
         n="p, the number of inputs of f; L = 17 operations and m = 1 output are fixed.",
         setting="f(x) = sum(sin(...sin(x))) with 16 sins on x of p doubles; gradients by grad(f, mode=...). "
-                "Arrays of at most 1,024 doubles are small: an op's wall time is mostly fixed Python overhead, "
-                "so wall time grows more slowly in p than the work does.",
+                "Arrays of at most 1,024 doubles are small: an op's time is mostly fixed Python overhead, "
+                "so time grows more slowly in p than the work does.",
         variables=("p",), build=gradient_of_p_inputs, sweep=(2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
         quick=(2, 4, 8, 16, 32), tasks=("f", "grad_forward", "grad_reverse"),
         checks=(Check("grad_forward/f", "calls", expected=1), Check("grad_reverse/f", "calls", expected=0)),
@@ -223,11 +223,11 @@ EXPERIMENTS = [
                  "reaches the output. Backward is the backward sweep alone, on a tape recorded beforehand; the JVP "
                  "(forward mode) is shown for contrast."),
         variables=("B",), build={"branch from a constant": constant_branch, "dead branch from x": dead_branch},
-        sweep=(4, 16, 64, 256, 1024), quick=(4, 16, 64), tasks=("f", "jvp", "backward"),
+        sweep=(4, 16, 64, 256, 1024), quick=(4, 8, 16, 32, 64), tasks=("f", "jvp", "backward"),
         checks=(Check("backward", "calls", expected=0, variant="branch from a constant"),
                 Check("backward", "calls", expected=0, variant="dead branch from x"),
-                *(PerUnit(task, "calls", per=1, unit="primitive calls per branch op", variant=variant)
-                  for variant in ("branch from a constant", "dead branch from x") for task in ("jvp", "backward"))),
+                Check("jvp", "calls", expected=1, variant="branch from a constant"),
+                Check("jvp", "calls", expected=1, variant="dead branch from x")),
     ),
     Experiment(
         id="C7", claim="A Jacobian of f: R^p -> R^m costs p forward sweeps or m reverse sweeps",

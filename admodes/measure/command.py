@@ -16,6 +16,7 @@ import threading
 import time
 
 from .harness import analyse, run_experiments
+from .overhead import calibrate, overhead_to_json
 from .report import OutputError, machine_info, prepare_output, report_files, write_report
 
 __all__ = ["main", "build_parser"]
@@ -93,6 +94,7 @@ def main(experiments, argv=None, *, prog="scaling.py", default_out="reports/scal
         rows = run_experiments(experiments, quick=args.quick, repeats=repeats, seed=args.seed,
                                min_time=0.002 if args.quick else 0.01, progress=not args.no_progress)
         results = [analyse(e, rows) for e in experiments]
+        costs = calibrate(repeats=repeats)
         meta = {
             "command": command,
             "started": _dt.datetime.fromtimestamp(started).isoformat(timespec="seconds"),
@@ -101,6 +103,7 @@ def main(experiments, argv=None, *, prog="scaling.py", default_out="reports/scal
             "settings": {"quick": args.quick, "repeats": repeats, "seed": args.seed,
                          "claims": [e.id for e in experiments]},
             "machine": machine_info(),
+            "overhead": overhead_to_json(costs),
         }
         write_report(args.out, staging, results, rows, meta)
     except (KeyboardInterrupt, Terminated) as stop:
@@ -116,7 +119,7 @@ def main(experiments, argv=None, *, prog="scaling.py", default_out="reports/scal
             signal.signal(signal.SIGTERM, previous_handler)
     width = max(len(e.claim) for e in experiments)
     for r in results:
-        clock = f"  (wall time {r.time_agreement})" if r.time_agreement else ""
+        clock = f"  (time {r.time_agreement})" if r.time_agreement else ""
         print(f"{r.experiment.id}  {r.experiment.claim:<{width}}  {r.verdict}{clock}")
     print(f"report: {args.out}/report.md  ({time.time() - started:.0f} s)")
     return 0

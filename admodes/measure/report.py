@@ -33,12 +33,19 @@ MARKER = "results.json"
 """The file that marks a folder as a finished report (written last, checked before replacing a folder)."""
 
 VERDICT_RULE = (
-    "A check **holds** when the whole 95% confidence interval of the fitted exponent lies within "
-    "the expected exponent +/- the tolerance (0.2 unless stated); it **does not hold** when the "
-    "interval lies wholly outside that band; otherwise it is **inconclusive**. A claim holds when "
-    "all its checks hold and does not hold when any check fails. Verdicts rest on the noise-free "
-    "measures (op counts and peak memory); each check on an op count is fitted again on wall time "
-    "with the same rule, and the table says whether the clock agrees."
+    "Each claim is tested with the model it states. **\"O(n)\"** is cost = a + b·n: the fixed part a (recording "
+    "the output, the final sum, ...) stays, and each unit of n adds the same b. It **holds** when the 95% "
+    "confidence interval of b, the marginal cost, lies above 0 and the interval of the log-log exponent of the "
+    "marginal cost (the increments between neighbouring points, against n) lies within 0 +/- 0.2: the marginal "
+    "cost neither grows nor shrinks with n. (A power law fitted through affine points has an exponent below 1 "
+    "at small n, however exact the model is, so the plain log-log exponent is shown but not judged.) "
+    "**\"Independent of n\"** (O(1), one sweep whatever p) holds when the interval of the cost's log-log "
+    "exponent lies within 0 +/- 0.2. A check **does not hold** when its interval lies wholly outside the band "
+    "(or b's lies at or below 0); otherwise it is **inconclusive**. A claim holds when all its checks hold and "
+    "does not hold when any check fails. Verdicts rest on the noise-free measures (op counts and peak memory); "
+    "each check on an op count is fitted again on time (CPU seconds) with the same model, and the table says "
+    "whether "
+    "the clock agrees."
 )
 
 
@@ -196,8 +203,10 @@ def write_report(out, staging, results, rows, meta):
     from .plots import plot_claim
     staging = Path(staging)
     try:
+        from .overhead import overhead_from_json
+        costs = overhead_from_json(meta.get("overhead"))
         for result in results:
-            plot_claim(result, rows, staging / _png(result))
+            plot_claim(result, rows, staging / _png(result), costs=costs)
         _write_csv(staging / "results.csv", results, rows)
         (staging / "report.md").write_text(render_markdown(results, rows, meta), encoding="utf-8")
         (staging / MARKER).write_text(json.dumps(_json(results, rows, meta), indent=1, ensure_ascii=False),
@@ -235,7 +244,7 @@ def _row_record(row: Row, experiment, variables):
         "seconds_median": m.time.median, "seconds_q1": m.time.q1, "seconds_q3": m.time.q3,
         "seconds_min": m.time.min, "seconds_max": m.time.max, "repeats": m.time.repeats,
         "calls_per_repeat": m.time.number, "peak_bytes": m.peak_bytes, "calls": m.calls, "elements": m.elements,
-        "seconds_raw": list(m.time.times),
+        "seconds_raw": list(m.time.times), "cpu_seconds_raw": list(m.time.cpu),
     })
     return record
 
@@ -251,7 +260,8 @@ def _write_csv(path, results, rows):
         writer = csv.DictWriter(fh, fieldnames=list(records[0]))
         writer.writeheader()
         for record in records:
-            record = dict(record, seconds_raw=" ".join(f"{t:.6g}" for t in record["seconds_raw"]))
+            record = dict(record, seconds_raw=" ".join(f"{t:.6g}" for t in record["seconds_raw"]),
+                          cpu_seconds_raw=" ".join(f"{t:.6g}" for t in record["cpu_seconds_raw"]))
             writer.writerow({k: ("" if v is None else v) for k, v in record.items()})
 
 
@@ -346,25 +356,19 @@ def _fixed(x):
     return "0.00" if text == "-0.00" else text
 
 
-def _expected_text(check):
+def _model_text(name, power):
+    """The model a claim states about one variable: "a + b·L, b > 0" or "independent of L"."""
+    if power == 0:
+        return f"independent of {name}"
+    term = name if power == 1 else f"√{name}" if power == 0.5 else f"{name}^{power:g}"
+    return f"a + b·{term}, b > 0"
+
+
+def _expected_text(check, variables=("n",)):
     if check.below is not None:
         return f"< {check.below:g}"
-    if isinstance(check.expected, dict):
-        return ", ".join(f"{n}: {b:g}" for n, b in check.expected.items())
-    return f"{check.expected:g} ± {check.tolerance:g}"
-
-
-def _law_text(law, expected=None):
-    if law is None:
-        return "–"
-    names = list(expected) if isinstance(expected, dict) else [law.names[0]]
-    parts = []
-    for name in names:
-        i = law.names.index(name)
-        lo, hi = law.intervals[i]
-        ci = f" [{_fixed(lo)}, {_fixed(hi)}]" if math.isfinite(lo) else " [no interval]"
-        parts.append((f"{name}: " if len(names) > 1 else "") + f"{_fixed(law.exponents[i])}{ci}")
-    return "; ".join(parts)
+    expected = check.expected if isinstance(check.expected, dict) else {variables[0]: check.expected}
+    return "; ".join(_model_text(n, b) for n, b in expected.items())
 
 
 def _series_text(check):
@@ -383,12 +387,11 @@ def _short_series(check):
 
 
 def _summary(results):
-    lines = ["| claim | n | verdict | fitted exponents, 95% CI (the evidence) | wall time |",
+    lines = ["| claim | n | verdict | the evidence: marginal costs and exponents, 95% CI | time |",
              "|---|---|---|---|---|"]
     for r in results:
         e = r.experiment
-        evidence = [f"{_short_series(c.check)}: {_law_text(c.law, c.check.expected)}" for c in r.checks
-                    if c.law is not None]
+        evidence = [f"{_short_series(c.check)}: {c.evidence()}" for c in r.checks if c.law is not None]
         evidence += [f"{_short_series(c.check)}: {c.verdict.reason.split(': ', 1)[1].split(':')[0]}"
                      for c in r.checks if c.check.below is not None]
         evidence += [f"crossover {c.verdict.reason.split(';')[0]}" for c in r.crossovers]
@@ -450,23 +453,25 @@ def _frontier_table(r, rows, frontier):
 
 
 def _checks_table(r):
-    lines = ["| series | measure | expected exponent | fitted exponent (95% CI) | verdict | "
-             "wall-time exponent (95% CI) | wall time |", "|---|---|---|---|---|---|---|"]
+    lines = ["| series | measure | the claim's model | fitted (95% CI) | verdict | "
+             "time, same model (95% CI) | time |", "|---|---|---|---|---|---|---|"]
+    variables = r.experiment.variables
     for c in r.checks:
-        fitted = _law_text(c.law, c.check.expected) if c.law is not None else c.verdict.reason.split(":")[0]
-        lines.append(f"| {_series_text(c.check)} | {METRICS[c.check.metric]} | {_expected_text(c.check)} | {fitted} "
-                     f"| {c.verdict.outcome} | {_law_text(c.time_law, c.check.expected)} "
+        fitted = c.evidence() if c.law is not None else c.verdict.reason.split(":")[0]
+        lines.append(f"| {_series_text(c.check)} | {METRICS[c.check.metric]} | {_expected_text(c.check, variables)} "
+                     f"| {fitted} | {c.verdict.outcome} | {c.evidence(wall_time=True)} "
                      f"| {c.time_agreement or '–'} |")
     return "\n".join(lines)
 
 
 def _measurements_table(r, rows):
     e = r.experiment
-    lines = ["| " + " | ".join([*e.variables, "variant", "task", "wall time (median)", "IQR / median",
+    lines = ["| " + " | ".join([*e.variables, "variant", "task", "time (CPU, fastest)", "wall time (median)",
+                                "IQR / median",
                                 "peak memory", "primitive calls", "elements"]) + " |",
-             "|" + "---|" * (len(e.variables) + 7)]
+             "|" + "---|" * (len(e.variables) + 8)]
     if len(e.variants) == 1:
-        lines = [line.replace(" variant |", "", 1) if i == 0 else "|" + "---|" * (len(e.variables) + 6)
+        lines = [line.replace(" variant |", "", 1) if i == 0 else "|" + "---|" * (len(e.variables) + 7)
                  for i, line in enumerate(lines)]
     mine = [row for row in rows if row.claim == e.id]
     mine.sort(key=lambda row: (e.variants.index(row.variant), row.point, e.tasks.index(row.task)))
@@ -475,13 +480,52 @@ def _measurements_table(r, rows):
         cells = [f"{v:g}" for v in row.point]
         if len(e.variants) > 1:
             cells.append(row.variant)
-        cells += [TASKS[row.task].label, _seconds(m.time.median), f"{m.time.spread:.0%}", _bytes(m.peak_bytes),
+        cells += [TASKS[row.task].label, _seconds(m.time.min), _seconds(m.time.median), f"{m.time.spread:.0%}",
+                  _bytes(m.peak_bytes),
                   f"{m.calls:,}", f"{m.elements:,}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def _claim_section(r, rows):
+def _clock_text(r, rows, costs):
+    """Which part of the time dominates at the sizes measured, and what the clock's agreement means."""
+    from .overhead import fixed_shares
+    shares = fixed_shares(r, rows, costs)
+    if not shares or r.time_agreement is None:
+        return []
+    e = r.experiment
+    modes = ", ".join(f"{c.per_call * 1e6:.2g} µs ({mode})" for mode, c in costs.items())
+    element = max(c.per_element for c in costs.values())
+    parts = []
+    for task, variant, ends in shares:
+        at = " and ".join(f"{share:.0%} at {', '.join(f'{n} = {v:g}' for n, v in zip(e.variables, point))}"
+                          for point, share in ends)
+        parts.append(f"{TASKS[task].label}{f' [{variant}]' if variant else ''}: {at}")
+    every = [share for _, _, ends in shares for _, share in ends]
+    if min(every) >= 0.5:
+        dominant = ("the fixed cost per call dominates at these sizes (Python's work per op, not NumPy's), so wall "
+                    "time follows the number of calls, plus the noise of a shared machine")
+    elif max(every) < 0.5:
+        dominant = ("NumPy's arithmetic dominates at these sizes, so time follows the elements processed as "
+                    "well as the number of calls")
+    else:
+        dominant = ("the dominant part changes across the sweep: the fixed cost per call where arrays are small, "
+                    "NumPy's arithmetic where they are large, so time does not grow like the op count alone")
+    spread = max((row.measurement.time.spread for row in rows if row.claim == e.id), default=0.0)
+    meaning = {
+        "agrees": "The clock agrees: the same model fitted on time gives the same verdict.",
+        "unclear": f"**Time unclear** means the same model fitted on time gives intervals too wide to "
+                   f"decide (the repeats' interquartile range reaches {spread:.0%} of the median here): the clock "
+                   "neither confirms nor contradicts the op counts.",
+        "disagrees": "**Time disagrees**: fitted with the same model, the clock contradicts the op counts, "
+                     "because the costs it pays are not all counted as calls (see the split above).",
+    }[r.time_agreement]
+    return [f"**What the clock sees.** Measured during the run on this machine, one primitive call costs a fixed "
+            f"{modes}, plus up to {element * 1e9:.2g} ns per element of NumPy's arithmetic. The fixed part's share "
+            f"of the time: {'; '.join(parts)}. So {dominant}. {meaning}", ""]
+
+
+def _claim_section(r, rows, costs=None):
     e = r.experiment
     out = [f'<a id="{e.id.lower()}"></a>', f"## {e.id}: {e.claim}", ""]
     for q in e.quotes:
@@ -489,15 +533,15 @@ def _claim_section(r, rows):
     out += [f"**What n is.** {e.n}", ""]
     if e.setting:
         out += [f"**Setting.** {e.setting}", ""]
-    out += [f"**Verdict: {r.verdict}.**" + (f" Wall time {r.time_agreement}." if r.time_agreement else ""), ""]
+    out += [f"**Verdict: {r.verdict}.**" + (f" Time {r.time_agreement}." if r.time_agreement else ""), ""]
     out += [_checks_table(r), ""]
     for c in r.checks:
         out.append(f"- {_series_text(c.check)} ({METRICS[c.check.metric]}): {c.verdict.reason}."
                    + (f" {c.check.note}" if c.check.note else ""))
         if c.time_agreement == "unclear":
-            out.append(f"  - Wall time neither confirms nor contradicts this: {c.time_verdict.reason}.")
+            out.append(f"  - Time neither confirms nor contradicts this: {c.time_verdict.reason}.")
         elif c.time_agreement == "disagrees":
-            out.append(f"  - **Wall time disagrees** with the op counts: {c.time_verdict.reason}.")
+            out.append(f"  - **Time disagrees** with the op counts: {c.time_verdict.reason}.")
     for c in r.crossovers:
         out.append(f"- Crossover of {c.crossover.forward} and {c.crossover.reverse} ({METRICS[c.crossover.metric]}): "
                    f"{c.verdict.outcome}; {c.verdict.reason}.")
@@ -506,7 +550,7 @@ def _claim_section(r, rows):
         out.append(f"  - Crossings: {found}.")
         timed = ", ".join(f"{c.crossover.versus}={v:g}: {c.crossover.along}*≈{x:.3g}" if x is not None else
                           f"{c.crossover.versus}={v:g}: none in the grid" for v, x in c.time_crossings.items())
-        out.append(f"  - In wall time (reported, not judged): {timed}.")
+        out.append(f"  - In time (reported, not judged): {timed}.")
     for p in r.per_units:
         lo, hi = p.interval
         variant = f" [{p.per_unit.variant}]" if p.per_unit.variant else ""
@@ -519,6 +563,7 @@ def _claim_section(r, rows):
     for x in r.exacts:
         out.append(f"- {_exact_text(x.exact)} ({METRICS[x.exact.metric]}) against the formula {x.exact.formula}: "
                    f"{x.verdict.outcome}; {x.verdict.reason}.")
+    out += [""] + _clock_text(r, rows, costs or {})
     if r.exacts:
         out += ["", _exact_table(r)]
     for frontier in r.frontiers:
@@ -555,20 +600,24 @@ def render_markdown(results, rows, meta):
         "",
         VERDICT_RULE,
         "",
-        "Three measures per point: **wall time** (the median of the timed repeats after a warm-up; the "
-        "interquartile range is reported as the spread), **peak memory** (tracemalloc, which sees every "
+        "Three measures per point: **time** (the CPU time of the fastest of the timed repeats after a warm-up, "
+        "which fits and verdicts use: on a shared machine other programs take the CPU away in the middle of a "
+        "call, which adds to its wall time but not to its CPU time, and only ever adds; the wall time's median "
+        "and interquartile range are reported beside it), **peak memory** (tracemalloc, which sees every "
         "NumPy buffer; the peak during the call above the memory in use when it starts) and the op "
         "library's **op counts** (primitive calls, and elements processed: the size of the largest array "
         "of each call). Op counts count calls of admodes primitives; NumPy arithmetic that a derivative "
         "rule does directly on plain arrays is not a primitive call, so counts measure the number of "
-        "operations, and wall time their full cost.",
+        "operations, and time their full cost.",
         "",
         "The notes' n means different things in different sentences. Here L is the number of operations "
         "(nodes of the computational graph) in one evaluation of f, p the number of inputs and m the "
         "number of outputs; each claim below says which it is about.",
         "",
     ]
-    out += [_claim_section(r, rows) for r in results]
+    from .overhead import overhead_from_json
+    costs = overhead_from_json(meta.get("overhead"))
+    out += [_claim_section(r, rows, costs) for r in results]
     out += ["## Files", "",
             "- `results.csv`: one row per measurement (claim, variant, task, mode, sweep variables, wall-time "
             "median, quartiles, min, max, the raw per-repeat times, peak bytes, primitive calls, elements).",
