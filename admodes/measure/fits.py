@@ -384,6 +384,8 @@ class MarginalCost:
         scale = 1.0
         if unit == "s":  # time: microseconds read better
             scale, unit = 1e6, "µs"
+        elif unit == "bytes" and abs(self.slope) >= 1e3:
+            scale, unit = (1e-6, "MB") if abs(self.slope) >= 1e6 else (1e-3, "kB")
         unit = f" {unit}" if unit else ""
         text = f"+{_sig(self.slope * scale)}{unit} per {self.per} [{_sig(lo * scale)}, {_sig(hi * scale)}]"
         if self.exponent is None:
@@ -426,6 +428,8 @@ def fit_marginal_cost(n, y, power=1.0, groups=None, name="n", confidence=0.95):
     g = n ** power
     fit = fit_linear(np.column_stack([dummies, g]), y, confidence)
     slope, (lo, hi) = float(fit.coef[-1]), (float(fit.ci[-1][0]), float(fit.ci[-1][1]))
+    round_off = 1e-9 * float(np.abs(y).max()) / float(g.max()) if len(y) and g.max() > 0 else 0.0
+    slope, lo, hi = (0.0 if abs(v) <= round_off else v for v in (slope, lo, hi))  # exact data: no round-off
     mids, steps, owners = [], [], []
     for label in labels:
         sel = np.flatnonzero(groups == label)

@@ -379,7 +379,7 @@ class CheckResult:
     marginals: tuple = ()  # a MarginalCost per variable the cost is expected to grow with
     time_marginals: tuple = ()
 
-    def evidence(self, wall_time=False):
+    def evidence(self, time=False):
         """The fits behind the verdict as text: per variable, the marginal cost and its exponent where the cost
         should grow, the log-log exponent where it should not ("–" when nothing was fitted).
 
@@ -390,10 +390,10 @@ class CheckResult:
         >>> r.evidence()
         '+2 calls per n [2, 2]; marginal-cost exponent 0.00 [0.00, 0.00]'
         """
-        law, marginals = (self.time_law, self.time_marginals) if wall_time else (self.law, self.marginals)
+        law, marginals = (self.time_law, self.time_marginals) if time else (self.law, self.marginals)
         if law is None:
             return "–"
-        unit = series_unit(self.check, "seconds" if wall_time else self.check.metric)
+        unit = series_unit(self.check, "seconds" if time else self.check.metric)
         names = list(self.check.expected) if isinstance(self.check.expected, dict) else [law.names[0]]
         by_name = {m.name: m for m in marginals}
         parts = []

@@ -75,7 +75,7 @@ def _label(name, variant, experiment):
     alone (the panel's title names the task), and plain f without a variant (it is the same in each)."""
     parts = name.split("/")
     label = TASKS[parts[0]].label + (" / f" if len(parts) == 2 else "")
-    if not variant or TASKS[parts[0]].mode == "plain":
+    if not variant or (TASKS[parts[0]].mode == "plain" and len(experiment.variants) > 2):
         return label
     return variant if len(experiment.variants) > 2 else f"{label} [{variant}]"
 
@@ -136,7 +136,8 @@ def _plot_series(panel, e, rows, name, metric, variant, check=None, label_suffix
             curve, text = law(grid), f"exponent {_fixed(law.exponent)} [{_fixed(lo)}, {_fixed(hi)}]"
         ax.plot(grid, curve, color=style["color"], linestyle="-", linewidth=2.0, alpha=0.85)
         guide = y[np.argmax(n)] * (grid / n.max()) ** power
-        ax.plot(grid, guide, color=style["color"], linestyle="--", linewidth=1.0, alpha=0.7)
+        near = guide >= y.min() / 1.5  # where the guide leaves the data far below, it would only stretch the axis
+        ax.plot(grid[near], guide[near], color=style["color"], linestyle="--", linewidth=1.0, alpha=0.7)
         if not panel.guide:
             ax.plot([], [], color="#555555", linestyle="--", linewidth=1.0,
                     label="dashed: the claimed law, through the largest point")
@@ -158,10 +159,10 @@ def _clock_note(ax, result, rows, costs):
     for task, variant, ends in fixed_shares(result, rows, costs):
         shares = " → ".join(f"{share:.0%}" for _, share in ends)
         lines.append(f"{_label(task, variant, result.experiment)}: {shares}")
-    if lines:
-        ax.text(0.02, 0.98, "fixed cost per call, share of the time\n(smallest → largest size):\n" + "\n".join(lines),
-                transform=ax.transAxes, va="top", ha="left", fontsize=7.5,
-                bbox=dict(boxstyle="round", facecolor="white", edgecolor="#cccccc", alpha=0.9))
+    if lines:  # as legend entries without a mark, below the panel where they hide no point
+        ax.plot([], [], " ", label="fixed cost per call, share of the time (smallest → largest size):")
+        for line in lines:
+            ax.plot([], [], " ", label="   " + line)
 
 
 def plot_claim(result, rows, path, costs=None):
@@ -188,10 +189,15 @@ def plot_claim(result, rows, path, costs=None):
     else:
         fig = _sweep_figure(result, rows, plt, costs)
     e = result.experiment
-    fig.suptitle(textwrap.fill(f"{e.id}: {e.claim}", 110), fontsize=14, fontweight="bold", y=0.99)
-    fig.text(0.5, 0.915, f"verdict: {result.verdict}" + (f" (time {result.time_agreement})"
+    width = fig.get_size_inches()[0]
+    title = textwrap.wrap(f"{e.id}: {e.claim}", int(width * 6.5))  # about the characters of 14 pt bold per inch
+    fig.suptitle("\n".join(title), fontsize=14, fontweight="bold", y=0.99)
+    below = 0.915 - 0.05 * (len(title) - 1)
+    fig.text(0.5, below, f"verdict: {result.verdict}" + (f" (time {result.time_agreement})"
                                                          if result.time_agreement else ""),
              ha="center", fontsize=11, color=_VERDICT_COLOURS[result.verdict])
+    if len(title) > 1:
+        fig.subplots_adjust(top=fig.subplotpars.top - 0.05 * (len(title) - 1))
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
 
@@ -356,7 +362,7 @@ def _heatmap(ax, e, rows, crossover, metric):
         for i in range(len(ys)):
             for j in range(len(xs)):
                 if np.isfinite(grid[i, j]):
-                    ax.text(j, i + 0.08, _ratio_text(2 ** grid[i, j]), ha="center", va="center", fontsize=7.5,
+                    ax.text(j, i + 0.08, _ratio_text(2 ** grid[i, j]), ha="center", va="center", fontsize=9,
                             zorder=4, bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none",
                                                 alpha=0.75))
     ax.set_xticks(range(len(xs)), [f"{x:g}" for x in xs])

@@ -277,25 +277,34 @@ def _law_json(law):
             "prefactor": law.prefactor, "r2": law.r2, "points": law.points, "dof": law.dof}
 
 
+def _marginal_json(m):
+    return {"variable": m.name, "power": m.power, "slope": m.slope, "slope_interval_95": [_finite(v) for v in
+            m.slope_interval], "intercepts": list(m.intercepts), "exponent": m.exponent,
+            "exponent_interval_95": [_finite(v) for v in m.exponent_interval] if m.exponent_interval else None,
+            "increments": m.increments, "dof": m.dof}
+
+
 def _claim_json(result: ClaimResult):
     e = result.experiment
     return {
         "id": e.id, "claim": e.claim, "n": e.n, "setting": e.setting, "variables": list(e.variables),
         "quotes": [{"zh": q.zh, "en": q.en} for q in e.quotes],
-        "verdict": result.verdict, "wall_time": result.time_agreement,
+        "verdict": result.verdict, "time": result.time_agreement,
         "checks": [{
             "series": c.check.series, "variant": c.check.variant, "metric": c.check.metric,
             "expected": c.check.expected, "below": c.check.below, "tolerance": c.check.tolerance,
             "fit": _law_json(c.law), "verdict": c.verdict.outcome, "reason": c.verdict.reason, "note": c.check.note,
-            "wall_time_fit": _law_json(c.time_law),
-            "wall_time_verdict": c.time_verdict.outcome if c.time_verdict else None,
-            "wall_time_reason": c.time_verdict.reason if c.time_verdict else None,
+            "marginal_costs": [_marginal_json(m) for m in c.marginals],
+            "time_fit": _law_json(c.time_law),
+            "time_marginal_costs": [_marginal_json(m) for m in c.time_marginals],
+            "time_verdict": c.time_verdict.outcome if c.time_verdict else None,
+            "time_reason": c.time_verdict.reason if c.time_verdict else None,
         } for c in result.checks],
         "crossovers": [{
             "forward": c.crossover.forward, "reverse": c.crossover.reverse, "metric": c.crossover.metric,
             "along": c.crossover.along, "versus": c.crossover.versus, "factor": c.crossover.factor,
             "crossings": {f"{k:g}": v for k, v in c.crossings.items()},
-            "wall_time_crossings": {f"{k:g}": v for k, v in c.time_crossings.items()},
+            "time_crossings": {f"{k:g}": v for k, v in c.time_crossings.items()},
             "verdict": c.verdict.outcome, "reason": c.verdict.reason,
         } for c in result.crossovers],
         "per_unit": [{
@@ -459,7 +468,7 @@ def _checks_table(r):
     for c in r.checks:
         fitted = c.evidence() if c.law is not None else c.verdict.reason.split(":")[0]
         lines.append(f"| {_series_text(c.check)} | {METRICS[c.check.metric]} | {_expected_text(c.check, variables)} "
-                     f"| {fitted} | {c.verdict.outcome} | {c.evidence(wall_time=True)} "
+                     f"| {fitted} | {c.verdict.outcome} | {c.evidence(time=True)} "
                      f"| {c.time_agreement or '–'} |")
     return "\n".join(lines)
 
