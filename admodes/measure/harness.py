@@ -203,7 +203,6 @@ class Experiment:
     checks: tuple = ()
     variables: tuple[str, ...] = ("L",)
     setting: str = ""
-    title: str = ""
 
     def __post_init__(self):
         for task in self.tasks:
