@@ -25,7 +25,7 @@ import numpy as np
 
 import admodes as ad
 import admodes.numpy as anp
-from admodes.teach import trace
+from admodes.teach import animate, draw_graph, trace
 from admodes.teach.graph import COLOURS, pyplot, save_figure
 
 OUT = Path(__file__).resolve().parent.parent / "reports" / "lesson"
@@ -74,9 +74,9 @@ def teaching(x, w):
 def part_one(out, quick):
     t = trace(teaching, 2.0, 1.0, wrt="w", names="a b y")
     assert float(t.derivative) == 5.0 and [float(g) for g in t.gradient] == [2.0, 5.0]
-    t.draw(out / "teaching_graph.png", dpi=80 if quick else 150)
-    t.draw(out / "teaching_graph.svg")
-    t.animate(out / "teaching_sweeps.gif", mode="both", dpi=50 if quick else 90)
+    draw_graph(t, out / "teaching_graph.png", dpi=80 if quick else 150)
+    draw_graph(t, out / "teaching_graph.svg")
+    animate(t, out / "teaching_sweeps.gif", mode="both", dpi=50 if quick else 90)
     w_steps = t.contributions(t.inputs[1])
     return f"""## 1. The teaching example: y = (x + w) * (w + 1) at x = 2, w = 1
 

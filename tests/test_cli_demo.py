@@ -18,7 +18,10 @@ def run(capsys, *argv):
 def test_no_argument_runs_the_teaching_example(capsys):
     code, out, err = run(capsys)
     assert code == 0 and err == ""
-    assert out.startswith("The teaching example y = (x + w) * (w + 1) (seed note 004)")
+    assert out.startswith("The teaching example y = (x + w) * (w + 1): a = x + w, b = w + 1, y = a * b.\n"
+                          "(From the teaching note “一、PyTorch 核心模块” (“I. PyTorch's core modules”), section "
+                          "“1.2.5 自动微分 (1) 计算图概念”")
+    assert "seed note" not in out
     assert "a  x + w       3      ∂a/∂x·ẋ + ∂a/∂w·ẇ = 1·0 + 1·1  1" in out
     assert "y  a * b       6      ∂y/∂a·ȧ + ∂y/∂b·ḃ = 2·1 + 3·1  5" in out
     assert "w̄ += b̄·∂b/∂w = 3·1 = 3" in out and "w̄ = 3 + 2 = 5" in out

@@ -44,7 +44,7 @@ def gifs(tmp_path_factory):
     t = trace(lambda x, w: (x + w) * (w + 1), 2.0, 1.0, wrt="w", names="a b y")
     folder = tmp_path_factory.mktemp("gifs")
     paths = {mode: animate(t, folder / f"{mode}.gif", mode=mode, seconds=0.5, dpi=30) for mode in ("forward", "both")}
-    paths["reverse"] = t.animate(folder / "reverse.gif", mode="reverse", seconds=0.5, dpi=30)
+    paths["reverse"] = animate(t, folder / "reverse.gif", mode="reverse", seconds=0.5, dpi=30)
     return paths
 
 

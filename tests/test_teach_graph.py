@@ -78,7 +78,7 @@ def test_png_and_svg_files(tmp_path):
         im.verify()
     with Image.open(png) as im:
         assert im.format == "PNG" and im.size[0] > 300 and im.size[1] > 200
-    svg = t.draw(tmp_path / "sub" / "graph.svg", show=("value",))
+    svg = draw_graph(t, tmp_path / "sub" / "graph.svg", show=("value",))
     root = ET.parse(svg).getroot()
     assert root.tag.endswith("svg") and len(root.findall(".//{http://www.w3.org/2000/svg}path")) > 10
 

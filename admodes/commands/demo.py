@@ -3,9 +3,9 @@
     $ admodes demo
     $ admodes demo "sin(x) * y + x" --at x=1.0,y=2.0 --png graph.png --gif sweeps.gif
 
-With no expression it runs the teaching example y = (x + w) * (w + 1) at x = 2, w = 1 (seed note
-004): the forward sweep along w and the reverse sweep, where the adjoint of w sums over its two
-paths. An expression has names, numbers, ``+ - * / **`` and functions of `admodes.numpy`; it is
+With no expression it runs the teaching example y = (x + w) * (w + 1) at x = 2, w = 1 (from the
+teaching note "PyTorch's core modules", see `admodes.teach.notes`): the forward sweep along w and the
+reverse sweep, where the adjoint of w sums over its two paths. An expression has names, numbers, ``+ - * / **`` and functions of `admodes.numpy`; it is
 parsed with `ast` (never ``eval``). Exit status: 0 done, 1 a file could not be written, 2 bad input
 (the message names the problem: an unknown name, a syntax error, attribute access, a call outside
 admodes.numpy, a variable with no ``--at`` value).
@@ -94,7 +94,9 @@ def run(args, out=None, err=None):
     notation = ASCII if args.ascii or not _can_print(out) else UNICODE
     out_name = t.output.name
     if teaching:
-        print(f"The teaching example {out_name} = {text} (seed note 004): a = x + w, b = w + 1, y = a * b.", file=out)
+        from ..teach.notes import cite
+        print(f"The teaching example {out_name} = {text}: a = x + w, b = w + 1, y = a * b.", file=out)
+        print(f"(From {cite('004', ascii=notation is ASCII)}.)", file=out)
     else:
         print(f"{out_name} = {text}", file=out)
     print("", file=out)
@@ -104,10 +106,11 @@ def run(args, out=None, err=None):
               file=out)
 
     try:
+        from ..teach import animate, draw_graph
         for path in filter(None, (args.png, args.svg)):
-            print(f"wrote {t.draw(path)}", file=out)
+            print(f"wrote {draw_graph(t, path)}", file=out)
         if args.gif:
-            print(f"wrote {t.animate(args.gif, mode=args.gif_mode)}", file=out)
+            print(f"wrote {animate(t, args.gif, mode=args.gif_mode)}", file=out)
     except OSError as problem:
         print(f"admodes demo: error: could not write a file: {problem}", file=err)
         return UNWRITABLE

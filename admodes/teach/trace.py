@@ -560,16 +560,6 @@ class Trace:
             } for k, s in enumerate(self.steps)]
         raise ValueError(f"to_rows: sweep must be 'forward' or 'reverse', got {sweep!r}")
 
-    def draw(self, path=None, show=("value", "tangent", "adjoint"), max_nodes=50, **options):
-        """Draw the computational graph (see `admodes.teach.graph.draw_graph`)."""
-        from .graph import draw_graph
-        return draw_graph(self, path, show=show, max_nodes=max_nodes, **options)
-
-    def animate(self, path, mode="both", **options):
-        """Write an animated GIF of the sweeps (see `admodes.teach.animate.animate`)."""
-        from .animate import animate
-        return animate(self, path, mode=mode, **options)
-
     def __str__(self):
         return self.text()
 
