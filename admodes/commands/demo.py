@@ -6,9 +6,9 @@
 With no expression it runs the teaching example y = (x + w) * (w + 1) at x = 2, w = 1 (from the
 teaching note "PyTorch's core modules", see `admodes.teach.notes`): the forward sweep along w and the
 reverse sweep, where the adjoint of w sums over its two paths. An expression has names, numbers,
-``+ - * / **`` and functions of `admodes.numpy`; it is parsed with `ast` (never ``eval``). Exit status: 0 done, 1 a file could not be written, 2 bad input
-(the message names the problem: an unknown name, a syntax error, attribute access, a call outside
-admodes.numpy, a variable with no ``--at`` value).
+``+ - * / **`` and functions of `admodes.numpy`; it is parsed with `ast` (never ``eval``). Exit status:
+0 done, 1 a file could not be written, 2 bad input (the message names the problem: an unknown name, a
+syntax error, attribute access, a call outside admodes.numpy, a variable with no ``--at`` value).
 """
 
 from __future__ import annotations
