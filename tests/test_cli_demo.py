@@ -122,3 +122,9 @@ def test_exit_status_of_the_command():
     bad = subprocess.run([sys.executable, "-m", "admodes.cli", "demo", "foo(x)", "--at", "x=1"],
                          capture_output=True, text=True, encoding="utf-8")
     assert bad.returncode == 2 and "unknown function 'foo'" in bad.stderr
+
+
+def test_ascii_applies_to_markdown_too(capsys):
+    code, out, _ = run(capsys, "x * x + 1", "--at", "x=3", "--markdown", "--ascii")
+    assert code == 0 and "dot(x)" in out
+    out.encode("ascii")

@@ -100,7 +100,7 @@ def run(args, out=None, err=None):
     else:
         print(f"{out_name} = {text}", file=out)
     print("", file=out)
-    print(t.markdown(args.digits) if args.markdown else t.text(notation, args.digits), file=out)
+    print(t.markdown(args.digits, notation) if args.markdown else t.text(notation, args.digits), file=out)
     if not np.all(np.isfinite(t.value)) or any(not np.all(np.isfinite(g)) for g in t.gradient):
         print("note: some values are not finite (nan or inf): the expression is not differentiable at this point",
               file=out)

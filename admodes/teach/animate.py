@@ -164,6 +164,7 @@ def animate(trace, path, mode="both", seconds=1.2, dpi=100, max_nodes=MAX_NODES)
             images.append(_snapshot(fig))
     finally:
         plt.close(fig)
+    images = _cropped(images)
     durations = [int(1000 * seconds * 1.5)] + [int(1000 * seconds)] * n
     durations[-1] *= 3
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -191,7 +192,9 @@ def _draw_frame(fig, axes, heading, trace, layout, frames, fontsize, k, n):
     heading.set_text(f"{PICTURE.name(trace.output.name)} = {fmt(trace.value)} at {at}   ·   {step}")
     fig.canvas.draw()
     for ax, frame, texts in zip(axes, frames, all_texts):
-        draw_arrows(ax, trace, layout, texts, {e: {"color": COLOURS[frame.sweep][1], "lw": 2.4} for e in frame.edges})
+        backward = frame.sweep == "reverse"  # adjoints flow from an op back to its inputs: so are the arrows drawn
+        draw_arrows(ax, trace, layout, texts, {e: {"color": COLOURS[frame.sweep][1], "lw": 2.4, "backward": backward}
+                                               for e in frame.edges})
 
 
 def _panel(trace, frame):
@@ -211,8 +214,27 @@ def _panel(trace, frame):
 
 
 def _snapshot(fig):
-    from PIL import Image
     fig.canvas.draw()
-    rgba = np.asarray(fig.canvas.buffer_rgba())
-    image = Image.fromarray(rgba[..., :3].copy())
-    return image.quantize(colors=96, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+
+
+def _cropped(frames, margin=12):
+    """The frames (RGB arrays) cut to what any of them draws, plus a margin, as palette images for the GIF:
+    no empty band around the pictures, and every frame the same size.
+
+    >>> a = np.full((40, 50, 3), 255, np.uint8); a[10:20, 5:15] = 0
+    >>> _cropped([a], margin=2)[0].size
+    (14, 14)
+    """
+    from PIL import Image
+    ink = np.zeros(frames[0].shape[:2], bool)
+    for f in frames:
+        ink |= (f < 250).any(axis=2)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if len(rows) == 0:
+        top, bottom, left, right = 0, ink.shape[0], 0, ink.shape[1]
+    else:
+        top, bottom = max(0, rows[0] - margin), min(ink.shape[0], rows[-1] + 1 + margin)
+        left, right = max(0, cols[0] - margin), min(ink.shape[1], cols[-1] + 1 + margin)
+    return [Image.fromarray(f[top:bottom, left:right]).quantize(colors=96, method=Image.Quantize.MEDIANCUT,
+                                                                dither=Image.Dither.NONE) for f in frames]

@@ -520,14 +520,14 @@ class Trace:
         from .tables import render_text
         return render_text(self, notation, digits)
 
-    def markdown(self, digits=4):
-        """Both sweeps as Markdown tables, with a summary.
+    def markdown(self, digits=4, notation=UNICODE):
+        """Both sweeps as Markdown tables, with a summary (in ``notation``: `admodes.teach.notation.ASCII` too).
 
         >>> trace(lambda x: x * x, 3.0).markdown().splitlines()[2]
         '| v | definition | value | tangent rule | tangent |'
         """
         from .tables import render_markdown
-        return render_markdown(self, digits)
+        return render_markdown(self, digits, notation)
 
     def summary(self, notation=UNICODE, digits=4):
         """A few lines: the value, what each sweep gave, how adjoints summed over paths, the engines' check."""
