@@ -120,11 +120,12 @@ def _title_frame(sweep):
     return Frame(sweep, -1, None, {}, ())
 
 
-def animate(trace, path, mode="both", seconds=1.2, dpi=100, max_nodes=MAX_NODES):
+def animate(trace, path, mode="both", seconds=1.2, dpi=100, max_nodes=MAX_NODES, fontsize=None):
     """Write an animated GIF of the forward sweep, the reverse sweep or both side by side; returns the path.
 
     Frames: a title frame, then one per node (``1 + len(trace.nodes)`` in all); each step shows for
-    ``seconds`` and the last one three times as long.
+    ``seconds`` and the last one three times as long. ``fontsize`` (default: smaller for bigger graphs) sets the
+    text; the frames grow with it.
 
     >>> import tempfile, pathlib
     >>> from admodes.teach import trace
@@ -147,12 +148,12 @@ def animate(trace, path, mode="both", seconds=1.2, dpi=100, max_nodes=MAX_NODES)
     steps = {"forward": forward_frames(trace), "reverse": reverse_frames(trace)}
     plt = pyplot()
     layout = Layout(trace)
-    fontsize = font_size(n)
+    fontsize = fontsize or font_size(n)
     widest = {node.index: node_label(node, ("value", "tangent" if "forward" in sweeps else "adjoint"))
               for node in trace.nodes}
     width, height = figure_size(layout, widest, fontsize)
     width = width + 0.4 * len(sweeps)
-    fig = plt.figure(figsize=(min(width * len(sweeps), 16.0), height + 1.3), dpi=dpi)
+    fig = plt.figure(figsize=(min(width * len(sweeps), 16.0 * fontsize / 10), height + 1.3), dpi=dpi)
     axes = fig.subplots(1, len(sweeps), squeeze=False)[0]
     fig.subplots_adjust(left=0.02, right=0.98, top=0.84, bottom=0.2, wspace=0.08)
     heading = fig.text(0.5, 0.97, "", ha="center", va="top", fontsize=fontsize + 2)

@@ -377,7 +377,7 @@ def figure_size(layout, labels, fontsize):
     chars = max(width(line) for line in lines)
     n_lines = max(label.count("\n") + 1 for label in labels.values())
     column = chars * fontsize * 0.6 / 72 + 0.9
-    row = n_lines * fontsize * 1.35 / 72 + 0.3
+    row = n_lines * fontsize * 1.6 / 72 + 0.3  # the boxes' padding and line spacing included, at any font size
     return max(4.0, column * len(layout.layers) + 0.4), max(2.4, row * layout.height + 0.9)
 
 
@@ -390,7 +390,7 @@ def font_size(n_nodes):
     return 10 if n_nodes <= 15 else 8.5 if n_nodes <= 30 else 7
 
 
-def legend(ax, layout):
+def legend(ax, layout, fontsize=8):
     """The key under a graph: input (leaf), op, output, and the dashed copies of inputs if there are any.
 
     >>> from admodes.teach import trace
@@ -406,13 +406,15 @@ def legend(ax, layout):
         handles.append(Patch(facecolor=COLOURS["input"][0], edgecolor=COLOURS["input"][1], linestyle="--",
                              label="the same input, drawn again"))
     return ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(handles),
-                     frameon=False, fontsize=8, handlelength=1.2)
+                     frameon=False, fontsize=fontsize, handlelength=1.2)
 
 
-def draw_graph(trace, path=None, show=_SHOW, max_nodes=MAX_NODES, title=None, dpi=110):
+def draw_graph(trace, path=None, show=_SHOW, max_nodes=MAX_NODES, title=None, dpi=110, fontsize=None):
     """Draw ``trace``'s computational graph; write it to ``path`` (.png, .svg or .pdf) or return the figure.
 
     ``show`` picks the lines under each box's name and op: any of "value", "tangent", "adjoint".
+    ``fontsize`` (default: smaller for bigger graphs) sets the text; the picture grows with it (a slide for a
+    projector wants 16 or more).
     Graphs of more than ``max_nodes`` nodes are drawn collapsed by layer, with a warning.
 
     >>> from admodes.teach import trace
@@ -432,10 +434,11 @@ def draw_graph(trace, path=None, show=_SHOW, max_nodes=MAX_NODES, title=None, dp
     else:
         layout = Layout(trace)
         labels = {node.index: node_label(node, show) for node in trace.nodes}
-        fig, ax = plt.subplots(figsize=figure_size(layout, labels, font_size(n)), dpi=dpi)
-        render(ax, trace, layout, labels, fontsize=font_size(n))
-        legend(ax, layout)
-        ax.set_title(title or _title(trace), fontsize=11)
+        size = fontsize or font_size(n)
+        fig, ax = plt.subplots(figsize=figure_size(layout, labels, size), dpi=dpi)
+        render(ax, trace, layout, labels, fontsize=size)
+        legend(ax, layout, fontsize=max(8, size - 2))
+        ax.set_title(title or _title(trace), fontsize=size + 1)
     if path is None:
         return fig
     return save_figure(fig, path, suffix)
