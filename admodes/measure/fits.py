@@ -408,8 +408,8 @@ def _two(x):
 
 
 def fit_marginal_cost(n, y, power=1.0, groups=None, name="n", confidence=0.95):
-    """Fit ``y = a_g + b * n**power`` (``a_g``: one intercept per value of ``groups``) and the log-log
-    exponent of the marginal cost; returns a `MarginalCost`.
+    """Fit ``y = a_g + b * n**power`` (``a_g``: one intercept per value of ``groups``; least squares in relative
+    error) and the log-log exponent of the marginal cost; returns a `MarginalCost`.
 
     ``groups`` (one hashable per point) holds the other sweep variables: increments are taken between
     neighbouring points of the same group, and the exponent's fit gives each group its own level.
@@ -426,7 +426,10 @@ def fit_marginal_cost(n, y, power=1.0, groups=None, name="n", confidence=0.95):
     groups = np.array([sorted(set(keys)).index(k) for k in keys])
     dummies = np.column_stack([(groups == g).astype(float) for g in labels])
     g = n ** power
-    fit = fit_linear(np.column_stack([dummies, g]), y, confidence)
+    # Relative errors: costs span decades and their noise is a fraction of each (a slow repeat adds a share),
+    # so each point is weighted by 1/y and the line passes near the small ones as well as the big ones.
+    weight = 1.0 / np.where(np.abs(y) > 0, np.abs(y), 1.0)
+    fit = fit_linear(np.column_stack([dummies, g]) * weight[:, None], y * weight, confidence)
     slope, (lo, hi) = float(fit.coef[-1]), (float(fit.ci[-1][0]), float(fit.ci[-1][1]))
     round_off = 1e-9 * float(np.abs(y).max()) / float(g.max()) if len(y) and g.max() > 0 else 0.0
     slope, lo, hi = (0.0 if abs(v) <= round_off else v for v in (slope, lo, hi))  # exact data: no round-off
