@@ -7,6 +7,7 @@ anything, runs the experiments with a progress bar, judges them and writes the r
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import shlex
 import shutil
@@ -57,6 +58,33 @@ def _raise_on_sigterm():
     return signal.signal(signal.SIGTERM, handler)
 
 
+def _stopped(prog, stop, staging):
+    """Ctrl-C or SIGTERM: remove the staging folder, say so; the exit status of the signal (130 or 143)."""
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
+    terminated = isinstance(stop, Terminated)
+    print(f"{prog}: {'terminated' if terminated else 'interrupted'}; no report written", file=sys.stderr)
+    return 143 if terminated else 130
+
+
+def _restore(previous_handler):
+    if previous_handler is not None:
+        signal.signal(signal.SIGTERM, previous_handler)
+
+
+@contextlib.contextmanager
+def _sigterm_held():
+    """Hold SIGTERM back inside the block (delivered at its end), where the platform allows it."""
+    can = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+    if can:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        yield
+    finally:
+        if can:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+
+
 def _fail(prog, message):
     print(f"{prog}: error: {message}", file=sys.stderr)
     return 2
@@ -83,13 +111,19 @@ def main(experiments, argv=None, *, prog="scaling.py", default_out="reports/scal
     repeats = args.repeats if args.repeats is not None else (3 if args.quick else 7)
     if repeats < 1:
         return _fail(prog, f"--repeats must be at least 1, got {repeats}")
+    previous_handler = _raise_on_sigterm()  # first: from the staging folder's birth, SIGTERM removes it
+    staging = None
     try:
-        staging = prepare_output(args.out, writes=report_files(experiments), force=args.force)
+        with _sigterm_held():  # a SIGTERM while the folder is made waits until `staging` names it
+            staging = prepare_output(args.out, writes=report_files(experiments), force=args.force)
     except OutputError as err:
+        _restore(previous_handler)
         return _fail(prog, str(err))
+    except (KeyboardInterrupt, Terminated) as stop:
+        _restore(previous_handler)
+        return _stopped(prog, stop, staging)
     command = command or shlex.join(["python", prog, *argv])
     started = time.time()
-    previous_handler = _raise_on_sigterm()
     try:
         rows = run_experiments(experiments, quick=args.quick, repeats=repeats, seed=args.seed,
                                min_time=0.002 if args.quick else 0.01, progress=not args.no_progress)
@@ -107,16 +141,12 @@ def main(experiments, argv=None, *, prog="scaling.py", default_out="reports/scal
         }
         write_report(args.out, staging, results, rows, meta)
     except (KeyboardInterrupt, Terminated) as stop:
-        shutil.rmtree(staging, ignore_errors=True)
-        print(f"{prog}: {'terminated' if isinstance(stop, Terminated) else 'interrupted'}; no report written",
-              file=sys.stderr)
-        return 143 if isinstance(stop, Terminated) else 130
+        return _stopped(prog, stop, staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
-        if previous_handler is not None:
-            signal.signal(signal.SIGTERM, previous_handler)
+        _restore(previous_handler)
     width = max(len(e.claim) for e in experiments)
     for r in results:
         clock = f"  (time {r.time_agreement})" if r.time_agreement else ""
