@@ -362,4 +362,9 @@ def _check_argnums(argnums, nargs, who):
     for i in nums:
         if not -nargs <= i < nargs:
             raise ValueError(f"{who}: argnums {i} is out of range for a function called with {nargs} arguments")
-    return tuple(i % nargs for i in nums)
+    nums = tuple(i % nargs for i in nums)
+    twice = sorted({i for i in nums if nums.count(i) > 1})
+    if twice:  # (PyTorch's torch.func refuses them too: one leaf per argument, one derivative per leaf)
+        raise ValueError(f"{who}: argnums {argnums!r} names argument {twice[0]} more than once; list each "
+                         "argument once (and reuse its derivative)")
+    return nums
