@@ -732,6 +732,11 @@ def _sole(a):
     return getrefcount(a) == _SOLE_REFS
 
 
+# Held while a gradient is added into a `.grad`: backward() calls in several threads may reach one leaf, and
+# the read of .grad, the sum and the write back must not interleave (PyTorch's AccumulateGrad holds a lock).
+_accumulate_lock = threading.Lock()
+
+
 def _accumulate(t, g, create_graph, fresh=False):
     """Add ``g`` into ``t.grad`` (a fresh array: .grad never aliases a user's or another leaf's array).
 
@@ -739,15 +744,17 @@ def _accumulate(t, g, create_graph, fresh=False):
     """
     if create_graph:
         g = g if type(g) is Tensor else Tensor._make(g, t._level)
-        t.grad = g if t.grad is None else t.grad + g
+        with _accumulate_lock:
+            t.grad = g if t.grad is None else t.grad + g
         return
     g = value(g) if type(g) is Tensor else g
     dtype = np.result_type(value(t.data))
-    if t.grad is None:
-        keep = fresh and type(g) is np.ndarray and g.dtype == dtype
-        t.grad = Tensor._make(g if keep else np.array(g, dtype=dtype, copy=True), t._level)
-    else:
-        t.grad = Tensor._make(np.asarray(t.grad.data + g, dtype=dtype), t._level)
+    with _accumulate_lock:
+        if t.grad is None:
+            keep = fresh and type(g) is np.ndarray and g.dtype == dtype
+            t.grad = Tensor._make(g if keep else np.array(g, dtype=dtype, copy=True), t._level)
+        else:
+            t.grad = Tensor._make(np.asarray(t.grad.data + g, dtype=dtype), t._level)
 
 
 def _seed(out, gradient, who):

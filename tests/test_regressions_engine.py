@@ -49,3 +49,92 @@ def test_distinct_argnums_still_give_each_argument_its_derivative(transform):
         expected_b, expected_a = np.diag(expected_b), np.diag(expected_a)
     np.testing.assert_allclose(out[0], expected_b)
     np.testing.assert_allclose(out[1], expected_a)
+
+
+# ----------------------------------------------------------------------------------------------------
+# 2. Threads: accumulation into .grad is atomic, and count_ops counts the calling thread's work only.
+# ----------------------------------------------------------------------------------------------------
+
+def _in_threads(work, n_threads=8):
+    """Run ``work(k)`` in ``n_threads`` threads at once, switching threads as often as the interpreter can."""
+    import sys
+    import threading
+
+    start = threading.Barrier(n_threads)
+    errors = []
+
+    def run(k):
+        start.wait()
+        try:
+            work(k)
+        except BaseException as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=run, args=(k,)) for k in range(n_threads)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors, errors
+
+
+def test_concurrent_backward_into_one_leaf_loses_no_update():
+    w = ad.tensor(1.0, requires_grad=True)
+
+    def work(_):
+        for _ in range(2000):
+            (anp.sin(w) * 0 + w).sum().backward()
+
+    _in_threads(work)
+    assert float(w.grad.data) == 16000.0
+
+
+def test_count_ops_counts_the_calling_threads_work_only():
+    import threading
+
+    counting, done = threading.Event(), threading.Event()
+    others_calls = []
+    results = {}
+
+    def work(k):
+        if k == 0:  # the counting thread: counts while the others compute
+            with ad.count_ops() as counts:
+                counting.set()
+                while len(others_calls) < 200:  # the others' calls happen inside this block
+                    pass
+                anp.exp(np.zeros(3))
+            done.set()
+            results.update(counts.calls)
+            return
+        counting.wait()
+        while not done.is_set():
+            anp.sin(np.zeros(3))
+            others_calls.append(k)
+
+    _in_threads(work, n_threads=3)
+    assert results == {"exp": 1}
+
+
+def test_count_ops_nests_and_still_sees_the_impls_own_calls_once():
+    with ad.count_ops() as outer:
+        anp.sin(np.zeros(2))
+        with ad.count_ops() as inner:
+            anp.linalg.norm(np.ones(3))
+    assert inner.total_calls >= 1 and set(inner.calls) <= set(outer.calls)
+    assert outer.calls["sin"] == 1 and outer.total_calls == 1 + inner.total_calls
+
+
+def test_numpy_functions_on_tensors_from_threads_while_the_table_is_built(monkeypatch):
+    # (a sibling: the table from NumPy functions to admodes ones was cleared and refilled in place, so a
+    # thread reading it meanwhile found no rule for np.sum and raised)
+    from admodes import arraylike
+
+    w = ad.tensor([1.0, 2.0], requires_grad=True)
+    for _ in range(5):
+        monkeypatch.setattr(arraylike, "_NUMPY_FUNCTIONS", {})  # as if the op library had just grown
+        _in_threads(lambda _: [np.sum(w * np.float64(1.0)) for _ in range(20)])
