@@ -176,6 +176,28 @@ def _float_array(x, what):
     raise TypeError(f"{what} must be a real floating-point array, got {type(x).__name__} of dtype {arr.dtype}")
 
 
+def _returned(out, who, name="f"):
+    """What ``f`` returned, if it is one real array (a number, a traced value); else a TypeError saying what it is.
+
+    A function that forgets to ``return`` gives None, which would otherwise become a constant and a zero
+    derivative without a word. (Tuples and lists pass: each transform refuses them with its own message.)
+    """
+    if type(out) is np.ndarray and out.dtype.kind in "fiub" or isinstance(out, (Traced, tuple, list)):
+        return out
+    if out is None:
+        what = "None (did it forget to `return`?)"
+    elif isinstance(out, (np.ndarray, np.generic, int, float, complex)):
+        dtype = np.result_type(out)
+        if dtype.kind in "fiub":
+            return out
+        noun = "an array" if isinstance(out, np.ndarray) else "a complex value" if dtype.kind == "c" else "a value"
+        what = f"{noun} of dtype {dtype} (shape {np.shape(out)})"
+    else:
+        what = f"a {type(out).__name__}"
+    raise TypeError(f"{who}: {name} must return a real array, but it returned {what}; admodes differentiates real "
+                    "arrays only")
+
+
 def _checked_tangent(t, primal, what, primal_name):
     """The tangent ``t`` for ``primal``: its shape, and its dtype unless ``t`` is a Python number or list."""
     if type(primal) is np.ndarray and type(t) is np.ndarray and t.shape == primal.shape and t.dtype == primal.dtype:
@@ -222,7 +244,7 @@ def jvp(f, primals, tangents):
     for i, (p, t) in enumerate(zip(primals, tangents)):
         p = _float_array(p, f"jvp: primal {i}")
         duals.append(Dual._make(p, _checked_tangent(t, p, f"jvp: tangent {i}", f"primal {i}"), level))
-    return _split(f(*duals), level, (*primals, *tangents))
+    return _split(_returned(f(*duals), "jvp"), level, (*primals, *tangents))
 
 
 def jacfwd(f, argnums=0, *, batch=False):
@@ -262,10 +284,10 @@ def value_and_jacfwd(f, argnums=0, *, who="jacfwd"):
         points = {i: _float_array(args[i], f"{who}: argument {i}") for i in nums}
         out, jacobians = _NOT_YET, []
         for i in nums:
-            out, jac = _sweep_columns(f, args, i, points[i], out)
+            out, jac = _sweep_columns(f, args, i, points[i], out, who)
             jacobians.append(jac)
         if out is _NOT_YET:  # every argument is empty: no sweep ran, so evaluate f once for its value
-            out = _split(f(*args), None, args)[0]
+            out = _split(_returned(f(*args), who), None, args)[0]
         if any(j is None for j in jacobians):  # the empty arguments' Jacobians, now that out's shape is known
             jacobians = [np.zeros(np.shape(value(out)) + np.shape(value(points[i])), _float_dtype(out))
                          if j is None else j for i, j in zip(nums, jacobians)]
@@ -276,7 +298,7 @@ def value_and_jacfwd(f, argnums=0, *, who="jacfwd"):
 _NOT_YET = object()
 
 
-def _sweep_columns(f, args, i, x, out):
+def _sweep_columns(f, args, i, x, out, who):
     """The Jacobian of ``f`` with respect to argument ``i`` (at ``x``), one forward sweep per element.
 
     Plain columns are written straight into the result; columns still traced by an enclosing transform
@@ -292,7 +314,7 @@ def _sweep_columns(f, args, i, x, out):
         moved = list(args)
         level = new_level()
         moved[i] = Dual._make(x, direction.reshape(x_shape), level)
-        out, column = _split(f(*moved), level, args)
+        out, column = _split(_returned(f(*moved), who), level, args)
         if traced is None and isinstance(column, Traced):
             traced = [jac[..., j] for j in range(k)] if jac is not None else []
         if traced is not None:

@@ -18,7 +18,7 @@ import numpy as np
 
 from .arraylike import as_array, value
 from .batching import batched_jacrev
-from .forward import _check_argnums, _float_array, jacfwd, jvp, value_and_jacfwd
+from .forward import _check_argnums, _float_array, _returned, jacfwd, jvp, value_and_jacfwd
 from .ops.core import new_level
 from .reverse import Tensor, _sole, _sweep
 
@@ -50,7 +50,7 @@ def _vjp(f, args, nums, who, once=False):
         inner = x.view() if type(x) is np.ndarray else x
         args[i] = Tensor._make(inner, level, requires_grad=True)
         leaves.append(args[i])
-    out = f(*args)
+    out = _returned(f(*args), who)
     if isinstance(out, (tuple, list)):
         raise TypeError(f"{who}: f must return a single array (pytrees are not supported)")
     traced = type(out) is Tensor and out._level == level

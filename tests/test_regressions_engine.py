@@ -138,3 +138,70 @@ def test_numpy_functions_on_tensors_from_threads_while_the_table_is_built(monkey
     for _ in range(5):
         monkeypatch.setattr(arraylike, "_NUMPY_FUNCTIONS", {})  # as if the op library had just grown
         _in_threads(lambda _: [np.sum(w * np.float64(1.0)) for _ in range(20)])
+
+
+# ----------------------------------------------------------------------------------------------------
+# 5. f returning no array (a forgotten `return`, a string, an object array, a dict, a complex value): every
+#    transform in both modes raises a TypeError saying what f returned, never zeros.
+# ----------------------------------------------------------------------------------------------------
+
+def _forgets_to_return(x):
+    anp.sum(x * x)
+
+
+_NOT_ARRAYS = {
+    "None": (_forgets_to_return, "returned None"),
+    "str": (lambda x: "loss", "returned a str"),
+    "object array": (lambda x: np.array([object()], dtype=object), "returned an array of dtype object"),
+    "dict": (lambda x: {"loss": anp.sum(x)}, "returned a dict"),
+    "complex": (lambda x: np.complex128(1j), "returned a complex"),
+}
+
+_EVERY_TRANSFORM = {
+    "grad": lambda f, x: ad.grad(f)(x),
+    "grad-forward": lambda f, x: ad.grad(f, mode="forward")(x),
+    "value_and_grad": lambda f, x: ad.value_and_grad(f)(x),
+    "vjp": lambda f, x: ad.vjp(f, x)[1](np.ones(())),
+    "jvp": lambda f, x: ad.jvp(f, (x,), (np.ones_like(x),)),
+    "jacrev": lambda f, x: ad.jacrev(f)(x),
+    "jacrev-batch": lambda f, x: ad.jacrev(f, batch=True)(x),
+    "jacfwd": lambda f, x: ad.jacfwd(f)(x),
+    "jacfwd-batch": lambda f, x: ad.jacfwd(f, batch=True)(x),
+    "jacfwd-empty-input": lambda f, x: ad.jacfwd(f, batch=True)(x[:0]),
+    "hessian": lambda f, x: ad.hessian(f)(x),
+    "hvp": lambda f, x: ad.hvp(f, x, np.ones_like(x)),
+    "vmap": lambda f, x: ad.vmap(f)(np.stack([x, x])),
+}
+
+
+@pytest.mark.parametrize("returned", sorted(_NOT_ARRAYS))
+@pytest.mark.parametrize("transform", sorted(_EVERY_TRANSFORM))
+def test_a_function_returning_no_array_is_a_type_error_saying_what_it_returned(transform, returned):
+    f, said = _NOT_ARRAYS[returned]
+    with pytest.raises(TypeError, match=said):
+        _EVERY_TRANSFORM[transform](f, X)
+
+
+class _ForgetfulExp(ad.Function):
+    @staticmethod
+    def forward(ctx, x):
+        np.exp(x)  # no return
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output
+
+    @staticmethod
+    def jvp(ctx, x_tangent):
+        return x_tangent
+
+
+@pytest.mark.parametrize("transform", ["plain", "tensor", "grad", "jvp"])
+def test_a_custom_function_whose_forward_returns_none_says_so(transform):
+    # (a sibling: an AttributeError from inside the engine, or a broadcasting error in forward mode)
+    call = {"plain": lambda: _ForgetfulExp.apply(X),
+            "tensor": lambda: _ForgetfulExp.apply(ad.tensor(X, requires_grad=True)),
+            "grad": lambda: ad.grad(lambda x: anp.sum(_ForgetfulExp.apply(x)))(X),
+            "jvp": lambda: ad.jvp(_ForgetfulExp.apply, (X,), (X,))}[transform]
+    with pytest.raises(TypeError, match="_ForgetfulExp: forward must return a real array, but it returned None"):
+        call()
