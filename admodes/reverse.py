@@ -43,6 +43,11 @@ _PLAIN = frozenset({np.ndarray, np.float64, np.float32, float, int})  # never tr
 class _GradMode(threading.local):
     enabled = True  # a class default: every thread starts with grad mode on, read without getattr()
 
+    def __init__(self):
+        # The mode to restore at the exit of each no_grad/enable_grad block open in this thread, innermost
+        # last: kept per entry, so one instance entered twice (a recursive decorated function) is right.
+        self.outer = []
+
 
 _state = _GradMode()
 # One entry per no_grad (or enable_grad) block open in any thread: while there is none, every thread records,
@@ -71,12 +76,12 @@ class no_grad(ContextDecorator):
     """
 
     def __enter__(self):
-        self._outer = is_grad_enabled()
+        _state.outer.append(_state.enabled)
         _open_blocks.append(None)
         _state.enabled = False
 
     def __exit__(self, *exc):
-        _state.enabled = self._outer
+        _state.enabled = _state.outer.pop()
         _open_blocks.pop()
         return False
 
@@ -85,7 +90,7 @@ class enable_grad(no_grad):
     """Record again inside a `no_grad` block (used for ``create_graph=True``)."""
 
     def __enter__(self):
-        self._outer = is_grad_enabled()
+        _state.outer.append(_state.enabled)
         _open_blocks.append(None)
         _state.enabled = True
 

@@ -205,3 +205,45 @@ def test_a_custom_function_whose_forward_returns_none_says_so(transform):
             "jvp": lambda: ad.jvp(_ForgetfulExp.apply, (X,), (X,))}[transform]
     with pytest.raises(TypeError, match="_ForgetfulExp: forward must return a real array, but it returned None"):
         call()
+
+
+# ----------------------------------------------------------------------------------------------------
+# 6. no_grad / enable_grad keep the grad mode to restore per entry, not on the instance.
+# ----------------------------------------------------------------------------------------------------
+
+def test_a_recursive_no_grad_function_leaves_grad_mode_on():
+    @ad.no_grad()
+    def depth(n):
+        return 0 if n == 0 else 1 + depth(n - 1)
+
+    assert depth(3) == 3
+    assert ad.is_grad_enabled()
+    w = ad.tensor(1.0, requires_grad=True)
+    assert (w * 2).requires_grad
+
+
+@pytest.mark.parametrize("manager", [ad.no_grad, ad.enable_grad])
+def test_one_instance_entered_twice_restores_each_entrys_mode(manager):
+    block = manager()
+    with ad.no_grad():
+        with block:
+            with block:
+                pass
+            inner_after = ad.is_grad_enabled()
+        assert not ad.is_grad_enabled()
+    assert ad.is_grad_enabled()
+    assert inner_after == (manager is ad.enable_grad)
+
+
+def test_one_no_grad_instance_shared_by_threads_restores_each_threads_mode():
+    block = ad.no_grad()
+    modes = []
+
+    def work(_):
+        for _ in range(200):
+            with block:
+                pass
+        modes.append(ad.is_grad_enabled())
+
+    _in_threads(work)
+    assert modes == [True] * 8 and ad.is_grad_enabled()
