@@ -272,7 +272,8 @@ class Tensor(ArrayLike):
             ans = call_impl(prim, inner, params) if plain else prim(*inner, **params)
         t = _new(Tensor)
         t.data, t.grad, t._level, t._versions = ans, None, level, _UNCHANGED
-        if edges is None or prim.zero_derivative or (level == USER_LEVEL and _open_blocks and not _state.enabled) \
+        # (A piecewise-constant op, sign or heaviside, is recorded: its inputs' gradients are zeros, not none.)
+        if edges is None or (level == USER_LEVEL and _open_blocks and not _state.enabled) \
                 or (type(ans) is not np.float64 and ans.dtype.kind != "f"):
             # no gradient wanted, or an integer-valued result (argmax-like), which carries no derivative
             t.grad_fn, t._requires_grad = None, False
@@ -670,7 +671,9 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
             # g may be overwritten by the rules when nothing else holds it (found, retained: they do).
             donated = type(g) is np.ndarray and g.base is None and not create_graph and _sole(g)
             saved, versions = node.saved, node.versions
-            if prim.vjp_same is not None and edges[0] is not None and edges[-1] is edges[0] \
+            if prim.zero_derivative:
+                cts = _zero_cotangents(node, g)
+            elif prim.vjp_same is not None and edges[0] is not None and edges[-1] is edges[0] \
                     and all(e is edges[0] for e in edges):
                 cts = node._apply_rule(g, create_graph, same=True, donated=donated)  # x * x
             elif node.saved_ans is not None or create_graph or saved is _FREED \
@@ -717,6 +720,14 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
             fresh = type(g) is np.ndarray and g.base is None and _sole(g)  # (not in the call: its stack holds g)
             _accumulate(leaf, g, create_graph, fresh)
     return found
+
+
+def _zero_cotangents(node, g):
+    """What the node of a piecewise-constant op (sign, heaviside) sends its inputs: zeros, not symbolic zeros,
+    so that a leaf reached through it alone gets a zero gradient, as in PyTorch and JAX (the op is in the
+    graph; its derivative is zero)."""
+    dtype = g.dtype if hasattr(g, "dtype") else np.result_type(g)
+    return [None if e is None else np.zeros(shape, dtype) for e, shape in zip(node.edges, node.shapes)]
 
 
 def _refs(a):

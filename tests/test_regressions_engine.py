@@ -247,3 +247,50 @@ def test_one_no_grad_instance_shared_by_threads_restores_each_threads_mode():
 
     _in_threads(work)
     assert modes == [True] * 8 and ad.is_grad_enabled()
+
+
+# ----------------------------------------------------------------------------------------------------
+# 10. A leaf that reaches the output only through ops whose derivative is zero gets a zero gradient (the op is
+#     in the graph; its derivative is zero), as in PyTorch and JAX: not "does not require grad".
+# ----------------------------------------------------------------------------------------------------
+
+_PIECEWISE_CONSTANT = {
+    "sign": lambda x: anp.sign(x),
+    "heaviside": lambda x: anp.heaviside(x, 0.5),
+    "sign then more": lambda x: anp.sign(x) * 3.0 + 1.0,
+    "slogdet's sign": lambda x: anp.linalg.slogdet(anp.reshape(x, (2, 2)))[0] * anp.ones(4),
+}
+X4 = np.array([1.0, -2.0, 0.5, 3.0])
+
+
+@pytest.mark.parametrize("op", sorted(_PIECEWISE_CONSTANT))
+def test_backward_through_only_zero_derivative_ops_gives_zero_grad(op):
+    w = ad.tensor(X4, requires_grad=True)
+    y = anp.sum(_PIECEWISE_CONSTANT[op](w))
+    assert y.requires_grad and y.grad_fn is not None
+    y.backward()
+    np.testing.assert_array_equal(w.grad.data, np.zeros(4))
+    assert w.grad.dtype == np.float64
+
+
+@pytest.mark.parametrize("op", sorted(_PIECEWISE_CONSTANT))
+def test_gradients_and_every_transform_give_zeros_through_zero_derivative_ops(op):
+    f = _PIECEWISE_CONSTANT[op]
+    w = ad.tensor(X4, requires_grad=True)
+    (g,) = ad.gradients(anp.sum(f(w)), w)
+    np.testing.assert_array_equal(g.data, np.zeros(4))
+    for mode in ("reverse", "forward"):
+        np.testing.assert_array_equal(ad.grad(lambda x: anp.sum(f(x)), mode=mode)(X4), np.zeros(4))
+    for jac in (ad.jacrev(f), ad.jacrev(f, batch=True), ad.jacfwd(f), ad.jacfwd(f, batch=True)):
+        np.testing.assert_array_equal(jac(X4), np.zeros((4, 4)))
+
+
+def test_a_zero_derivative_path_adds_nothing_to_a_differentiable_one():
+    w = ad.tensor(X4.astype(np.float32), requires_grad=True)
+    (anp.sign(w) * w + w * w).sum().backward()  # d/dw = sign(w) + 2 w: the sign's own derivative is 0
+    np.testing.assert_allclose(w.grad.data, np.sign(X4) + 2 * X4)
+    assert w.grad.dtype == np.float32
+    w2 = ad.tensor(X4, requires_grad=True)
+    (g,) = ad.gradients(anp.sum(anp.sign(w2) * w2 ** 2), w2, create_graph=True)
+    g.sum().backward()  # second order through the zero-derivative path: 2 sign(w)
+    np.testing.assert_allclose(w2.grad.data, 2 * np.sign(X4))
