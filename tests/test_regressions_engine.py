@@ -294,3 +294,15 @@ def test_a_zero_derivative_path_adds_nothing_to_a_differentiable_one():
     (g,) = ad.gradients(anp.sum(anp.sign(w2) * w2 ** 2), w2, create_graph=True)
     g.sum().backward()  # second order through the zero-derivative path: 2 sign(w)
     np.testing.assert_allclose(w2.grad.data, 2 * np.sign(X4))
+
+
+# ----------------------------------------------------------------------------------------------------
+# Smaller ones: empty outputs in the batched Jacobians
+# ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("batch", [True, 1, 3])
+@pytest.mark.parametrize("jacobian", [ad.jacrev, ad.jacfwd])
+def test_batched_jacobians_of_an_empty_output(jacobian, batch):
+    jac = jacobian(lambda x: x[:0] * 2.0, batch=batch)(X)
+    assert jac.shape == (0, 2) and jac.dtype == np.float64
+    np.testing.assert_array_equal(jac, jacobian(lambda x: x[:0] * 2.0)(X))
