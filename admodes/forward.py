@@ -202,7 +202,12 @@ def _checked_tangent(t, primal, what, primal_name):
     """The tangent ``t`` for ``primal``: its shape, and its dtype unless ``t`` is a Python number or list."""
     if type(primal) is np.ndarray and type(t) is np.ndarray and t.shape == primal.shape and t.dtype == primal.dtype:
         return t  # the common case, checked
-    shape, dtype = np.shape(value(primal)), np.result_type(value(primal))
+    return _checked_like(t, np.shape(value(primal)), np.result_type(value(primal)), what, primal_name)
+
+
+def _checked_like(t, shape, dtype, what, owner, kind="tangent", owners="its primal's"):
+    """``t`` checked as a ``kind`` (tangent, or cotangent for vjp) of a value of ``shape`` and ``dtype``
+    (``owner``'s): the same shape, and the same dtype unless ``t`` is a Python number or list (converted)."""
     if isinstance(t, Traced):  # a tangent that itself depends on an enclosing transform
         t_shape, t_dtype = np.shape(value(t)), np.result_type(value(t))
     else:
@@ -212,12 +217,12 @@ def _checked_tangent(t, primal, what, primal_name):
         if from_python and t.dtype.kind in "iuf":
             t, t_dtype = t.astype(dtype, copy=False), dtype
     if t_shape != shape:
-        raise ValueError(f"{what} has shape {t_shape} but {primal_name} has shape {shape}: a tangent has its "
-                         "primal's shape and dtype")
+        raise ValueError(f"{what} has shape {t_shape} but {owner} has shape {shape}: a {kind} has {owners} "
+                         "shape and dtype")
     if t_dtype != dtype:
-        fix = f"pass the tangent as .astype(np.{dtype})" if t_dtype.kind in "iufb" else "use a real float tangent"
-        raise TypeError(f"{what} has dtype {t_dtype} but {primal_name} has dtype {dtype} (shape {shape}): a "
-                        f"tangent has its primal's dtype; {fix}")
+        fix = f"pass the {kind} as .astype(np.{dtype})" if t_dtype.kind in "iufb" else f"use a real float {kind}"
+        raise TypeError(f"{what} has dtype {t_dtype} but {owner} has dtype {dtype} (shape {shape}): a "
+                        f"{kind} has {owners} dtype; {fix}")
     return t
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from .arraylike import as_array, value
 from .batching import batched_jacrev
-from .forward import _check_argnums, _float_array, _returned, jacfwd, jvp, value_and_jacfwd
+from .forward import _check_argnums, _checked_like, _float_array, _returned, jacfwd, jvp, value_and_jacfwd
 from .ops.core import new_level
 from .reverse import Tensor, _sole, _sweep
 
@@ -59,9 +59,8 @@ def _vjp(f, args, nums, who, once=False):
 
     def vjp_fn(cotangent):
         cotangent = cotangent.data if type(cotangent) is Tensor and cotangent._level == level else cotangent
-        if np.shape(value(cotangent)) != out_shape:
-            raise ValueError(f"{who}: the cotangent has shape {np.shape(value(cotangent))} but f's output has "
-                             f"shape {out_shape}")
+        cotangent = _checked_like(cotangent, out_shape, _float(out_dtype), f"{who}: the cotangent", "f's output",
+                                  "cotangent", "the output's")
         found = [None] * len(leaves)
         if traced and out._requires_grad:
             found = _sweep([out], [cotangent], leaves, retain_graph=not once, create_graph=False, accumulate=False)

@@ -306,3 +306,64 @@ def test_batched_jacobians_of_an_empty_output(jacobian, batch):
     jac = jacobian(lambda x: x[:0] * 2.0, batch=batch)(X)
     assert jac.shape == (0, 2) and jac.dtype == np.float64
     np.testing.assert_array_equal(jac, jacobian(lambda x: x[:0] * 2.0)(X))
+
+
+# ----------------------------------------------------------------------------------------------------
+# Smaller ones: what a user passes as a cotangent (backward's gradient=, vjp_fn's argument) is checked as
+# strictly as jvp checks tangents; Python numbers and lists are taken, as a user types them
+# ----------------------------------------------------------------------------------------------------
+
+def test_backward_takes_a_list_or_a_python_number_as_gradient():
+    w = ad.tensor(X, requires_grad=True)
+    (w * 3.0).backward(gradient=[1.0, 2.0])
+    np.testing.assert_array_equal(w.grad.data, [3.0, 6.0])
+    s = ad.tensor(2.0, requires_grad=True)
+    (s * s).backward(gradient=0.5)
+    assert float(s.grad.data) == 2.0
+    (g,) = ad.gradients(w * 3.0, w, grad_outputs=[[1.0, 1.0]])
+    np.testing.assert_array_equal(g.data, [3.0, 3.0])
+
+
+@pytest.mark.parametrize("bad, error, said", [
+    (np.array([1 + 1j, 1.0]), TypeError, "gradient has dtype complex128 but the output has dtype float64"),
+    (np.array(["a", "b"]), TypeError, "gradient has dtype <U1"),
+    ([1.0, 2.0, 3.0], RuntimeError, r"gradient has shape \(3,\) but the output has shape \(2,\)"),
+])
+def test_backward_refuses_a_gradient_it_cannot_use(bad, error, said):
+    w = ad.tensor(X, requires_grad=True)
+    with pytest.raises(error, match=said):
+        (w * 3.0).backward(gradient=bad)
+
+
+def test_backward_still_casts_a_real_gradient_to_the_outputs_dtype_as_pytorch():
+    w = ad.tensor(X.astype(np.float32), requires_grad=True)
+    (w * 3.0).backward(gradient=np.array([1, 2]))
+    np.testing.assert_array_equal(w.grad.data, [3.0, 6.0])
+    assert w.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("cotangent, said", [
+    (np.array([1 + 1j, 1.0]), "vjp: the cotangent has dtype complex128 but f's output has dtype float64"),
+    (np.array([1, 2]), "vjp: the cotangent has dtype int64 but f's output has dtype float64"),
+    (np.array([1.0, 2.0], np.float32), "vjp: the cotangent has dtype float32 but f's output has dtype float64"),
+])
+def test_vjp_checks_the_cotangents_dtype_as_jvp_checks_the_tangents(cotangent, said):
+    _, vjp_fn = ad.vjp(lambda x: x * 2.0, X)
+    with pytest.raises(TypeError, match=said):
+        vjp_fn(cotangent)
+    with pytest.raises(TypeError, match=said.replace("vjp: the cotangent", "jvp: tangent 0").replace(
+            "f's output", "primal 0")):
+        ad.jvp(lambda x: x * 2.0, (X,), (cotangent,))
+
+
+def test_vjp_of_a_float32_output_refuses_a_wider_cotangent_and_takes_python_values():
+    _, vjp_fn = ad.vjp(lambda x: x * 2.0, X.astype(np.float32))
+    with pytest.raises(TypeError, match="cotangent has dtype float64 but f's output has dtype float32"):
+        vjp_fn(np.ones(2))
+    (g,) = vjp_fn([1.0, 10.0])
+    np.testing.assert_array_equal(g, [2.0, 20.0])
+    assert g.dtype == np.float32
+    _, vjp_scalar = ad.vjp(lambda x: anp.sum(x), X)
+    np.testing.assert_array_equal(vjp_scalar(3.0)[0], [3.0, 3.0])
+    with pytest.raises(ValueError, match=r"cotangent has shape \(3,\) but f's output has shape \(2,\)"):
+        vjp_fn([1.0, 2.0, 3.0])
