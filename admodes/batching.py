@@ -41,7 +41,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arraylike import _BOOLEAN_UFUNCS, _ON_VALUES, ArrayLike, _plain_index, as_array, value
-from .forward import Dual, _check_argnums, _float_array, _own, _returned
+from .forward import Dual, _check_argnums, _float_array, _in_dtype, _own, _returned
 from .ops.core import FUNCTIONS, REGISTRY, Traced, defbatch, new_level, shape_of
 from .ops.elementwise import broadcasting_batch_rule
 from .reverse import Tensor, _sweep
@@ -359,7 +359,7 @@ def _forward_jacobian(f, args, i, x, batch_size):
     n = int(np.prod(x_shape))
     if n == 0:  # no direction: no sweep; evaluate f once for the output's shape
         out = as_array(_returned(f(*args), "jacfwd"))
-        return np.zeros(shape_of(out) + x_shape, _float_dtype(out))
+        return np.zeros(shape_of(out) + x_shape, dtype)
     columns = []
     for start, stop in _chunks(n, batch_size):
         batch_level = new_level()  # the batch first: it sits outside the sweep's perturbation
@@ -369,7 +369,7 @@ def _forward_jacobian(f, args, i, x, batch_size):
         if tangent is None:  # f does not depend on x
             tangent = np.zeros(shape_of(out), _float_dtype(out))
         columns.append(_unbatch(tangent, batch_level, stop - start))  # (directions,) + out's shape
-    stacked, out_shape = _join(columns), shape_of(out)
+    stacked, out_shape = _in_dtype(_join(columns), dtype), shape_of(out)
     if isinstance(stacked, Traced):
         return REGISTRY["reshape"](REGISTRY["moveaxis"](stacked, 0, -1), out_shape + x_shape)
     return _own(np.moveaxis(stacked, 0, -1).reshape(out_shape + x_shape), args)
@@ -419,7 +419,7 @@ def batched_jacrev(f, argnums=0, batch_size=None):
             if not row:  # an empty output: no sweep
                 jacobians.append(np.zeros(shape, _float_dtype(leaf.data)))
                 continue
-            stacked = _join(row)
+            stacked = _in_dtype(_join(row), _float_dtype(leaf.data))
             jacobians.append(REGISTRY["reshape"](stacked, shape) if isinstance(stacked, Traced)
                              else _own(np.reshape(stacked, shape), args))
         return jacobians[0] if isinstance(argnums, int) else tuple(jacobians)

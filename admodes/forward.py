@@ -290,11 +290,11 @@ def value_and_jacfwd(f, argnums=0, *, who="jacfwd"):
         out, jacobians = _NOT_YET, []
         for i in nums:
             out, jac = _sweep_columns(f, args, i, points[i], out, who)
-            jacobians.append(jac)
+            jacobians.append(None if jac is None else _in_dtype(jac, _float_dtype(points[i])))
         if out is _NOT_YET:  # every argument is empty: no sweep ran, so evaluate f once for its value
             out = _split(_returned(f(*args), who), None, args)[0]
         if any(j is None for j in jacobians):  # the empty arguments' Jacobians, now that out's shape is known
-            jacobians = [np.zeros(np.shape(value(out)) + np.shape(value(points[i])), _float_dtype(out))
+            jacobians = [np.zeros(np.shape(value(out)) + np.shape(value(points[i])), _float_dtype(points[i]))
                          if j is None else j for i, j in zip(nums, jacobians)]
         return out, (jacobians[0] if isinstance(argnums, int) else tuple(jacobians))
     return value_and_jacobian
@@ -373,6 +373,12 @@ def _own(x, inputs):
 def _float_dtype(x):
     dtype = np.result_type(value(x))
     return dtype if dtype.kind == "f" else np.dtype(np.float64)
+
+
+def _in_dtype(derivative, dtype):
+    """A derivative with respect to an input of ``dtype``, in that dtype: as in JAX, the gradient of a float32
+    input is float32 even where f mixed in float64 constants (its output, and the sweep, were float64)."""
+    return derivative if derivative.dtype == dtype else derivative.astype(dtype)
 
 
 def _as_tuple(xs, what):

@@ -837,6 +837,8 @@ def gradients(outputs, inputs, grad_outputs=None, retain_graph=None, create_grap
         if g is None and not allow_unused:
             raise RuntimeError(f"gradients: inputs[{i}] was not used to compute the outputs; pass allow_unused=True "
                                "to get None for it")
+        if g is not None and g.dtype != t.dtype:  # the input's dtype, as PyTorch (f may have mixed in float64)
+            g = g.astype(t.dtype)
         if g is not None and not (create_graph and type(g) is Tensor):
             g = Tensor._make(value(g) if type(g) is Tensor else g, t._level)
         result.append(g)

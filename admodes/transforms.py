@@ -18,7 +18,7 @@ import numpy as np
 
 from .arraylike import as_array, value
 from .batching import batched_jacrev
-from .forward import _check_argnums, _checked_like, _float_array, _returned, jacfwd, jvp, value_and_jacfwd
+from .forward import _check_argnums, _checked_like, _float_array, _in_dtype, _returned, jacfwd, jvp, value_and_jacfwd
 from .ops.core import new_level
 from .reverse import Tensor, _sole, _sweep
 
@@ -72,6 +72,8 @@ def _vjp(f, args, nums, who, once=False):
                 g = np.zeros(np.shape(value(t.data)), np.result_type(value(t.data)))
             elif type(g) is np.ndarray and not (g.base is None and _sole(g)):
                 g = g.copy()  # ours to return: never the caller's cotangent itself, a read-only broadcast, ...
+            if g.dtype != t.data.dtype:
+                g = _in_dtype(g, t.data.dtype)
             cotangents.append(as_array(g))
         return tuple(cotangents)
 

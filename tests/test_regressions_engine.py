@@ -367,3 +367,52 @@ def test_vjp_of_a_float32_output_refuses_a_wider_cotangent_and_takes_python_valu
     np.testing.assert_array_equal(vjp_scalar(3.0)[0], [3.0, 3.0])
     with pytest.raises(ValueError, match=r"cotangent has shape \(3,\) but f's output has shape \(2,\)"):
         vjp_fn([1.0, 2.0, 3.0])
+
+
+# ----------------------------------------------------------------------------------------------------
+# Smaller ones: a derivative has its input's dtype (as in JAX), even when f mixes in float64 constants
+# ----------------------------------------------------------------------------------------------------
+
+_WIDENING = np.array([2.0, 3.0])  # float64: x32 * _WIDENING is float64
+
+
+def _widening_scalar(x):
+    return anp.sum(anp.sin(x) * _WIDENING)
+
+
+def _widening_vector(x):
+    return anp.sin(x) * _WIDENING
+
+
+def _by_backward(x, how):
+    return how(ad.tensor(x, requires_grad=True))
+
+
+_DERIVATIVES = {
+    "grad": lambda x: ad.grad(_widening_scalar)(x),
+    "grad-forward": lambda x: ad.grad(_widening_scalar, mode="forward")(x),
+    "value_and_grad": lambda x: ad.value_and_grad(_widening_scalar)(x)[1],
+    "vjp": lambda x: ad.vjp(_widening_vector, x)[1](np.ones(2))[0],
+    "jacrev": lambda x: ad.jacrev(_widening_vector)(x),
+    "jacrev-batch": lambda x: ad.jacrev(_widening_vector, batch=True)(x),
+    "jacfwd": lambda x: ad.jacfwd(_widening_vector)(x),
+    "jacfwd-batch": lambda x: ad.jacfwd(_widening_vector, batch=True)(x),
+    "hessian": lambda x: ad.hessian(_widening_scalar)(x),
+    "gradients": lambda x: _by_backward(x, lambda w: ad.gradients(_widening_scalar(w), w)[0].data),
+    "backward": lambda x: _by_backward(x, lambda w: (_widening_scalar(w).backward(), w.grad.data)[1]),
+}
+
+
+@pytest.mark.parametrize("derivative", sorted(_DERIVATIVES))
+def test_the_derivative_of_a_float32_input_is_float32(derivative):
+    x32 = X.astype(np.float32)
+    d = _DERIVATIVES[derivative](x32)
+    assert d.dtype == np.float32
+    np.testing.assert_allclose(d, _DERIVATIVES[derivative](X), rtol=1e-6)  # the float64 values, rounded
+
+
+def test_a_float32_derivative_in_a_tuple_of_arguments_keeps_each_arguments_dtype():
+    g32, g64 = ad.grad(lambda a, b: anp.sum(a * b * _WIDENING), argnums=(0, 1))(X.astype(np.float32), Y)
+    assert (g32.dtype, g64.dtype) == (np.float32, np.float64)
+    j32, j64 = ad.jacfwd(lambda a, b: a * b * _WIDENING, argnums=(0, 1))(X.astype(np.float32), Y)
+    assert (j32.dtype, j64.dtype) == (np.float32, np.float64)
