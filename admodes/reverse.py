@@ -710,6 +710,8 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
             cts = ct = None  # (hold no cotangent past its node: the next ones test who holds theirs)
             if not retain_graph and plan.holds_arrays:
                 node.saved, node.saved_ans, node.versions = _FREED, None, _NO_VERSIONS
+                if prim.impl_takes_traced and "ctx" in node.params:  # a custom Function: its ctx holds some too
+                    node.params["ctx"]._release()
     while leaves:
         key, entry = leaves.popitem()
         leaf, g = entry

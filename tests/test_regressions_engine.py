@@ -416,3 +416,51 @@ def test_a_float32_derivative_in_a_tuple_of_arguments_keeps_each_arguments_dtype
     assert (g32.dtype, g64.dtype) == (np.float32, np.float64)
     j32, j64 = ad.jacfwd(lambda a, b: a * b * _WIDENING, argnums=(0, 1))(X.astype(np.float32), Y)
     assert (j32.dtype, j64.dtype) == (np.float32, np.float64)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Smaller ones: a custom Function's ctx frees what it saved after backward, as built-in nodes do
+# ----------------------------------------------------------------------------------------------------
+
+class _SavesATemporary(ad.Function):
+    @staticmethod
+    def forward(ctx, x):
+        twice = x * 2.0  # an array only ctx holds
+        ctx.save_for_backward(twice)
+        return twice * twice
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (twice,) = ctx.saved_tensors
+        return grad_output * 4.0 * twice
+
+
+def _temporary_of(y):
+    import weakref
+
+    return weakref.ref(y.grad_fn.params["ctx"]._saved[0])
+
+
+def test_a_custom_functions_ctx_frees_its_saved_arrays_after_backward():
+    x = ad.tensor(X, requires_grad=True)
+    y = _SavesATemporary.apply(x)
+    temporary = _temporary_of(y)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, 8.0 * X)
+    assert temporary() is None
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.sum().backward()
+    with pytest.raises(RuntimeError, match="saved tensors after they have already been freed"):
+        _ = y.grad_fn.params["ctx"].saved_tensors
+
+
+def test_a_custom_functions_ctx_keeps_its_saved_arrays_with_retain_graph():
+    x = ad.tensor(X, requires_grad=True)
+    y = _SavesATemporary.apply(x)
+    temporary = _temporary_of(y)
+    y.sum().backward(retain_graph=True)
+    assert temporary() is not None
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, 16.0 * X)
+    assert temporary() is None
+    np.testing.assert_allclose(ad.grad(lambda x: anp.sum(_SavesATemporary.apply(x)))(X), 8.0 * X)
