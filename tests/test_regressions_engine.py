@@ -464,3 +464,64 @@ def test_a_custom_functions_ctx_keeps_its_saved_arrays_with_retain_graph():
     np.testing.assert_allclose(x.grad.data, 16.0 * X)
     assert temporary() is None
     np.testing.assert_allclose(ad.grad(lambda x: anp.sum(_SavesATemporary.apply(x)))(X), 8.0 * X)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Smaller ones: revolve_recomputations(10**9, 1) took 44 s (a linear search over r); a bisection now
+# ----------------------------------------------------------------------------------------------------
+
+def _repetition_number_by_linear_search(steps, snapshots):
+    """The implementation before the fix, kept as the reference."""
+    import math
+
+    r = 0
+    while math.comb(snapshots + r, snapshots) < steps:
+        r += 1
+    return r
+
+
+def test_repetition_number_matches_the_linear_search_on_a_grid():
+    from admodes.checkpoint import repetition_number, revolve_recomputations
+
+    for steps in [*range(1, 130), 1000, 4097, 10**5]:
+        for snapshots in [*range(1, 13), 50, steps - 1, steps, steps + 7]:
+            if snapshots < 1:
+                continue
+            r = _repetition_number_by_linear_search(steps, snapshots)
+            assert repetition_number(steps, snapshots) == r, (steps, snapshots)
+            assert revolve_recomputations(steps, snapshots) == r * steps - _comb(snapshots + r, snapshots + 1)
+
+
+def _comb(n, k):
+    import math
+
+    return math.comb(n, k)
+
+
+def test_revolve_recomputations_of_a_billion_steps_takes_few_binomials(monkeypatch):
+    import importlib
+    import math
+    import types
+
+    checkpoint = importlib.import_module("admodes.checkpoint")  # (the package's name `checkpoint` is the function)
+    calls = []
+
+    def counted_comb(n, k):
+        calls.append((n, k))
+        if len(calls) > 1000:
+            raise AssertionError("more than 1000 binomial coefficients for one repetition number")
+        return math.comb(n, k)
+
+    monkeypatch.setattr(checkpoint, "math", types.SimpleNamespace(comb=counted_comb, sqrt=math.sqrt))
+    assert checkpoint.revolve_recomputations(10**9, 1) == 10**9 * (10**9 - 1) // 2  # one snapshot: L(L-1)/2
+    assert checkpoint.revolve_recomputations(10**9, 10**9 - 1) == 10**9 - 1
+    assert checkpoint.repetition_number(10**30, 3) == _repetition_number_by_bisection_check(10**30, 3)
+
+
+def _repetition_number_by_bisection_check(steps, snapshots):
+    """The smallest r with C(s + r, s) >= L, checked from its definition around the value found."""
+    from admodes.checkpoint import repetition_number
+
+    r = repetition_number(steps, snapshots)
+    assert _comb(snapshots + r, snapshots) >= steps > (_comb(snapshots + r - 1, snapshots) if r else 0)
+    return r
