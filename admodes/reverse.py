@@ -293,8 +293,10 @@ class Tensor(ArrayLike):
         targets = None if inputs is None else _as_tensors(inputs, "inputs")
         found = _sweep([self], [seed], targets, retain_graph, create_graph, accumulate=targets is None)
         if targets is not None:
+            done = set()  # (a tensor named twice in inputs gets its gradient once, as in PyTorch)
             for t, g in zip(targets, found):
-                if g is not None:
+                if g is not None and id(t) not in done:
+                    done.add(id(t))
                     _accumulate(t, g, create_graph)
 
     # ---- in-place ops ------------------------------------------------------------------------------

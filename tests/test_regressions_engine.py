@@ -51,6 +51,16 @@ def test_distinct_argnums_still_give_each_argument_its_derivative(transform):
     np.testing.assert_allclose(out[1], expected_a)
 
 
+def test_backward_with_a_tensor_named_twice_in_inputs_accumulates_once():
+    # (a sibling: each mention of the tensor added the gradient again, doubling it)
+    w = ad.tensor(X, requires_grad=True)
+    (w * 3.0).sum().backward(inputs=[w, w])
+    np.testing.assert_array_equal(w.grad.data, [3.0, 3.0])
+    (g, g_again) = ad.gradients((w * 3.0).sum(), [w, w])  # one result per input asked for, as PyTorch
+    np.testing.assert_array_equal(g.data, [3.0, 3.0])
+    np.testing.assert_array_equal(g_again.data, [3.0, 3.0])
+
+
 # ----------------------------------------------------------------------------------------------------
 # 2. Threads: accumulation into .grad is atomic, and count_ops counts the calling thread's work only.
 # ----------------------------------------------------------------------------------------------------
