@@ -535,3 +535,21 @@ def _repetition_number_by_bisection_check(steps, snapshots):
     r = repetition_number(steps, snapshots)
     assert _comb(snapshots + r, snapshots) >= steps > (_comb(snapshots + r - 1, snapshots) if r else 0)
     return r
+
+
+def _step_without_return(x):
+    anp.sin(x)
+
+
+@pytest.mark.parametrize("chain", ["checkpoint", "checkpoint_sequential", "revolve", "revolve-plain"])
+def test_checkpointed_code_that_forgets_to_return_says_so(chain):
+    # (a sibling: a shape-change error, an error from sin(None), or "dtype object")
+    run = {"checkpoint": lambda x: ad.checkpoint(_step_without_return)(x),
+           "checkpoint_sequential": lambda x: ad.checkpoint_sequential([_step_without_return] * 2, x),
+           "revolve": lambda x: ad.revolve(_step_without_return, x, 4, 2),
+           "revolve-plain": None}[chain]
+    with pytest.raises(TypeError, match="returned None"):
+        if run is None:
+            ad.revolve(_step_without_return, X, 4, 2)
+        else:
+            ad.grad(lambda x: anp.sum(run(x)))(X)
