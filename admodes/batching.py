@@ -41,7 +41,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arraylike import _BOOLEAN_UFUNCS, _ON_VALUES, ArrayLike, _plain_index, as_array, value
-from .forward import Dual, _check_argnums, _float_array, _own
+from .forward import Dual, _check_argnums, _float_array, _in_dtype, _own, _returned
 from .ops.core import FUNCTIONS, REGISTRY, Traced, defbatch, new_level, shape_of
 from .ops.elementwise import broadcasting_batch_rule
 from .reverse import Tensor, _sweep
@@ -291,7 +291,7 @@ def vmap(f, in_axes=0):
             raise ValueError("vmap: no argument is batched (every in_axes entry is None)")
         if k == 0:
             raise ValueError("vmap: the batched axis has length 0")
-        out = f(*moved)
+        out = _returned(f(*moved), "vmap")
         if isinstance(out, (tuple, list)):
             raise TypeError("vmap: f must return a single array (pytrees are not supported)")
         stacked = _unbatch(out, level, k)
@@ -313,7 +313,8 @@ def _check_batch_size(batch_size, who):
 
 
 def _chunks(n, batch_size):
-    step = n if batch_size is None else batch_size
+    """The ``(start, stop)`` of each sweep's directions: all ``n`` at once (none for n = 0), or ``batch_size``."""
+    step = max(n, 1) if batch_size is None else batch_size
     return [(start, min(start + step, n)) for start in range(0, n, step)]
 
 
@@ -357,18 +358,18 @@ def _forward_jacobian(f, args, i, x, batch_size):
     x_shape, dtype = shape_of(x), _float_dtype(x)
     n = int(np.prod(x_shape))
     if n == 0:  # no direction: no sweep; evaluate f once for the output's shape
-        out = as_array(f(*args))
-        return np.zeros(shape_of(out) + x_shape, _float_dtype(out))
+        out = as_array(_returned(f(*args), "jacfwd"))
+        return np.zeros(shape_of(out) + x_shape, dtype)
     columns = []
     for start, stop in _chunks(n, batch_size):
         batch_level = new_level()  # the batch first: it sits outside the sweep's perturbation
         moved = list(args)
         moved[i] = Dual._make(x, Batched._make(_basis(start, stop, n, x_shape, dtype), batch_level), new_level())
-        out, tangent = _primal_and_tangent(f(*moved), moved[i]._level)
+        out, tangent = _primal_and_tangent(_returned(f(*moved), "jacfwd"), moved[i]._level)
         if tangent is None:  # f does not depend on x
             tangent = np.zeros(shape_of(out), _float_dtype(out))
         columns.append(_unbatch(tangent, batch_level, stop - start))  # (directions,) + out's shape
-    stacked, out_shape = _join(columns), shape_of(out)
+    stacked, out_shape = _in_dtype(_join(columns), dtype), shape_of(out)
     if isinstance(stacked, Traced):
         return REGISTRY["reshape"](REGISTRY["moveaxis"](stacked, 0, -1), out_shape + x_shape)
     return _own(np.moveaxis(stacked, 0, -1).reshape(out_shape + x_shape), args)
@@ -394,7 +395,7 @@ def batched_jacrev(f, argnums=0, batch_size=None):
             # A view, so that an in-place op inside f can never write into the caller's array.
             args[i] = Tensor._make(x.view() if type(x) is np.ndarray else x, level, requires_grad=True)
             leaves.append(args[i])
-        out = f(*args)
+        out = _returned(f(*args), "jacrev")
         if isinstance(out, (tuple, list)):
             raise TypeError("jacrev: f must return a single array (pytrees are not supported)")
         ours = type(out) is Tensor and out._level == level
@@ -418,7 +419,7 @@ def batched_jacrev(f, argnums=0, batch_size=None):
             if not row:  # an empty output: no sweep
                 jacobians.append(np.zeros(shape, _float_dtype(leaf.data)))
                 continue
-            stacked = _join(row)
+            stacked = _in_dtype(_join(row), _float_dtype(leaf.data))
             jacobians.append(REGISTRY["reshape"](stacked, shape) if isinstance(stacked, Traced)
                              else _own(np.reshape(stacked, shape), args))
         return jacobians[0] if isinstance(argnums, int) else tuple(jacobians)

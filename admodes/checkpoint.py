@@ -50,7 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .arraylike import value
-from .forward import Dual
+from .forward import Dual, _returned
 from .ops.core import Primitive, Traced, defjoint, new_level
 from .reverse import Tensor, _sweep, is_grad_enabled
 
@@ -114,6 +114,7 @@ def _call_user(fn, args, who):
 
 def _result(out, floor, who):
     """The user's result as a value the engines can wrap: one array, not traced at a recording level."""
+    out = _returned(out, who, "the function")
     if isinstance(out, (tuple, list)):
         raise TypeError(f"{who}: the function must return a single array, got a {type(out).__name__}; "
                         "return one array (concatenate or stack several outputs)")
@@ -315,7 +316,7 @@ def _segment_sizes(length, segments):
 def _run_steps(steps, first, who):
     def run(x, *args):
         for k, step in enumerate(steps):
-            x = step(x, *args)
+            x = _returned(step(x, *args), who, f"step {first + k}")
             if isinstance(x, (tuple, list)):
                 raise TypeError(f"{who}: step {first + k} returned a {type(x).__name__}; each step must return "
                                 "the new state as one array")
@@ -384,10 +385,18 @@ def repetition_number(steps, snapshots):
     who = "repetition_number"
     steps = _check_int(steps, "steps", who, 1, None, "")
     snapshots = _check_int(snapshots, "snapshots", who, 1, None, "")
-    r = 0
-    while math.comb(snapshots + r, snapshots) < steps:
-        r += 1
-    return r
+    # C(s + r, s) grows with r: double r until it reaches L, then bisect (r = L - 1 for one snapshot, so
+    # counting r up one at a time took a billion binomials for L = 10^9).
+    low, high = -1, 0  # C(s + low, s) < L (with C(s - 1, s) = 0) and C(s + high, s) is to be tried
+    while math.comb(snapshots + high, snapshots) < steps:
+        low, high = high, 2 * high + 1
+    while high - low > 1:
+        middle = (low + high) // 2
+        if math.comb(snapshots + middle, snapshots) < steps:
+            low = middle
+        else:
+            high = middle
+    return high
 
 
 def revolve_recomputations(steps, snapshots):
@@ -591,7 +600,8 @@ class _Chain:
 
     def one(self, x, k, extra=None):
         """x_(k+1) = step(x_k), checked: one array, of x_k's shape, and the forward pass's value."""
-        y = _call_user(self.step, (x, *(self.extra if extra is None else extra)), "revolve")
+        y = _returned(_call_user(self.step, (x, *(self.extra if extra is None else extra)), "revolve"), "revolve",
+                      f"step {k}")
         if isinstance(y, (tuple, list)):
             raise TypeError(f"revolve: step {k} returned a {type(y).__name__}; the step must return the new "
                             "state as one array")

@@ -176,11 +176,38 @@ def _float_array(x, what):
     raise TypeError(f"{what} must be a real floating-point array, got {type(x).__name__} of dtype {arr.dtype}")
 
 
+def _returned(out, who, name="f"):
+    """What ``f`` returned, if it is one real array (a number, a traced value); else a TypeError saying what it is.
+
+    A function that forgets to ``return`` gives None, which would otherwise become a constant and a zero
+    derivative without a word. (Tuples and lists pass: each transform refuses them with its own message.)
+    """
+    if type(out) is np.ndarray and out.dtype.kind in "fiub" or isinstance(out, (Traced, tuple, list)):
+        return out
+    if out is None:
+        what = "None (did it forget to `return`?)"
+    elif isinstance(out, (np.ndarray, np.generic, int, float, complex)):
+        dtype = np.result_type(out)
+        if dtype.kind in "fiub":
+            return out
+        noun = "an array" if isinstance(out, np.ndarray) else "a complex value" if dtype.kind == "c" else "a value"
+        what = f"{noun} of dtype {dtype} (shape {np.shape(out)})"
+    else:
+        what = f"a {type(out).__name__}"
+    raise TypeError(f"{who}: {name} must return a real array, but it returned {what}; admodes differentiates real "
+                    "arrays only")
+
+
 def _checked_tangent(t, primal, what, primal_name):
     """The tangent ``t`` for ``primal``: its shape, and its dtype unless ``t`` is a Python number or list."""
     if type(primal) is np.ndarray and type(t) is np.ndarray and t.shape == primal.shape and t.dtype == primal.dtype:
         return t  # the common case, checked
-    shape, dtype = np.shape(value(primal)), np.result_type(value(primal))
+    return _checked_like(t, np.shape(value(primal)), np.result_type(value(primal)), what, primal_name)
+
+
+def _checked_like(t, shape, dtype, what, owner, kind="tangent", owners="its primal's"):
+    """``t`` checked as a ``kind`` (tangent, or cotangent for vjp) of a value of ``shape`` and ``dtype``
+    (``owner``'s): the same shape, and the same dtype unless ``t`` is a Python number or list (converted)."""
     if isinstance(t, Traced):  # a tangent that itself depends on an enclosing transform
         t_shape, t_dtype = np.shape(value(t)), np.result_type(value(t))
     else:
@@ -190,12 +217,12 @@ def _checked_tangent(t, primal, what, primal_name):
         if from_python and t.dtype.kind in "iuf":
             t, t_dtype = t.astype(dtype, copy=False), dtype
     if t_shape != shape:
-        raise ValueError(f"{what} has shape {t_shape} but {primal_name} has shape {shape}: a tangent has its "
-                         "primal's shape and dtype")
+        raise ValueError(f"{what} has shape {t_shape} but {owner} has shape {shape}: a {kind} has {owners} "
+                         "shape and dtype")
     if t_dtype != dtype:
-        fix = f"pass the tangent as .astype(np.{dtype})" if t_dtype.kind in "iufb" else "use a real float tangent"
-        raise TypeError(f"{what} has dtype {t_dtype} but {primal_name} has dtype {dtype} (shape {shape}): a "
-                        f"tangent has its primal's dtype; {fix}")
+        fix = f"pass the {kind} as .astype(np.{dtype})" if t_dtype.kind in "iufb" else f"use a real float {kind}"
+        raise TypeError(f"{what} has dtype {t_dtype} but {owner} has dtype {dtype} (shape {shape}): a "
+                        f"{kind} has {owners} dtype; {fix}")
     return t
 
 
@@ -222,7 +249,7 @@ def jvp(f, primals, tangents):
     for i, (p, t) in enumerate(zip(primals, tangents)):
         p = _float_array(p, f"jvp: primal {i}")
         duals.append(Dual._make(p, _checked_tangent(t, p, f"jvp: tangent {i}", f"primal {i}"), level))
-    return _split(f(*duals), level, (*primals, *tangents))
+    return _split(_returned(f(*duals), "jvp"), level, (*primals, *tangents))
 
 
 def jacfwd(f, argnums=0, *, batch=False):
@@ -262,12 +289,12 @@ def value_and_jacfwd(f, argnums=0, *, who="jacfwd"):
         points = {i: _float_array(args[i], f"{who}: argument {i}") for i in nums}
         out, jacobians = _NOT_YET, []
         for i in nums:
-            out, jac = _sweep_columns(f, args, i, points[i], out)
-            jacobians.append(jac)
+            out, jac = _sweep_columns(f, args, i, points[i], out, who)
+            jacobians.append(None if jac is None else _in_dtype(jac, _float_dtype(points[i])))
         if out is _NOT_YET:  # every argument is empty: no sweep ran, so evaluate f once for its value
-            out = _split(f(*args), None, args)[0]
+            out = _split(_returned(f(*args), who), None, args)[0]
         if any(j is None for j in jacobians):  # the empty arguments' Jacobians, now that out's shape is known
-            jacobians = [np.zeros(np.shape(value(out)) + np.shape(value(points[i])), _float_dtype(out))
+            jacobians = [np.zeros(np.shape(value(out)) + np.shape(value(points[i])), _float_dtype(points[i]))
                          if j is None else j for i, j in zip(nums, jacobians)]
         return out, (jacobians[0] if isinstance(argnums, int) else tuple(jacobians))
     return value_and_jacobian
@@ -276,7 +303,7 @@ def value_and_jacfwd(f, argnums=0, *, who="jacfwd"):
 _NOT_YET = object()
 
 
-def _sweep_columns(f, args, i, x, out):
+def _sweep_columns(f, args, i, x, out, who):
     """The Jacobian of ``f`` with respect to argument ``i`` (at ``x``), one forward sweep per element.
 
     Plain columns are written straight into the result; columns still traced by an enclosing transform
@@ -292,7 +319,7 @@ def _sweep_columns(f, args, i, x, out):
         moved = list(args)
         level = new_level()
         moved[i] = Dual._make(x, direction.reshape(x_shape), level)
-        out, column = _split(f(*moved), level, args)
+        out, column = _split(_returned(f(*moved), who), level, args)
         if traced is None and isinstance(column, Traced):
             traced = [jac[..., j] for j in range(k)] if jac is not None else []
         if traced is not None:
@@ -348,6 +375,12 @@ def _float_dtype(x):
     return dtype if dtype.kind == "f" else np.dtype(np.float64)
 
 
+def _in_dtype(derivative, dtype):
+    """A derivative with respect to an input of ``dtype``, in that dtype: as in JAX, the gradient of a float32
+    input is float32 even where f mixed in float64 constants (its output, and the sweep, were float64)."""
+    return derivative if derivative.dtype == dtype else derivative.astype(dtype)
+
+
 def _as_tuple(xs, what):
     if isinstance(xs, (tuple, list)):
         return tuple(xs)
@@ -362,4 +395,9 @@ def _check_argnums(argnums, nargs, who):
     for i in nums:
         if not -nargs <= i < nargs:
             raise ValueError(f"{who}: argnums {i} is out of range for a function called with {nargs} arguments")
-    return tuple(i % nargs for i in nums)
+    nums = tuple(i % nargs for i in nums)
+    twice = sorted({i for i in nums if nums.count(i) > 1})
+    if twice:  # (PyTorch's torch.func refuses them too: one leaf per argument, one derivative per leaf)
+        raise ValueError(f"{who}: argnums {argnums!r} names argument {twice[0]} more than once; list each "
+                         "argument once (and reuse its derivative)")
+    return nums

@@ -45,6 +45,11 @@ _PLAIN = frozenset({np.ndarray, np.float64, np.float32, float, int})  # never tr
 class _GradMode(threading.local):
     enabled = True  # a class default: every thread starts with grad mode on, read without getattr()
 
+    def __init__(self):
+        # The mode to restore at the exit of each no_grad/enable_grad block open in this thread, innermost
+        # last: kept per entry, so one instance entered twice (a recursive decorated function) is right.
+        self.outer = []
+
 
 _state = _GradMode()
 # One entry per no_grad (or enable_grad) block open in any thread: while there is none, every thread records,
@@ -73,12 +78,12 @@ class no_grad(ContextDecorator):
     """
 
     def __enter__(self):
-        self._outer = is_grad_enabled()
+        _state.outer.append(_state.enabled)
         _open_blocks.append(None)
         _state.enabled = False
 
     def __exit__(self, *exc):
-        _state.enabled = self._outer
+        _state.enabled = _state.outer.pop()
         _open_blocks.pop()
         return False
 
@@ -87,7 +92,7 @@ class enable_grad(no_grad):
     """Record again inside a `no_grad` block (used for ``create_graph=True``)."""
 
     def __enter__(self):
-        self._outer = is_grad_enabled()
+        _state.outer.append(_state.enabled)
         _open_blocks.append(None)
         _state.enabled = True
 
@@ -269,7 +274,8 @@ class Tensor(TorchMethods, ArrayLike):
             ans = call_impl(prim, inner, params) if plain else prim(*inner, **params)
         t = _new(Tensor)
         t.data, t._grad, t._level, t._versions = ans, None, level, _UNCHANGED
-        if edges is None or prim.zero_derivative or (level == USER_LEVEL and _open_blocks and not _state.enabled) \
+        # (A piecewise-constant op, sign or heaviside, is recorded: its inputs' gradients are zeros, not none.)
+        if edges is None or (level == USER_LEVEL and _open_blocks and not _state.enabled) \
                 or (type(ans) is not np.float64 and ans.dtype.kind != "f"):
             # no gradient wanted, or an integer-valued result (argmax-like), which carries no derivative
             t.grad_fn, t._requires_grad = None, False
@@ -289,8 +295,10 @@ class Tensor(TorchMethods, ArrayLike):
         targets = None if inputs is None else _as_tensors(inputs, "inputs")
         found = _sweep([self], [seed], targets, retain_graph, create_graph, accumulate=targets is None)
         if targets is not None:
+            done = set()  # (a tensor named twice in inputs gets its gradient once, as in PyTorch)
             for t, g in zip(targets, found):
-                if g is not None:
+                if g is not None and id(t) not in done:
+                    done.add(id(t))
                     _accumulate(t, g, create_graph)
 
     # ---- in-place ops ------------------------------------------------------------------------------
@@ -670,7 +678,9 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
             # g may be overwritten by the rules when nothing else holds it (found, retained: they do).
             donated = type(g) is np.ndarray and g.base is None and not create_graph and _sole(g)
             saved, versions = node.saved, node.versions
-            if prim.vjp_same is not None and edges[0] is not None and edges[-1] is edges[0] \
+            if prim.zero_derivative:
+                cts = _zero_cotangents(node, g)
+            elif prim.vjp_same is not None and edges[0] is not None and edges[-1] is edges[0] \
                     and all(e is edges[0] for e in edges):
                 cts = node._apply_rule(g, create_graph, same=True, donated=donated)  # x * x
             elif node.saved_ans is not None or create_graph or saved is _FREED \
@@ -707,6 +717,8 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
             cts = ct = None  # (hold no cotangent past its node: the next ones test who holds theirs)
             if not retain_graph and plan.holds_arrays:
                 node.saved, node.saved_ans, node.versions = _FREED, None, _NO_VERSIONS
+                if prim.impl_takes_traced and "ctx" in node.params:  # a custom Function: its ctx holds some too
+                    node.params["ctx"]._release()
     while leaves:
         key, entry = leaves.popitem()
         leaf, g = entry
@@ -718,6 +730,14 @@ def _sweep(roots, seeds, targets, retain_graph, create_graph, accumulate):
             fresh = type(g) is np.ndarray and g.base is None and _sole(g)  # (not in the call: its stack holds g)
             _accumulate(leaf, g, create_graph, fresh)
     return found
+
+
+def _zero_cotangents(node, g):
+    """What the node of a piecewise-constant op (sign, heaviside) sends its inputs: zeros, not symbolic zeros,
+    so that a leaf reached through it alone gets a zero gradient, as in PyTorch and JAX (the op is in the
+    graph; its derivative is zero)."""
+    dtype = g.dtype if hasattr(g, "dtype") else np.result_type(g)
+    return [None if e is None else np.zeros(shape, dtype) for e, shape in zip(node.edges, node.shapes)]
 
 
 def _refs(a):
@@ -738,6 +758,11 @@ def _sole(a):
     return getrefcount(a) == _SOLE_REFS
 
 
+# Held while a gradient is added into a `.grad`: backward() calls in several threads may reach one leaf, and
+# the read of .grad, the sum and the write back must not interleave (PyTorch's AccumulateGrad holds a lock).
+_accumulate_lock = threading.Lock()
+
+
 def _accumulate(t, g, create_graph, fresh=False):
     """Add ``g`` into ``t.grad`` (a fresh array: .grad never aliases a user's or another leaf's array).
 
@@ -745,15 +770,17 @@ def _accumulate(t, g, create_graph, fresh=False):
     """
     if create_graph:
         g = g if type(g) is Tensor else Tensor._make(g, t._level)
-        t._grad = g if t._grad is None else t._grad + g
+        with _accumulate_lock:
+            t._grad = g if t._grad is None else t._grad + g
         return
     g = value(g) if type(g) is Tensor else g
     dtype = np.result_type(value(t.data))
-    if t._grad is None:
-        keep = fresh and type(g) is np.ndarray and g.dtype == dtype
-        t._grad = Tensor._make(g if keep else np.array(g, dtype=dtype, copy=True), t._level)
-    else:
-        t._grad = Tensor._make(np.asarray(t._grad.data + g, dtype=dtype), t._level)
+    with _accumulate_lock:
+        if t._grad is None:
+            keep = fresh and type(g) is np.ndarray and g.dtype == dtype
+            t._grad = Tensor._make(g if keep else np.array(g, dtype=dtype, copy=True), t._level)
+        else:
+            t._grad = Tensor._make(np.asarray(t._grad.data + g, dtype=dtype), t._level)
 
 
 def _seed(out, gradient, who):
@@ -770,11 +797,17 @@ def _seed(out, gradient, who):
                                f"{shape}. Pass `gradient=` (the vector v of v^T J), reduce with .sum(), or use jacrev")
         return np.ones(shape, np.result_type(value(out.data)))
     g = gradient.data if type(gradient) is Tensor and gradient._level == out._level else gradient
+    if not isinstance(g, (np.ndarray, np.generic, Traced)):
+        g = np.asarray(g)  # a list or a Python number, as a user types it
     gshape = np.shape(value(g))
     if gshape != shape:
         raise RuntimeError(f"{who}: gradient has shape {gshape} but the output has shape {shape}; "
                            "they must match")
-    if np.result_type(value(g)).kind != "f":
+    kind = np.result_type(value(g)).kind
+    if kind != "f":
+        if kind not in "iub":  # (PyTorch casts a real gradient to the output's dtype, and refuses the others)
+            raise TypeError(f"{who}: gradient has dtype {np.result_type(value(g))} but the output has dtype "
+                            f"{np.result_type(value(out.data))}; pass a real floating-point gradient")
         g = np.asarray(value(g), dtype=np.result_type(value(out.data)))
     return g
 
@@ -814,6 +847,8 @@ def gradients(outputs, inputs, grad_outputs=None, retain_graph=None, create_grap
         if g is None and not allow_unused:
             raise RuntimeError(f"gradients: inputs[{i}] was not used to compute the outputs; pass allow_unused=True "
                                "to get None for it")
+        if g is not None and g.dtype != t.dtype:  # the input's dtype, as PyTorch (f may have mixed in float64)
+            g = g.astype(t.dtype)
         if g is not None and not (create_graph and type(g) is Tensor):
             g = Tensor._make(value(g) if type(g) is Tensor else g, t._level)
         result.append(g)

@@ -18,7 +18,7 @@ import numpy as np
 
 from .arraylike import as_array, value
 from .batching import batched_jacrev
-from .forward import _check_argnums, _float_array, jacfwd, jvp, value_and_jacfwd
+from .forward import _check_argnums, _checked_like, _float_array, _in_dtype, _returned, jacfwd, jvp, value_and_jacfwd
 from .ops.core import new_level
 from .reverse import Tensor, _sole, _sweep
 
@@ -50,7 +50,7 @@ def _vjp(f, args, nums, who, once=False):
         inner = x.view() if type(x) is np.ndarray else x
         args[i] = Tensor._make(inner, level, requires_grad=True)
         leaves.append(args[i])
-    out = f(*args)
+    out = _returned(f(*args), who)
     if isinstance(out, (tuple, list)):
         raise TypeError(f"{who}: f must return a single array (pytrees are not supported)")
     traced = type(out) is Tensor and out._level == level
@@ -59,9 +59,8 @@ def _vjp(f, args, nums, who, once=False):
 
     def vjp_fn(cotangent):
         cotangent = cotangent.data if type(cotangent) is Tensor and cotangent._level == level else cotangent
-        if np.shape(value(cotangent)) != out_shape:
-            raise ValueError(f"{who}: the cotangent has shape {np.shape(value(cotangent))} but f's output has "
-                             f"shape {out_shape}")
+        cotangent = _checked_like(cotangent, out_shape, _float(out_dtype), f"{who}: the cotangent", "f's output",
+                                  "cotangent", "the output's")
         found = [None] * len(leaves)
         if traced and out._requires_grad:
             found = _sweep([out], [cotangent], leaves, retain_graph=not once, create_graph=False, accumulate=False)
@@ -73,6 +72,8 @@ def _vjp(f, args, nums, who, once=False):
                 g = np.zeros(np.shape(value(t.data)), np.result_type(value(t.data)))
             elif type(g) is np.ndarray and not (g.base is None and _sole(g)):
                 g = g.copy()  # ours to return: never the caller's cotangent itself, a read-only broadcast, ...
+            if g.dtype != t.data.dtype:
+                g = _in_dtype(g, t.data.dtype)
             cotangents.append(as_array(g))
         return tuple(cotangents)
 

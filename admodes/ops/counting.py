@@ -1,7 +1,7 @@
 """Op counting: an exact, noise-free measure of work (primitive calls, and the elements they process).
 
-`count_ops` switches counting on for a ``with`` block; every primitive call on plain values then goes
-through `counted_call` (see `primitive.call_impl`).
+`count_ops` switches counting on for a ``with`` block, in the calling thread only; every primitive call on
+plain values that thread makes then goes through `counted_call` (see `primitive.call_impl`).
 
 >>> import numpy as np
 >>> import admodes.numpy as anp
@@ -13,12 +13,13 @@ through `counted_call` (see `primitive.call_impl`).
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["OpCounts", "count_ops", "counted_call", "active"]
+__all__ = ["OpCounts", "count_ops", "counted_call", "active", "local"]
 
 
 class OpCounts:
@@ -50,8 +51,17 @@ class OpCounts:
         return f"OpCounts(calls={self.total_calls}, elements={self.total_elements})"
 
 
-active: OpCounts | None = None
-"""The counts of the innermost `count_ops` block, or None outside every block (the usual case)."""
+class _Counting(threading.local):
+    counts = None  # this thread's innermost open count_ops block (None inside a counted impl's own calls)
+
+
+local = _Counting()
+"""``local.counts``: the calling thread's innermost `count_ops` block, or None (also inside a counted call)."""
+
+active: list | None = None
+"""The counts of every `count_ops` block open in any thread, or None when there is none (the usual case):
+`primitive.call_impl` tests this global first, so that code that counts nothing never reads `local`."""
+_active_lock = threading.Lock()
 
 
 @contextmanager
@@ -65,18 +75,23 @@ def count_ops():
     {'exp': 1}
     """
     global active
-    outer, active = active, OpCounts()
+    outer = local.counts
+    inner = local.counts = OpCounts()
+    with _active_lock:
+        active = (active or []) + [inner]
     try:
-        yield active
+        yield inner
     finally:
-        inner, active = active, outer
+        local.counts = outer
+        with _active_lock:
+            active = [c for c in active if c is not inner] or None
         if outer is not None:  # nested counters: the outer one sees everything too
             outer.calls.update(inner.calls)
             outer.elements.update(inner.elements)
 
 
 def counted_call(prim, args, params):
-    """Call `prim` on plain ``args`` and add the call to the `active` counts (the impl's own primitive calls,
+    """Call `prim` on plain ``args`` and add the call to this thread's counts (the impl's own primitive calls,
     if it makes any, are not separate work).
 
     >>> from admodes.ops.elementwise import exp
@@ -85,12 +100,11 @@ def counted_call(prim, args, params):
     >>> counts.calls["exp"]
     1
     """
-    global active
-    counts, active = active, None
+    counts, local.counts = local.counts, None
     try:
         out = prim(*args, **params)
     finally:
-        active = counts
+        local.counts = counts
     counts.calls[prim.name] += 1
     counts.elements[prim.name] += max([np.size(out), *(np.size(a) for a in args if hasattr(a, "shape"))])
     return out
