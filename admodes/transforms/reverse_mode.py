@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..arraylike import as_array, value
+from ..fastpaths import FAST
 from ..inputs import check_argnums, check_scalar_output, float_dtype, float_input, single_output
 from ..ops.core import new_level
 from ..reverse import Tensor, run_backward
@@ -74,8 +75,10 @@ def _vjp(f, args, nums, who, once=False):
             found[i] = None
             if g is None:
                 g = np.zeros(np.shape(value(t.data)), np.result_type(value(t.data)))
-            elif type(g) is np.ndarray and not (g.base is None and sole(g)):
-                g = g.copy()  # ours to return: never the caller's cotangent itself, a read-only broadcast, ...
+            elif type(g) is np.ndarray and not (FAST and g.base is None and sole(g)):
+                # Ours to return: never the caller's cotangent itself, a read-only broadcast, ... (The fast
+                # path keeps an array that only the sweep made and holds, instead of copying it.)
+                g = g.copy()
             cotangents.append(as_array(g))
         return tuple(cotangents)
 
