@@ -241,15 +241,19 @@ _NUMPY_FUNCTIONS: dict = {}
 def _numpy_functions():
     """NumPy function object -> admodes function, for every published name that NumPy also has.
 
-    Rebuilt when the op library has grown since the last call (ops register as their modules load).
+    Rebuilt when the op library has grown since the last call (ops register as their modules load), into a
+    new table that replaces the old one whole: another thread may be reading the old one meanwhile.
     """
-    if _NUMPY_FUNCTIONS.get("__built_from__") != len(FUNCTIONS):
-        _NUMPY_FUNCTIONS.clear()
-        for name, fn in FUNCTIONS.items():
+    global _NUMPY_FUNCTIONS
+    table = _NUMPY_FUNCTIONS
+    if table.get("__built_from__") != len(FUNCTIONS):
+        table, published = {}, list(FUNCTIONS.items())
+        for name, fn in published:
             target = np
             for part in name.split("."):
                 target = getattr(target, part, None)
             if target is not None and not isinstance(target, np.ufunc):
-                _NUMPY_FUNCTIONS[target] = fn
-        _NUMPY_FUNCTIONS["__built_from__"] = len(FUNCTIONS)
-    return _NUMPY_FUNCTIONS
+                table[target] = fn
+        table["__built_from__"] = len(published)
+        _NUMPY_FUNCTIONS = table
+    return table

@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arraylike import value
+from .inputs import returned
 from .ops.core import Primitive, Traced, defjoint, shape_of
 
 
@@ -91,7 +92,8 @@ class Function:
 
     @classmethod
     def _make_primitive(cls):
-        prim = Primitive(cls.__name__, lambda *inputs, ctx: cls.forward(ctx, *inputs), variadic=True,
+        forward = lambda *inputs, ctx: returned(cls.forward(ctx, *inputs), cls.__name__, "forward")  # noqa: E731
+        prim = Primitive(cls.__name__, forward, variadic=True,
                          short=cls.__name__, registered=False, impl_takes_traced=True)
         defjoint(prim, jvp=lambda tangents, ans, args, params: _call_jvp(cls, tangents, args, params["ctx"]),
                  vjp=lambda g, ans, args, params, needed: _call_backward(cls, g, ans, args, params["ctx"], needed),

@@ -27,7 +27,8 @@ import numpy as np
 from .ops.core import Traced, shape_of
 
 __all__ = [
-    "dtype_of", "float_dtype", "float_input", "checked_tangent", "check_argnums", "as_tuple", "single_output",
+    "dtype_of", "float_dtype", "float_input", "checked_tangent", "checked_like", "check_argnums", "as_tuple",
+    "returned", "single_output",
     "check_scalar_output", "check_int", "check_batch_size",
 ]
 
@@ -104,7 +105,16 @@ def checked_tangent(t, primal, what, primal_name):
     """
     if type(primal) is np.ndarray and type(t) is np.ndarray and t.shape == primal.shape and t.dtype == primal.dtype:
         return t  # the common case, checked
-    shape, dtype = shape_of(primal), dtype_of(primal)
+    return checked_like(t, shape_of(primal), dtype_of(primal), what, primal_name)
+
+
+def checked_like(t, shape, dtype, what, owner, kind="tangent", owners="its primal's"):
+    """``t`` checked as a ``kind`` (tangent, or cotangent for vjp) of a value of ``shape`` and ``dtype``
+    (``owner``'s): the same shape, and the same dtype unless ``t`` is a Python number or list (converted).
+
+    >>> checked_like([1, 2], (2,), np.dtype(np.float32), "the cotangent", "f's output", "cotangent").dtype
+    dtype('float32')
+    """
     if isinstance(t, Traced):  # a tangent that itself depends on an enclosing transform
         t_shape, t_dtype = shape_of(t), dtype_of(t)
     else:
@@ -114,12 +124,12 @@ def checked_tangent(t, primal, what, primal_name):
         if from_python and t.dtype.kind in "iuf":
             t, t_dtype = t.astype(dtype, copy=False), dtype
     if t_shape != shape:
-        raise ValueError(f"{what} has shape {t_shape} but {primal_name} has shape {shape}: a tangent has its "
-                         "primal's shape and dtype")
+        raise ValueError(f"{what} has shape {t_shape} but {owner} has shape {shape}: a {kind} has {owners} "
+                         "shape and dtype")
     if t_dtype != dtype:
-        fix = f"pass the tangent as .astype(np.{dtype})" if t_dtype.kind in "iufb" else "use a real float tangent"
-        raise TypeError(f"{what} has dtype {t_dtype} but {primal_name} has dtype {dtype} (shape {shape}): a "
-                        f"tangent has its primal's dtype; {fix}")
+        fix = f"pass the {kind} as .astype(np.{dtype})" if t_dtype.kind in "iufb" else f"use a real float {kind}"
+        raise TypeError(f"{what} has dtype {t_dtype} but {owner} has dtype {dtype} (shape {shape}): a "
+                        f"{kind} has {owners} dtype; {fix}")
     return t
 
 
@@ -139,7 +149,12 @@ def check_argnums(argnums, nargs, who):
     for i in nums:
         if not -nargs <= i < nargs:
             raise ValueError(f"{who}: argnums {i} is out of range for a function called with {nargs} arguments")
-    return tuple(i % nargs for i in nums)
+    nums = tuple(i % nargs for i in nums)
+    twice = sorted({i for i in nums if nums.count(i) > 1})
+    if twice:  # (PyTorch's torch.func refuses them too: one leaf per argument, one derivative per leaf)
+        raise ValueError(f"{who}: argnums {argnums!r} names argument {twice[0]} more than once; list each "
+                         "argument once (and reuse its derivative)")
+    return nums
 
 
 def as_tuple(xs, what, who="jvp"):
@@ -154,8 +169,35 @@ def as_tuple(xs, what, who="jvp"):
                     f"(for one argument write ({what[:-1]},))")
 
 
-def single_output(out, who="f"):
-    """``out``, checked to be one array (the transforms do not take pytrees).
+def returned(out, who, name="f"):
+    """What ``f`` returned, if it is one real array (a number, a traced value); else a TypeError saying what it is.
+
+    A function that forgets to ``return`` gives None, which would otherwise become a constant and a zero
+    derivative without a word. (Tuples and lists pass: `single_output` refuses them.)
+
+    >>> returned(None, "grad")
+    Traceback (most recent call last):
+    ...
+    TypeError: grad: f must return a real array, but it returned None (did it forget to `return`?); ...
+    """
+    if type(out) is np.ndarray and out.dtype.kind in "fiub" or isinstance(out, (Traced, tuple, list)):
+        return out
+    if out is None:
+        what = "None (did it forget to `return`?)"
+    elif isinstance(out, (np.ndarray, np.generic, int, float, complex)):
+        dtype = np.result_type(out)
+        if dtype.kind in "fiub":
+            return out
+        noun = "an array" if isinstance(out, np.ndarray) else "a complex value" if dtype.kind == "c" else "a value"
+        what = f"{noun} of dtype {dtype} (shape {np.shape(out)})"
+    else:
+        what = f"a {type(out).__name__}"
+    raise TypeError(f"{who}: {name} must return a real array, but it returned {what}; admodes differentiates real "
+                    "arrays only")
+
+
+def single_output(out, who):
+    """What ``f`` returned, checked to be one real array (`returned`; the transforms do not take pytrees).
 
     >>> single_output((1, 2), "vmap")
     Traceback (most recent call last):
@@ -165,7 +207,7 @@ def single_output(out, who="f"):
     if isinstance(out, (tuple, list)):
         raise TypeError(f"{who}: f must return a single array (pytrees are not supported); return one array, "
                         "or differentiate each output separately")
-    return out
+    return returned(out, who)
 
 
 def check_scalar_output(out, who):

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dis
 import inspect
 import math
+import threading
 from collections import Counter
 from contextlib import contextmanager
 
@@ -172,7 +173,7 @@ def call_impl(prim, args, params):
     >>> float(call_impl(sin, (np.float64(0.0),), {}))
     0.0
     """
-    if _counts is not None:
+    if _counts is not None and _counting.counts is not None:  # some thread counts, and this one does
         return _counted_call(prim, args, params)
     try:
         out = prim.impl(*args, **params) if params else prim.impl(*args)  # (no empty dict made for **params)
@@ -694,12 +695,20 @@ class OpCounts:
         return f"OpCounts(calls={self.total_calls}, elements={self.total_elements})"
 
 
-_counts: OpCounts | None = None
+class _Counting(threading.local):
+    counts = None  # this thread's innermost open count_ops block (None inside a counted impl's own calls)
+
+
+_counting = _Counting()
+# While any thread counts, a list of its open blocks (one entry each, any thread); None while none does, so
+# that `call_impl` tests one global, not the slower thread-local, when nothing is counted.
+_counts: list | None = None
+_counts_lock = threading.Lock()
 
 
 @contextmanager
 def count_ops():
-    """Count every primitive call (and the elements it processes) inside the ``with`` block.
+    """Count every primitive call (and the elements it processes) inside the ``with`` block, in this thread.
 
     >>> import admodes.numpy as anp
     >>> with count_ops() as counts:
@@ -708,23 +717,28 @@ def count_ops():
     {'exp': 1}
     """
     global _counts
-    outer, _counts = _counts, OpCounts()
+    outer = _counting.counts
+    inner = _counting.counts = OpCounts()
+    with _counts_lock:
+        _counts = (_counts or []) + [inner]
     try:
-        yield _counts
+        yield inner
     finally:
-        inner, _counts = _counts, outer
+        _counting.counts = outer
+        with _counts_lock:
+            _counts = [c for c in _counts if c is not inner] or None
         if outer is not None:  # nested counters: the outer one sees everything too
             outer.calls.update(inner.calls)
             outer.elements.update(inner.elements)
 
 
 def _counted_call(prim, args, params):
-    global _counts
-    counts, _counts = _counts, None  # the impl's own inner primitive calls are not separate work
+    local = _counting
+    counts, local.counts = local.counts, None  # the impl's own inner primitive calls are not separate work
     try:
         out = prim(*args, **params)
     finally:
-        _counts = counts
+        local.counts = counts
     counts.calls[prim.name] += 1
     counts.elements[prim.name] += max([np.size(out), *(np.size(a) for a in args if hasattr(a, "shape"))])
     return out

@@ -23,9 +23,15 @@ __all__ = ["no_grad", "enable_grad", "is_grad_enabled", "THREAD_MODE", "OPEN_BLO
 class _GradMode(threading.local):
     enabled = True  # a class default: every thread starts with grad mode on, read without getattr()
 
+    def __init__(self):
+        # The mode to restore at the exit of each no_grad/enable_grad block open in this thread, innermost
+        # last: kept per entry, so one instance entered twice (a recursive decorated function) is right.
+        self.outer = []
+
 
 THREAD_MODE = _GradMode()
-"""This thread's grad mode: ``THREAD_MODE.enabled`` (a thread-local, so reading it is slowish)."""
+"""This thread's grad mode, ``THREAD_MODE.enabled`` (a thread-local: reading it is slowish), and the modes to
+restore at the exit of its open blocks, ``THREAD_MODE.outer``."""
 
 OPEN_BLOCKS: list = []
 """One entry per `no_grad` (or `enable_grad`) block open in any thread. While it is empty every thread
@@ -58,12 +64,12 @@ class no_grad(ContextDecorator):
     enabled = False  # the mode inside the block
 
     def __enter__(self):
-        self._outer = THREAD_MODE.enabled
+        THREAD_MODE.outer.append(THREAD_MODE.enabled)
         OPEN_BLOCKS.append(None)
         THREAD_MODE.enabled = self.enabled
 
     def __exit__(self, *exc):
-        THREAD_MODE.enabled = self._outer
+        THREAD_MODE.enabled = THREAD_MODE.outer.pop()
         OPEN_BLOCKS.pop()
         return False
 

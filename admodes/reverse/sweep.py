@@ -12,6 +12,7 @@ algorithm with measured shortcuts, and is what runs unless ``ADMODES_REFERENCE=1
 
 from __future__ import annotations
 
+import threading
 from heapq import heappop, heappush
 from sys import getrefcount
 
@@ -116,15 +117,22 @@ def accumulate_grad(t, g, create_graph, fresh=False):
     make = type(t)._make
     if create_graph:
         g = g if type(g) is type(t) else make(g, t._level)
-        t.grad = g if t.grad is None else t.grad + g
+        with _accumulate_lock:
+            t.grad = g if t.grad is None else t.grad + g
         return
     g = value(g) if type(g) is type(t) else g
     dtype = np.result_type(value(t.data))
-    if t.grad is None:
-        keep = fresh and type(g) is np.ndarray and g.dtype == dtype
-        t.grad = make(g if keep else np.array(g, dtype=dtype, copy=True), t._level)
-    else:
-        t.grad = make(np.asarray(t.grad.data + g, dtype=dtype), t._level)
+    with _accumulate_lock:
+        if t.grad is None:
+            keep = fresh and type(g) is np.ndarray and g.dtype == dtype
+            t.grad = make(g if keep else np.array(g, dtype=dtype, copy=True), t._level)
+        else:
+            t.grad = make(np.asarray(t.grad.data + g, dtype=dtype), t._level)
+
+
+# Held while a gradient is added into a `.grad`: backward() calls in several threads may reach one leaf, and
+# the read of .grad, the sum and the write back must not interleave (PyTorch's AccumulateGrad holds a lock).
+_accumulate_lock = threading.Lock()
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -28,7 +28,8 @@ import numpy as np
 from ..arraylike import value
 from ..ops.core import Meta, vjp_of, vjp_same_of
 
-__all__ = ["Node", "AccumulateGrad", "Plan", "record", "FREED", "RETAINED", "NONE", "WHOLE", "META"]
+__all__ = ["Node", "ZeroDerivativeNode", "AccumulateGrad", "Plan", "record", "record_fast", "FREED", "RETAINED", "NONE",
+           "WHOLE", "META"]
 
 NONE, WHOLE, META = 0, 1, 2
 """What a node keeps of one input (or of the output): nothing, the value, or its shape and dtype (`Meta`)."""
@@ -130,6 +131,27 @@ class Node:
         return vjp_of(self.prim, g, None, saved, self.params, self.plan.needed, self.shapes, donated)
 
 
+class ZeroDerivativeNode(Node):
+    """The node of a piecewise-constant op (sign, heaviside; `core.nondifferentiable`): it sends its inputs
+    zeros, not symbolic zeros, so that a leaf reached through it alone gets a zero gradient, as in PyTorch
+    and JAX (the op is in the graph; its derivative is zero).
+
+    >>> import admodes as ad, admodes.numpy as anp
+    >>> x = ad.tensor([1.0, -2.0], requires_grad=True)
+    >>> anp.sum(anp.sign(x)).backward(); x.grad
+    Tensor([0., 0.])
+    """
+
+    __slots__ = ()
+
+    def apply_rule(self, g, create_graph, donated=False):
+        dtype = g.dtype if hasattr(g, "dtype") else np.result_type(g)
+        return [None if e is None else np.zeros(shape, dtype) for e, shape in zip(self.edges, self.shapes)]
+
+    def apply_rule_fast(self, g, create_graph, donated, same):
+        return self.apply_rule(g, create_graph)
+
+
 class AccumulateGrad:
     """The node a leaf tensor's gradient flows into (shown by ``next_functions``); ``.variable`` is the leaf.
 
@@ -165,7 +187,8 @@ class Plan:
     def __init__(self, prim, needed, output_type):
         node_type = _node_types.get(prim)
         if node_type is None:
-            node_type = _node_types[prim] = type(f"{prim.short}Backward", (Node,), {"__slots__": (), "prim": prim})
+            base = ZeroDerivativeNode if prim.zero_derivative else Node
+            node_type = _node_types[prim] = type(f"{prim.short}Backward", (base,), {"__slots__": (), "prim": prim})
         if prim.joint_vjp is not None:
             every = set(range(len(needed)))
             whole = every if "args" in prim.joint_saves else set()

@@ -306,7 +306,8 @@ def _output(prim, params, args, inner, edges, mask, ans, level, make_node):
     """The tensor holding ``ans``, with its node made by ``make_node`` (`tape.record`) if a gradient flows."""
     t = _new(Tensor)
     t.data, t.grad, t._level, t._versions = ans, None, level, _UNCHANGED
-    if edges is None or prim.zero_derivative or (level == USER_LEVEL and OPEN_BLOCKS and not THREAD_MODE.enabled) \
+    # (A piecewise-constant op, sign or heaviside, is recorded: its inputs' gradients are zeros, not none.)
+    if edges is None or (level == USER_LEVEL and OPEN_BLOCKS and not THREAD_MODE.enabled) \
             or (type(ans) is not np.float64 and ans.dtype.kind != "f"):
         # no gradient wanted, or an integer-valued result (argmax-like), which carries no derivative
         t.grad_fn, t._requires_grad = None, False
@@ -376,11 +377,17 @@ def _seed(out, gradient, who):
                                f"{shape}. Pass `gradient=` (the vector v of v^T J), reduce with .sum(), or use jacrev")
         return np.ones(shape, np.result_type(value(out.data)))
     g = gradient.data if type(gradient) is Tensor and gradient._level == out._level else gradient
+    if not isinstance(g, (np.ndarray, np.generic, Traced)):
+        g = np.asarray(g)  # a list or a Python number, as a user types it
     gshape = np.shape(value(g))
     if gshape != shape:
         raise RuntimeError(f"{who}: gradient has shape {gshape} but the output has shape {shape}; "
                            "they must match")
-    if np.result_type(value(g)).kind != "f":
+    kind = np.result_type(value(g)).kind
+    if kind != "f":
+        if kind not in "iub":  # (PyTorch casts a real gradient to the output's dtype, and refuses the others)
+            raise TypeError(f"{who}: gradient has dtype {np.result_type(value(g))} but the output has dtype "
+                            f"{np.result_type(value(out.data))}; pass a real floating-point gradient")
         g = np.asarray(value(g), dtype=np.result_type(value(out.data)))
     return g
 

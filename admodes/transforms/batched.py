@@ -70,7 +70,8 @@ def vmap(f, in_axes=0):
 # ----------------------------------------------------------------------------------------------------
 
 def _chunks(n, batch_size):
-    step = n if batch_size is None else batch_size
+    """The ``(start, stop)`` of each sweep's directions: all ``n`` at once (none for n = 0), or ``batch_size``."""
+    step = max(n, 1) if batch_size is None else batch_size
     return [(start, min(start + step, n)) for start in range(0, n, step)]
 
 

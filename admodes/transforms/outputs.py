@@ -35,13 +35,13 @@ def own(x, inputs):
     return x
 
 
-def primal_and_tangent(out, level, who="f"):
+def primal_and_tangent(out, level, who):
     """The primal and the tangent (None: a symbolic zero) at ``level`` of what ``f`` returned.
 
     A result traced at a level above ``level`` (a Dual made inside ``f``, an unfinished inner transform)
     has no meaning outside ``f``, and is refused. ``level=None``: no sweep ran, ``out`` is a plain value.
 
-    >>> primal_and_tangent(Dual._make(np.array(1.0), np.array(2.0), 7), 7)
+    >>> primal_and_tangent(Dual._make(np.array(1.0), np.array(2.0), 7), 7, "jvp")
     (array(1.), array(2.))
     """
     single_output(out, who)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..arraylike import as_array, value
 from ..fastpaths import FAST
-from ..inputs import check_argnums, check_scalar_output, float_dtype, float_input, single_output
+from ..inputs import check_argnums, check_scalar_output, checked_like, float_dtype, float_input, single_output
 from ..ops.core import new_level
 from ..reverse import Tensor, run_backward
 from ..reverse.sweep import sole
@@ -62,9 +62,8 @@ def _vjp(f, args, nums, who, once=False):
 
     def vjp_fn(cotangent):
         cotangent = cotangent.data if type(cotangent) is Tensor and cotangent._level == level else cotangent
-        if np.shape(value(cotangent)) != out_shape:
-            raise ValueError(f"{who}: the cotangent has shape {np.shape(value(cotangent))} but f's output has "
-                             f"shape {out_shape}")
+        cotangent = checked_like(cotangent, out_shape, float_dtype(out_dtype), f"{who}: the cotangent", "f's output",
+                                 "cotangent", "the output's")
         found = [None] * len(leaves)
         if traced and out._requires_grad:
             found = run_backward([out], [cotangent], leaves, retain_graph=not once, create_graph=False,
