@@ -9,7 +9,7 @@ backward sweep needs them. Three ways, from the simplest to the optimal one:
 - `checkpoint_sequential(steps, x, segments)`: a chain of L steps cut into segments (sqrt(L) by
   default), each checkpointed: O(sqrt(L)) values kept for about one extra forward sweep.
 - `revolve(step, x, steps, snapshots)`: binomial checkpointing of L equal steps with s snapshots
-  (Griewank and Walther, "Algorithm 799: revolve"): the schedule (`admodes.revolve`) that reverses the
+  (Griewank and Walther, "Algorithm 799: revolve"): the schedule (`admodes.schedule`) that reverses the
   chain with the fewest recomputed steps, r*L - C(s + r, s + 1) with r the smallest integer such that
   C(s + r, s) >= L, run on the tape here.
 
@@ -55,7 +55,7 @@ from .forward import Dual
 from .inputs import check_int
 from .ops.core import Primitive, Traced, defjoint, new_level
 from .reverse import Tensor, is_grad_enabled, run_backward
-from .revolve import Action, Schedule, repetition_number, revolve_recomputations, revolve_schedule, schedule_for
+from .schedule import Action, Schedule, repetition_number, revolve_recomputations, revolve_schedule, schedule_for
 
 __all__ = [
     "checkpoint", "checkpoint_sequential", "revolve", "revolve_schedule", "revolve_recomputations",

@@ -1,4 +1,4 @@
-"""Reverse mode: Tensor, the tape and PyTorch's autograd semantics (admodes/reverse.py)."""
+"""Reverse mode: Tensor, the tape and PyTorch's autograd semantics (admodes/reverse/: tensor, tape, sweep)."""
 
 import gc
 import threading
