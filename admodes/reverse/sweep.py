@@ -163,6 +163,9 @@ def fast_backward_pass(roots, seeds, targets=None, retain_graph=None, create_gra
     leaves = {}  # id(leaf) -> [leaf, cotangent]
     heap = []
     wanted, found = _targets(targets)
+    # An edge of the roots' class (Tensor) is a leaf, any other a node: `type(edge) is tensor_type` costs less
+    # than `isinstance(edge, Node)`, measured.
+    tensor_type = type(roots[0]) if roots else None
 
     def add(old, ct):
         """``old + ct``, into ``old`` when only the sweep holds it (the caller passes it on, popped) and the
@@ -173,7 +176,7 @@ def fast_backward_pass(roots, seeds, targets=None, retain_graph=None, create_gra
         return old + ct
 
     def send(edge, ct):
-        if not isinstance(edge, Node):
+        if type(edge) is tensor_type:
             entry = leaves.get(id(edge))
             if entry is None:
                 leaves[id(edge)] = [edge, ct]
@@ -188,7 +191,7 @@ def fast_backward_pass(roots, seeds, targets=None, retain_graph=None, create_gra
     def send_into(edge, node, g):
         """Add the cotangent of ``node``'s one input straight into the one the sweep holds for ``edge``
         (the primitive's `vjp_into`: getitem adds ``g`` at its index, instead of scattering it into zeros)."""
-        is_leaf = not isinstance(edge, Node)
+        is_leaf = type(edge) is tensor_type
         entry = leaves.get(id(edge)) if is_leaf else None
         old = entry.pop() if entry is not None else grads.pop(edge, None) if not is_leaf else None
         if old is None:
@@ -245,7 +248,7 @@ def fast_backward_pass(roots, seeds, targets=None, retain_graph=None, create_gra
             while True:
                 edge, ct = edges[k], cts[k]
                 if edge is not None and ct is not None:
-                    if not isinstance(edge, Node):
+                    if type(edge) is tensor_type:
                         send(edge, ct)
                     elif edge in grads:
                         grads[edge] = add(grads.pop(edge), ct)
@@ -262,7 +265,7 @@ def fast_backward_pass(roots, seeds, targets=None, retain_graph=None, create_gra
                 heappush(heap, (-following.order, following))
                 following = None
             cts = ct = None  # (hold no cotangent past its node: the next ones test who holds theirs)
-            if not retain_graph:
+            if not retain_graph and plan.holds_arrays:
                 node.release()
     while leaves:
         key, entry = leaves.popitem()

@@ -300,7 +300,15 @@ def record_fast(prim, params, args, inner, edges, mask, out):
         node.shapes = (None if edges[0] is None else x0.shape, None if edges[1] is None else x1.shape)
     else:
         return record(prim, params, args, inner, edges, mask, out)
-    _finish(node, plan, params, edges, out)
+    # `_finish`, inlined
+    ans_action = plan.ans_action
+    node.params, node.edges, node.plan = params, edges, plan
+    if ans_action is WHOLE:
+        versions = out._version_counter()
+        node.saved_ans = (out.data, versions, versions[0])
+    else:
+        node.saved_ans = None if ans_action is NONE else Meta(out.data)
+    node.order, node.level = next(_creation_order), out._level
     return node
 
 
