@@ -52,7 +52,7 @@ import numpy as np
 
 from .arraylike import value
 from .forward import Dual
-from .inputs import check_int
+from .inputs import check_int, returned
 from .ops.core import Primitive, Traced, defjoint, new_level
 from .reverse import Tensor, is_grad_enabled, run_backward
 from .schedule import Action, Schedule, repetition_number, revolve_recomputations, revolve_schedule, schedule_for
@@ -117,6 +117,7 @@ def _call_user(fn, args, who):
 
 def _result(out, floor, who):
     """The user's result as a value the engines can wrap: one array, not traced at a recording level."""
+    out = returned(out, who, "the function")
     if isinstance(out, (tuple, list)):
         raise TypeError(f"{who}: the function must return a single array, got a {type(out).__name__}; "
                         "return one array (concatenate or stack several outputs)")
@@ -308,7 +309,7 @@ def _segment_sizes(length, segments):
 def _run_steps(steps, first, who):
     def run(x, *args):
         for k, step in enumerate(steps):
-            x = step(x, *args)
+            x = returned(step(x, *args), who, f"step {first + k}")
             if isinstance(x, (tuple, list)):
                 raise TypeError(f"{who}: step {first + k} returned a {type(x).__name__}; each step must return "
                                 "the new state as one array")
@@ -438,7 +439,8 @@ class _Chain:
 
     def one(self, x, k, extra=None):
         """x_(k+1) = step(x_k), checked: one array, of x_k's shape, and the forward pass's value."""
-        y = _call_user(self.step, (x, *(self.extra if extra is None else extra)), "revolve")
+        y = returned(_call_user(self.step, (x, *(self.extra if extra is None else extra)), "revolve"), "revolve",
+                     f"step {k}")
         if isinstance(y, (tuple, list)):
             raise TypeError(f"revolve: step {k} returned a {type(y).__name__}; the step must return the new "
                             "state as one array")

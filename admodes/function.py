@@ -51,8 +51,16 @@ class FunctionCtx:
     def save_for_backward(self, *values):
         self._saved = values
 
+    def _release(self):
+        """Free the saved values (the backward sweep calls it as it frees the node's own, unless retain_graph)."""
+        self._saved = None
+
     @property
     def saved_tensors(self):
+        if self._saved is None:
+            raise RuntimeError("trying to backward through the graph a second time (or directly access saved "
+                               "tensors after they have already been freed). Saved values are freed after the "
+                               "first backward; pass retain_graph=True to it if you need them again.")
         if self._connected is None:
             return self._saved
         # With create_graph=True the backward is itself differentiated: saved inputs and outputs come

@@ -27,9 +27,8 @@ import numpy as np
 from .ops.core import Traced, shape_of
 
 __all__ = [
-    "dtype_of", "float_dtype", "float_input", "checked_tangent", "checked_like", "check_argnums", "as_tuple",
-    "returned", "single_output",
-    "check_scalar_output", "check_int", "check_batch_size",
+    "dtype_of", "float_dtype", "in_dtype", "float_input", "checked_tangent", "checked_like", "check_argnums",
+    "as_tuple", "returned", "single_output", "check_scalar_output", "check_int", "check_batch_size",
 ]
 
 
@@ -57,6 +56,16 @@ def float_dtype(x):
     """
     dtype = x if isinstance(x, np.dtype) else dtype_of(x)
     return dtype if dtype.kind == "f" else np.dtype(np.float64)
+
+
+def in_dtype(derivative, dtype):
+    """A derivative with respect to an input of ``dtype``, in that dtype: as in JAX, the gradient of a float32
+    input is float32 even where f mixed in float64 constants (its output, and the sweep, were float64).
+
+    >>> in_dtype(np.ones(2), np.dtype(np.float32)).dtype
+    dtype('float32')
+    """
+    return derivative if derivative.dtype == dtype else derivative.astype(dtype)
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -33,10 +33,18 @@ def repetition_number(steps, snapshots):
     who = "repetition_number"
     steps = check_int(steps, "steps", who, 1)
     snapshots = check_int(snapshots, "snapshots", who, 1)
-    r = 0
-    while math.comb(snapshots + r, snapshots) < steps:
-        r += 1
-    return r
+    # C(s + r, s) grows with r: double r until it reaches L, then bisect (r = L - 1 for one snapshot, so
+    # counting r up one at a time took a billion binomials for L = 10^9).
+    low, high = -1, 0  # C(s + low, s) < L (with C(s - 1, s) = 0) and C(s + high, s) is to be tried
+    while math.comb(snapshots + high, snapshots) < steps:
+        low, high = high, 2 * high + 1
+    while high - low > 1:
+        middle = (low + high) // 2
+        if math.comb(snapshots + middle, snapshots) < steps:
+            low = middle
+        else:
+            high = middle
+    return high
 
 
 def revolve_recomputations(steps, snapshots):

@@ -51,6 +51,16 @@ def test_distinct_argnums_still_give_each_argument_its_derivative(transform):
     np.testing.assert_allclose(out[1], expected_a)
 
 
+def test_backward_with_a_tensor_named_twice_in_inputs_accumulates_once():
+    # (a sibling: each mention of the tensor added the gradient again, doubling it)
+    w = ad.tensor(X, requires_grad=True)
+    (w * 3.0).sum().backward(inputs=[w, w])
+    np.testing.assert_array_equal(w.grad.data, [3.0, 3.0])
+    (g, g_again) = ad.gradients((w * 3.0).sum(), [w, w])  # one result per input asked for, as PyTorch
+    np.testing.assert_array_equal(g.data, [3.0, 3.0])
+    np.testing.assert_array_equal(g_again.data, [3.0, 3.0])
+
+
 # ----------------------------------------------------------------------------------------------------
 # 2. Threads: accumulation into .grad is atomic, and count_ops counts the calling thread's work only.
 # ----------------------------------------------------------------------------------------------------
@@ -367,3 +377,179 @@ def test_vjp_of_a_float32_output_refuses_a_wider_cotangent_and_takes_python_valu
     np.testing.assert_array_equal(vjp_scalar(3.0)[0], [3.0, 3.0])
     with pytest.raises(ValueError, match=r"cotangent has shape \(3,\) but f's output has shape \(2,\)"):
         vjp_fn([1.0, 2.0, 3.0])
+
+
+# ----------------------------------------------------------------------------------------------------
+# Smaller ones: a derivative has its input's dtype (as in JAX), even when f mixes in float64 constants
+# ----------------------------------------------------------------------------------------------------
+
+_WIDENING = np.array([2.0, 3.0])  # float64: x32 * _WIDENING is float64
+
+
+def _widening_scalar(x):
+    return anp.sum(anp.sin(x) * _WIDENING)
+
+
+def _widening_vector(x):
+    return anp.sin(x) * _WIDENING
+
+
+def _by_backward(x, how):
+    return how(ad.tensor(x, requires_grad=True))
+
+
+_DERIVATIVES = {
+    "grad": lambda x: ad.grad(_widening_scalar)(x),
+    "grad-forward": lambda x: ad.grad(_widening_scalar, mode="forward")(x),
+    "value_and_grad": lambda x: ad.value_and_grad(_widening_scalar)(x)[1],
+    "vjp": lambda x: ad.vjp(_widening_vector, x)[1](np.ones(2))[0],
+    "jacrev": lambda x: ad.jacrev(_widening_vector)(x),
+    "jacrev-batch": lambda x: ad.jacrev(_widening_vector, batch=True)(x),
+    "jacfwd": lambda x: ad.jacfwd(_widening_vector)(x),
+    "jacfwd-batch": lambda x: ad.jacfwd(_widening_vector, batch=True)(x),
+    "hessian": lambda x: ad.hessian(_widening_scalar)(x),
+    "gradients": lambda x: _by_backward(x, lambda w: ad.gradients(_widening_scalar(w), w)[0].data),
+    "backward": lambda x: _by_backward(x, lambda w: (_widening_scalar(w).backward(), w.grad.data)[1]),
+}
+
+
+@pytest.mark.parametrize("derivative", sorted(_DERIVATIVES))
+def test_the_derivative_of_a_float32_input_is_float32(derivative):
+    x32 = X.astype(np.float32)
+    d = _DERIVATIVES[derivative](x32)
+    assert d.dtype == np.float32
+    np.testing.assert_allclose(d, _DERIVATIVES[derivative](X), rtol=1e-6)  # the float64 values, rounded
+
+
+def test_a_float32_derivative_in_a_tuple_of_arguments_keeps_each_arguments_dtype():
+    g32, g64 = ad.grad(lambda a, b: anp.sum(a * b * _WIDENING), argnums=(0, 1))(X.astype(np.float32), Y)
+    assert (g32.dtype, g64.dtype) == (np.float32, np.float64)
+    j32, j64 = ad.jacfwd(lambda a, b: a * b * _WIDENING, argnums=(0, 1))(X.astype(np.float32), Y)
+    assert (j32.dtype, j64.dtype) == (np.float32, np.float64)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Smaller ones: a custom Function's ctx frees what it saved after backward, as built-in nodes do
+# ----------------------------------------------------------------------------------------------------
+
+class _SavesATemporary(ad.Function):
+    @staticmethod
+    def forward(ctx, x):
+        twice = x * 2.0  # an array only ctx holds
+        ctx.save_for_backward(twice)
+        return twice * twice
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (twice,) = ctx.saved_tensors
+        return grad_output * 4.0 * twice
+
+
+def _temporary_of(y):
+    import weakref
+
+    return weakref.ref(y.grad_fn.params["ctx"]._saved[0])
+
+
+def test_a_custom_functions_ctx_frees_its_saved_arrays_after_backward():
+    x = ad.tensor(X, requires_grad=True)
+    y = _SavesATemporary.apply(x)
+    temporary = _temporary_of(y)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, 8.0 * X)
+    assert temporary() is None
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.sum().backward()
+    with pytest.raises(RuntimeError, match="saved tensors after they have already been freed"):
+        _ = y.grad_fn.params["ctx"].saved_tensors
+
+
+def test_a_custom_functions_ctx_keeps_its_saved_arrays_with_retain_graph():
+    x = ad.tensor(X, requires_grad=True)
+    y = _SavesATemporary.apply(x)
+    temporary = _temporary_of(y)
+    y.sum().backward(retain_graph=True)
+    assert temporary() is not None
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, 16.0 * X)
+    assert temporary() is None
+    np.testing.assert_allclose(ad.grad(lambda x: anp.sum(_SavesATemporary.apply(x)))(X), 8.0 * X)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Smaller ones: revolve_recomputations(10**9, 1) took 44 s (a linear search over r); a bisection now
+# ----------------------------------------------------------------------------------------------------
+
+def _repetition_number_by_linear_search(steps, snapshots):
+    """The implementation before the fix, kept as the reference."""
+    import math
+
+    r = 0
+    while math.comb(snapshots + r, snapshots) < steps:
+        r += 1
+    return r
+
+
+def test_repetition_number_matches_the_linear_search_on_a_grid():
+    from admodes.checkpoint import repetition_number, revolve_recomputations
+
+    for steps in [*range(1, 130), 1000, 4097, 10**5]:
+        for snapshots in [*range(1, 13), 50, steps - 1, steps, steps + 7]:
+            if snapshots < 1:
+                continue
+            r = _repetition_number_by_linear_search(steps, snapshots)
+            assert repetition_number(steps, snapshots) == r, (steps, snapshots)
+            assert revolve_recomputations(steps, snapshots) == r * steps - _comb(snapshots + r, snapshots + 1)
+
+
+def _comb(n, k):
+    import math
+
+    return math.comb(n, k)
+
+
+def test_revolve_recomputations_of_a_billion_steps_takes_few_binomials(monkeypatch):
+    import importlib
+    import math
+    import types
+
+    checkpoint = importlib.import_module("admodes.checkpoint")  # (the package's name `checkpoint` is the function)
+    calls = []
+
+    def counted_comb(n, k):
+        calls.append((n, k))
+        if len(calls) > 1000:
+            raise AssertionError("more than 1000 binomial coefficients for one repetition number")
+        return math.comb(n, k)
+
+    monkeypatch.setattr(checkpoint, "math", types.SimpleNamespace(comb=counted_comb, sqrt=math.sqrt))
+    assert checkpoint.revolve_recomputations(10**9, 1) == 10**9 * (10**9 - 1) // 2  # one snapshot: L(L-1)/2
+    assert checkpoint.revolve_recomputations(10**9, 10**9 - 1) == 10**9 - 1
+    assert checkpoint.repetition_number(10**30, 3) == _repetition_number_by_bisection_check(10**30, 3)
+
+
+def _repetition_number_by_bisection_check(steps, snapshots):
+    """The smallest r with C(s + r, s) >= L, checked from its definition around the value found."""
+    from admodes.checkpoint import repetition_number
+
+    r = repetition_number(steps, snapshots)
+    assert _comb(snapshots + r, snapshots) >= steps > (_comb(snapshots + r - 1, snapshots) if r else 0)
+    return r
+
+
+def _step_without_return(x):
+    anp.sin(x)
+
+
+@pytest.mark.parametrize("chain", ["checkpoint", "checkpoint_sequential", "revolve", "revolve-plain"])
+def test_checkpointed_code_that_forgets_to_return_says_so(chain):
+    # (a sibling: a shape-change error, an error from sin(None), or "dtype object")
+    run = {"checkpoint": lambda x: ad.checkpoint(_step_without_return)(x),
+           "checkpoint_sequential": lambda x: ad.checkpoint_sequential([_step_without_return] * 2, x),
+           "revolve": lambda x: ad.revolve(_step_without_return, x, 4, 2),
+           "revolve-plain": None}[chain]
+    with pytest.raises(TypeError, match="returned None"):
+        if run is None:
+            ad.revolve(_step_without_return, X, 4, 2)
+        else:
+            ad.grad(lambda x: anp.sum(run(x)))(X)

@@ -700,8 +700,8 @@ class _Counting(threading.local):
 
 
 _counting = _Counting()
-# While any thread counts, a list of its open blocks (one entry each, any thread); None while none does, so
-# that `call_impl` tests one global, not the slower thread-local, when nothing is counted.
+# The OpCounts of every count_ops block open in any thread, or None when there is none: `call_impl` tests this
+# global first, so that code that counts nothing never reads the (slower) thread-local.
 _counts: list | None = None
 _counts_lock = threading.Lock()
 

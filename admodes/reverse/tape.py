@@ -104,9 +104,12 @@ class Node:
         return vjp_of(self.prim, g, ans, args, self.params, self.plan.needed, self.shapes, donated)
 
     def release(self):
-        """Free the saved arrays (shapes stay: they cost nothing, and PyTorch keeps them too)."""
+        """Free the saved arrays (shapes stay: they cost nothing, and PyTorch keeps them too), and those a
+        custom Function's ctx holds."""
         if self.plan.holds_arrays:
             self.saved, self.saved_ans, self.versions = FREED, None, _NO_VERSIONS
+            if self.prim.impl_takes_traced and "ctx" in self.params:  # a custom Function: its ctx holds some too
+                self.params["ctx"]._release()
 
     # ---- FAST PATH (the sweep uses it only when fastpaths.FAST; `apply_rule` above is its definition) -----
     def apply_rule_fast(self, g, create_graph, donated, same):

@@ -258,8 +258,10 @@ class Tensor(ArrayLike):
         targets = None if inputs is None else _as_tensors(inputs, "inputs")
         found = run_backward([self], [seed], targets, retain_graph, create_graph, accumulate=targets is None)
         if targets is not None:
+            done = set()  # (a tensor named twice in inputs gets its gradient once, as in PyTorch)
             for t, g in zip(targets, found):
-                if g is not None:
+                if g is not None and id(t) not in done:
+                    done.add(id(t))
                     accumulate_grad(t, g, create_graph)
 
     # ---- in-place ops ------------------------------------------------------------------------------
@@ -366,6 +368,8 @@ def gradients(outputs, inputs, grad_outputs=None, retain_graph=None, create_grap
         if g is None and not allow_unused:
             raise RuntimeError(f"gradients: inputs[{i}] was not used to compute the outputs; pass allow_unused=True "
                                "to get None for it")
+        if g is not None and g.dtype != t.dtype:  # the input's dtype, as PyTorch (f may have mixed in float64)
+            g = g.astype(t.dtype)
         if g is not None and not (create_graph and type(g) is Tensor):
             g = Tensor._make(value(g) if type(g) is Tensor else g, t._level)
         result.append(g)

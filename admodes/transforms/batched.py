@@ -20,7 +20,7 @@ import numpy as np
 
 from ..batching import Batched, unbatch
 from ..forward import Dual
-from ..inputs import check_argnums, check_batch_size, float_dtype, float_input, single_output
+from ..inputs import check_argnums, check_batch_size, float_dtype, float_input, in_dtype, single_output
 from ..ops.core import FUNCTIONS, REGISTRY, Traced, new_level, shape_of
 from ..reverse import Tensor, run_backward
 from .outputs import own, primal_and_tangent
@@ -116,7 +116,7 @@ def _forward_jacobian(f, args, i, x, batch_size):
     n = int(np.prod(x_shape))
     if n == 0:  # no direction: no sweep; evaluate f once for the output's shape
         out = primal_and_tangent(f(*args), None, "jacfwd")[0]
-        return np.zeros(shape_of(out) + x_shape, float_dtype(out))
+        return np.zeros(shape_of(out) + x_shape, dtype)
     columns = []
     for start, stop in _chunks(n, batch_size):
         batch_level = new_level()  # the batch first: it sits outside the sweep's perturbation
@@ -126,7 +126,7 @@ def _forward_jacobian(f, args, i, x, batch_size):
         if tangent is None:  # f does not depend on x
             tangent = np.zeros(shape_of(out), float_dtype(out))
         columns.append(unbatch(tangent, batch_level, stop - start))  # (directions,) + out's shape
-    stacked, out_shape = _join(columns), shape_of(out)
+    stacked, out_shape = in_dtype(_join(columns), dtype), shape_of(out)
     if isinstance(stacked, Traced):
         return REGISTRY["reshape"](REGISTRY["moveaxis"](stacked, 0, -1), out_shape + x_shape)
     return own(np.moveaxis(stacked, 0, -1).reshape(out_shape + x_shape), args)
@@ -175,7 +175,7 @@ def batched_jacrev(f, argnums=0, batch_size=None):
             if not row:  # an empty output: no sweep
                 jacobians.append(np.zeros(shape, float_dtype(leaf.data)))
                 continue
-            stacked = _join(row)
+            stacked = in_dtype(_join(row), float_dtype(leaf.data))
             jacobians.append(REGISTRY["reshape"](stacked, shape) if isinstance(stacked, Traced)
                              else own(np.reshape(stacked, shape), args))
         return jacobians[0] if isinstance(argnums, int) else tuple(jacobians)

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..arraylike import value
 from ..forward import Dual
-from ..inputs import as_tuple, check_argnums, checked_tangent, float_dtype, float_input
+from ..inputs import as_tuple, check_argnums, checked_tangent, float_dtype, float_input, in_dtype
 from ..ops.core import Traced, new_level, op
 from .batched import batched_jacfwd
 from .outputs import own, primal_and_tangent
@@ -79,11 +79,11 @@ def value_and_jacfwd(f, argnums=0, *, who="jacfwd"):
         out, jacobians = _NOT_YET, []
         for i in nums:
             out, jac = _sweep_columns(f, args, i, points[i], out, who)
-            jacobians.append(jac)
+            jacobians.append(None if jac is None else in_dtype(jac, float_dtype(points[i])))
         if out is _NOT_YET:  # every argument is empty: no sweep ran, so evaluate f once for its value
             out = _split(f(*args), None, args, who)[0]
         if any(j is None for j in jacobians):  # the empty arguments' Jacobians, now that out's shape is known
-            jacobians = [np.zeros(np.shape(value(out)) + np.shape(value(points[i])), float_dtype(out))
+            jacobians = [np.zeros(np.shape(value(out)) + np.shape(value(points[i])), float_dtype(points[i]))
                          if j is None else j for i, j in zip(nums, jacobians)]
         return out, (jacobians[0] if isinstance(argnums, int) else tuple(jacobians))
     return value_and_jacobian

@@ -17,7 +17,15 @@ import numpy as np
 
 from ..arraylike import as_array, value
 from ..fastpaths import FAST
-from ..inputs import check_argnums, check_scalar_output, checked_like, float_dtype, float_input, single_output
+from ..inputs import (
+    check_argnums,
+    check_scalar_output,
+    checked_like,
+    float_dtype,
+    float_input,
+    in_dtype,
+    single_output,
+)
 from ..ops.core import new_level
 from ..reverse import Tensor, run_backward
 from ..reverse.sweep import sole
@@ -78,6 +86,8 @@ def _vjp(f, args, nums, who, once=False):
                 # Ours to return: never the caller's cotangent itself, a read-only broadcast, ... (The fast
                 # path keeps an array that only the sweep made and holds, instead of copying it.)
                 g = g.copy()
+            if g.dtype != t.data.dtype:  # the input's dtype, as JAX (f may have mixed in float64 constants)
+                g = in_dtype(g, t.data.dtype)
             cotangents.append(as_array(g))
         return tuple(cotangents)
 
