@@ -149,8 +149,14 @@ defjvp_joint(multiply, _multiply_jvp)
 defvjp_same(multiply, lambda g, ans, x: g * (2.0 * x),  # x * x: the two cotangents summed
             inplace=lambda g, ans, x: np.multiply(times_into(g, x), 2.0, out=g))
 
+def _reciprocal(x):
+    """1 / x as NumPy divides: a Python number x (``v / 0.0``) gives inf at 0 with NumPy's warning, where
+    Python's ``1.0 / 0.0`` raises ZeroDivisionError; and stays a Python float, which widens no float32."""
+    return float(np.divide(1.0, x)) if type(x) in (int, float) else 1.0 / x
+
+
 divide = Primitive("divide", np.divide, short="Div")
-defpartials(divide, lambda ans, x1, x2: 1.0 / x2,
+defpartials(divide, lambda ans, x1, x2: _reciprocal(x2),
                     lambda ans, x1, x2: -ans / x2)
 
 negative = Primitive("negative", np.negative, short="Neg")
@@ -276,8 +282,17 @@ arctan2 = Primitive("arctan2", np.arctan2, doc=(
     "The angle of the point (x2, x1), elementwise. d/dx1 = x2 / (x1² + x2²), d/dx2 = -x1 / (x1² + x2²); "
     "nan at the origin, where arctan2 is not continuous.\n\n"
     ">>> arctan2(np.array([1.0]), np.array([1.0]))\narray([0.78539816])"))
-defpartials(arctan2, lambda ans, x1, x2: x2 / (x1 * x1 + x2 * x2),
-                     lambda ans, x1, x2: -x1 / (x1 * x1 + x2 * x2))
+
+
+def _over_squared_radius(v, x1, x2):
+    """v / (x1² + x2²) as v / r / r with r = hypot(x1, x2): no square underflows (inf at (1e-200, 1e-200))
+    or overflows (0 at (1e200, 1e200))."""
+    r = hypot(x1, x2)
+    return v / r / r
+
+
+defpartials(arctan2, lambda ans, x1, x2: _over_squared_radius(x2, x1, x2),
+                     lambda ans, x1, x2: _over_squared_radius(-x1, x1, x2))
 
 hypot = Primitive("hypot", np.hypot, doc=(
     "sqrt(x1² + x2²), elementwise. d/dx1 = x1 / hypot, d/dx2 = x2 / hypot; both 0 at the origin, where "
@@ -298,10 +313,10 @@ tanh = Primitive("tanh", np.tanh)
 defpartials(tanh, lambda ans, x: 1.0 - ans * ans)
 
 arcsinh = Primitive("arcsinh", np.arcsinh)
-defpartials(arcsinh, lambda ans, x: 1.0 / sqrt(x * x + 1.0))
+defpartials(arcsinh, lambda ans, x: 1.0 / hypot(x, 1.0))  # sqrt(x² + 1), without x² overflowing at 1e160
 
 arccosh = Primitive("arccosh", np.arccosh)
-defpartials(arccosh, lambda ans, x: 1.0 / sqrt((x - 1.0) * (x + 1.0)))
+defpartials(arccosh, lambda ans, x: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)))  # (no product to overflow)
 
 arctanh = Primitive("arctanh", np.arctanh)
 defpartials(arctanh, lambda ans, x: 1.0 / ((1.0 - x) * (1.0 + x)))

@@ -24,14 +24,17 @@ public function: ``linalg.eigh`` packs eigenvalues and eigenvectors into one arr
 `eigh` slices, and ``linalg.slogdet``'s primitive is ``log|det a|`` beside a derivative-free sign.
 """
 
+import builtins
 import string
+import warnings
 from collections import namedtuple
 
 import numpy as np
 
+from .. import fastpaths
 from .core import Primitive, defbatch, defjoint, defrules, nondifferentiable, register_function, shape_of
-from .elementwise import _ndim, absolute, broadcasting_batch_rule, multiply, pad_batched, sign, where
-from .reductions import sum, tie_weights
+from .elementwise import _ndim, absolute, broadcasting_batch_rule, exp, multiply, pad_batched, sign, where
+from .reductions import sum, tie_weights, unit_along
 from .shape import getitem, moveaxis, reshape, scatter_add, swapaxes, transpose
 
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
@@ -67,7 +70,7 @@ def _uncol(x):
 
 def _as_matrices(x):
     """A (batch of) scalars as 1x1 matrices: (...) -> (..., 1, 1), to scale a batch of matrices."""
-    return reshape(x, tuple(np.shape(x)) + (1, 1))
+    return reshape(x, shape_of(x) + (1, 1))
 
 
 def _tr(x):
@@ -100,14 +103,14 @@ def _matmul_promote(g, nd1, nd2):
 
 
 def _matmul_ct1(g, nd1, x2):
-    g2 = _matmul_promote(g, nd1, np.ndim(x2))
-    ct = g2 @ (_mT(x2) if np.ndim(x2) > 1 else reshape(x2, (1, -1)))
+    g2 = _matmul_promote(g, nd1, _ndim(x2))
+    ct = g2 @ (_mT(x2) if _ndim(x2) > 1 else reshape(x2, (1, -1)))
     return reshape(ct, tuple(ct.shape[:-2]) + tuple(ct.shape[-1:])) if nd1 == 1 else ct
 
 
 def _matmul_ct2(g, x1, nd2):
-    g2 = _matmul_promote(g, np.ndim(x1), nd2)
-    ct = (_mT(x1) if np.ndim(x1) > 1 else reshape(x1, (-1, 1))) @ g2
+    g2 = _matmul_promote(g, _ndim(x1), nd2)
+    ct = (_mT(x1) if _ndim(x1) > 1 else reshape(x1, (-1, 1))) @ g2
     return _uncol(ct) if nd2 == 1 else ct
 
 
@@ -166,7 +169,7 @@ def _tensordot_axes(axes, nd_a, nd_b):
 def _contract_ct_a(g, b, nd_a, axes_a, axes_b):
     """Cotangent of a in tensordot(a, b, (axes_a, axes_b)), given g of the output's shape."""
     free_a = [i for i in range(nd_a) if i not in axes_a]
-    free_b = [j for j in range(np.ndim(b)) if j not in axes_b]
+    free_b = [j for j in range(_ndim(b)) if j not in axes_b]
     ct = tensordot(g, b, axes=(list(range(len(free_a), len(free_a) + len(free_b))), free_b))
     as_a = free_a + [axes_a[axes_b.index(j)] for j in sorted(axes_b)]  # the axis of a each axis of ct is
     return transpose(ct, tuple(int(i) for i in np.argsort(as_a)))
@@ -174,7 +177,7 @@ def _contract_ct_a(g, b, nd_a, axes_a, axes_b):
 
 def _contract_ct_b(g, a, nd_b, axes_a, axes_b):
     """Cotangent of b in tensordot(a, b, (axes_a, axes_b)), given g of the output's shape."""
-    free_a = [i for i in range(np.ndim(a)) if i not in axes_a]
+    free_a = [i for i in range(_ndim(a)) if i not in axes_a]
     free_b = [j for j in range(nd_b) if j not in axes_b]
     ct = tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
     as_b = [axes_b[axes_a.index(i)] for i in sorted(axes_a)] + free_b
@@ -185,8 +188,8 @@ tensordot = Primitive("tensordot", lambda a, b, axes=2: np.tensordot(a, b, axes)
 defrules(tensordot,
          jvp=(lambda t, ans, a, b, axes=2: tensordot(t, b, axes),
               lambda t, ans, a, b, axes=2: tensordot(a, t, axes)),
-         vjp=(lambda g, ans, a, b, axes=2: _contract_ct_a(g, b, a.ndim, *_tensordot_axes(axes, a.ndim, np.ndim(b))),
-              lambda g, ans, a, b, axes=2: _contract_ct_b(g, a, b.ndim, *_tensordot_axes(axes, np.ndim(a), b.ndim))))
+         vjp=(lambda g, ans, a, b, axes=2: _contract_ct_a(g, b, a.ndim, *_tensordot_axes(axes, a.ndim, _ndim(b))),
+              lambda g, ans, a, b, axes=2: _contract_ct_b(g, a, b.ndim, *_tensordot_axes(axes, _ndim(a), b.ndim))))
 
 
 def _contract_batched(a, b, batched, axes_a, axes_b):
@@ -227,15 +230,15 @@ def _inner_axes(nd_a, nd_b):
 
 
 def _product_ct_a(g, b, nd_a, which_axes):
-    if nd_a == 0 or np.ndim(b) == 0:
+    if nd_a == 0 or _ndim(b) == 0:
         return g * b  # summed down to a's shape by vjp_of
-    return _contract_ct_a(g, b, nd_a, *which_axes(nd_a, np.ndim(b)))
+    return _contract_ct_a(g, b, nd_a, *which_axes(nd_a, _ndim(b)))
 
 
 def _product_ct_b(g, a, nd_b, which_axes):
-    if np.ndim(a) == 0 or nd_b == 0:
+    if _ndim(a) == 0 or nd_b == 0:
         return g * a
-    return _contract_ct_b(g, a, nd_b, *which_axes(np.ndim(a), nd_b))
+    return _contract_ct_b(g, a, nd_b, *which_axes(_ndim(a), nd_b))
 
 
 dot = Primitive("dot", lambda a, b: np.dot(a, b))
@@ -328,7 +331,7 @@ def _einsum_jvp(tangents, ans, operands, params):
 
 
 def _einsum_ct(g, operands, i, subscripts):
-    ins, out, sizes = _einsum_labels(subscripts, [np.shape(o) for o in operands])
+    ins, out, sizes = _einsum_labels(subscripts, [shape_of(o) for o in operands])
     others = [j for j in range(len(operands)) if j != i]
     taken = set("".join(ins)) | set(out)
     fresh = (c for c in string.ascii_letters if c not in taken)
@@ -458,21 +461,145 @@ def _solve_batch(args, batched):
 
 defbatch(solve, _solve_batch)
 
-# ---- det: d det = det tr(A^-1 dA); A-bar = g det A^-T (the rules need an invertible A) -----------------
+# ---- det: d det = tr(cof(A)^T dA); A-bar = g cof(A), with cof(A) = d det / dA the cofactor matrix --------
+# The cofactor matrix (the adjugate's transpose, det(A) A^-T where A is invertible) is defined at every A,
+# singular ones included, so det is differentiable everywhere without an inverse. It is computed from the
+# SVD A = U diag(s) V^T: cof(A) = det(U) det(V) U diag(prod_{j != i} s_j) V^T, products with no division.
+# Its derivative is det's Hessian applied to a direction E, again without division (`det_hessian`):
+# with E~ = U^T E V and P_ik = prod_{m not in {i, k}} s_m (0 on the diagonal),
+#     d cof(A)[E] = det(U) det(V) U (diag(P diag(E~)) - P * E~^T) V^T,
+# which is self-adjoint in E. Its own derivative in A (det's third) is written with cof / det: inf/nan at a
+# singular A, with NumPy's warning.
+
+
+def _svd_frame(a):
+    """``u, s, vh, det(u) det(vh)`` of the SVD a = u diag(s) vh, over the last two axes."""
+    u, s, vh = np.linalg.svd(np.asarray(a))
+    return u, s, vh, np.linalg.det(u) * np.linalg.det(vh)
+
+
+def _products_of_others(s):
+    """prod_{j != i} s_j for each i along the last axis, without division (exact where an s_j is 0)."""
+    ones = np.ones(s.shape[:-1] + (1,), s.dtype)
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return before * after
+
+
+def _products_of_all_but_two(s):
+    """P_ik = prod_{m not in {i, k}} s_m for i != k, 0 on the diagonal: shape (..., n, n)."""
+    n = s.shape[-1]
+    m = np.arange(n)
+    left_out = (m == m[:, None, None]) | (m == m[None, :, None])  # [i, k, m]: m is i or k
+    return np.prod(np.where(left_out, 1, s[..., None, None, :]), axis=-1) * (1 - np.eye(n, dtype=s.dtype))
+
+
+def _well_conditioned_inverse(a):
+    """a^-1 when every matrix of a is invertible with a 1-norm condition number below 1/sqrt(eps), else None.
+
+    The fast path of `cofactor` and `det_hessian` (det(a) a^-T costs an LU, the SVD several times more:
+    benchmarks/README.md); its relative error is at most about sqrt(eps), as the inverse-based rules before it.
+    """
+    if not fastpaths.FAST:
+        return None
+    try:
+        inverse = np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        return None
+    condition = np.linalg.norm(a, 1, axis=(-2, -1)) * np.linalg.norm(inverse, 1, axis=(-2, -1))
+    return inverse if np.all(condition < np.finfo(inverse.dtype).eps ** -0.5) else None
+
+
+def _cofactor_impl(a):
+    a = np.asarray(a)
+    inverse = _well_conditioned_inverse(a)
+    if inverse is not None:
+        return np.linalg.det(a)[..., None, None] * np.swapaxes(inverse, -1, -2)
+    u, s, vh, frame = _svd_frame(a)
+    return (frame[..., None, None] * u * _products_of_others(s)[..., None, :]) @ vh
+
+
+def _det_hessian_impl(a, e):
+    a = np.asarray(a)
+    inverse = _well_conditioned_inverse(a)
+    if inverse is not None:  # det(a) (tr(a^-1 e) a^-T - a^-T e^T a^-T)
+        inv_t = np.swapaxes(inverse, -1, -2)
+        traces = np.trace(inverse @ e, axis1=-2, axis2=-1)[..., None, None]
+        return np.linalg.det(a)[..., None, None] * (traces * inv_t - inv_t @ np.swapaxes(e, -1, -2) @ inv_t)
+    u, s, vh, frame = _svd_frame(a)
+    e_frame = np.swapaxes(u, -1, -2) @ e @ np.swapaxes(vh, -1, -2)
+    p = _products_of_all_but_two(s)
+    diagonal = (p @ np.diagonal(e_frame, axis1=-2, axis2=-1)[..., None]) * np.eye(s.shape[-1], dtype=s.dtype)
+    return frame[..., None, None] * (u @ (diagonal - p * np.swapaxes(e_frame, -1, -2)) @ vh)
+
+
+cofactor = Primitive("linalg.cofactor", _cofactor_impl, public=False, short="Cofactor",
+                     doc="The cofactor matrix of a, d det(a) / da (det(a) a^-T where a is invertible), from the SVD.")
+det_hessian = Primitive("linalg.det_hessian", _det_hessian_impl, public=False, short="DetHessian",
+                        doc="d cofactor(a)[e]: det's Hessian at a applied to e (linear and self-adjoint in e).")
+
+
+def _pair(x, y):
+    """<x, y> over the last two axes, kept as (..., 1, 1)."""
+    return sum(x * y, axis=(-2, -1), keepdims=True)
+
+
+def _det_hessian_jvp_a(t, ans, a, e):
+    """The derivative in a of h = (<C, e> C - C e^T C) / det a (C the cofactor matrix), along t."""
+    c, h_t = cofactor(a), det_hessian(a, t)
+    return (_pair(h_t, e) * c + _pair(c, e) * h_t - h_t @ _mT(e) @ c - c @ _mT(e) @ h_t
+            - ans * _pair(c, t)) / _as_matrices(det(a))
+
+
+def _det_hessian_vjp_a(g, ans, a, e):
+    """The adjoint of `_det_hessian_jvp_a` in t (det_hessian is self-adjoint in its direction)."""
+    c = cofactor(a)
+    return (_pair(g, c) * ans + _pair(c, e) * det_hessian(a, g) - det_hessian(a, g @ _mT(c) @ e)
+            - det_hessian(a, e @ _mT(c) @ g) - _pair(g, ans) * c) / _as_matrices(det(a))
+
+
+defrules(cofactor,
+         jvp=lambda t, ans, a: det_hessian(a, t),
+         vjp=lambda g, ans, a: det_hessian(a, g))
+defrules(det_hessian,
+         jvp=(_det_hessian_jvp_a, lambda t, ans, a, e: det_hessian(a, t)),
+         vjp=(_det_hessian_vjp_a, lambda g, ans, a, e: det_hessian(a, g)))
+defbatch(cofactor, _native_batch_rule(cofactor))
+
+
+def _det_hessian_batch(args, batched):
+    """a and e broadcast over their leading axes: pad the batched ones so the batches line up in front."""
+    (a, e), (ba, be) = args, batched
+    rank = builtins.max(_ndim(a) - ba, _ndim(e) - be)
+    return det_hessian(pad_batched(a, rank) if ba else a, pad_batched(e, rank) if be else e)
+
+
+defbatch(det_hessian, _det_hessian_batch)
 
 det = Primitive("linalg.det", lambda a: np.linalg.det(a), short="Det")
 defrules(det,
-         jvp=lambda t, ans, a: ans * _tr(solve(a, t)),
-         vjp=lambda g, ans, a: _as_matrices(g * ans) * _mT(inv(a)))
+         jvp=lambda t, ans, a: sum(cofactor(a) * t, axis=(-2, -1)),
+         vjp=lambda g, ans, a: _as_matrices(g) * cofactor(a))
 defbatch(det, _native_batch_rule(det))
 
 # ---- slogdet: d log|det| = tr(A^-1 dA); A-bar = g A^-T; the sign is piecewise constant ----------------
 
+
+def _inverse_transpose(a, logabsdet):
+    """A^-T = cof(A) / det(A), computed at A / c with c = |det A|^(1/n), whose determinant is +-1: no det
+    overflows or underflows where log|det| is finite (the exact identity holds for any c). At a singular A
+    (log|det| = -inf) it is inf/nan, with NumPy's warning of the division by 0, as JAX gives."""
+    root = exp(logabsdet * (1.0 / builtins.max(a.shape[-1], 1)))
+    scale = _as_matrices(where(root, root, 1.0))  # root as the condition: 1 where A is singular
+    b = a / scale
+    return cofactor(b) / (scale * _as_matrices(det(b)))
+
+
 logabsdet = Primitive("linalg.slogdet", lambda a: np.linalg.slogdet(a)[1], public=False, short="Slogdet",
                       doc="log|det a|, the differentiable half of `slogdet`.")
 defrules(logabsdet,
-         jvp=lambda t, ans, a: _tr(solve(a, t)),
-         vjp=lambda g, ans, a: _as_matrices(g) * _mT(inv(a)))
+         jvp=lambda t, ans, a: sum(_inverse_transpose(a, ans) * t, axis=(-2, -1)),
+         vjp=lambda g, ans, a: _as_matrices(g) * _inverse_transpose(a, ans))
 defbatch(logabsdet, _native_batch_rule(logabsdet))
 
 sign_of_det = Primitive("linalg.slogdet_sign", lambda a: np.linalg.slogdet(a)[0], public=False,
@@ -539,9 +666,8 @@ def _kept(x, shape, axes, keepdims):
 def _norm_weights(ans, x, ord, axis, keepdims):
     """d ||x|| / dx, the array that the tangent is contracted with and the cotangent scaled by."""
     kind, axes = _norm_kind(x.ndim, ord, axis)
-    if kind == "2":
-        norm = _kept(ans, x.shape, axes, keepdims)
-        return x / where(norm == 0, 1.0, norm)  # x / ||x||, and 0 where x = 0
+    if kind == "2":  # x / ||x||, and 0 where x = 0; from x scaled, as NumPy's norm under- or overflows
+        return unit_along(x, axes, norm=_kept(ans, x.shape, axes, keepdims))
     if kind == "1":
         return sign(x)
     return sign(x) * tie_weights(absolute(x), axis=axes, which="max" if kind == "inf" else "min")
@@ -632,22 +758,44 @@ def _pack(w, v):
     return scatter_add(w, _EIGENVALUES, shape) + scatter_add(v, _EIGENVECTORS, shape)
 
 
-def _gaps(w):
-    """F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it."""
+def _gap_scaled(m, w, check):
+    """F * m, with F_ij = 1 / (w_j - w_i) off the diagonal and 0 on it.
+
+    Where two eigenvalues are equal F_ij is infinite: an entry m_ij == 0 there (no eigenvector tangent or
+    cotangent in that direction, as when only the eigenvalues are used) gives 0, and any other entry gives
+    inf (nan after the products that follow): the eigenvectors' derivative does not exist there, and PyTorch
+    and JAX give inf/nan too. With ``check`` (the VJP, whose nonzero m means the eigenvectors are used) a
+    warning names the repeated eigenvalues; the JVP cannot know whether its eigenvector tangents will be used.
+    """
     eye = np.eye(w.shape[-1], dtype=w.dtype)
-    return (1 - eye) / (_row(w) - _col(w) + eye)
+    gaps = _row(w) - _col(w)
+    # 1 at the pairs of repeated eigenvalues, and there where m is not 0: masks made by op-library calls
+    # (piecewise constant, no derivative), so they work on every traced value, batched ones included
+    tied = (1 - eye) * (1.0 - absolute(sign(gaps)))
+    used = tied * absolute(sign(m))
+    if check and type(used) is np.ndarray and used.any():
+        i, j = sorted(np.argwhere(used)[0, -2:].tolist())
+        warnings.warn(f"admodes.linalg.eigh: the eigenvectors' derivative is undefined where eigenvalues repeat "
+                      f"(eigenvalues {i} and {j} are equal) and the eigenvectors' cotangent is not zero: the "
+                      "gradient is inf/nan, as in PyTorch and JAX. Use the eigenvalues only, or a function of the "
+                      "eigenvectors that does not depend on the choice of basis of the repeated eigenvalue's space",
+                      RuntimeWarning, stacklevel=2)
+    with np.errstate(divide="ignore", invalid="ignore"):  # (the inf is documented; warned of above)
+        return (1 - eye) * m / where(tied - used + eye, 1.0, gaps)
 
 
 def _eigh_jvp(t, ans):
     w, v = _unpack(ans)
     m = _mT(v) @ _sym(t) @ v
-    return _pack(sum(m * np.eye(v.shape[-1], dtype=v.dtype), axis=-1), v @ (_gaps(w) * m))
+    with np.errstate(invalid="ignore"):  # an undefined eigenvector tangent is inf/nan, silently as in JAX
+        dv = v @ _gap_scaled(m, w, check=False)
+    return _pack(sum(m * np.eye(v.shape[-1], dtype=v.dtype), axis=-1), dv)
 
 
 def _eigh_vjp(g, ans):
     w, v = _unpack(ans)
     gw, gv = _unpack(g)
-    inner = _row(gw) * np.eye(v.shape[-1], dtype=v.dtype) + _gaps(w) * (_mT(v) @ gv)
+    inner = _row(gw) * np.eye(v.shape[-1], dtype=v.dtype) + _gap_scaled(_mT(v) @ gv, w, check=True)
     return _sym(v @ inner @ _mT(v))
 
 
@@ -663,7 +811,8 @@ def eigh(a, UPLO="L"):
 
     Differs from NumPy in two documented ways: ``a`` is read as its symmetric part (a + a^T) / 2,
     whatever ``UPLO`` says, and each eigenvector's largest-magnitude component is positive.
-    The eigenvectors' derivative needs distinct eigenvalues.
+    The eigenvalues' derivative exists everywhere (repeated eigenvalues included); the eigenvectors' needs
+    distinct eigenvalues, and is inf/nan where they repeat (as in PyTorch and JAX; reverse mode warns).
 
     >>> w, v = eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))
     >>> w

@@ -15,8 +15,9 @@ import math
 
 import numpy as np
 
-from .core import Primitive, defbatch, defrules, nondifferentiable, values_read
-from .elementwise import _ndim, pad_batched
+from .. import fastpaths
+from .core import Primitive, defbatch, defrules, nondifferentiable, shape_of, values_read
+from .elementwise import _ndim, absolute, pad_batched, sqrt, where
 from .shape import broadcast_to, reshape, transpose
 
 
@@ -34,7 +35,7 @@ def _count(shape, axis):
 
 def _restore(g, shape, axis, keepdims):
     """Reshape a reduction's cotangent so it broadcasts against the input of ``shape``."""
-    if keepdims or np.ndim(g) == 0:
+    if keepdims or _ndim(g) == 0:
         return g
     kept = list(shape)
     for ax in _axes(axis, len(shape)):
@@ -108,7 +109,7 @@ defrules(sum,
          vjp=lambda g, ans, a, axis=None, keepdims=False: _spread(g, a.shape, axis, keepdims))
 defrules(mean,
          jvp=lambda t, ans, a, axis=None, keepdims=False: mean(t, axis=axis, keepdims=keepdims),
-         vjp=lambda g, ans, a, axis=None, keepdims=False: _spread(g * (1.0 / _count(a.shape, axis)), a.shape,
+         vjp=lambda g, ans, a, axis=None, keepdims=False: _spread(g * _per_dof(a.shape, axis, 0), a.shape,
                                                                   axis, keepdims))
 defbatch(sum, _reduction_batch_rule(sum))
 defbatch(mean, _reduction_batch_rule(mean))
@@ -148,7 +149,48 @@ def _var_weights(a, axis, ddof):
     return _centered(a, axis) * (2.0 * _per_dof(a.shape, axis, ddof))
 
 
-# d std = d var / (2 std)
+def unit_along(x, axis, zero=0.0, norm=None):
+    """x / ||x||, the 2-norm taken over ``axis`` (None: all axes), with ``zero`` where x is 0 (0.0, a
+    subgradient, or nan where the derivative is undefined).
+
+    Computed from x divided by its largest magnitude, so no square underflows or overflows: it is a unit
+    vector for any x, where x / sqrt(sum(x * x)) is 0 at [1e-300, 1e-300] and at [1e200, 1e200]
+    (NumPy's norm and std themselves give 0 and inf there). ``norm``, ||x|| as NumPy computed it (kept
+    axes), allows the fast path: where it is plain and far from under- and overflow, x / norm is as exact
+    in one array pass.
+
+    >>> unit_along(np.array([3e-300, 4e-300]), axis=None)
+    array([0.6, 0.8])
+    """
+    if norm is not None and _far_from_under_and_overflow(x, norm):
+        return x / norm
+    if _count(shape_of(x), axis) == 0:
+        return x  # nothing to scale (max over an empty axis has no value)
+    big = max(absolute(x), axis=axis, keepdims=True)
+    y = x / where(big, big, 1.0)  # big as the condition: nonzero
+    length = sqrt(sum(y * y, axis=axis, keepdims=True))
+    return where(length, y / where(length, length, 1.0), zero)
+
+
+def _far_from_under_and_overflow(x, norm):
+    """Whether x and its norm are plain arrays (the fast paths are on) and every norm lies where a square
+    sum computes it exactly: sqrt(tiny) / eps < norm < sqrt(max) * eps (1e-138 to 3e138 in float64)."""
+    if not (fastpaths.FAST and type(x) is np.ndarray and type(norm) in _PLAIN):
+        return False
+    info = np.finfo(x.dtype)
+    return bool(np.all((norm > math.sqrt(info.tiny) / info.eps) & (norm < math.sqrt(info.max) * info.eps)))
+
+
+_PLAIN = frozenset({np.ndarray, np.float64, np.float32, np.float16})
+
+
+def _std_weights(ans, a, axis, ddof, keepdims):
+    """d std / d a = (a - mean) / ((n - ddof) std) = unit(a - mean) / sqrt(n - ddof); nan where std = 0."""
+    per_dof = _per_dof(a.shape, axis, ddof)
+    known = _restore(ans, a.shape, axis, keepdims) / math.sqrt(per_dof) if type(ans) in _PLAIN and per_dof > 0 else None
+    return unit_along(_centered(a, axis), axis, zero=math.nan, norm=known) * math.sqrt(per_dof)
+
+
 defrules(var,
          jvp=lambda t, ans, a, axis=None, ddof=0, keepdims=False: sum(
              t * _var_weights(a, axis, ddof), axis=axis, keepdims=keepdims),
@@ -156,9 +198,9 @@ defrules(var,
              g, a.shape, axis, keepdims) * _var_weights(a, axis, ddof))
 defrules(std,
          jvp=lambda t, ans, a, axis=None, ddof=0, keepdims=False: sum(
-             t * _var_weights(a, axis, ddof), axis=axis, keepdims=keepdims) / (2.0 * ans),
+             t * _std_weights(ans, a, axis, ddof, keepdims), axis=axis, keepdims=keepdims),
          vjp=lambda g, ans, a, axis=None, ddof=0, keepdims=False: _restore(
-             g / (2.0 * ans), a.shape, axis, keepdims) * _var_weights(a, axis, ddof))
+             g, a.shape, axis, keepdims) * _std_weights(ans, a, axis, ddof, keepdims))
 defbatch(var, _reduction_batch_rule(var))
 defbatch(std, _reduction_batch_rule(std))
 
@@ -207,7 +249,7 @@ def _exp_shifted(a, axis):
     (ndarray methods rather than np.max and np.sum: the same reductions without NumPy's Python-level
     wrappers, a few microseconds a call that small arrays, as in an MLP's loss, notice.)
     """
-    shift = a.max(axis=axis, keepdims=True)
+    shift = a.max(axis=axis, keepdims=True, initial=-np.inf)  # an empty axis: -inf, a sum of no exp is 0
     if not np.isfinite(shift).all():
         shift = np.where(np.isfinite(shift), shift, 0)  # all -inf: the sum is 0; an inf or nan passes through
     return np.exp(a - shift), shift
@@ -305,7 +347,7 @@ def _scan_back(out, axis, reverse):
 def _cumprod_exclusive_impl(a, axis=-1, reverse=False):
     x = _scan_along(a, axis, reverse)
     head = np.cumprod(x[..., :-1], axis=-1)
-    out = np.concatenate([np.ones(x.shape[:-1] + (1,), head.dtype), head], axis=-1)
+    out = np.concatenate([np.ones(x.shape[:-1] + (1,), head.dtype), head], axis=-1)[..., :x.shape[-1]]  # (empty)
     return _scan_back(out, axis, reverse)
 
 

@@ -651,18 +651,42 @@ def _take_positions(indices, length, mode):
     return indices
 
 
-def _untake(g, shape, indices, axis, mode):
-    """Add each taken element's cotangent back where it was read from (indices taken twice accumulate)."""
+def _untake_impl(values, indices, shape, axis=None, mode="raise"):
+    """Zeros of ``shape`` with each taken element's cotangent added back where it was read from (indices
+    taken twice accumulate)."""
     if axis is None:  # a gather from the flattened array
-        return reshape(scatter_add(g, _take_positions(indices, int(np.prod(shape)), mode), (int(np.prod(shape)),)),
-                       shape)
+        size = int(np.prod(shape))
+        return _scatter_add_impl(values, _take_positions(indices, size, mode), (size,)).reshape(shape)
     ax = axis % len(shape)
-    return scatter_add(g, (slice(None),) * ax + (_take_positions(indices, shape[ax], mode),), shape)
+    return _scatter_add_impl(values, (slice(None),) * ax + (_take_positions(indices, shape[ax], mode),), shape)
 
 
+# The adjoint of take is a primitive with the indices as an argument (without a derivative), not a
+# scatter_add with the indices as its static index: under vmap the indices may be batched.
+untake = Primitive("untake", _untake_impl, argnames=("values", "indices"), nondiff=("indices",), public=False,
+                   doc="The adjoint of `take`: zeros of ``shape`` with ``values`` added where take read them.")
 defrules(take,
          jvp=(lambda t, ans, a, indices, axis=None, mode="raise": take(t, indices, axis, mode), None),
-         vjp=(lambda g, ans, a, indices, axis=None, mode="raise": _untake(g, a.shape, indices, axis, mode), None))
+         vjp=(lambda g, ans, a, indices, axis=None, mode="raise": untake(g, indices, shape=a.shape, axis=axis,
+                                                                           mode=mode), None))
+defrules(untake,
+         jvp=(lambda t, ans, values, indices, shape, axis=None, mode="raise": untake(t, indices, shape=shape,
+                                                                                      axis=axis, mode=mode), None),
+         vjp=(lambda g, ans, values, indices, shape, axis=None, mode="raise": take(g, indices, axis, mode), None))
+
+
+def _untake_batch(args, batched, shape, axis=None, mode="raise"):
+    (values, indices), k, shape = args, _batch_size(args, batched), _as_shape(shape)
+    if batched[1]:  # a batch of index arrays: one scatter per element, the slow path (as take's)
+        return _stack(*(untake(getitem(values, i) if batched[0] else values, getitem(indices, i), shape=shape,
+                               axis=axis, mode=mode) for i in range(k)))
+    if axis is None:  # into the flattened elements of each batch element
+        size = int(np.prod(shape))
+        return reshape(untake(values, indices, shape=(k, size), axis=1, mode=mode), (k,) + shape)
+    return untake(values, indices, shape=(k,) + shape, axis=_shift(axis, len(shape)), mode=mode)
+
+
+defbatch(untake, _untake_batch)
 
 
 def _take_batch(args, batched, axis=None, mode="raise"):
@@ -679,9 +703,11 @@ defbatch(take, _take_batch)
 # ---- sort: a permutation of the input ------------------------------------------------------------------
 #
 # Sorting permutes: the tangent is permuted like the values, the cotangent permuted back. The permutation
-# is a stable argsort of the input's values (np.argsort gives a traced value's plain values, having no
-# derivative). Where values tie, sort is not differentiable (its one-sided derivatives differ); the rules
-# then give the derivative along perturbations that keep tied values in their input order.
+# is a stable argsort of the input's values, applied by two primitives that take those values as an
+# argument without a derivative (`sort_along` and its adjoint `unsort_along`), so the rules run on any
+# traced value, batched ones included (a rule calling np.argsort itself could not read a batch). Where
+# values tie, sort is not differentiable (its one-sided derivatives differ); the rules then give the
+# derivative along perturbations that keep tied values in their input order.
 
 sort = Primitive("sort", lambda a, axis=-1, kind=None: np.sort(a, axis, kind),
                  doc="The values sorted along ``axis`` (flattened for None): "
@@ -695,14 +721,55 @@ def _along(order, axis):
                  for i, n in enumerate(order.shape))
 
 
+def _sort_along_impl(x, key, axis):
+    return np.take_along_axis(np.asarray(x), np.argsort(key, axis=axis, kind="stable"), axis)
+
+
+def _unsort_along_impl(x, key, axis):
+    x = np.asarray(x)
+    out = np.empty_like(x)
+    out[_along(np.argsort(key, axis=axis, kind="stable"), axis)] = x  # a permutation: no position twice
+    return out
+
+
+sort_along = Primitive("sort_along", _sort_along_impl, argnames=("x", "key"), nondiff=("key",), public=False,
+                       doc="``x`` permuted along ``axis`` (an int) as sorting ``key`` (x's shape) permutes it, "
+                           "stably; ``key`` carries no derivative.")
+unsort_along = Primitive("unsort_along", _unsort_along_impl, argnames=("x", "key"), nondiff=("key",),
+                         public=False,
+                         doc="The inverse permutation of `sort_along`, which is its adjoint.")
+defrules(sort_along,
+         jvp=(lambda t, ans, x, key, axis: sort_along(t, key, axis=axis), None),
+         vjp=(lambda g, ans, x, key, axis: unsort_along(g, key, axis=axis), None))
+defrules(unsort_along,
+         jvp=(lambda t, ans, x, key, axis: unsort_along(t, key, axis=axis), None),
+         vjp=(lambda g, ans, x, key, axis: sort_along(g, key, axis=axis), None))
+
+
+def _permutation_batch(prim):
+    """Batch rule of sort_along and unsort_along: the axis past the batch axis; an unbatched x or key is the
+    same array for every batch element."""
+    def rule(args, batched, axis):
+        k = _batch_size(args, batched)
+        x, key = (a if b else _with_batch(a, k) for a, b in zip(args, batched))
+        return prim(x, key, axis=_shift(axis, len(_shape_of(x)) - 1))
+    return rule
+
+
+defbatch(sort_along, _permutation_batch(sort_along))
+defbatch(unsort_along, _permutation_batch(unsort_along))
+
+
 def _sort_tangent(t, a, axis):
-    order = np.argsort(a, axis=axis, kind="stable")
-    return getitem(reshape(t, (-1,)), order) if axis is None else getitem(t, _along(order, axis))
+    if axis is None:  # of the flattened array
+        return sort_along(reshape(t, (-1,)), reshape(a, (-1,)), axis=0)
+    return sort_along(t, a, axis=axis)
 
 
 def _sort_cotangent(g, a, axis):
-    unsort = np.argsort(np.argsort(a, axis=axis, kind="stable"), axis=-1 if axis is None else axis, kind="stable")
-    return reshape(getitem(g, unsort), a.shape) if axis is None else getitem(g, _along(unsort, axis))
+    if axis is None:
+        return reshape(unsort_along(g, reshape(a, (-1,)), axis=0), a.shape)
+    return unsort_along(g, a, axis=axis)
 
 
 defrules(sort,
