@@ -553,3 +553,25 @@ def test_checkpointed_code_that_forgets_to_return_says_so(chain):
             ad.revolve(_step_without_return, X, 4, 2)
         else:
             ad.grad(lambda x: anp.sum(run(x)))(X)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Every supported Python: NumPy 2.2 (the newest on Python 3.10) gives ufuncs no signature, and the names
+# guessed for their arguments (x1 for sin) then differed from NumPy's own (x), in every error message
+# ----------------------------------------------------------------------------------------------------
+
+def test_ufunc_argument_names_without_a_signature_are_numpys_own(monkeypatch):
+    import inspect
+
+    from admodes.ops import core
+
+    def no_signature_for_ufuncs(obj, *args, **kwargs):
+        if isinstance(obj, np.ufunc):
+            raise ValueError(f"callable {obj!r} is not supported by signature")
+        return signature(obj, *args, **kwargs)
+
+    signature = inspect.signature
+    monkeypatch.setattr(inspect, "signature", no_signature_for_ufuncs)
+    assert core._signature_split(np.sin) == (["x"], [])
+    assert core._signature_split(np.arctan2) == (["x1", "x2"], [])
+    assert core._signature_split(np.divmod)[0] == ["x1", "x2"]

@@ -67,6 +67,8 @@ class _Reverse(_Mode):
                 from ..transforms import vjp
                 self._vjp_fn = vjp(self.g, self.x.copy())[1]
             self.calls += 1
+            if self._vjp_fn.out_dtype.kind == "f":  # (vjp, like jvp, takes values of its output's dtype)
+                u = np.asarray(u, self._vjp_fn.out_dtype)
             cotangent = self._vjp_fn(u)[0]
         return _plain(cotangent, self.x.shape, self.label, "cotangent")
 

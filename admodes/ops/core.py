@@ -193,8 +193,8 @@ def _signature_split(impl):
     if isinstance(impl, np.ufunc):
         try:  # NumPy's own names for the inputs: x for one, x1 and x2 for two
             return list(inspect.signature(impl).parameters)[: impl.nin], []
-        except (TypeError, ValueError):
-            return [f"x{i + 1}" for i in range(impl.nin)], []
+        except (TypeError, ValueError):  # NumPy < 2.3 (the newest on Python 3.10) gives ufuncs no signature
+            return ["x"] if impl.nin == 1 else [f"x{i + 1}" for i in range(impl.nin)], []
     try:
         sig = inspect.signature(impl)
     except (TypeError, ValueError):
