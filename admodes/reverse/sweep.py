@@ -144,11 +144,11 @@ def fast_backward_pass(roots, seeds, targets=None, retain_graph=None, create_gra
 
     - buffer reuse: a cotangent array that nothing but the sweep holds (`sole`: a rule made it, or a sum
       did) is written into: a second cotangent is added into it, and an op's in-place VJP form
-      (`core.defvjp_inplace`) computes its input's cotangent in it (``donated``). Fewer fresh arrays:
+      (``Fast(vjp_inplace=...)``) computes its input's cotangent in it (``donated``). Fewer fresh arrays:
       on big arrays, fewer page faults and cache misses;
-    - `core.defvjp_into`: getitem adds its cotangent at its index into the buffer of its input, instead
+    - ``Fast(vjp_into=...)``: getitem adds its cotangent at its index into the buffer of its input, instead
       of scattering it into zeros that are then added;
-    - `core.defvjp_same`: x * x (every input the one value) gets the summed rule, ``g * (2 * x)``;
+    - ``Fast(vjp_same=...)``: x * x (every input the one value) gets the summed rule, ``g * (2 * x)``;
     - a chain (one node waiting, and it is the next) skips the heap;
     - the common node's rule skips unpacking (`Node.apply_rule_fast`).
 

@@ -116,7 +116,7 @@ class Node:
         """`apply_rule`, with two shortcuts.
 
         ``same``: every input has the same edge and is the same value (x * x), so the op's summed VJP
-        (`core.defvjp_same`: ``g * (2 * x)``, two array passes instead of three) goes to the first input.
+        (``Fast(vjp_same=...)``: ``g * (2 * x)``, two array passes instead of three) goes to the first input.
         And the common nodes (plain values saved, or one tensor not modified since) skip `unpack`.
         """
         saved, versions = self.saved, self.versions
