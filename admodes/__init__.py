@@ -17,6 +17,7 @@ from .forward import Dual
 from .function import Function, FunctionCtx
 from .ops.core import count_ops
 from .reverse import AccumulateGrad, Node, Tensor, enable_grad, gradients, is_grad_enabled, no_grad, tensor
+from .taylor import jet, taylor
 from .teach import Trace, trace
 from .transforms import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp, vmap
 
@@ -25,7 +26,7 @@ __all__ = [
     "Dual", "Tensor", "tensor", "Batched", "Node", "AccumulateGrad", "Function", "FunctionCtx",
     "no_grad", "enable_grad", "is_grad_enabled", "gradients",
     # transforms
-    "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "hvp", "vmap",
+    "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "hvp", "vmap", "jet", "taylor",
     # trading time for memory
     "checkpoint", "checkpoint_sequential", "revolve", "revolve_schedule", "revolve_recomputations",
     # checking, measuring, teaching
