@@ -10,10 +10,10 @@
 __version__ = "0.1.0"
 
 from . import numpy  # noqa: F401  (admodes.numpy, the differentiable namespace)
-from .batching import Batched, vmap
+from .batching import Batched
 from .check import GradcheckError, GradcheckReport, check_grad, numeric_grad, numeric_jacobian, numeric_jvp
 from .checkpoint import checkpoint, checkpoint_sequential, revolve, revolve_recomputations, revolve_schedule
-from .forward import Dual, jacfwd, jvp
+from .forward import Dual
 from .function import Function, FunctionCtx
 from .ops.core import count_ops
 from .reverse import AccumulateGrad, Node, Tensor, enable_grad, gradients, is_grad_enabled, no_grad
@@ -21,7 +21,7 @@ from .taylor import jet, taylor
 from .teach import Trace, trace
 from .torch_api import *  # noqa: F403  (PyTorch's and JAX's habits: ad.tensor(dtype=), zeros, optim, linearize, ...)
 from .torch_api import __all__ as _habits
-from .transforms import grad, hessian, hvp, jacrev, value_and_grad, vjp
+from .transforms import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp, vmap
 
 __all__ = [
     # values and the tape

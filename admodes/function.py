@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arraylike import value
-from .forward import _returned
+from .inputs import returned
 from .ops.core import Primitive, Traced, defjoint, shape_of
 
 
@@ -100,7 +100,7 @@ class Function:
 
     @classmethod
     def _make_primitive(cls):
-        forward = lambda *inputs, ctx: _returned(cls.forward(ctx, *inputs), cls.__name__, "forward")
+        forward = lambda *inputs, ctx: returned(cls.forward(ctx, *inputs), cls.__name__, "forward")  # noqa: E731
         prim = Primitive(cls.__name__, forward, variadic=True,
                          short=cls.__name__, registered=False, impl_takes_traced=True)
         defjoint(prim, jvp=lambda tangents, ans, args, params: _call_jvp(cls, tangents, args, params["ctx"]),

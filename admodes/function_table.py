@@ -10,7 +10,7 @@ again from the code (``docs/hooks.py``) and a test checks that the two agree.
 
 from __future__ import annotations
 
-from .arraylike import _BOOLEAN_UFUNCS, _ON_VALUES
+from .arraylike import BOOLEAN_UFUNCS, ON_VALUES
 from .numpy import PASSED_THROUGH
 from .ops.core import FUNCTIONS, Primitive
 from .tensor_methods import METHODS, TorchMethods, method_names
@@ -53,7 +53,7 @@ def function_rows():
 
 def values_only():
     """The NumPy functions that, given a traced value, answer on its values (their results carry no derivative)."""
-    names = {f.__name__ for f in _ON_VALUES} | set(_BOOLEAN_UFUNCS)  # (all of numpy's top level)
+    names = {f.__name__ for f in ON_VALUES} | set(BOOLEAN_UFUNCS)  # (all of numpy's top level)
     return sorted(names)
 
 

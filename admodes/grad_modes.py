@@ -13,8 +13,7 @@
 
 from __future__ import annotations
 
-from . import reverse
-from .reverse import no_grad
+from .reverse.grad_mode import OPEN_BLOCKS, THREAD_MODE, is_grad_enabled, no_grad
 
 _marked = []  # set once set_grad_enabled has been called outside a with block's pairing (see below)
 
@@ -33,19 +32,19 @@ class set_grad_enabled(no_grad):
     def __init__(self, mode):
         if not isinstance(mode, bool):
             raise TypeError(f"set_grad_enabled: mode must be a bool, got {type(mode).__name__}")
-        self._outer, self._mode = reverse.is_grad_enabled(), mode
-        # The engine reads the thread's flag only while a block is open (`reverse._open_blocks`); a mode set by
+        self._outer, self._mode = is_grad_enabled(), mode
+        # The engine reads the thread's flag only while a block is open (`OPEN_BLOCKS`); a mode set by
         # a plain call has no end, so it keeps one entry there for good (reading the flag costs a little).
         if not _marked:
             _marked.append(None)
-            reverse._open_blocks.append(None)
-        reverse._state.enabled = mode
+            OPEN_BLOCKS.append(None)
+        THREAD_MODE.enabled = mode
 
     def __enter__(self):
-        reverse._state.enabled = self._mode
+        THREAD_MODE.enabled = self._mode
 
     def __exit__(self, *exc):
-        reverse._state.enabled = self._outer
+        THREAD_MODE.enabled = self._outer
         return False
 
     def __call__(self, fn):  # as a decorator: the mode during each call of fn
@@ -53,13 +52,13 @@ class set_grad_enabled(no_grad):
 
         @functools.wraps(fn)
         def with_mode(*args, **kwargs):
-            outer = reverse.is_grad_enabled()
-            reverse._state.enabled = self._mode
+            outer = is_grad_enabled()
+            THREAD_MODE.enabled = self._mode
             try:
                 return fn(*args, **kwargs)
             finally:
-                reverse._state.enabled = outer
-        reverse._state.enabled = self._outer  # (the decorator's creation set the mode: undo it)
+                THREAD_MODE.enabled = outer
+        THREAD_MODE.enabled = self._outer  # (the decorator's creation set the mode: undo it)
         return with_mode
 
 

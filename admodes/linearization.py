@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .forward import _float_array, jvp
-from .transforms import jacrev
+from .inputs import float_input
+from .transforms import jacrev, jvp
 
 jacobian = jacrev
 
@@ -28,7 +28,7 @@ def linearize(f, *primals):
     """
     if not primals:
         raise TypeError("linearize: give the point, linearize(f, *primals)")
-    primals = tuple(np.array(_float_array(p, f"linearize: primal {i}"), copy=True) for i, p in enumerate(primals))
+    primals = tuple(np.array(float_input(p, f"linearize: primal {i}"), copy=True) for i, p in enumerate(primals))
     out = f(*primals)
 
     def f_jvp(*tangents):

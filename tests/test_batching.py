@@ -1,5 +1,5 @@
-"""The batching engine (admodes/batching.py): every batch rule against stacked calls, the engine, vmap, and
-the Jacobians in one sweep against the per-direction ones."""
+"""The batching engine (admodes/batching.py; its transforms in admodes/transforms/batched.py): every batch rule
+against stacked calls, the engine, vmap, and the Jacobians in one sweep against the per-direction ones."""
 
 import numpy as np
 import pytest
@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 
 import admodes as ad
 import admodes.numpy as anp
-from admodes.batching import Batched, batch_rule_of, batched_jacfwd, batched_jacrev, looping_batch_rule, vmap
+from admodes.batching import Batched, batch_rule_of, looping_batch_rule
 from admodes.ops.core import REGISTRY, Primitive, count_ops, defrules
+from admodes.transforms import batched_jacfwd, batched_jacrev, vmap
 
 from .ops.harness import Draw
 from .ops.test_rules import CASES

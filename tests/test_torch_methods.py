@@ -358,3 +358,16 @@ def test_hooks_work_with_create_graph_and_gradients():
     w = leaf([1.0, 2.0])
     w.register_hook(lambda g: g * 3.0)
     np.testing.assert_allclose(ad.gradients((w * w).sum(), w)[0].data, [6.0, 12.0])
+
+
+@pytest.mark.parametrize("sweep", ["backward_pass", "fast_backward_pass"])
+def test_hooks_run_on_the_generic_sweep_and_on_the_fast_one(sweep):
+    from admodes import reverse
+
+    x = leaf([1.0, 2.0])
+    h = x * 3.0
+    h.register_hook(lambda g: g * 2.0)
+    x.register_hook(lambda g: g + 1.0)
+    y = (h * h).sum()
+    getattr(reverse, sweep)([y], [np.array(1.0)])
+    np.testing.assert_allclose(x.grad.data, 2 * (2 * 3.0 * np.array([1.0, 2.0])) * 3.0 + 1.0)

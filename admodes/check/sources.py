@@ -40,7 +40,7 @@ class _Forward(_Mode):
     """Forward mode: J v in one sweep, the Jacobian column by column."""
 
     def jvp(self, v):
-        from ..forward import jvp
+        from ..transforms import jvp
         self.calls += 1
         with self._noting():
             tangent = jvp(self.g, (self.x.copy(),), (v,))[1]

@@ -1,7 +1,7 @@
 """Op counting: an exact, noise-free measure of work (primitive calls, and the elements they process).
 
-`count_ops` switches counting on for a ``with`` block, in the calling thread only; every primitive call on
-plain values that thread makes then goes through `counted_call` (see `primitive.call_impl`).
+`count_ops` switches counting on for a ``with`` block; every primitive call on plain values then goes
+through `counted_call` (see `primitive.call_impl`).
 
 >>> import numpy as np
 >>> import admodes.numpy as anp
@@ -19,7 +19,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["OpCounts", "count_ops", "counted_call", "active", "local"]
+__all__ = ["OpCounts", "count_ops", "counted_call", "active", "thread"]
 
 
 class OpCounts:
@@ -55,18 +55,19 @@ class _Counting(threading.local):
     counts = None  # this thread's innermost open count_ops block (None inside a counted impl's own calls)
 
 
-local = _Counting()
-"""``local.counts``: the calling thread's innermost `count_ops` block, or None (also inside a counted call)."""
+thread = _Counting()
+"""This thread's counts: ``thread.counts``, the innermost `count_ops` block open in this thread, or None."""
 
 active: list | None = None
 """The counts of every `count_ops` block open in any thread, or None when there is none (the usual case):
-`primitive.call_impl` tests this global first, so that code that counts nothing never reads `local`."""
+`primitive.call_impl` tests this global first, so that code that counts nothing never reads the (slower)
+thread-local `thread`."""
 _active_lock = threading.Lock()
 
 
 @contextmanager
 def count_ops():
-    """Count every primitive call (and the elements it processes) inside the ``with`` block.
+    """Count every primitive call (and the elements it processes) inside the ``with`` block, in this thread.
 
     >>> import admodes.numpy as anp
     >>> with count_ops() as counts:
@@ -75,14 +76,14 @@ def count_ops():
     {'exp': 1}
     """
     global active
-    outer = local.counts
-    inner = local.counts = OpCounts()
+    outer = thread.counts
+    inner = thread.counts = OpCounts()
     with _active_lock:
         active = (active or []) + [inner]
     try:
         yield inner
     finally:
-        local.counts = outer
+        thread.counts = outer
         with _active_lock:
             active = [c for c in active if c is not inner] or None
         if outer is not None:  # nested counters: the outer one sees everything too
@@ -100,6 +101,7 @@ def counted_call(prim, args, params):
     >>> counts.calls["exp"]
     1
     """
+    local = thread
     counts, local.counts = local.counts, None
     try:
         out = prim(*args, **params)

@@ -324,7 +324,7 @@ def call_impl(prim, args, params):
     >>> float(call_impl(sin, (np.float64(0.0),), {}))
     0.0
     """
-    if counting.active is not None and counting.local.counts is not None:  # some thread counts: this one?
+    if counting.active is not None and counting.thread.counts is not None:  # some thread counts, and this one
         return counting.counted_call(prim, args, params)
     try:
         out = prim.impl(*args, **params)
@@ -345,7 +345,7 @@ if fastpaths.FAST:
         >>> float(call_impl(sin, (np.float64(0.0),), {}))
         0.0
         """
-        if counting.active is not None and counting.local.counts is not None:
+        if counting.active is not None and counting.thread.counts is not None:
             return counting.counted_call(prim, args, params)
         try:
             out = prim.impl(*args, **params) if params else prim.impl(*args)
