@@ -27,9 +27,24 @@ __all__ = [
     "no_grad", "enable_grad", "is_grad_enabled", "gradients",
     # transforms
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "hvp", "vmap", "jet", "taylor",
+    # sparse Jacobians and Hessians
+    "jacobian_sparsity", "hessian_sparsity", "coloring", "sparse_jacfwd", "sparse_jacrev", "sparse_jacobian",
+    "sparse_hessian",
     # trading time for memory
     "checkpoint", "checkpoint_sequential", "revolve", "revolve_schedule", "revolve_recomputations",
     # checking, measuring, teaching
     "check_grad", "numeric_grad", "numeric_jacobian", "numeric_jvp", "GradcheckError", "GradcheckReport",
     "count_ops", "trace", "Trace",
 ]
+
+_SPARSE = ("jacobian_sparsity", "hessian_sparsity", "coloring", "sparse_jacfwd", "sparse_jacrev", "sparse_jacobian",
+           "sparse_hessian")
+
+
+def __getattr__(name):
+    """The sparse names load `admodes.sparse` (and SciPy, which doubles the import time) on first use."""
+    if name in _SPARSE:
+        from . import sparse
+        value = globals()[name] = getattr(sparse, name)  # found here from now on, without this call
+        return value
+    raise AttributeError(f"module 'admodes' has no attribute {name!r}")
