@@ -162,10 +162,11 @@ def _products_of_all_but_two(s):
     return np.prod(np.where(left_out, 1, s[..., None, None, :]), axis=-1) * (1 - np.eye(n, dtype=s.dtype))
 
 
-def _well_conditioned_inverse(a):
-    """a^-1 when every matrix of a is invertible with a 1-norm condition number below 1/sqrt(eps), else None.
+def _well_conditioned_inverse(a, order=1):
+    """a^-1 when every matrix of a is invertible with a 1-norm condition number below eps^(-1 / (2 order)), else
+    None (a derivative of det of order m from a^-1 multiplies m inverse factors: its error grows like cond^m).
 
-    The fast path of `cofactor` and `det_hessian` (det(a) a^-T costs an LU, the SVD several times more:
+    The fast path of `cofactor`, `det_hessian` and `det_derivative` (an LU, the SVD several times more:
     benchmarks/README.md); its relative error is at most about sqrt(eps), as the inverse-based rules before it.
     """
     if not fastpaths.FAST:
@@ -175,7 +176,7 @@ def _well_conditioned_inverse(a):
     except np.linalg.LinAlgError:
         return None
     condition = np.linalg.norm(a, 1, axis=(-2, -1)) * np.linalg.norm(inverse, 1, axis=(-2, -1))
-    return inverse if np.all(condition < np.finfo(inverse.dtype).eps ** -0.5) else None
+    return inverse if np.all(condition < np.finfo(inverse.dtype).eps ** (-0.5 / order)) else None
 
 
 def _cofactor_impl(a):
@@ -273,7 +274,7 @@ def _det_derivative_impl(a, es):
     m = k + 1  # the order of the derivative of det whose gradient this is
     if m > n:  # det has degree n: its derivatives above n vanish
         return np.zeros(shape, np.result_type(a, es))
-    inverse = _well_conditioned_inverse(a)
+    inverse = _well_conditioned_inverse(a, order=m)
     if inverse is not None:
         return _det_derivative_by_inverse(a, inverse, es).astype(np.result_type(a, es), copy=False)
     u, s, vh, frame = _svd_frame(a)
