@@ -142,10 +142,7 @@ def _polynomial_coefficients(f, coefficients, order, radius=0.5, points=32):
             * math.factorial(k) / radius ** k for k in range(1, order + 1)]
 
 
-@pytest.mark.parametrize("degree", [1, 2, pytest.param(3, marks=pytest.mark.xfail(strict=True, reason=(
-    "the op library's third derivative of det (through linalg.det_hessian's JVP) at a singular matrix is ~1e18, "
-    "not the polynomial's; det's jet rule falls back on nested jvp there and inherits it"))),
-    pytest.param(4, marks=pytest.mark.xfail(strict=True, reason="as degree 3"))])
+@pytest.mark.parametrize("degree", [1, 2, 3, 4])
 def test_det_at_a_singular_matrix_against_the_exact_polynomial(degree):
     rng = np.random.default_rng(3)
     a = rng.standard_normal((3, 2)) @ rng.standard_normal((2, 3))  # rank 2: det = 0

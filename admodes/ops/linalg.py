@@ -25,6 +25,7 @@ public function: ``linalg.eigh`` packs eigenvalues and eigenvectors into one arr
 """
 
 import builtins
+import itertools
 import warnings
 from collections import namedtuple
 
@@ -132,8 +133,11 @@ defrules(solve,
 # Its derivative is det's Hessian applied to a direction E, again without division (`det_hessian`):
 # with E~ = U^T E V and P_ik = prod_{m not in {i, k}} s_m (0 on the diagonal),
 #     d cof(A)[E] = det(U) det(V) U (diag(P diag(E~)) - P * E~^T) V^T,
-# which is self-adjoint in E. Its own derivative in A (det's third) is written with cof / det: inf/nan at a
-# singular A, with NumPy's warning.
+# which is self-adjoint in E. Every higher derivative is `det_derivative`, the gradient G_k(A)[E_1..E_k] of
+# d^k det(A)[E_1..E_k] (cofactor is G_0, det_hessian G_1), again from the SVD and products of singular values:
+# det(A + X) = det(U) det(V) det(diag(s) + U^T X V), and the coefficient of t_1..t_m in det(diag(s) + sum t_j Y_j)
+# is a sum over distinct rows i_1..i_m and permutations tau of sign(tau) prod_j Y_j[i_j, i_tau(j)] times the
+# product of the other s. det is a polynomial of degree n, so every order is exact at singular A too.
 
 
 def _svd_frame(a):
@@ -158,10 +162,11 @@ def _products_of_all_but_two(s):
     return np.prod(np.where(left_out, 1, s[..., None, None, :]), axis=-1) * (1 - np.eye(n, dtype=s.dtype))
 
 
-def _well_conditioned_inverse(a):
-    """a^-1 when every matrix of a is invertible with a 1-norm condition number below 1/sqrt(eps), else None.
+def _well_conditioned_inverse(a, order=1):
+    """a^-1 when every matrix of a is invertible with a 1-norm condition number below eps^(-1 / (2 order)), else
+    None (a derivative of det of order m from a^-1 multiplies m inverse factors: its error grows like cond^m).
 
-    The fast path of `cofactor` and `det_hessian` (det(a) a^-T costs an LU, the SVD several times more:
+    The fast path of `cofactor`, `det_hessian` and `det_derivative` (an LU, the SVD several times more:
     benchmarks/README.md); its relative error is at most about sqrt(eps), as the inverse-based rules before it.
     """
     if not fastpaths.FAST:
@@ -171,7 +176,7 @@ def _well_conditioned_inverse(a):
     except np.linalg.LinAlgError:
         return None
     condition = np.linalg.norm(a, 1, axis=(-2, -1)) * np.linalg.norm(inverse, 1, axis=(-2, -1))
-    return inverse if np.all(condition < np.finfo(inverse.dtype).eps ** -0.5) else None
+    return inverse if np.all(condition < np.finfo(inverse.dtype).eps ** (-0.5 / order)) else None
 
 
 def _cofactor_impl(a):
@@ -203,23 +208,131 @@ det_hessian = Primitive("linalg.det_hessian", _det_hessian_impl, public=False, s
                         doc="d cofactor(a)[e]: det's Hessian at a applied to e (linear and self-adjoint in e).")
 
 
-def _pair(x, y):
-    """<x, y> over the last two axes, kept as (..., 1, 1)."""
-    return sum(x * y, axis=(-2, -1), keepdims=True)
+def _one_hot(i, k, dtype):
+    """Row i of the k x k identity: the weights that put a matrix into column i of a stack of directions."""
+    return np.eye(k, dtype=dtype)[i]
 
 
-def _det_hessian_jvp_a(t, ans, a, e):
-    """The derivative in a of h = (<C, e> C - C e^T C) / det a (C the cofactor matrix), along t."""
-    c, h_t = cofactor(a), det_hessian(a, t)
-    return (_pair(h_t, e) * c + _pair(c, e) * h_t - h_t @ mT(e) @ c - c @ mT(e) @ h_t
-            - ans * _pair(c, t)) / as_matrices(det(a))
+def _with_direction(es, i, t):
+    """The stack of directions es (..., n, n, k) with direction i replaced by t (..., n, n)."""
+    k = shape_of(es)[-1]
+    keep = 1 - _one_hot(i, k, es.dtype)
+    return es * keep + reshape(t, tuple(t.shape) + (1,)) * _one_hot(i, k, es.dtype)
 
 
-def _det_hessian_vjp_a(g, ans, a, e):
-    """The adjoint of `_det_hessian_jvp_a` in t (det_hessian is self-adjoint in its direction)."""
-    c = cofactor(a)
-    return (_pair(g, c) * ans + _pair(c, e) * det_hessian(a, g) - det_hessian(a, g @ mT(c) @ e)
-            - det_hessian(a, e @ mT(c) @ g) - _pair(g, ans) * c) / as_matrices(det(a))
+def _appended(es, t):
+    """The stack of directions es (..., n, n, k) with t (..., n, n) appended as direction k + 1."""
+    k = shape_of(es)[-1]
+    widen = np.eye(k, k + 1, dtype=es.dtype)  # es @ widen: a zero column after the k directions
+    return es @ widen + reshape(t, tuple(t.shape) + (1,)) * _one_hot(k, k + 1, es.dtype)
+
+
+def _cycles(permutation):
+    """The cycles of a permutation of range(m), each as the list c, p(c), p(p(c)), ..."""
+    seen, cycles = set(), []
+    for start in range(len(permutation)):
+        cycle, i = [], start
+        while i not in seen:
+            seen.add(i)
+            cycle.append(i)
+            i = permutation[i]
+        if cycle:
+            cycles.append(cycle)
+    return cycles
+
+
+def _det_derivative_by_inverse(a, inverse, es):
+    """The fast path of `det_derivative` at a well-conditioned a: with B_j = a^-1 e_j (e_m the free direction),
+    d^m det(a) = det(a) sum over permutations p of sign(p) prod over p's cycles of tr(B_c B_p(c) ...); the cycle
+    through m gives the matrix (B_p(m) B_p(p(m)) ... a^-1)^T, the others their traces. O(m! n^3), no SVD."""
+    k = es.shape[-1]
+    bs = [inverse @ es[..., j] for j in range(k)]
+    total = 0
+    for perm in itertools.permutations(range(k + 1)):
+        term = np.linalg.det(np.eye(k + 1)[list(perm)]) * np.linalg.det(a)[..., None, None]
+        for cycle in _cycles(perm):
+            if k in cycle:
+                start = cycle.index(k)
+                rest = cycle[start + 1:] + cycle[:start]
+                chain = inverse
+                for j in reversed(rest):
+                    chain = bs[j] @ chain
+                term = term * np.swapaxes(chain, -1, -2)
+            else:
+                chain = bs[cycle[0]]
+                for j in cycle[1:]:
+                    chain = chain @ bs[j]
+                term = term * np.trace(chain, axis1=-2, axis2=-1)[..., None, None]
+        total = total + term
+    return total
+
+
+def _det_derivative_impl(a, es):
+    a, es = np.asarray(a), np.asarray(es)
+    n, k = a.shape[-1], es.shape[-1]
+    shape = np.broadcast_shapes(a.shape, es.shape[:-1])
+    m = k + 1  # the order of the derivative of det whose gradient this is
+    if m > n:  # det has degree n: its derivatives above n vanish
+        return np.zeros(shape, np.result_type(a, es))
+    inverse = _well_conditioned_inverse(a, order=m)
+    if inverse is not None:
+        return _det_derivative_by_inverse(a, inverse, es).astype(np.result_type(a, es), copy=False)
+    u, s, vh, frame = _svd_frame(a)
+    ys = [np.swapaxes(u, -1, -2) @ es[..., j] @ np.swapaxes(vh, -1, -2) for j in range(k)]
+    index = np.indices((n,) * m)
+    others = np.ones(s.shape[:-1] + (n,) * m, s.dtype)  # prod of s_l over l not among i_1..i_m, 0 on repeats
+    for l in range(n):
+        taken = np.any(index == l, axis=0)
+        others = others * np.where(taken, 1, s[(..., l) + (None,) * m])
+    for j, jj in itertools.combinations(range(m), 2):
+        others = others * (index[j] != index[jj])
+    letters = "abcdefghijklmnopqrstuvwxyz"[:m]
+    h = np.zeros(shape[:-2] + (n, n), np.result_type(s, *ys))
+    for tau in itertools.permutations(range(m)):
+        sign = np.linalg.det(np.eye(m)[list(tau)])
+        inputs = ",".join("..." + letters[j] + letters[tau[j]] for j in range(k))
+        last, image = letters[k], letters[tau[k]]
+        subscripts = (inputs + "," if k else "") + "..." + letters + "->..." + last + (image if image != last else "")
+        term = sign * np.einsum(subscripts, *ys, others)
+        h = h + (term if image != last else term[..., None] * np.eye(n, dtype=term.dtype))
+    return (frame[..., None, None] * (u @ h @ vh)).astype(np.result_type(a, es), copy=False)
+
+
+det_derivative = Primitive("linalg.det_derivative", _det_derivative_impl, public=False, short="DetDerivative",
+                           doc="The gradient in x of d^(k+1) det(a)[e_1, ..., e_k, x], es = (e_1 .. e_k) on the "
+                               "last axis (multilinear and symmetric in the directions).")
+
+
+def _det_derivative_jvp_es(t, ans, a, es):
+    """Multilinear in the directions: the sum over i of det_derivative with direction i replaced by t's."""
+    k = shape_of(es)[-1]
+    return builtins.sum(det_derivative(a, _with_direction(es, i, t[..., i])) for i in range(k))
+
+
+def _det_derivative_vjp_es(g, ans, a, es):
+    """Direction i's cotangent is det_derivative with direction i replaced by g (the form is symmetric)."""
+    k = shape_of(es)[-1]
+    columns = (det_derivative(a, _with_direction(es, i, g)) for i in range(k))
+    return builtins.sum(reshape(c, tuple(c.shape) + (1,)) * _one_hot(i, k, es.dtype) for i, c in enumerate(columns))
+
+
+def _det_derivative_batch(args, batched):
+    """a and es broadcast over their leading axes: pad the batched ones so the batches line up in front."""
+    (a, es), (ba, be) = args, batched
+    rank = builtins.max(ndim_of(a) - ba, ndim_of(es) - 1 - be)
+    return det_derivative(pad_batched(a, rank) if ba else a, pad_batched(es, rank + 1) if be else es)
+
+
+defrules(det_derivative,
+         jvp=(lambda t, ans, a, es: det_derivative(a, _appended(es, t)), _det_derivative_jvp_es),
+         vjp=(lambda g, ans, a, es: det_derivative(a, _appended(es, g)), _det_derivative_vjp_es),
+         saves={"a": ("a", "es"), "es": ("a", "es")}, batch=_det_derivative_batch)
+
+
+def _both(e, t):
+    """e and t stacked as two directions on a new last axis (broadcast against each other)."""
+    return reshape(e, tuple(e.shape) + (1,)) * _one_hot(0, 2, e.dtype) + reshape(t, tuple(t.shape) + (1,)) * _one_hot(
+        1, 2, e.dtype)
 
 
 defrules(cofactor, jvp=lambda t, ans, a: det_hessian(a, t), vjp=lambda g, ans, a: det_hessian(a, g), saves="a",
@@ -234,9 +347,9 @@ def _det_hessian_batch(args, batched):
 
 
 defrules(det_hessian,
-         jvp=(_det_hessian_jvp_a, lambda t, ans, a, e: det_hessian(a, t)),
-         vjp=(_det_hessian_vjp_a, lambda g, ans, a, e: det_hessian(a, g)),
-         saves={"a": ("ans", "a", "e"), "e": "a"}, batch=_det_hessian_batch)
+         jvp=(lambda t, ans, a, e: det_derivative(a, _both(e, t)), lambda t, ans, a, e: det_hessian(a, t)),
+         vjp=(lambda g, ans, a, e: det_derivative(a, _both(e, g)), lambda g, ans, a, e: det_hessian(a, g)),
+         saves={"a": ("a", "e"), "e": "a"}, batch=_det_hessian_batch)
 
 det = Primitive("linalg.det", lambda a: np.linalg.det(a), short="Det")
 defrules(det,

@@ -308,14 +308,16 @@ def _trace(deps, args, out_shape, params):
     return group(gather(d, diagonal), target, n_out)
 
 
-def whole_matrices(out_core):
+def whole_matrices(out_core, arg_cores=None):
     """Dense linear algebra: every output of a matrix depends on every element of the matrices it is computed
-    from (each argument's trailing two axes), batched over the leading axes; ``out_core`` trailing axes per
-    output."""
+    from (each argument's trailing two axes, or ``arg_cores[k]`` of argument k), batched over the leading axes;
+    ``out_core`` trailing axes per output."""
     def rule(deps, args, out_shape, params):
         shapes = [shape_of(a) for a in args]
         n_batch = len(out_shape) - out_core
-        labels = [_batch_labels(shape, 2, n_batch) + [f"row{k}", f"column{k}"] for k, shape in enumerate(shapes)]
+        cores = arg_cores or (2,) * len(shapes)
+        labels = [_batch_labels(shape, cores[k], n_batch) + [f"core{k}_{c}" for c in range(cores[k])]
+                  for k, shape in enumerate(shapes)]
         out = [f"batch{i}" for i in range(n_batch)] + ["i", "j"][:out_core]
         return contraction(deps, shapes, labels, out, out_shape)
     return rule
@@ -388,6 +390,7 @@ RULES = {
     "linalg.inv": whole_matrices(2), "linalg.cholesky": _cholesky, "linalg.eigh": whole_matrices(2),
     "linalg.det": whole_matrices(0), "linalg.slogdet": whole_matrices(0), "linalg.solve": _solve,
     "linalg.cofactor": whole_matrices(2), "linalg.det_hessian": whole_matrices(2),
+    "linalg.det_derivative": whole_matrices(2, (2, 3)),  # its directions stacked on a third trailing axis
     "scatter_add": _scatter_add, "index_add": _index_add, "sum_to": _sum_to, "untake": _untake,
 }
 """The explicit rules, by primitive name; `rule_of` adds the structural ones (elementwise, moved)."""

@@ -176,6 +176,14 @@ def _det_hessian(a):
     return draw
 
 
+def _det_derivative(a):
+    """a with a stack of 1 to 3 directions on a new last axis (past n - 1 directions the result is 0)."""
+    def draw(d):
+        m = a(d)
+        return (m, d.array(m.shape[-2:] + (d.integers(1, 3, label="directions"),))), {}
+    return draw
+
+
 def _spd_input(d):
     """A matrix whose symmetric part is positive definite, plus an antisymmetric part."""
     batch, n = _batch(d), _side(d)
@@ -247,8 +255,9 @@ CASES = [
     Case("linalg.cofactor", lambda d: ((_signed_square(d),), {})),
     Case("linalg.cofactor", lambda d: ((_rank_deficient(d),), {}), label="linalg.cofactor-singular"),
     Case("linalg.det_hessian", _det_hessian(_signed_square)),
-    Case("linalg.det_hessian", _det_hessian(_rank_deficient), label="linalg.det_hessian-singular",
-         constants=(0,)),  # its derivative in a (det's third) divides by det: inf at a singular a
+    Case("linalg.det_hessian", _det_hessian(_rank_deficient), label="linalg.det_hessian-singular"),
+    Case("linalg.det_derivative", _det_derivative(_signed_square)),
+    Case("linalg.det_derivative", _det_derivative(_rank_deficient), label="linalg.det_derivative-singular"),
     Case("linalg.slogdet", lambda d: ((_signed_square(d),), {})),
     Case("linalg.slogdet_sign", lambda d: ((_signed_square(d),), {})),
     Case("linalg.norm", _norm_default),
