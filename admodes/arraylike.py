@@ -122,6 +122,7 @@ class ArrayLike(Traced):
     __mul__, __rmul__ = _binary("multiply"), _binary("multiply", reflected=True)
     __truediv__, __rtruediv__ = _binary("divide"), _binary("divide", reflected=True)
     __pow__, __rpow__ = _binary("power"), _binary("power", reflected=True)
+    __mod__, __rmod__ = _binary("mod"), _binary("mod", reflected=True)
     __matmul__, __rmatmul__ = _binary("matmul"), _binary("matmul", reflected=True)
     def __neg__(self): return op("negative")(self)
     def __pos__(self): return self
