@@ -3,8 +3,20 @@
 Importing this package registers all primitives (`primitive.REGISTRY`) and the functions composed of
 them (`primitive.FUNCTIONS`). The machinery: `primitive` (the class, the registry, dispatch), `declare`
 (the declaration), `rules` (applying rules), `counting`; `core` gathers their public names. The ops:
-`elementwise`, `rounding`, `reductions`, `shape`, `indexing`, `joining`, `products`, `linalg`.
+`elementwise`, `rounding`, `reductions`, `shape`, `indexing`, `joining`, `products`, `linalg`;
+NumPy's rearranging functions composed of them: `layout`.
 """
 
-from . import core, elementwise, indexing, joining, linalg, products, reductions, rounding, shape  # noqa: F401
+from . import (  # noqa: F401  (registers)
+    core,
+    elementwise,
+    indexing,
+    joining,
+    layout,
+    linalg,
+    products,
+    reductions,
+    rounding,
+    shape,
+)
 from .core import FUNCTIONS, REGISTRY, Primitive, count_ops, defjoint, defrules, jvp_of, vjp_of  # noqa: F401

@@ -133,3 +133,85 @@ def test_copysign_and_sinc_at_special_points():
     np.testing.assert_allclose(ad.grad(lambda a: anp.sum(anp.sinc(a)))(np.array([0.5])),
                                [(math.pi * 0.5 * math.cos(math.pi * 0.5) - math.sin(math.pi * 0.5))
                                 / (math.pi * 0.5 ** 2)])
+
+
+# ---- (b) rearranging arrays (admodes/ops/layout.py) ----------------------------------------------------
+
+A3 = rng.uniform(-2, 2, size=(2, 3, 4))
+V3, W3 = rng.uniform(-2, 2, size=(4, 3)), rng.uniform(-2, 2, size=(3,))
+
+# name: (the admodes call, the same call in NumPy, arguments); every argument is differentiated.
+LAYOUT = {
+    "roll": (lambda a: anp.roll(a, 2), lambda a: np.roll(a, 2), (X,)),
+    "roll_axes": (lambda a: anp.roll(a, (1, -1), axis=(0, 2)), lambda a: np.roll(a, (1, -1), axis=(0, 2)), (A3,)),
+    "rollaxis": (lambda a: anp.rollaxis(a, 2, 1), lambda a: np.rollaxis(a, 2, 1), (A3,)),
+    "rot90": (lambda a: anp.rot90(a), lambda a: np.rot90(a), (X,)),
+    "rot90_k3": (lambda a: anp.rot90(a, 3, axes=(2, 0)), lambda a: np.rot90(a, 3, axes=(2, 0)), (A3,)),
+    "rot90_k2": (lambda a: anp.rot90(a, -2), lambda a: np.rot90(a, -2), (X,)),
+    "flipud": (anp.flipud, np.flipud, (X,)),
+    "fliplr": (anp.fliplr, np.fliplr, (X,)),
+    "atleast_1d": (anp.atleast_1d, np.atleast_1d, (np.array(1.5),)),
+    "atleast_2d": (anp.atleast_2d, np.atleast_2d, (Y,)),
+    "atleast_3d": (anp.atleast_3d, np.atleast_3d, (X,)),
+    "column_stack": (lambda a, b: anp.column_stack([a, b]), lambda a, b: np.column_stack([a, b]), (Y, X.T)),
+    "row_stack": (lambda a, b: anp.row_stack([a, b]), lambda a, b: np.vstack([a, b]), (Y, X)),
+    "dstack": (lambda a, b: anp.dstack([a, b]), lambda a, b: np.dstack([a, b]), (X, X[::-1])),
+    "hsplit": (lambda a: anp.hsplit(a, 2)[1], lambda a: np.hsplit(a, 2)[1], (X,)),
+    "vsplit": (lambda a: anp.vsplit(a, [1])[1], lambda a: np.vsplit(a, [1])[1], (X,)),
+    "dsplit": (lambda a: anp.dsplit(a, 2)[0], lambda a: np.dsplit(a, 2)[0], (A3,)),
+    "append": (lambda a, b: anp.append(a, b), lambda a, b: np.append(a, b), (X, Y)),
+    "append_axis": (lambda a, b: anp.append(a, b, axis=0), lambda a, b: np.append(a, b, axis=0), (X, X[:1])),
+    "diff": (lambda a: anp.diff(a, 2, axis=0), lambda a: np.diff(a, 2, axis=0), (A3,)),
+    "diff_prepend": (lambda a, p: anp.diff(a, prepend=p), lambda a, p: np.diff(a, prepend=p), (Y, np.array(0.5))),
+    "concat": (lambda a, b: anp.concat([a, b], axis=1), lambda a, b: np.concat([a, b], axis=1), (X, X)),
+    "permute_dims": (lambda a: anp.permute_dims(a, (1, 2, 0)), lambda a: np.permute_dims(a, (1, 2, 0)), (A3,)),
+    "matrix_transpose": (anp.matrix_transpose, np.matrix_transpose, (A3,)),
+    "diagonal": (lambda a: anp.diagonal(a, 1, 2, 0), lambda a: np.diagonal(a, 1, 2, 0), (A3,)),
+    "diagonal_negative": (lambda a: anp.diagonal(a, -1), lambda a: np.diagonal(a, -1), (X,)),
+    "broadcast_arrays": (lambda a, b: anp.broadcast_arrays(a, b)[0] * anp.broadcast_arrays(a, b)[1],
+                         lambda a, b: np.multiply(*np.broadcast_arrays(a, b)), (X[:, :1], Y)),
+    "take_along_axis": (lambda a: anp.take_along_axis(a, np.argsort(V3, axis=0), axis=0),
+                        lambda a: np.take_along_axis(a, np.argsort(V3, axis=0), axis=0), (V3,)),
+    "take_along_axis_none": (lambda a: anp.take_along_axis(a, np.array([3, 0, 0]), axis=None),
+                             lambda a: np.take_along_axis(a, np.array([3, 0, 0]), axis=None), (X,)),
+    "pad_constant": (lambda a: anp.pad(a, ((1, 2), (0, 1)), constant_values=((7, 8), (9, 0))),
+                     lambda a: np.pad(a, ((1, 2), (0, 1)), constant_values=((7, 8), (9, 0))), (X,)),
+    "pad_edge": (lambda a: anp.pad(a, 2, mode="edge"), lambda a: np.pad(a, 2, mode="edge"), (X,)),
+    "pad_reflect": (lambda a: anp.pad(a, (3, 1), mode="reflect"), lambda a: np.pad(a, (3, 1), mode="reflect"), (X,)),
+    "pad_symmetric": (lambda a: anp.pad(a, 2, mode="symmetric"), lambda a: np.pad(a, 2, mode="symmetric"), (Y,)),
+    "pad_wrap": (lambda a: anp.pad(a, (5, 2), mode="wrap"), lambda a: np.pad(a, (5, 2), mode="wrap"), (X,)),
+    "kron": (anp.kron, np.kron, (X[:2, :3], V3)),
+    "kron_ranks": (anp.kron, np.kron, (Y[:2], X)),
+    "cross": (anp.cross, np.cross, (V3, W3)),
+    "cross_axis": (lambda a, b: anp.cross(a, b, axis=0), lambda a, b: np.cross(a, b, axis=0), (V3.T, V3[::-1].T)),
+    "cross_2d": (anp.cross, lambda a, b: a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0], (V3[:, :2], X.T[:, :2])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUT))
+def test_layout_values_equal_numpys(name):
+    f, reference, args = LAYOUT[name]
+    np.testing.assert_array_equal(f(*args), reference(*args))
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUT))
+def test_layout_derivatives(name):
+    f, _, args = LAYOUT[name]
+    check_composed(f, *args)
+
+
+@pytest.mark.parametrize("name", ["roll", "rot90", "diagonal", "pad_reflect", "kron", "cross", "diff"])
+def test_layout_under_vmap_equals_a_loop(name):
+    f, _, args = LAYOUT[name]
+    batch = np.stack([args[0], 2.0 * args[0] + 1.0])
+    rest = args[1:]
+    np.testing.assert_allclose(ad.vmap(lambda x: f(x, *rest))(batch), np.stack([f(x, *rest) for x in batch]))
+
+
+def test_layout_errors_name_the_problem():
+    with pytest.raises(ValueError, match="fliplr"):
+        anp.fliplr(Y)
+    with pytest.raises(NotImplementedError, match="mode 'median'"):
+        anp.pad(Y, 1, mode="median")
+    with pytest.raises(ValueError, match="dimension must be 2 or 3"):
+        anp.cross(X, X)
