@@ -4,7 +4,7 @@ Importing this package registers all primitives (`primitive.REGISTRY`) and the f
 them (`primitive.FUNCTIONS`). The machinery: `primitive` (the class, the registry, dispatch), `declare`
 (the declaration), `rules` (applying rules), `counting`; `core` gathers their public names. The ops:
 `elementwise`, `rounding`, `reductions`, `shape`, `indexing`, `joining`, `products`, `linalg`;
-NumPy's rearranging functions composed of them: `layout`.
+NumPy's functions composed of them: `layout` (rearranging), `statistics`.
 """
 
 from . import (  # noqa: F401  (registers)
@@ -18,5 +18,6 @@ from . import (  # noqa: F401  (registers)
     reductions,
     rounding,
     shape,
+    statistics,
 )
 from .core import FUNCTIONS, REGISTRY, Primitive, count_ops, defjoint, defrules, jvp_of, vjp_of  # noqa: F401

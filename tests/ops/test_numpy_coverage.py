@@ -215,3 +215,100 @@ def test_layout_errors_name_the_problem():
         anp.pad(Y, 1, mode="median")
     with pytest.raises(ValueError, match="dimension must be 2 or 3"):
         anp.cross(X, X)
+
+
+# ---- (c) statistics (admodes/ops/statistics.py) -------------------------------------------------------
+
+XN = X.copy()
+XN[1, 2] = XN[0, 0] = np.nan
+S = rng.permutation(12).reshape(3, 4) + rng.uniform(-0.2, 0.2, (3, 4))  # distinct values: no ties
+Q = np.array([0.1, 0.5, 0.93])
+
+STATISTICS = {
+    "amax": (lambda a: anp.amax(a, axis=1), lambda a: np.amax(a, axis=1), (S,)),
+    "amin": (lambda a: anp.amin(a, axis=0), lambda a: np.amin(a, axis=0), (S,)),
+    "ptp": (lambda a: anp.ptp(a, axis=1, keepdims=True), lambda a: np.ptp(a, axis=1, keepdims=True), (S,)),
+    "nansum": (lambda a: anp.nansum(a, axis=1), lambda a: np.nansum(a, axis=1), (XN,)),
+    "nanprod": (lambda a: anp.nanprod(a, axis=0), lambda a: np.nanprod(a, axis=0), (XN,)),
+    "nanmean": (lambda a: anp.nanmean(a, axis=1), lambda a: np.nanmean(a, axis=1), (XN,)),
+    "nanmean_all": (anp.nanmean, np.nanmean, (XN,)),
+    "nanvar": (lambda a: anp.nanvar(a, axis=1, ddof=1), lambda a: np.nanvar(a, axis=1, ddof=1), (XN,)),
+    "nanvar_keepdims": (lambda a: anp.nanvar(a, axis=0, keepdims=True),
+                        lambda a: np.nanvar(a, axis=0, keepdims=True), (XN,)),
+    "nanstd": (anp.nanstd, np.nanstd, (XN,)),
+    "nanmax": (lambda a: anp.nanmax(a, axis=1), lambda a: np.nanmax(a, axis=1), (np.where(np.isnan(XN), XN, S),)),
+    "nanmin": (lambda a: anp.nanmin(a, axis=0), lambda a: np.nanmin(a, axis=0), (np.where(np.isnan(XN), XN, S),)),
+    "average": (lambda a: anp.average(a, axis=1), lambda a: np.average(a, axis=1), (X,)),
+    "average_weights": (lambda a, w: anp.average(a, axis=1, weights=w), lambda a, w: np.average(a, axis=1, weights=w),
+                        (X, Y)),
+    "average_full_weights": (lambda a, w: anp.average(a, weights=w), lambda a, w: np.average(a, weights=w),
+                             (X, np.abs(X) + 0.5)),
+    "cumulative_sum": (lambda a: anp.cumulative_sum(a, axis=1, include_initial=True),
+                       lambda a: np.cumulative_sum(a, axis=1, include_initial=True), (X,)),
+    "cumulative_prod": (lambda a: anp.cumulative_prod(a), lambda a: np.cumulative_prod(a), (Y,)),
+    "trapezoid": (lambda y: anp.trapezoid(y, dx=0.5, axis=0), lambda y: np.trapezoid(y, dx=0.5, axis=0), (X,)),
+    "trapezoid_x": (lambda y, x: anp.trapezoid(y, x), lambda y, x: np.trapezoid(y, x), (X, np.cumsum(Y))),
+    "trapezoid_x_2d": (lambda y, x: anp.trapezoid(y, x), lambda y, x: np.trapezoid(y, x), (X, np.cumsum(X, 1))),
+    "vdot": (anp.vdot, np.vdot, (X, X[::-1])),
+    "vecdot": (anp.vecdot, np.vecdot, (X, Y)),
+    "vecdot_axis": (lambda a, b: anp.vecdot(a, b, axis=0), lambda a, b: np.vecdot(a, b, axis=0), (X, X[:, :1])),
+    "median": (anp.median, np.median, (S,)),
+    "median_axis": (lambda a: anp.median(a, axis=0, keepdims=True), lambda a: np.median(a, axis=0, keepdims=True),
+                    (S,)),
+    "quantile": (lambda a: anp.quantile(a, Q, axis=1), lambda a: np.quantile(a, Q, axis=1), (S,)),
+    "quantile_axes": (lambda a: anp.quantile(a, 0.3, axis=(0, 2)), lambda a: np.quantile(a, 0.3, axis=(0, 2)),
+                      (rng.permutation(24).reshape(2, 3, 4) * 1.0,)),
+    "percentile": (lambda a: anp.percentile(a, [25, 75], axis=0, keepdims=True),
+                   lambda a: np.percentile(a, [25, 75], axis=0, keepdims=True), (S,)),
+    "cov": (anp.cov, np.cov, (X,)),
+    "cov_y": (lambda a, b: anp.cov(a, b, rowvar=False, ddof=0), lambda a, b: np.cov(a, b, rowvar=False, ddof=0),
+              (X, X[:, :2] * 2.0 + 1.0)),
+    "cov_vector": (anp.cov, np.cov, (Y,)),
+    "corrcoef": (anp.corrcoef, np.corrcoef, (X,)),
+    "log_softmax": (lambda a: anp.log_softmax(a, axis=1), lambda a: a - np.log(np.sum(np.exp(a), 1, keepdims=True)),
+                    (X,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATISTICS))
+def test_statistics_values_equal_numpys(name):
+    f, reference, args = STATISTICS[name]
+    np.testing.assert_allclose(f(*args), reference(*args), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", sorted(STATISTICS))
+def test_statistics_derivatives(name):
+    f, _, args = STATISTICS[name]
+    check_composed(f, *args, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["nanmean", "nanvar", "median", "quantile", "cov", "corrcoef", "average_weights"])
+def test_statistics_under_vmap_equals_a_loop(name):
+    f, _, args = STATISTICS[name]
+    batch = np.stack([args[0], 2.0 * args[0] + 1.0])
+    rest = args[1:]
+    np.testing.assert_allclose(ad.vmap(lambda x: f(x, *rest))(batch), np.stack([f(x, *rest) for x in batch]))
+
+
+def test_nan_reductions_give_nan_elements_zero_derivative():
+    x = np.array([1.0, np.nan, 3.0])
+    np.testing.assert_array_equal(ad.grad(anp.nansum)(x), [1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(ad.grad(anp.nanmean)(x), [0.5, 0.0, 0.5])
+    np.testing.assert_array_equal(ad.grad(anp.nanmax)(x), [0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(ad.grad(anp.nanprod)(x), [3.0, 0.0, 1.0])
+    np.testing.assert_array_equal(ad.grad(anp.nanvar)(x), [-1.0, 0.0, 1.0])  # 2 (x - 2) / 2
+    assert np.isnan(anp.nanmax(np.array([np.nan, np.nan])))
+
+
+def test_median_derivative_goes_to_the_middle_values():
+    np.testing.assert_array_equal(ad.grad(anp.median)(np.array([5.0, 1.0, 3.0])), [0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(ad.grad(anp.median)(np.array([5.0, 1.0, 3.0, 9.0])), [0.5, 0.0, 0.5, 0.0])
+
+
+def test_statistics_errors_name_the_problem():
+    with pytest.raises(NotImplementedError, match="fweights"):
+        anp.cov(X, fweights=np.ones(4, int))
+    with pytest.raises(NotImplementedError, match="method='linear'"):
+        anp.quantile(X, 0.5, method="nearest")
+    with pytest.raises(ValueError, match="range"):
+        anp.quantile(X, 1.5)
