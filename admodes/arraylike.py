@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .ops.core import FUNCTIONS, Traced, op
+from .ops.primitive import no_rule_message
 
 
 def value(x):
@@ -195,8 +196,7 @@ class ArrayLike(Traced):
             return ufunc(*(value(x) for x in inputs), **kwargs)
         fn = FUNCTIONS.get(_UFUNC_ALIASES.get(name, name))
         if fn is None:
-            raise TypeError(f"admodes has no derivative rule for numpy.{name}; use a function of admodes.numpy "
-                            "or define one with admodes.Function")
+            raise TypeError(no_rule_message(name))
         return fn(*inputs, **kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -204,8 +204,7 @@ class ArrayLike(Traced):
             return func(*_values(args), **{k: _values(v) for k, v in kwargs.items()})
         fn = _numpy_functions().get(func)
         if fn is None:
-            raise TypeError(f"admodes has no derivative rule for numpy.{_qualname(func)}; use a function of "
-                            "admodes.numpy or define one with admodes.Function")
+            raise TypeError(no_rule_message(_qualname(func)))
         return fn(*args, **kwargs)
 
 

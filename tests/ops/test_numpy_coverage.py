@@ -312,3 +312,17 @@ def test_statistics_errors_name_the_problem():
         anp.quantile(X, 0.5, method="nearest")
     with pytest.raises(ValueError, match="range"):
         anp.quantile(X, 1.5)
+
+
+# ---- bad input: a NumPy function admodes does not differentiate -------------------------------------
+
+@pytest.mark.parametrize("call, text", [
+    (lambda x: np.nancumsum(x), "numpy.nancumsum; did you mean admodes.numpy.nansum?"),
+    (lambda x: np.spacing(x), "numpy.spacing; use a function of admodes.numpy, or define it as an admodes.Function"),
+    (lambda x: np.linalg.eig(x), "numpy.linalg.eig;"),
+    (lambda x: np.ediff1d(x), "numpy.ediff1d; "),
+])
+def test_a_numpy_function_without_a_rule_names_itself_and_the_way_on(call, text):
+    for transform in (ad.grad, lambda f: ad.jacfwd(f)):
+        with pytest.raises(TypeError, match="no derivative rule for " + text.replace(".", r"\.").replace("?", r"\?")):
+            transform(lambda x: anp.sum(call(x)))(np.array([1.0, 2.0]))
