@@ -4,7 +4,8 @@ Importing this package registers all primitives (`primitive.REGISTRY`) and the f
 them (`primitive.FUNCTIONS`). The machinery: `primitive` (the class, the registry, dispatch), `declare`
 (the declaration), `rules` (applying rules), `counting`; `core` gathers their public names. The ops:
 `elementwise`, `rounding`, `reductions`, `shape`, `indexing`, `joining`, `products`, `linalg`;
-NumPy's functions composed of them: `layout` (rearranging), `statistics`.
+NumPy's functions composed of them: `layout` (rearranging), `statistics`,
+`linalg_functions`.
 """
 
 from . import (  # noqa: F401  (registers)
@@ -14,6 +15,7 @@ from . import (  # noqa: F401  (registers)
     joining,
     layout,
     linalg,
+    linalg_functions,
     products,
     reductions,
     rounding,

@@ -326,3 +326,73 @@ def test_a_numpy_function_without_a_rule_names_itself_and_the_way_on(call, text)
     for transform in (ad.grad, lambda f: ad.jacfwd(f)):
         with pytest.raises(TypeError, match="no derivative rule for " + text.replace(".", r"\.").replace("?", r"\?")):
             transform(lambda x: anp.sum(call(x)))(np.array([1.0, 2.0]))
+
+
+# ---- (d) numpy.linalg's functions (admodes/ops/linalg_functions.py) -----------------------------------
+
+M = rng.uniform(-1, 1, size=(3, 3)) + 3.0 * np.eye(3)
+M2 = rng.uniform(-1, 1, size=(2, 3, 3)) + 3.0 * np.eye(3)
+TALL = rng.uniform(-1, 1, size=(4, 2))
+la, npla = anp.linalg, np.linalg
+
+LINALG = {
+    "norm_p3": (lambda x: la.norm(x, 3), lambda x: npla.norm(x, 3), (Y,)),
+    "norm_p_half_axis": (lambda x: la.norm(x, 0.5, axis=1), lambda x: npla.norm(x, 0.5, axis=1), (np.abs(X) + 0.1,)),
+    "norm_matrix_1": (lambda x: la.norm(x, 1), lambda x: npla.norm(x, 1), (X,)),
+    "norm_matrix_inf": (lambda x: la.norm(x, np.inf, keepdims=True), lambda x: npla.norm(x, np.inf, keepdims=True),
+                        (X,)),
+    "norm_matrix_minus1": (lambda x: la.norm(x, -1, axis=(2, 0)), lambda x: npla.norm(x, -1, axis=(2, 0)), (A3,)),
+    "norm_matrix_minus_inf": (lambda x: la.norm(x, -np.inf), lambda x: npla.norm(x, -np.inf), (X,)),
+    "norm_fro": (lambda x: la.norm(x, "fro"), lambda x: npla.norm(x, "fro"), (X,)),
+    "vector_norm": (lambda x: la.vector_norm(x, axis=(0, 2), ord=3), lambda x: npla.vector_norm(x, axis=(0, 2), ord=3),
+                    (A3,)),
+    "vector_norm_all": (lambda x: la.vector_norm(x, keepdims=True), lambda x: npla.vector_norm(x, keepdims=True),
+                        (A3,)),
+    "matrix_norm": (lambda x: la.matrix_norm(x, ord=np.inf), lambda x: npla.matrix_norm(x, ord=np.inf), (A3,)),
+    "eigvalsh": (la.eigvalsh, npla.eigvalsh, (M + M.T,)),
+    "multi_dot": (lambda a, b, c: la.multi_dot([a, b, c]), lambda a, b, c: npla.multi_dot([a, b, c]), (Y, X.T, X)),
+    "matrix_power": (lambda a: la.matrix_power(a, 5), lambda a: npla.matrix_power(a, 5), (M / 3.0,)),
+    "matrix_power_negative": (lambda a: la.matrix_power(a, -2), lambda a: npla.matrix_power(a, -2), (M2,)),
+    "matrix_power_zero": (lambda a: la.matrix_power(a, 0) * a, lambda a: npla.matrix_power(a, 0) * a, (M,)),
+    "pinv_tall": (la.pinv, npla.pinv, (TALL,)),
+    "pinv_wide": (la.pinv, npla.pinv, (TALL.T,)),
+    "cond_1": (lambda a: la.cond(a, 1), lambda a: npla.cond(a, 1), (M,)),
+    "cond_fro": (lambda a: la.cond(a, "fro"), lambda a: npla.cond(a, "fro"), (M2,)),
+    "trace": (lambda a: la.trace(a, offset=1), lambda a: npla.trace(a, offset=1), (A3,)),
+    "diagonal": (la.diagonal, npla.diagonal, (A3,)),
+    "cross": (la.cross, npla.cross, (V3, W3)),
+    "outer": (la.outer, npla.outer, (Y, W3)),
+    "matmul": (la.matmul, npla.matmul, (X, X.T)),
+    "tensordot": (lambda a, b: la.tensordot(a, b, axes=1), lambda a, b: npla.tensordot(a, b, axes=1), (X, V3)),
+    "vecdot": (la.vecdot, npla.vecdot, (X, Y)),
+    "matrix_transpose": (la.matrix_transpose, npla.matrix_transpose, (A3,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINALG))
+def test_linalg_values_equal_numpys(name):
+    f, reference, args = LINALG[name]
+    np.testing.assert_allclose(f(*args), reference(*args), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", sorted(LINALG))
+def test_linalg_derivatives(name):
+    f, _, args = LINALG[name]
+    check_composed(f, *args, rtol=1e-5, atol=1e-6)
+
+
+def test_numpy_linalg_norm_on_a_traced_value_takes_every_order_admodes_has():
+    for ord, x in ((3, Y), (0.5, Y), (1, X), (np.inf, X), (-1, X)):
+        expected = numeric_jacobian(lambda x: np.linalg.norm(x, ord), (x,), 0)
+        np.testing.assert_allclose(ad.grad(lambda x: np.linalg.norm(x, ord))(x), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_linalg_refusals_name_the_problem():
+    with pytest.raises(NotImplementedError, match="ord='nuc' needs singular values"):
+        la.norm(X, "nuc")
+    with pytest.raises(NotImplementedError, match="p=None"):
+        la.cond(M)
+    with pytest.raises(np.linalg.LinAlgError, match="rank deficient"):
+        ad.grad(lambda a: anp.sum(la.pinv(a)))(np.ones((3, 2)))
+    with pytest.raises(TypeError, match="integer"):
+        la.matrix_power(M, 1.5)
