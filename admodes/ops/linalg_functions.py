@@ -58,8 +58,10 @@ def norm(x, ord=None, axis=None, keepdims=False):
     >>> float(norm(np.array([[1.0, -2.0], [3.0, 4.0]]), np.inf))
     7.0
     """
+    if ord is None or ord == "fro":  # the primitive's, without asking x its shape (a batched value may not know)
+        return _norm(x, ord, axis, keepdims)
     n = ndim_of(x)
-    if axis is None and ord is not None:
+    if axis is None:
         axis = 0 if n == 1 else (0, 1) if n == 2 else None
     axes = None if axis is None else (_axis(axis, n),) if np.ndim(axis) == 0 else tuple(_axis(a, n) for a in axis)
     if axes is not None and len(axes) == 1 and ord not in (None, 2, 1, np.inf, -np.inf):
