@@ -5,7 +5,7 @@ them (`primitive.FUNCTIONS`). The machinery: `primitive` (the class, the registr
 (the declaration), `rules` (applying rules), `counting`; `core` gathers their public names. The ops:
 `elementwise`, `rounding`, `reductions`, `shape`, `indexing`, `joining`, `products`, `linalg`;
 NumPy's functions composed of them: `layout` (rearranging), `statistics`,
-`linalg_functions`.
+`linalg_functions`, `sequences`.
 """
 
 from . import (  # noqa: F401  (registers)
@@ -19,6 +19,7 @@ from . import (  # noqa: F401  (registers)
     products,
     reductions,
     rounding,
+    sequences,
     shape,
     statistics,
 )

@@ -396,3 +396,71 @@ def test_linalg_refusals_name_the_problem():
         ad.grad(lambda a: anp.sum(la.pinv(a)))(np.ones((3, 2)))
     with pytest.raises(TypeError, match="integer"):
         la.matrix_power(M, 1.5)
+
+
+# ---- (d) sequences (admodes/ops/sequences.py) ----------------------------------------------------------
+
+SIG, KER, KER4 = rng.uniform(-1, 1, 7), rng.uniform(-1, 1, 3), rng.uniform(-1, 1, 4)
+XP = np.cumsum(rng.uniform(0.3, 1.0, 6))
+AT = np.array([XP[0] - 0.5, XP[1] + 0.1, XP[3] - 0.2, XP[4] + 0.3, XP[-1] + 0.4])  # away from the knots
+
+SEQUENCES = {
+    **{f"convolve_{m}": (lambda a, v, m=m: anp.convolve(a, v, m), lambda a, v, m=m: np.convolve(a, v, m), (SIG, KER4))
+       for m in ("full", "same", "valid")},
+    **{f"correlate_{m}": (lambda a, v, m=m: anp.correlate(a, v, m), lambda a, v, m=m: np.correlate(a, v, m),
+                          (KER, SIG)) for m in ("full", "same", "valid")},
+    "interp": (anp.interp, np.interp, (AT, XP, np.sin(XP))),
+    "interp_ends": (lambda x, fp: anp.interp(x, XP, fp, left=-3.0, right=4.0),
+                    lambda x, fp: np.interp(x, XP, fp, left=-3.0, right=4.0), (AT, np.cos(XP))),
+    "gradient": (anp.gradient, np.gradient, (SIG,)),
+    "gradient_axis_spacing": (lambda f: anp.gradient(f, 0.5, axis=1, edge_order=2),
+                              lambda f: np.gradient(f, 0.5, axis=1, edge_order=2), (X,)),
+    "gradient_all_axes": (lambda f: anp.gradient(f)[0] * anp.gradient(f)[1],
+                          lambda f: np.gradient(f)[0] * np.gradient(f)[1], (X,)),
+    "linspace": (lambda a, b: anp.linspace(a, b, 7), lambda a, b: np.linspace(a, b, 7),
+                 (np.array(-1.5), np.array(2.0))),
+    "linspace_arrays": (lambda a, b: anp.linspace(a, b, 4, endpoint=False, axis=1),
+                        lambda a, b: np.linspace(a, b, 4, endpoint=False, axis=1), (Y, Y[::-1] + 1.0)),
+    "select": (lambda a, b: anp.select([X > 0.5, X < -0.5], [a, b], -1.0),
+               lambda a, b: np.select([X > 0.5, X < -0.5], [a, b], -1.0), (X * 2.0, X)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEQUENCES))
+def test_sequences_values_equal_numpys(name):
+    f, reference, args = SEQUENCES[name]
+    np.testing.assert_allclose(f(*args), reference(*args), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", sorted(SEQUENCES))
+def test_sequences_derivatives(name):
+    f, _, args = SEQUENCES[name]
+    check_composed(f, *args, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["convolve_same", "interp", "gradient", "linspace_arrays"])
+def test_sequences_under_vmap_equal_a_loop(name):
+    f, _, args = SEQUENCES[name]
+    batch = np.stack([args[0], 2.0 * args[0] + 1.0])
+    rest = args[1:]
+    np.testing.assert_allclose(ad.vmap(lambda x: f(x, *rest))(batch), np.stack([f(x, *rest) for x in batch]))
+
+
+def test_interp_at_the_knots_and_outside():
+    xp, fp = np.array([0.0, 1.0, 3.0]), np.array([0.0, 2.0, 3.0])
+    x = np.array([-1.0, 0.0, 1.0, 3.0, 5.0])
+    np.testing.assert_array_equal(anp.interp(x, xp, fp, right=9.0), np.interp(x, xp, fp, right=9.0))
+    # the slope of the segment x lies in (the right one at a knot), 0 outside xp
+    np.testing.assert_array_equal(ad.grad(lambda v: anp.sum(anp.interp(v, xp, fp)))(x), [0.0, 2.0, 0.5, 0.0, 0.0])
+
+
+def test_partition_meets_numpys_contract_and_differentiates_as_sort():
+    a = np.array([5.0, 1.0, 4.0, 2.0, 3.0])
+    p = anp.partition(a, 2)
+    assert p[2] == np.partition(a, 2)[2] and np.all(p[:2] <= p[2]) and np.all(p[3:] >= p[2])
+    np.testing.assert_array_equal(ad.jacrev(lambda v: anp.partition(v, 2)[2])(a), [0.0, 0.0, 0.0, 0.0, 1.0])
+
+
+def test_np_linspace_on_traced_endpoints_reaches_admodes():
+    grad = ad.grad(lambda b: anp.sum(np.linspace(0.0, b, 5)))(np.array(2.0))
+    assert float(grad) == pytest.approx(0.0 + 0.25 + 0.5 + 0.75 + 1.0)
