@@ -184,8 +184,9 @@ class ArrayLike(Traced):
     # ---- NumPy's protocols -------------------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
         raise TypeError(f"NumPy tried to turn a {type(self).__name__} into a plain array, which would drop its "
-                        "derivative. Use admodes.numpy (or an np function admodes supports), or take .item()/"
-                        "the value explicitly.")
+                        "derivative. Build arrays of traced values with admodes.numpy.array or admodes.numpy.stack "
+                        "(np.array cannot keep a derivative); use admodes.numpy (or an np function admodes "
+                        "supports), or take .item()/the value explicitly.")
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         name = ufunc.__name__

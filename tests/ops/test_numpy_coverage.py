@@ -464,3 +464,37 @@ def test_partition_meets_numpys_contract_and_differentiates_as_sort():
 def test_np_linspace_on_traced_endpoints_reaches_admodes():
     grad = ad.grad(lambda b: anp.sum(np.linspace(0.0, b, 5)))(np.array(2.0))
     assert float(grad) == pytest.approx(0.0 + 0.25 + 0.5 + 0.75 + 1.0)
+
+
+# ---- issue 15 item 2: arrays built from traced values (admodes/ops/creation.py) --------------------------
+
+def test_anp_array_of_traced_scalars_keeps_every_derivative():
+    def f(x):
+        return anp.array([x[0], x[1] ** 2, 3.0])
+    x = np.array([2.0, 5.0])
+    expected = np.array([[1.0, 0.0], [0.0, 10.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(ad.jacfwd(f)(x), expected)
+    np.testing.assert_array_equal(ad.jacrev(f)(x), expected)
+
+
+def test_anp_array_of_nested_lists_and_arrays():
+    def f(x):
+        return anp.array([[x, 2.0 * x], (x * x, np.ones(2))], ndmin=4)
+    x = np.array([1.0, 3.0])
+    np.testing.assert_array_equal(f(x), [[[[1.0, 3.0], [2.0, 6.0]], [[1.0, 9.0], [1.0, 1.0]]]])
+    check_composed(lambda v: anp.array([[v, 2.0 * v], (v * v, np.ones(2))]), x)
+    np.testing.assert_array_equal(ad.grad(lambda v: anp.sum(anp.asarray((v[0], v[1]))))(x), [1.0, 1.0])
+
+
+def test_anp_array_of_plain_values_is_numpys():
+    out = anp.array([[1, 2], [3, 4]], dtype=np.int32)
+    assert out.dtype == np.int32 and out.tolist() == [[1, 2], [3, 4]]
+
+
+def test_array_building_errors_say_what_to_do():
+    with pytest.raises(TypeError, match=r"admodes\.numpy\.array or admodes\.numpy\.stack"):
+        ad.grad(lambda x: np.sum(np.array([x[0], x[1]])))(np.ones(2))
+    with pytest.raises(ValueError, match="different shapes"):
+        ad.grad(lambda x: anp.sum(anp.array([x, x[:1]])))(np.ones(2))
+    with pytest.raises(TypeError, match="would drop the derivative"):
+        ad.grad(lambda x: anp.sum(anp.array([x[0]], dtype=int)))(np.ones(2))
