@@ -188,26 +188,6 @@ LAYOUT = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(LAYOUT))
-def test_layout_values_equal_numpys(name):
-    f, reference, args = LAYOUT[name]
-    np.testing.assert_array_equal(f(*args), reference(*args))
-
-
-@pytest.mark.parametrize("name", sorted(LAYOUT))
-def test_layout_derivatives(name):
-    f, _, args = LAYOUT[name]
-    check_composed(f, *args)
-
-
-@pytest.mark.parametrize("name", ["roll", "rot90", "diagonal", "pad_reflect", "kron", "cross", "diff"])
-def test_layout_under_vmap_equals_a_loop(name):
-    f, _, args = LAYOUT[name]
-    batch = np.stack([args[0], 2.0 * args[0] + 1.0])
-    rest = args[1:]
-    np.testing.assert_allclose(ad.vmap(lambda x: f(x, *rest))(batch), np.stack([f(x, *rest) for x in batch]))
-
-
 def test_layout_errors_name_the_problem():
     with pytest.raises(ValueError, match="fliplr"):
         anp.fliplr(Y)
@@ -268,26 +248,6 @@ STATISTICS = {
     "log_softmax": (lambda a: anp.log_softmax(a, axis=1), lambda a: a - np.log(np.sum(np.exp(a), 1, keepdims=True)),
                     (X,)),
 }
-
-
-@pytest.mark.parametrize("name", sorted(STATISTICS))
-def test_statistics_values_equal_numpys(name):
-    f, reference, args = STATISTICS[name]
-    np.testing.assert_allclose(f(*args), reference(*args), rtol=1e-12, atol=1e-14)
-
-
-@pytest.mark.parametrize("name", sorted(STATISTICS))
-def test_statistics_derivatives(name):
-    f, _, args = STATISTICS[name]
-    check_composed(f, *args, rtol=1e-5, atol=1e-6)
-
-
-@pytest.mark.parametrize("name", ["nanmean", "nanvar", "median", "quantile", "cov", "corrcoef", "average_weights"])
-def test_statistics_under_vmap_equals_a_loop(name):
-    f, _, args = STATISTICS[name]
-    batch = np.stack([args[0], 2.0 * args[0] + 1.0])
-    rest = args[1:]
-    np.testing.assert_allclose(ad.vmap(lambda x: f(x, *rest))(batch), np.stack([f(x, *rest) for x in batch]))
 
 
 def test_nan_reductions_give_nan_elements_zero_derivative():
@@ -367,18 +327,7 @@ LINALG = {
     "vecdot": (la.vecdot, npla.vecdot, (X, Y)),
     "matrix_transpose": (la.matrix_transpose, npla.matrix_transpose, (A3,)),
 }
-
-
-@pytest.mark.parametrize("name", sorted(LINALG))
-def test_linalg_values_equal_numpys(name):
-    f, reference, args = LINALG[name]
-    np.testing.assert_allclose(f(*args), reference(*args), rtol=1e-12, atol=1e-14)
-
-
-@pytest.mark.parametrize("name", sorted(LINALG))
-def test_linalg_derivatives(name):
-    f, _, args = LINALG[name]
-    check_composed(f, *args, rtol=1e-5, atol=1e-6)
+LINALG = {f"linalg.{name}": case for name, case in LINALG.items()}
 
 
 def test_numpy_linalg_norm_on_a_traced_value_takes_every_order_admodes_has():
@@ -424,26 +373,6 @@ SEQUENCES = {
     "select": (lambda a, b: anp.select([X > 0.5, X < -0.5], [a, b], -1.0),
                lambda a, b: np.select([X > 0.5, X < -0.5], [a, b], -1.0), (X * 2.0, X)),
 }
-
-
-@pytest.mark.parametrize("name", sorted(SEQUENCES))
-def test_sequences_values_equal_numpys(name):
-    f, reference, args = SEQUENCES[name]
-    np.testing.assert_allclose(f(*args), reference(*args), rtol=1e-12, atol=1e-14)
-
-
-@pytest.mark.parametrize("name", sorted(SEQUENCES))
-def test_sequences_derivatives(name):
-    f, _, args = SEQUENCES[name]
-    check_composed(f, *args, rtol=1e-5, atol=1e-6)
-
-
-@pytest.mark.parametrize("name", ["convolve_same", "interp", "gradient", "linspace_arrays"])
-def test_sequences_under_vmap_equal_a_loop(name):
-    f, _, args = SEQUENCES[name]
-    batch = np.stack([args[0], 2.0 * args[0] + 1.0])
-    rest = args[1:]
-    np.testing.assert_allclose(ad.vmap(lambda x: f(x, *rest))(batch), np.stack([f(x, *rest) for x in batch]))
 
 
 def test_interp_at_the_knots_and_outside():
@@ -498,3 +427,35 @@ def test_array_building_errors_say_what_to_do():
         ad.grad(lambda x: anp.sum(anp.array([x, x[:1]])))(np.ones(2))
     with pytest.raises(TypeError, match="would drop the derivative"):
         ad.grad(lambda x: anp.sum(anp.array([x[0]], dtype=int)))(np.ones(2))
+
+
+# ---- the composed functions above, each against NumPy, finite differences, and a loop under vmap ------
+
+COMPOSED = {**LAYOUT, **STATISTICS, **LINALG, **SEQUENCES}
+UNDER_VMAP = ["roll", "rot90", "diagonal", "pad_reflect", "kron", "cross", "diff", "nanmean", "nanvar", "median",
+              "quantile", "cov", "corrcoef", "average_weights", "convolve_same", "interp", "gradient",
+              "linspace_arrays", "linalg.matrix_power", "linalg.norm_matrix_inf"]
+
+
+def test_composed_tables_do_not_overlap():
+    assert len(COMPOSED) == len(LAYOUT) + len(STATISTICS) + len(LINALG) + len(SEQUENCES)
+
+
+@pytest.mark.parametrize("name", sorted(COMPOSED))
+def test_composed_values_equal_numpys(name):
+    f, reference, args = COMPOSED[name]
+    np.testing.assert_allclose(f(*args), reference(*args), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", sorted(COMPOSED))
+def test_composed_derivatives(name):
+    f, _, args = COMPOSED[name]
+    check_composed(f, *args, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", UNDER_VMAP)
+def test_composed_under_vmap_equal_a_loop(name):
+    f, _, args = COMPOSED[name]
+    batch = np.stack([args[0], 2.0 * args[0] + 1.0])
+    rest = args[1:]
+    np.testing.assert_allclose(ad.vmap(lambda x: f(x, *rest))(batch), np.stack([f(x, *rest) for x in batch]))
