@@ -162,7 +162,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     start, stop = _as_array(start), _as_array(stop)
     divisions = (num - 1 if endpoint else num) or 1
     shape = np.broadcast_shapes(shape_of(start), shape_of(stop))
-    steps = np.arange(num, dtype=np.float64).reshape((-1,) + (1,) * len(shape))
+    real = np.result_type(start.dtype, stop.dtype, np.float32)  # float32 endpoints stay float32, as in NumPy
+    steps = np.arange(num, dtype=real).reshape((-1,) + (1,) * len(shape))
     delta = stop - start
     out = start + steps * (delta / divisions)
     if endpoint and num > 1:  # the last value is stop exactly, as in NumPy

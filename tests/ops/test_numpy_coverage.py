@@ -459,3 +459,9 @@ def test_composed_under_vmap_equal_a_loop(name):
     batch = np.stack([args[0], 2.0 * args[0] + 1.0])
     rest = args[1:]
     np.testing.assert_allclose(ad.vmap(lambda x: f(x, *rest))(batch), np.stack([f(x, *rest) for x in batch]))
+
+
+@pytest.mark.parametrize("name", sorted(set(COMPOSED) - {"interp_ends"}))  # (its xp is a float64 constant)
+def test_composed_keep_float32(name):
+    f, _, args = COMPOSED[name]
+    keeps_float32(f, *args)
