@@ -1,15 +1,17 @@
 """``numpy.linalg``'s functions composed of the linear-algebra primitives, which differentiate through
 their parts: `norm` for the orders its primitive does not take (p-norms of vectors, the 1- and inf-norms of
-matrices), `vector_norm`, `matrix_norm`, `eigvalsh`, `multi_dot`, `matrix_power`, `pinv` and `cond` (of
-matrices of full rank), and the array API's names of functions admodes has (`linalg.outer`, `linalg.trace`
+matrices), `vector_norm`, `matrix_norm`, `eigvalsh`, `multi_dot`, `matrix_power`, `tensorinv`,
+`tensorsolve`, `pinv` and `cond` (of matrices of full rank), and the array API's names of functions admodes has (`linalg.outer`, `linalg.trace`
 over the last two axes, ...).
 
 Not covered yet (a NumPy call on a traced value names them): `svd`, `svdvals`, `qr`, `lstsq`, `eig`,
-`eigvals`, `matrix_rank`, and the norms that need singular values (matrix ord 2, -2, 'nuc').
+`eigvals`, `matrix_rank`, `fft`, and the norms that need singular values (matrix ord 2, -2, 'nuc').
 
 >>> float(norm(np.array([3.0, 4.0]), 1))
 7.0
 """
+
+import math
 
 import numpy as np
 
@@ -245,6 +247,43 @@ def linalg_outer(x1, x2, /):
     if ndim_of(x1) != 1 or ndim_of(x2) != 1:
         raise ValueError("linalg.outer: the inputs must be 1-D")
     return outer(x1, x2)
+
+
+@register_function("linalg.tensorinv")
+def tensorinv(a, ind=2):
+    """The inverse of ``a`` read as a matrix of its first ``ind`` axes by the others, as
+    ``numpy.linalg.tensorinv``: `inv` of the reshaped array (shape ``a.shape[ind:] + a.shape[:ind]``).
+
+    >>> tensorinv(np.eye(4).reshape(4, 2, 2), ind=1).shape
+    (2, 2, 4)
+    """
+    shape = shape_of(a)
+    if ind <= 0:
+        raise ValueError("linalg.tensorinv: ind must be a positive integer")
+    rows, cols = math.prod(shape[:ind]), math.prod(shape[ind:])
+    if rows != cols:
+        raise np.linalg.LinAlgError(f"linalg.tensorinv: a of shape {shape} with ind={ind} is not square")
+    return reshape(inv(reshape(a, (rows, cols))), shape[ind:] + shape[:ind])
+
+
+@register_function("linalg.tensorsolve")
+def tensorsolve(a, b, axes=None):
+    """x with tensordot(a, x, x.ndim) = b, as ``numpy.linalg.tensorsolve`` (``axes``: a's axes to move to the
+    end first): `solve` of the reshaped arrays.
+
+    >>> tensorsolve(np.eye(6).reshape(6, 2, 3), np.ones(6)).shape
+    (2, 3)
+    """
+    if axes is not None:
+        n = ndim_of(a)
+        axes = [_axis(ax, n) for ax in axes]
+        a = moveaxis(a, axes, list(range(n - len(axes), n)))
+    shape, b_size = shape_of(a), math.prod(shape_of(b))
+    x_shape = shape[ndim_of(b):]
+    if math.prod(x_shape) != b_size:
+        raise np.linalg.LinAlgError(f"linalg.tensorsolve: a of shape {shape} is not square for b of shape "
+                                    f"{shape_of(b)}")
+    return reshape(solve(reshape(a, (b_size, b_size)), reshape(b, (b_size,))), x_shape)
 
 
 register_function("linalg.matmul")(matmul)

@@ -293,6 +293,7 @@ def test_a_numpy_function_without_a_rule_names_itself_and_the_way_on(call, text)
 M = rng.uniform(-1, 1, size=(3, 3)) + 3.0 * np.eye(3)
 M2 = rng.uniform(-1, 1, size=(2, 3, 3)) + 3.0 * np.eye(3)
 TALL = rng.uniform(-1, 1, size=(4, 2))
+T6 = rng.uniform(-1, 1, size=(6, 6)) + 3.0 * np.eye(6)
 la, npla = anp.linalg, np.linalg
 
 LINALG = {
@@ -326,6 +327,10 @@ LINALG = {
     "tensordot": (lambda a, b: la.tensordot(a, b, axes=1), lambda a, b: npla.tensordot(a, b, axes=1), (X, V3)),
     "vecdot": (la.vecdot, npla.vecdot, (X, Y)),
     "matrix_transpose": (la.matrix_transpose, npla.matrix_transpose, (A3,)),
+    "tensorinv": (lambda a: la.tensorinv(a, ind=1), lambda a: npla.tensorinv(a, ind=1), (T6.reshape(6, 3, 2),)),
+    "tensorsolve": (la.tensorsolve, npla.tensorsolve, (T6.reshape(6, 2, 3), Y[:2].repeat(3))),
+    "tensorsolve_axes": (lambda a, b: la.tensorsolve(a, b, axes=(0,)), lambda a, b: npla.tensorsolve(a, b, axes=(0,)),
+                         (M, W3)),
 }
 LINALG = {f"linalg.{name}": case for name, case in LINALG.items()}
 
