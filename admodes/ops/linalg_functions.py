@@ -1,8 +1,8 @@
 """``numpy.linalg``'s functions composed of the linear-algebra primitives, which differentiate through
 their parts: `norm` for the orders its primitive does not take (p-norms of vectors, the 1- and inf-norms of
 matrices), `vector_norm`, `matrix_norm`, `eigvalsh`, `multi_dot`, `matrix_power`, `tensorinv`,
-`tensorsolve`, `pinv` and `cond` (of matrices of full rank), and the array API's names of functions admodes has (`linalg.outer`, `linalg.trace`
-over the last two axes, ...).
+`tensorsolve`, `pinv` and `cond` (of matrices of full rank), and the array API's names of functions
+admodes has (`linalg.outer`, `linalg.trace` over the last two axes, ...).
 
 Not covered yet (a NumPy call on a traced value names them): `svd`, `svdvals`, `qr`, `lstsq`, `eig`,
 `eigvals`, `matrix_rank`, `fft`, and the norms that need singular values (matrix ord 2, -2, 'nuc').
