@@ -17,6 +17,7 @@ from .forward import Dual, jacfwd, jvp
 from .function import Function, FunctionCtx
 from .ops.core import count_ops
 from .reverse import AccumulateGrad, Node, Tensor, enable_grad, gradients, is_grad_enabled, no_grad, tensor
+from .taylor import jet, taylor
 from .teach import Trace, trace
 from .transforms import grad, hessian, hvp, jacrev, value_and_grad, vjp
 
@@ -25,10 +26,25 @@ __all__ = [
     "Dual", "Tensor", "tensor", "Batched", "Node", "AccumulateGrad", "Function", "FunctionCtx",
     "no_grad", "enable_grad", "is_grad_enabled", "gradients",
     # transforms
-    "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "hvp", "vmap",
+    "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "hvp", "vmap", "jet", "taylor",
+    # sparse Jacobians and Hessians
+    "jacobian_sparsity", "hessian_sparsity", "coloring", "sparse_jacfwd", "sparse_jacrev", "sparse_jacobian",
+    "sparse_hessian",
     # trading time for memory
     "checkpoint", "checkpoint_sequential", "revolve", "revolve_schedule", "revolve_recomputations",
     # checking, measuring, teaching
     "check_grad", "numeric_grad", "numeric_jacobian", "numeric_jvp", "GradcheckError", "GradcheckReport",
     "count_ops", "trace", "Trace",
 ]
+
+_SPARSE = ("jacobian_sparsity", "hessian_sparsity", "coloring", "sparse_jacfwd", "sparse_jacrev", "sparse_jacobian",
+           "sparse_hessian")
+
+
+def __getattr__(name):
+    """The sparse names load `admodes.sparse` (and SciPy, which doubles the import time) on first use."""
+    if name in _SPARSE:
+        from . import sparse
+        value = globals()[name] = getattr(sparse, name)  # found here from now on, without this call
+        return value
+    raise AttributeError(f"module 'admodes' has no attribute {name!r}")
