@@ -18,7 +18,10 @@ def run(capsys, *argv):
 def test_no_argument_runs_the_teaching_example(capsys):
     code, out, err = run(capsys)
     assert code == 0 and err == ""
-    assert out.startswith("The teaching example y = (x + w) * (w + 1) (seed note 004)")
+    assert out.startswith("The teaching example y = (x + w) * (w + 1): a = x + w, b = w + 1, y = a * b.\n"
+                          "(From the teaching note “一、PyTorch 核心模块” (“I. PyTorch's core modules”), section "
+                          "“1.2.5 自动微分 (1) 计算图概念”")
+    assert "seed note" not in out
     assert "a  x + w       3      ∂a/∂x·ẋ + ∂a/∂w·ẇ = 1·0 + 1·1  1" in out
     assert "y  a * b       6      ∂y/∂a·ȧ + ∂y/∂b·ḃ = 2·1 + 3·1  5" in out
     assert "w̄ += b̄·∂b/∂w = 3·1 = 3" in out and "w̄ = 3 + 2 = 5" in out
@@ -77,12 +80,35 @@ def test_non_finite_values_get_a_note(capsys):
     (["--png", "graph.jpg"], "--png graph.jpg: the file name should end in .png"),
     (["--gif", "sweeps.png"], "--gif sweeps.png: the file name should end in .gif"),
     (["--digits", "0"], "--digits must be between 1 and 17"),
+    # issue 13: each of these was a traceback
+    (["x + " + "9" * 400, "--at", "x=1"], "(a 400-digit number) is too large for a float64"),
+    (["x * 1e400", "--at", "x=1"], "('1e400') is too large for a float64"),
+    (["sin(x)", "--at", "x=" + "9" * 400], "the value must be a finite number"),
+    (["split(x, 0)", "--at", "x=1"], "split gives a list of arrays, not one value"),
+    (["array_split(x, 2)", "--at", "x=1"], "array_split gives a list of arrays"),
+    (["concatenate(x)", "--at", "x=1"], "concatenate takes a list of arrays"),
+    (["stack(x)", "--at", "x=1"], "stack takes a list of arrays"),
+    (["clip(x)", "--at", "x=1"], "clip needs 3 arguments here, got 1"),
+    (["clip(x, 0)", "--at", "x=1"], "clip needs 3 arguments here, got 2"),
+    (["repeat(x, 10 ** 13)", "--at", "x=1"], "'repeat(x, 10 ** 13)' could not be computed: Unable to allocate"),
+    (["+".join(["sin(x)"] * 30), "--at", "x=1", "--gif", "big.gif"], "the graph has 60 nodes; an animation is "
+                                                                       "readable up to 50"),
 ])
 def test_bad_input_is_one_clear_line_and_exit_2(capsys, argv, message):
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
     assert err.startswith("admodes demo: error: ") and message in err
     assert "Traceback" not in err
+
+
+def test_clip_with_both_bounds_is_traced(capsys):
+    code, out, _ = run(capsys, "clip(x, 0, 2) * x", "--at", "x=1")
+    assert code == 0 and "the engines agree: jvp gives 2" in out
+
+
+def test_a_constant_that_is_not_a_number_is_labelled():
+    from admodes.teach.trace import Constant
+    assert Constant(None).label == "None"
 
 
 def test_unwritable_file_exits_1(capsys, tmp_path):
@@ -96,3 +122,9 @@ def test_exit_status_of_the_command():
     bad = subprocess.run([sys.executable, "-m", "admodes.cli", "demo", "foo(x)", "--at", "x=1"],
                          capture_output=True, text=True, encoding="utf-8")
     assert bad.returncode == 2 and "unknown function 'foo'" in bad.stderr
+
+
+def test_ascii_applies_to_markdown_too(capsys):
+    code, out, _ = run(capsys, "x * x + 1", "--at", "x=3", "--markdown", "--ascii")
+    assert code == 0 and "dot(x)" in out
+    out.encode("ascii")

@@ -16,8 +16,10 @@ from admodes.measure import (
     combine_verdicts,
     exponent_verdict,
     fit_linear,
+    fit_marginal_cost,
     fit_power_law,
     fit_power_laws,
+    marginal_verdict,
     measure,
     op_counts,
     peak_memory,
@@ -184,10 +186,47 @@ def test_verdict_tolerance_is_the_band_half_width():
     assert exponent_verdict(law, 1, tolerance=0.35).outcome == HOLDS
 
 
-def test_bound_verdict_flips_with_the_values():
-    assert bound_verdict([2.0, 3.0, 4.9], below=5).outcome == HOLDS
-    assert bound_verdict([2.0, 3.0, 5.1], below=5).outcome == INCONCLUSIVE
-    assert bound_verdict([6.0, 7.0, 3.0], below=5).outcome == FAILS
+def test_bound_verdict_judges_the_typical_level_with_its_interval():
+    assert bound_verdict([2.0, 2.6, 3.0, 2.4, 2.8], below=5).outcome == HOLDS
+    assert bound_verdict([2.5, 2.6, 2.4, 2.5, 2.7, 2.6, 5.4], below=5).outcome == HOLDS  # one slow point
+    assert bound_verdict([2.0, 3.0, 9.0], below=5).outcome == INCONCLUSIVE
+    assert bound_verdict([6.0, 7.0, 6.5, 6.8], below=5).outcome == FAILS
+    assert bound_verdict([3.0], below=5).outcome == INCONCLUSIVE
+
+
+# ---- the affine model of an O(n) claim (issue 17) ----------------------------------------------
+
+def test_an_affine_cost_holds_under_the_marginal_model_where_a_power_law_is_inconclusive():
+    """jacrev's cost is one recorded forward pass plus m sweeps: 10 + 14 m calls. On the quick grid a power
+    law through those points has exponent 0.82, which the old rule called inconclusive."""
+    m = np.array([1, 4, 16] * 3)
+    p = np.repeat([1, 4, 16], 3)
+    calls = 10.0 + 14.0 * m
+    law = fit_power_laws([p, m], calls, names=("p", "m"))
+    assert law.exponents[1] == pytest.approx(0.82, abs=0.02)
+    assert exponent_verdict(law, 1, name="m").outcome == INCONCLUSIVE
+    mc = fit_marginal_cost(m, calls, groups=p, name="m")
+    assert mc.slope == pytest.approx(14.0) and mc.slope_interval == pytest.approx((14.0, 14.0))
+    assert mc.exponent == pytest.approx(0.0, abs=1e-9)
+    assert marginal_verdict(mc).outcome == HOLDS
+    assert "+14 calls per m [14, 14]" in marginal_verdict(mc, unit="calls").reason
+
+
+def test_the_marginal_model_fails_a_cost_that_grows_faster_or_not_at_all():
+    n = np.array([4, 8, 16, 32, 64])
+    assert marginal_verdict(fit_marginal_cost(n, 5.0 + n ** 2)).outcome == FAILS  # the marginal cost grows
+    flat = marginal_verdict(fit_marginal_cost(n, np.full(5, 7.0)))
+    assert flat.outcome == FAILS and "does not grow" in flat.reason
+    sqrt = fit_marginal_cost(n, 3.0 + 2.0 * np.sqrt(n), power=0.5)
+    assert marginal_verdict(sqrt).outcome == HOLDS and sqrt.per == "sqrt(n)"
+    assert marginal_verdict(fit_marginal_cost(n, 3.0 + 2.0 * n, power=0.5)).outcome == FAILS  # O(n) is not O(sqrt n)
+
+
+def test_the_marginal_model_is_inconclusive_when_noise_hides_the_increments():
+    n = np.array([4, 8, 16, 32, 64])
+    noisy = marginal_verdict(fit_marginal_cost(n, 100.0 + n + np.array([0, 9, -9, 9, 0])))
+    assert noisy.outcome == INCONCLUSIVE and "not positive" in noisy.reason
+    assert marginal_verdict(fit_marginal_cost([4, 8, 16], [1.0, 2.0, 3.0])).outcome == INCONCLUSIVE  # 2 increments
 
 
 def test_combine_verdicts():
@@ -255,6 +294,6 @@ def test_op_counts_and_measure():
     assert counts.total_elements == 150
     m = measure(lambda: anp.exp(x), repeats=2, min_time=0.001)
     assert (m.calls, m.elements, m.time.repeats) == (1, 50, 2)
-    assert m.metric("calls") == 1.0 and m.metric("seconds") == m.time.median
+    assert m.metric("calls") == 1.0 and m.metric("seconds") == m.time.min  # fits use the fastest repeat
     with pytest.raises(KeyError, match="unknown metric"):
         m.metric("flops")

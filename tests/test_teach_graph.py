@@ -8,7 +8,7 @@ from PIL import Image
 
 import admodes.numpy as anp
 from admodes.teach import trace
-from admodes.teach.graph import Layout, collapse, draw_graph, node_label
+from admodes.teach.graph import Layout, collapse, draw_arrows, draw_graph, node_label
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -78,7 +78,7 @@ def test_png_and_svg_files(tmp_path):
         im.verify()
     with Image.open(png) as im:
         assert im.format == "PNG" and im.size[0] > 300 and im.size[1] > 200
-    svg = t.draw(tmp_path / "sub" / "graph.svg", show=("value",))
+    svg = draw_graph(t, tmp_path / "sub" / "graph.svg", show=("value",))
     root = ET.parse(svg).getroot()
     assert root.tag.endswith("svg") and len(root.findall(".//{http://www.w3.org/2000/svg}path")) > 10
 
@@ -117,3 +117,40 @@ def test_bad_picture_paths_and_options(tmp_path):
         draw_graph(t, tmp_path / "graph.jpg")
     with pytest.raises(ValueError, match="show: each entry must be one of"):
         draw_graph(t, tmp_path / "graph.png", show=("values",))
+
+
+# ---- issue 17: an input drawn once, arrows that cut no box ------------------------------------------
+
+def test_an_input_used_only_far_away_keeps_its_arrow_instead_of_a_copy():
+    def f(x, w):
+        for _ in range(8):
+            x = anp.sin(x)
+        return x * w  # w is used once, eight layers to the right
+    t = trace(f, 0.5, 2.0)
+    layout = Layout(t)
+    assert layout.copies == {}
+    w = t.inputs[1].index
+    assert layout.routes[(w, t.output.index, 1)]  # a long arrow with waypoints, from w's own box
+
+
+def test_long_arrows_cut_no_box():
+    import numpy as np
+
+    from admodes.teach.expression import trace_expression
+    from admodes.teach.graph import place_boxes, pyplot
+    t = trace_expression("sin(a) * b + exp(c * d) - g / h", dict(a=1.0, b=2.0, c=0.5, d=1.0, g=3.0, h=2.0))
+    fig, ax = pyplot().subplots(figsize=(8, 8))
+    try:
+        layout = Layout(t)
+        texts = place_boxes(ax, t, layout, {n.index: node_label(n) for n in t.nodes})
+        fig.canvas.draw()
+        boxes = draw_arrows(ax, t, layout, texts)
+        for line in ax.lines:  # the straight parts of long arrows
+            xs, ys = line.get_data()
+            for s in np.linspace(0, 1, 50):
+                x, y = xs[0] + s * (xs[1] - xs[0]), ys[0] + s * (ys[1] - ys[0])
+                inside = [i for i, (x0, y0, x1, y1) in boxes.items() if x0 + 0.01 < x < x1 - 0.01 and
+                          y0 + 0.01 < y < y1 - 0.01]
+                assert not inside, f"an arrow runs through the box of {t.nodes[inside[0]].name}"
+    finally:
+        pyplot().close(fig)

@@ -245,3 +245,34 @@ def test_repr():
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_teach_has_no_import_cycle():
+    """Issue 14: a Trace is data that graph and animate read; no module of admodes.teach imports back into one
+    that imports it (lazy imports inside functions count too)."""
+    import ast
+    from pathlib import Path
+    folder = Path(__file__).resolve().parent.parent / "admodes" / "teach"
+    names = {p.stem for p in folder.glob("*.py")}
+    imports = {}
+    for path in folder.glob("*.py"):
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                found |= {node.module} if node.module else {a.name for a in node.names}
+        imports[path.stem] = found & names - {path.stem}
+    done, active = set(), []
+
+    def visit(name):
+        assert name not in active, f"import cycle: {' -> '.join(active[active.index(name):] + [name])}"
+        if name in done:
+            return
+        active.append(name)
+        for other in sorted(imports[name]):
+            visit(other)
+        active.pop()
+        done.add(name)
+
+    for name in sorted(names - {"__init__"}):
+        visit(name)
+    assert "graph" not in imports["trace"] and "animate" not in imports["trace"]

@@ -87,9 +87,10 @@ class Comparison:
     (5, 1, True)
     """
 
-    def __init__(self, label, shapes, argnum, out_shape, measurements, skipped):
+    def __init__(self, label, shapes, argnum, out_shape, measurements, skipped, names=None):
         self.label, self.shapes, self.argnum, self.out_shape = label, shapes, argnum, out_shape
         self.measurements, self.skipped = measurements, skipped
+        self.names = list(names or ()) + [f"x{i}" for i in range(len(names or ()), len(shapes))]
         self.p = int(np.prod(shapes[argnum], dtype=int))
         self.m = int(np.prod(out_shape, dtype=int))
 
@@ -103,11 +104,11 @@ class Comparison:
 
     def __str__(self):
         from ..measure.report import _bytes, _seconds
-        shapes = ", ".join(f"x{i}: {tuple(s)}" for i, s in enumerate(self.shapes))
-        lines = [f"admodes compare {self.label}", f"  arguments {shapes}; differentiating x{self.argnum}: "
+        shapes = ", ".join(f"{name}: {tuple(s)}" for name, s in zip(self.names, self.shapes))
+        lines = [f"admodes compare {self.label}", f"  arguments {shapes}; differentiating {self.names[self.argnum]}: "
                  f"p = {self.p:,} input{'s' * (self.p != 1)}, m = {self.m:,} output{'s' * (self.m != 1)} "
                  f"(shape {tuple(self.out_shape)})", ""]
-        header = (f"{'':7} {'':22} {'time (median)':>13} {'spread':>7} {'peak memory':>12} {'op calls':>9} "
+        header = (f"{'':7} {'':22} {'time (median)':>13} {'spread':>7} {'peak memory':>12} {'prim. calls':>11} "
                   f"{'elements':>12} {'time / f':>9}")
         lines += [header, "-" * len(header)]
         base = self.measurements["f"].seconds
@@ -120,11 +121,15 @@ class Comparison:
                 continue
             m = self.measurements[task]
             lines.append(f"{name:7} {what:22} {_seconds(m.seconds):>13} {m.time.spread:>7.0%} "
-                         f"{_bytes(m.peak_bytes):>12} {m.calls:>9,} {m.elements:>12,} {m.seconds / base:>9.3g}")
+                         f"{_bytes(m.peak_bytes):>12} {m.calls:>11,} {m.elements:>12,} {m.seconds / base:>9.3g}")
         lines.append("")
+        lines += ["prim. calls: the admodes primitives called while the row runs, in every row the same count: the "
+                  "ops of f (each sweep records them again) and the ops its derivative rules call; elements: the "
+                  "size of each call's largest array, summed."]
         if self.measurements["f"].calls == 0:
-            lines += ["(f makes no admodes op calls on plain arrays: it calls NumPy directly, which the op counts "
-                      "do not see.)", ""]
+            lines += ["f makes no primitive call on plain arrays: it calls NumPy directly, which the counts see only "
+                      "once a traced value reaches it (the JVP and VJP rows)."]
+        lines.append("")
         mode, factor = self.cheaper("jvp", "vjp")
         lines.append(f"One sweep: {_verdict(mode, factor)} (JVP {_seconds(self.measurements['jvp'].seconds)}, "
                      f"VJP {_seconds(self.measurements['vjp'].seconds)}). Peak memory: forward "
@@ -147,7 +152,8 @@ class Comparison:
         else:
             lines.append(f"Jacobian ({self.m:,} x {self.p:,}): not measured (both Jacobians skipped).")
         textbook = "forward" if self.p < self.m else "reverse" if self.m < self.p else None
-        lines.append(f"Textbook: p = {self.p:,} forward sweeps against m = {self.m:,} reverse sweeps, so "
+        lines.append(f"Textbook: p = {self.p:,} forward sweep{'s' * (self.p != 1)} against m = {self.m:,} reverse "
+                     f"sweep{'s' * (self.m != 1)}, so "
                      + (f"{textbook} mode should win." if textbook else "the two should be close."))
         return "\n".join(lines)
 
@@ -205,7 +211,22 @@ def compare(args):
             raise
         except Exception as error:
             raise Unusable(f"{name} of {label} failed {where}: {type(error).__name__}: {_one_line(error)}") from None
-    return Comparison(label, shapes, args.argnum, value.shape, measurements, skipped)
+    return Comparison(label, shapes, args.argnum, value.shape, measurements, skipped, _parameter_names(f))
+
+
+def _parameter_names(f):
+    """The names of f's positional parameters, in order (empty when f has no readable signature).
+
+    >>> _parameter_names(lambda w, x, *rest: None)
+    ['w', 'x']
+    """
+    import inspect
+    try:
+        parameters = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return [p.name for p in parameters if p.kind in kinds]
 
 
 def _one_line(error):

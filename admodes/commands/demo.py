@@ -3,12 +3,12 @@
     $ admodes demo
     $ admodes demo "sin(x) * y + x" --at x=1.0,y=2.0 --png graph.png --gif sweeps.gif
 
-With no expression it runs the teaching example y = (x + w) * (w + 1) at x = 2, w = 1 (seed note
-004): the forward sweep along w and the reverse sweep, where the adjoint of w sums over its two
-paths. An expression has names, numbers, ``+ - * / **`` and functions of `admodes.numpy`; it is
-parsed with `ast` (never ``eval``). Exit status: 0 done, 1 a file could not be written, 2 bad input
-(the message names the problem: an unknown name, a syntax error, attribute access, a call outside
-admodes.numpy, a variable with no ``--at`` value).
+With no expression it runs the teaching example y = (x + w) * (w + 1) at x = 2, w = 1 (from the
+teaching note "PyTorch's core modules", see `admodes.teach.notes`): the forward sweep along w and the
+reverse sweep, where the adjoint of w sums over its two paths. An expression has names, numbers,
+``+ - * / **`` and functions of `admodes.numpy`; it is parsed with `ast` (never ``eval``). Exit status:
+0 done, 1 a file could not be written, 2 bad input (the message names the problem: an unknown name, a
+syntax error, attribute access, a call outside admodes.numpy, a variable with no ``--at`` value).
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ def run(args, out=None, err=None):
         names = args.names if args.names is not None else ("a,b,y" if teaching else None)
         wrt = args.wrt or ("w" if teaching else None)
         t = trace_expression(text, at, wrt=wrt, names=names)
+        _check_pictures(args, t)
     except (ExpressionError, ValueError, TypeError) as problem:
         print(f"admodes demo: error: {problem}", file=err)
         return BAD_INPUT
@@ -93,24 +94,36 @@ def run(args, out=None, err=None):
     notation = ASCII if args.ascii or not _can_print(out) else UNICODE
     out_name = t.output.name
     if teaching:
-        print(f"The teaching example {out_name} = {text} (seed note 004): a = x + w, b = w + 1, y = a * b.", file=out)
+        from ..teach.notes import cite
+        print(f"The teaching example {out_name} = {text}: a = x + w, b = w + 1, y = a * b.", file=out)
+        print(f"(From {cite('004', ascii=notation is ASCII)}.)", file=out)
     else:
         print(f"{out_name} = {text}", file=out)
     print("", file=out)
-    print(t.markdown(args.digits) if args.markdown else t.text(notation, args.digits), file=out)
+    print(t.markdown(args.digits, notation) if args.markdown else t.text(notation, args.digits), file=out)
     if not np.all(np.isfinite(t.value)) or any(not np.all(np.isfinite(g)) for g in t.gradient):
         print("note: some values are not finite (nan or inf): the expression is not differentiable at this point",
               file=out)
 
     try:
+        from ..teach import animate, draw_graph
         for path in filter(None, (args.png, args.svg)):
-            print(f"wrote {t.draw(path)}", file=out)
+            print(f"wrote {draw_graph(t, path)}", file=out)
         if args.gif:
-            print(f"wrote {t.animate(args.gif, mode=args.gif_mode)}", file=out)
+            print(f"wrote {animate(t, args.gif, mode=args.gif_mode)}", file=out)
     except OSError as problem:
         print(f"admodes demo: error: could not write a file: {problem}", file=err)
         return UNWRITABLE
     return DONE
+
+
+def _check_pictures(args, t):
+    """Refuse a GIF of a graph too big to read before printing anything (a PNG draws a summary instead)."""
+    from ..teach.expression import ExpressionError
+    from ..teach.graph import MAX_NODES
+    if args.gif and len(t.nodes) > MAX_NODES:
+        raise ExpressionError(f"--gif {args.gif}: the graph has {len(t.nodes)} nodes; an animation is readable up "
+                              f"to {MAX_NODES} (draw it with --png, which summarises a big graph)")
 
 
 def _check_suffixes(args):

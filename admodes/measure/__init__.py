@@ -8,10 +8,11 @@ and the harness that runs declared experiments and writes a report.
 >>> measure(lambda: np.ones(1000), repeats=2, min_time=0.001).peak_bytes >= 8000
 True
 
-The modules, one job each: `timing` (the three measures), `fits` (least squares with t intervals,
-verdict rules), `tasks` (what can be measured of f: f, jvp, vjp, backward, jacfwd, ...), `harness`
-(experiment declarations, running, judging), `plots` and `report` (the report folder), `command`
-(the command line of an experiment script).
+The modules, one job each: `timing` (the three measures), `fits` (least squares with t intervals, the
+affine model of an O(n) claim, verdict rules), `overhead` (what part of the time is paid per call),
+`tasks` (what can be measured of f: f, jvp, vjp, backward, jacfwd, ...), `harness` (experiment
+declarations, running, judging), `plots` and `report` (the report folder), `command` (the command line
+of an experiment script).
 """
 
 from .command import main
@@ -20,29 +21,32 @@ from .fits import (
                    HOLDS,
                    INCONCLUSIVE,
                    LinearFit,
+                   MarginalCost,
                    PowerLaw,
                    Verdict,
                    bound_verdict,
                    combine_verdicts,
                    exponent_verdict,
                    fit_linear,
+                   fit_marginal_cost,
                    fit_power_law,
                    fit_power_laws,
+                   marginal_verdict,
                    t_quantile,
 )
 from .harness import (
-                      Check,
-                      ClaimResult,
-                      Crossover,
-                      Exact,
-                      Experiment,
-                      Frontier,
-                      PerUnit,
-                      Quote,
-                      Row,
-                      analyse,
-                      run_experiments,
-                      series,
+                   Check,
+                   ClaimResult,
+                   Crossover,
+                   Exact,
+                   Experiment,
+                   Frontier,
+                   PerUnit,
+                   Quote,
+                   Row,
+                   analyse,
+                   run_experiments,
+                   series,
 )
 from .tasks import TASKS, prepare
 from .timing import METRICS, Measurement, Timing, measure, op_counts, peak_memory, time_call
@@ -50,6 +54,7 @@ from .timing import METRICS, Measurement, Timing, measure, op_counts, peak_memor
 __all__ = [
     "main", "FAILS", "HOLDS", "INCONCLUSIVE", "LinearFit", "PowerLaw", "Verdict", "bound_verdict",
     "combine_verdicts", "exponent_verdict", "fit_linear", "fit_power_law", "fit_power_laws", "t_quantile",
+    "MarginalCost", "fit_marginal_cost", "marginal_verdict",
     "Check", "ClaimResult", "Crossover", "Exact", "Experiment", "Frontier", "PerUnit", "Quote", "Row", "analyse",
     "run_experiments",
     "series", "TASKS", "prepare", "METRICS", "Measurement", "Timing", "measure", "op_counts", "peak_memory",

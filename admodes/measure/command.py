@@ -7,14 +7,18 @@ anything, runs the experiments with a progress bar, judges them and writes the r
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import shlex
 import shutil
+import signal
 import sys
+import threading
 import time
 
 from .harness import analyse, run_experiments
-from .report import OutputError, machine_info, prepare_output, write_report
+from .overhead import calibrate, overhead_to_json
+from .report import OutputError, machine_info, prepare_output, report_files, write_report
 
 __all__ = ["main", "build_parser"]
 
@@ -33,8 +37,52 @@ def build_parser(prog, default_out, ids):
     parser.add_argument("--repeats", type=int, default=None, help="timed repeats per point (default 7; 3 with --quick)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs and tangents (default 0)")
     parser.add_argument("--out", default=str(default_out), help=f"output folder (default {default_out})")
+    parser.add_argument("--force", action="store_true",
+                        help="write into an output folder that holds other files (they are kept; only the "
+                             "report's own files are replaced)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived during a run: raised like KeyboardInterrupt so the staging folder is removed."""
+
+
+def _raise_on_sigterm():
+    """Make SIGTERM raise `Terminated` (in the main thread only); returns the handler to restore, or None."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        raise Terminated()
+    return signal.signal(signal.SIGTERM, handler)
+
+
+def _stopped(prog, stop, staging):
+    """Ctrl-C or SIGTERM: remove the staging folder, say so; the exit status of the signal (130 or 143)."""
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
+    terminated = isinstance(stop, Terminated)
+    print(f"{prog}: {'terminated' if terminated else 'interrupted'}; no report written", file=sys.stderr)
+    return 143 if terminated else 130
+
+
+def _restore(previous_handler):
+    if previous_handler is not None:
+        signal.signal(signal.SIGTERM, previous_handler)
+
+
+@contextlib.contextmanager
+def _sigterm_held():
+    """Hold SIGTERM back inside the block (delivered at its end), where the platform allows it."""
+    can = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+    if can:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        yield
+    finally:
+        if can:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
 
 def _fail(prog, message):
@@ -63,16 +111,24 @@ def main(experiments, argv=None, *, prog="scaling.py", default_out="reports/scal
     repeats = args.repeats if args.repeats is not None else (3 if args.quick else 7)
     if repeats < 1:
         return _fail(prog, f"--repeats must be at least 1, got {repeats}")
+    previous_handler = _raise_on_sigterm()  # first: from the staging folder's birth, SIGTERM removes it
+    staging = None
     try:
-        staging = prepare_output(args.out)
+        with _sigterm_held():  # a SIGTERM while the folder is made waits until `staging` names it
+            staging = prepare_output(args.out, writes=report_files(experiments), force=args.force)
     except OutputError as err:
+        _restore(previous_handler)
         return _fail(prog, str(err))
+    except (KeyboardInterrupt, Terminated) as stop:
+        _restore(previous_handler)
+        return _stopped(prog, stop, staging)
     command = command or shlex.join(["python", prog, *argv])
     started = time.time()
     try:
         rows = run_experiments(experiments, quick=args.quick, repeats=repeats, seed=args.seed,
                                min_time=0.002 if args.quick else 0.01, progress=not args.no_progress)
         results = [analyse(e, rows) for e in experiments]
+        costs = calibrate(repeats=repeats)
         meta = {
             "command": command,
             "started": _dt.datetime.fromtimestamp(started).isoformat(timespec="seconds"),
@@ -81,18 +137,19 @@ def main(experiments, argv=None, *, prog="scaling.py", default_out="reports/scal
             "settings": {"quick": args.quick, "repeats": repeats, "seed": args.seed,
                          "claims": [e.id for e in experiments]},
             "machine": machine_info(),
+            "overhead": overhead_to_json(costs),
         }
         write_report(args.out, staging, results, rows, meta)
-    except KeyboardInterrupt:
-        shutil.rmtree(staging, ignore_errors=True)
-        print(f"{prog}: interrupted; no report written", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Terminated) as stop:
+        return _stopped(prog, stop, staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        _restore(previous_handler)
     width = max(len(e.claim) for e in experiments)
     for r in results:
-        clock = f"  (wall time {r.time_agreement})" if r.time_agreement else ""
+        clock = f"  (time {r.time_agreement})" if r.time_agreement else ""
         print(f"{r.experiment.id}  {r.experiment.claim:<{width}}  {r.verdict}{clock}")
     print(f"report: {args.out}/report.md  ({time.time() - started:.0f} s)")
     return 0

@@ -36,7 +36,9 @@ from .fits import (
     combine_verdicts,
     exponent_verdict,
     fit_linear,
+    fit_marginal_cost,
     fit_power_laws,
+    marginal_verdict,
 )
 from .tasks import TASKS, prepare
 from .timing import METRICS, Measurement, Stopwatch, Timing, op_counts, peak_memory
@@ -45,6 +47,8 @@ __all__ = ["Quote", "Check", "Crossover", "PerUnit", "Exact", "Frontier", "Exper
            "CrossoverResult", "PerUnitResult", "ExactResult", "ClaimResult", "run_experiments", "analyse", "series"]
 
 COUNT_METRICS = ("calls", "elements")
+METRIC_UNITS = {"calls": "calls", "elements": "elements", "peak_bytes": "bytes", "seconds": "s"}
+"""The unit of each measure, for a marginal cost ("+2 calls per L")."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +167,7 @@ class Exact:
 @dataclass(frozen=True)
 class Frontier:
     """The trade-off of the variants, drawn and tabulated (not judged): each variant's peak memory against its
-    cost (``cost``: wall time or an op count) for ``series``, at the largest points of the sweep.
+    cost (``cost``: time or an op count) for ``series``, at the largest points of the sweep.
 
     >>> Frontier("vjp").cost
     'seconds'
@@ -199,7 +203,6 @@ class Experiment:
     checks: tuple = ()
     variables: tuple[str, ...] = ("L",)
     setting: str = ""
-    title: str = ""
 
     def __post_init__(self):
         for task in self.tasks:
@@ -287,16 +290,17 @@ def run_experiments(experiments, *, quick=False, repeats=5, seed=0, min_time=0.0
                         counts = op_counts(fn, setup=setup)
                         peak = peak_memory(fn, setup=setup)
                         jobs.append((variant, point, task, counts, peak,
-                                     Stopwatch(fn, setup=setup, min_time=min_time), []))
+                                     Stopwatch(fn, setup=setup, min_time=min_time), [], []))
                         bar.update(1)
             for r in range(repeats):
                 bar.set_description(f"{e.id} timing, repeat {r + 1}/{repeats}")
-                for *_, watch, times in jobs:
+                for *_, watch, times, cpu in jobs:
                     times.append(watch.repeat())
+                    cpu.append(watch.last_cpu)
                     bar.update(1)
-            for variant, point, task, counts, peak, watch, times in jobs:
+            for variant, point, task, counts, peak, watch, times, cpu in jobs:
                 rows.append(Row(e.id, variant, task, point, Measurement(
-                    Timing.from_times(times, watch.number), peak, counts.total_calls, counts.total_elements)))
+                    Timing.from_times(times, watch.number, cpu), peak, counts.total_calls, counts.total_elements)))
     finally:
         bar.close()
     return rows
@@ -357,7 +361,7 @@ def series(rows, experiment, name, metric, variant=""):
 
 @dataclass
 class CheckResult:
-    """A check judged: the fitted law (or None for a bound), the verdict, and the wall-time refit.
+    """A check judged: the fitted law (or None for a bound), the verdict, and the refit on time (CPU seconds).
 
     >>> from admodes.measure.fits import fit_power_law, Verdict
     >>> r = CheckResult(Check("jvp", "calls", expected=1), fit_power_law([1, 2], [1.0, 2.0]), Verdict("holds", ""),
@@ -367,14 +371,46 @@ class CheckResult:
     """
 
     check: Check
-    law: PowerLaw | None
+    law: PowerLaw | None  # the log-log fit: judged for variables expected constant, shown for the others
     verdict: Verdict
     time_law: PowerLaw | None = None
     time_verdict: Verdict | None = None
+    marginals: tuple = ()  # a MarginalCost per variable the cost is expected to grow with
+    time_marginals: tuple = ()
+
+    def evidence(self, time=False):
+        """The fits behind the verdict as text: per variable, the marginal cost and its exponent where the cost
+        should grow, the log-log exponent where it should not ("–" when nothing was fitted).
+
+        >>> from admodes.measure.fits import fit_power_law, fit_marginal_cost, Verdict
+        >>> c = Check("jvp", "calls", expected=1)
+        >>> n, y = [1, 2, 4, 8], [3.0, 5.0, 9.0, 17.0]
+        >>> r = CheckResult(c, fit_power_law(n, y), Verdict("holds", ""), marginals=(fit_marginal_cost(n, y),))
+        >>> r.evidence()
+        '+2 calls per n [2, 2]; marginal-cost exponent 0.00 [0.00, 0.00]'
+        """
+        law, marginals = (self.time_law, self.time_marginals) if time else (self.law, self.marginals)
+        if law is None:
+            return "–"
+        unit = series_unit(self.check, "seconds" if time else self.check.metric)
+        names = list(self.check.expected) if isinstance(self.check.expected, dict) else [law.names[0]]
+        by_name = {m.name: m for m in marginals}
+        parts = []
+        for name in names:
+            if name in by_name:
+                text = by_name[name].describe(unit)
+            else:
+                i = law.names.index(name)
+                lo, hi = law.intervals[i]
+                fmt = lambda v: "0.00" if f"{v:.2f}" == "-0.00" else f"{v:.2f}"
+                ci = f" [{fmt(lo)}, {fmt(hi)}]" if math.isfinite(lo) else " [no interval]"
+                text = f"exponent {fmt(law.exponents[i])}{ci}"
+            parts.append((f"{name}: " if len(names) > 1 else "") + text)
+        return "; ".join(parts)
 
     @property
     def time_agreement(self):
-        """"agrees", "unclear" or "disagrees": the wall-time fit judged by the same rule; None if not fitted."""
+        """"agrees", "unclear" or "disagrees": the time fit judged by the same rule; None if not fitted."""
         if self.time_verdict is None:
             return None
         return {HOLDS: "agrees", INCONCLUSIVE: "unclear", FAILS: "disagrees"}[self.time_verdict.outcome]
@@ -391,7 +427,7 @@ class CrossoverResult:
     crossover: Crossover
     crossings: dict
     verdict: Verdict
-    time_crossings: dict = field(default_factory=dict)  # the same, in wall time (reported, not judged)
+    time_crossings: dict = field(default_factory=dict)  # the same, in time (reported, not judged)
 
 
 @dataclass
@@ -449,7 +485,7 @@ class ClaimResult:
 
     @property
     def time_agreement(self):
-        """"agrees" when every wall-time refit agrees, "disagrees" if any contradicts, else "unclear"."""
+        """"agrees" when every refit on time agrees, "disagrees" if any contradicts, else "unclear"."""
         marks = [c.time_agreement for c in self.checks if c.time_agreement is not None]
         if not marks:
             return None
@@ -463,7 +499,7 @@ def analyse(experiment, rows):
 
     >>> import numpy as np
     >>> e = Experiment(id="X", claim="", n="n", quotes=(), build=lambda n, rng: (np.sin, np.ones(n)),
-    ...                sweep=(1000, 4000, 16000), quick=(), tasks=("f",),
+    ...                sweep=(1000, 4000, 16000, 64000), quick=(), tasks=("f",),
     ...                checks=(Check("f", "peak_bytes", expected=1),))
     >>> analyse(e, run_experiments([e], repeats=1, progress=False)).verdict
     'holds'
@@ -493,12 +529,56 @@ def _fit(experiment, points, values, expected):
     return fit_power_laws(columns, values, names=names)
 
 
-def _exponent_verdict(law, expected, tolerance):
-    if not isinstance(expected, dict):
-        return exponent_verdict(law, expected, tolerance)
-    verdicts = [exponent_verdict(law, e, tolerance, name=n) for n, e in expected.items()]
-    outcome = combine_verdicts(verdicts)
-    return Verdict(outcome, "; ".join(f"{n}: {v.reason}" for n, v in zip(expected, verdicts)))
+def _expected_by_variable(experiment, expected):
+    return dict(expected) if isinstance(expected, dict) else {experiment.variables[0]: expected}
+
+
+def _marginals(experiment, points, values, expected):
+    """The affine fit along each variable the claim says the cost grows with (expected exponent above 0)."""
+    out = []
+    for name, power in _expected_by_variable(experiment, expected).items():
+        if power > 0:
+            i = experiment.variables.index(name)
+            others = [tuple(row) for row in np.delete(points, i, axis=1)]
+            out.append(fit_marginal_cost(points[:, i], values, power=power, groups=others, name=name))
+    return tuple(out)
+
+
+def _model_verdict(experiment, check, points, values, metric):
+    """The verdict of one series under the model its claim states, with the fits it rests on.
+
+    A variable with expected exponent 0 ("independent of n") is judged by the log-log exponent of the
+    cost (a constant has exponent 0, whatever its level). A variable with expected exponent k > 0
+    ("O(n^k)") is judged by the affine model cost = a + b n^k: b above 0 and the marginal cost constant
+    (see `marginal_verdict`). A power law fitted to affine data has an exponent below k at small n, so
+    it is reported beside the verdict, never judged.
+    """
+    law = _fit(experiment, points, values, check.expected)
+    marginals = _marginals(experiment, points, values, check.expected)
+    unit = series_unit(check, metric)
+    verdicts, reasons = [], []
+    for name, power in _expected_by_variable(experiment, check.expected).items():
+        if power > 0:
+            mc = next(m for m in marginals if m.name == name)
+            v = marginal_verdict(mc, check.tolerance, unit)
+        else:
+            v = exponent_verdict(law, 0, check.tolerance, name=name)
+        verdicts.append(v)
+        reasons.append(v.reason)
+    many = len(verdicts) > 1
+    names = list(_expected_by_variable(experiment, check.expected))
+    reason = "; ".join(f"{n}: {r}" if many else r for n, r in zip(names, reasons))
+    return law, marginals, Verdict(combine_verdicts(verdicts), reason)
+
+
+def series_unit(check, metric):
+    """The unit of a series' values: the measure's ("calls", "bytes", "s"), or "× f" for a ratio to f.
+
+    >>> jvp, ratio = Check("jvp", "calls", expected=1), Check("jvp/f", "calls", expected=0)
+    >>> series_unit(jvp, "calls"), series_unit(jvp, "seconds"), series_unit(ratio, "seconds")
+    ('calls', 's', '× f')
+    """
+    return f"× {check.ratio[1]}" if check.ratio else METRIC_UNITS.get(metric, "")
 
 
 def _judge(experiment, rows, check):
@@ -508,17 +588,17 @@ def _judge(experiment, rows, check):
     if check.below is not None:
         return CheckResult(check, None, bound_verdict(values, check.below, f"{check.series} ({check.metric})"))
     try:
-        law = _fit(experiment, points, values, check.expected)
+        law, marginals, verdict = _model_verdict(experiment, check, points, values, check.metric)
     except ValueError as err:
-        return CheckResult(check, None, Verdict(INCONCLUSIVE, f"cannot fit a power law: {err}"))
-    result = CheckResult(check, law, _exponent_verdict(law, check.expected, check.tolerance))
+        return CheckResult(check, None, Verdict(INCONCLUSIVE, f"cannot fit: {err}"))
+    result = CheckResult(check, law, verdict, marginals=marginals)
     if check.metric in COUNT_METRICS:
         t_points, t_values = series(rows, experiment, check.series, "seconds", check.variant)
         try:
-            result.time_law = _fit(experiment, t_points, t_values, check.expected)
-            result.time_verdict = _exponent_verdict(result.time_law, check.expected, check.tolerance)
+            result.time_law, result.time_marginals, result.time_verdict = _model_verdict(
+                experiment, check, t_points, t_values, "seconds")
         except ValueError as err:
-            result.time_verdict = Verdict(INCONCLUSIVE, f"cannot fit wall time: {err}")
+            result.time_verdict = Verdict(INCONCLUSIVE, f"cannot fit the time: {err}")
     return result
 
 

@@ -10,12 +10,14 @@ darker shade of its mode's colour, and a `Frontier` adds a panel of memory again
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import replace
 
 import numpy as np
 
-from .fits import fit_power_laws
-from .harness import COUNT_METRICS, Check, crossings, series
+from .fits import fit_marginal_cost, fit_power_laws, marginal_verdict
+from .harness import COUNT_METRICS, Check, crossings, series, series_unit
+from .overhead import fixed_shares
 from .tasks import TASKS
 from .timing import METRICS
 
@@ -59,14 +61,27 @@ def _shade(colour, darkness):
     return "#" + "".join(f"{round(255 * c * (1 - 0.7 * darkness)):02x}" for c in rgb)
 
 
-def _label(name, variant):
+AXIS_LABELS = {"L": "L, operations in f", "p": "p, inputs of f", "m": "m, outputs of f",
+               "B": "B, operations in the unrelated branch"}
+"""What each sweep variable counts, as an axis says it."""
+
+
+def _axis(name):
+    return AXIS_LABELS.get(name, name)
+
+
+def _label(name, variant, experiment):
+    """A legend label: the task (and "/ f" for a ratio), with the variant; with many variants, the variant
+    alone (the panel's title names the task), and plain f without a variant (it is the same in each)."""
     parts = name.split("/")
     label = TASKS[parts[0]].label + (" / f" if len(parts) == 2 else "")
-    return f"{label} [{variant}]" if variant else label
+    if not variant or (TASKS[parts[0]].mode == "plain" and len(experiment.variants) > 2):
+        return label
+    return variant if len(experiment.variants) > 2 else f"{label} [{variant}]"
 
 
-def _legend(ax):
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
+def _legend(ax, columns=1):
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False, ncol=columns)
 
 
 def _loglog(ax, xlabel, ylabel):
@@ -78,25 +93,62 @@ def _loglog(ax, xlabel, ylabel):
     ax.grid(True, which="minor", alpha=0.1)
 
 
-def _plot_series(ax, e, rows, name, metric, variant, judged, label_suffix="", hollow=False):
-    """Measured points of one series and its power-law fit, labelled with the fitted exponent."""
+class _Panel:
+    """What one panel has drawn: the series' values (to see one hidden under another) and whether the guide's
+    legend entry is there."""
+
+    def __init__(self, ax):
+        self.ax, self.drawn, self.guide = ax, [], False
+
+    def hidden_under(self, n, y):
+        return any(len(n) == len(m) and np.allclose(n, m) and np.allclose(y, v, rtol=0.03) for m, v in self.drawn)
+
+
+def _expected_power(check, experiment):
+    expected = check.expected if isinstance(check.expected, dict) else {experiment.variables[0]: check.expected}
+    return expected.get(experiment.variables[0])
+
+
+def _plot_series(panel, e, rows, name, metric, variant, check=None, label_suffix="", hollow=False):
+    """Measured points of one series; for a judged series (``check``) its fit under the claim's model (solid)
+    and the claimed law as a dashed guide through the largest point; other series joined by a thin line."""
+    ax = panel.ax
     points, values = series(rows, e, name, metric, variant)
     keep = np.isfinite(values) & (values > 0)
     if keep.sum() == 0:
         return
     n, y = points[keep, 0], values[keep]
     style = _style(name.split("/")[0], variant, e)
-    if hollow:
-        style["markerfacecolor"] = "white"
-    label = _label(name, variant) + label_suffix
-    if keep.sum() >= 2 and len(set(n)) >= 2:
-        law = fit_power_laws([n], y, names=("n",))
-        lo, hi = law.interval
-        ci = f" [{_fixed(lo)}, {_fixed(hi)}]" if math.isfinite(lo) else ""
-        grid = np.geomspace(n.min(), n.max(), 50)
-        ax.plot(grid, law(grid), color=style["color"], linestyle="-" if judged else ":",
-                linewidth=2.2 if judged else 1.3, alpha=0.85)
-        label = f"{label}: slope {_fixed(law.exponent)}{ci}"
+    if hollow or panel.hidden_under(n, y):  # drawn larger and hollow so the series beneath shows through
+        style.update(markerfacecolor="white", markersize=11, markeredgewidth=1.8)
+    panel.drawn.append((n, y))
+    label = _label(name, variant, e) + label_suffix
+    power = _expected_power(check, e) if check is not None and check.below is None else None
+    grid = np.geomspace(n.min(), n.max(), 60)
+    if power is not None and len(set(n)) >= 2 and power > 0:
+        mc = fit_marginal_cost(n, y, power=power, name=e.variables[0])
+        if metric == "seconds" and not marginal_verdict(mc, check.tolerance).holds:
+            power = None  # the clock does not follow the model here (the report says why): no curve that misses
+            label += ": time not affine here (see the report)"
+    if power is not None and len(set(n)) >= 2:
+        if power > 0:
+            curve, text = mc(grid), mc.describe(series_unit(check, metric))
+            text = text.split(";")[0]  # the marginal cost; its exponent is in the report
+        else:
+            law = fit_power_laws([n], y, names=("n",))
+            lo, hi = law.interval
+            curve, text = law(grid), f"exponent {_fixed(law.exponent)} [{_fixed(lo)}, {_fixed(hi)}]"
+        ax.plot(grid, curve, color=style["color"], linestyle="-", linewidth=2.0, alpha=0.85)
+        guide = y[np.argmax(n)] * (grid / n.max()) ** power
+        near = guide >= y.min() / 1.5  # where the guide leaves the data far below, it would only stretch the axis
+        ax.plot(grid[near], guide[near], color=style["color"], linestyle="--", linewidth=1.0, alpha=0.7)
+        if not panel.guide:
+            ax.plot([], [], color="#555555", linestyle="--", linewidth=1.0,
+                    label="dashed: the claimed law, through the largest point")
+            panel.guide = True
+        label = f"{label}: {text}"
+    elif len(n) >= 2:
+        ax.plot(n, y, color=style["color"], linestyle=":", linewidth=1.0, alpha=0.7)
     ax.plot(n, y, linestyle="none", label=label, **style)
 
 
@@ -105,12 +157,24 @@ def _fixed(x):
     return "0.00" if text == "-0.00" else text
 
 
-def plot_claim(result, rows, path):
+def _clock_note(ax, result, rows, costs):
+    """A line per judged task in the time panel: the share of its time paid per call, at both ends."""
+    lines = []
+    for task, variant, ends in fixed_shares(result, rows, costs):
+        shares = " → ".join(f"{share:.0%}" for _, share in ends)
+        lines.append(f"{_label(task, variant, result.experiment)}: {shares}")
+    if lines:  # as legend entries without a mark, below the panel where they hide no point
+        ax.plot([], [], " ", label="fixed cost per call, share of the time (smallest → largest size):")
+        for line in lines:
+            ax.plot([], [], " ", label="   " + line)
+
+
+def plot_claim(result, rows, path, costs=None):
     """Draw one experiment's plot to ``path`` (a PNG).
 
-    One variable: a panel for each measure the checks judge (op counts or peak memory), wall time,
+    One variable: a panel for each measure the checks judge (op counts or peak memory), time (CPU),
     and the ratios to f when a check is about a ratio. Two variables (a Jacobian's p and m): the
-    cost against p at a few m, and which mode is cheaper over the grid, in op counts and wall time.
+    cost against p at a few m, and which mode is cheaper over the grid, in op counts and time.
 
     >>> import tempfile, pathlib, numpy as np
     >>> from admodes.measure import Check, Experiment, analyse, run_experiments
@@ -123,20 +187,26 @@ def plot_claim(result, rows, path):
     b'\\x89PNG'
     """
     plt = _pyplot()
+    costs = costs or {}
     if len(result.experiment.variables) > 1:
-        fig = _grid_figure(result, rows, plt)
+        fig = _grid_figure(result, rows, plt, costs)
     else:
-        fig = _sweep_figure(result, rows, plt)
+        fig = _sweep_figure(result, rows, plt, costs)
     e = result.experiment
-    fig.suptitle(f"{e.id}: {e.title or e.claim}", fontsize=14, fontweight="bold", y=0.99)
-    fig.text(0.5, 0.915, f"verdict: {result.verdict}" + (f" (wall time {result.time_agreement})"
+    width = fig.get_size_inches()[0]
+    title = textwrap.wrap(f"{e.id}: {e.claim}", int(width * 6.5))  # about the characters of 14 pt bold per inch
+    fig.suptitle("\n".join(title), fontsize=14, fontweight="bold", y=0.99)
+    below = 0.915 - 0.05 * (len(title) - 1)
+    fig.text(0.5, below, f"verdict: {result.verdict}" + (f" (time {result.time_agreement})"
                                                          if result.time_agreement else ""),
              ha="center", fontsize=11, color=_VERDICT_COLOURS[result.verdict])
+    if len(title) > 1:
+        fig.subplots_adjust(top=fig.subplotpars.top - 0.05 * (len(title) - 1))
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
 
 
-def _sweep_figure(result, rows, plt):
+def _sweep_figure(result, rows, plt, costs):
     e = result.experiment
     checks = [c for c in e.checks if isinstance(c, Check)]
     metrics = []
@@ -147,31 +217,38 @@ def _sweep_figure(result, rows, plt):
     ratio_checks = [c for c in checks if c.ratio]
     panels = len(metrics) + bool(ratio_checks) + bool(result.frontiers)
     fig, axes = plt.subplots(1, panels, figsize=(5.6 * panels, 4.6), squeeze=False)
-    judged = {(c.series, c.variant, c.metric) for c in checks}
-    judged |= {(c.series, c.variant, "seconds") for c in checks if c.metric in COUNT_METRICS}
+    judged = {(c.series, c.variant, c.metric): c for c in checks if not c.ratio}
+    judged.update({(c.series, c.variant, "seconds"): c for c in checks if c.metric in COUNT_METRICS and not c.ratio})
     variable = e.variables[0]
+    many = len(e.variants) > 2
     for ax, metric in zip(axes[0], metrics):
+        panel = _Panel(ax)
         for variant in e.variants:
             for task in e.tasks:
-                if len(e.variants) > 2 and TASKS[task].mode == "plain" and variant != e.variants[0]:
+                if many and TASKS[task].mode == "plain" and variant != e.variants[0]:
                     continue  # plain f is the same function in every variant: drawn once
-                _plot_series(ax, e, rows, task, metric, variant, (task, variant, metric) in judged)
-        _loglog(ax, variable, METRICS[metric])
-        ax.set_title(METRICS[metric], fontsize=11)
+                _plot_series(panel, e, rows, task, metric, variant, judged.get((task, variant, metric)))
+        _loglog(ax, _axis(variable), METRICS[metric])
+        tasks = sorted({TASKS[t].label for t in e.tasks if TASKS[t].mode != "plain"})
+        ax.set_title(METRICS[metric] + (f" of the {tasks[0]}" if many and len(tasks) == 1 else ""), fontsize=11)
+        if metric == "seconds":
+            _clock_note(ax, result, rows, costs)
         _legend(ax)
     if ratio_checks:
-        ax = axes[0][-1]
+        ax = axes[0][-1 - bool(result.frontiers)]
+        panel = _Panel(ax)
         shown = []
         for c in ratio_checks:
             for metric in (c.metric, "seconds"):
                 if (c.series, c.variant, metric) not in shown:
                     shown.append((c.series, c.variant, metric))
-                    _plot_series(ax, e, rows, c.series, metric, c.variant, (c.series, c.variant, metric) in judged,
-                                 label_suffix=f", {'wall time' if metric == 'seconds' else METRICS[metric]}",
+                    judge = c if metric == c.metric or c.metric in COUNT_METRICS else None
+                    _plot_series(panel, e, rows, c.series, metric, c.variant, judge if c.below is None else None,
+                                 label_suffix=f", {'time' if metric == 'seconds' else METRICS[metric]}",
                                  hollow=metric == "seconds")
             if c.below is not None:
                 ax.axhline(c.below, color="#d62728", linestyle="--", linewidth=1, label=f"bound: {c.below:g} x f")
-        _loglog(ax, variable, "cost / cost of f")
+        _loglog(ax, _axis(variable), "cost / cost of f")
         low, high = ax.get_ylim()
         if high / low < 10:  # a flat ratio should look flat: show at least a decade
             middle = math.sqrt(low * high)
@@ -180,7 +257,7 @@ def _sweep_figure(result, rows, plt):
         plain = FuncFormatter(lambda v, _: f"{v:g}")
         ax.yaxis.set_major_formatter(plain)
         ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if high / low < 10 else ""))
-        ax.set_title("relative to f (slope 0: grows like f)", fontsize=11)
+        ax.set_title("relative to f (flat: grows like f)", fontsize=11)
         _legend(ax)
     if result.frontiers:
         _frontier(axes[0][-1], e, rows, result.frontiers[0])
@@ -210,8 +287,7 @@ def _frontier(ax, e, rows, frontier, largest=3):
                 label=_point_text(e.variables, point) + (" (labelled)" if last else ""))
         for v in order:
             style = _style(frontier.series, v, e)
-            ax.plot(*marks[v], linestyle="none", alpha=1.0 if last else 0.45, zorder=2,
-                    label=v if last else None, **style)
+            ax.plot(*marks[v], linestyle="none", alpha=1.0 if last else 0.45, zorder=2, **style)
             if last:
                 ax.annotate(v, marks[v], textcoords="offset points", xytext=(6, 4), fontsize=8)
     _loglog(ax, METRICS[frontier.memory], METRICS[frontier.cost])
@@ -225,7 +301,7 @@ def _point_text(names, point):
     return ", ".join(f"{n} = {v:g}" for n, v in zip(names, point))
 
 
-def _grid_figure(result, rows, plt):
+def _grid_figure(result, rows, plt, costs):
     """Two sweep variables (a Jacobian's p and m): cost curves at a few m, and where each mode is cheaper."""
     e = result.experiment
     if not result.crossovers:
@@ -233,8 +309,9 @@ def _grid_figure(result, rows, plt):
     crossover = result.crossovers[0].crossover
     fwd, rev, metric = crossover.forward, crossover.reverse, crossover.metric
     ia, iv = e.variables.index(crossover.along), e.variables.index(crossover.versus)
-    fig, axes = plt.subplots(1, 3, figsize=(17, 4.9))
+    fig, axes = plt.subplots(1, 3, figsize=(17, 5.2))
     ax = axes[0]
+    panel = _Panel(ax)
     p_fwd, c_fwd = series(rows, e, fwd, metric)
     p_rev, c_rev = series(rows, e, rev, metric)
     versus_values = sorted(set(p_fwd[:, iv]))
@@ -243,18 +320,21 @@ def _grid_figure(result, rows, plt):
         for task, points, values in ((fwd, p_fwd, c_fwd), (rev, p_rev, c_rev)):
             sel = points[:, iv] == v
             style = dict(_style(task, "", e), marker=_MARKERS[k % len(_MARKERS)])
-            ax.plot(points[sel, ia], values[sel], linestyle="-", linewidth=1.2, alpha=0.9,
+            n, y = points[sel, ia], values[sel]
+            if panel.hidden_under(n, y):  # jacfwd's cost is the same at every m: draw each one visibly
+                style.update(markerfacecolor="white", markersize=6.5 + 3.5 * k, markeredgewidth=1.6)
+            panel.drawn.append((n, y))
+            ax.plot(n, y, linestyle="-", linewidth=1.2, alpha=0.9,
                     label=f"{TASKS[task].label}, {crossover.versus} = {v:g}", **style)
     for c in result.checks:
         if c.law is not None:
-            ax.plot([], [], " ", label=f"fit {c.check.series}: " + " ".join(
-                f"{n}^{b:.2f}" for n, b in zip(c.law.names, c.law.exponents)))
-    _loglog(ax, f"{crossover.along} (inputs)", METRICS[metric])
+            ax.plot([], [], " ", label=f"{c.check.series}: " + c.evidence().replace("marginal-cost exponent", "exp."))
+    _loglog(ax, _axis(crossover.along), METRICS[metric])
     ax.set_title(f"{METRICS[metric]} against {crossover.along}", fontsize=11)
     _legend(ax)
     for ax, m in zip(axes[1:], (metric, "seconds")):
         _heatmap(ax, e, rows, crossover, m)
-    fig.subplots_adjust(top=0.78, wspace=0.35)
+    fig.subplots_adjust(top=0.8, wspace=0.4)
     return fig
 
 
@@ -268,28 +348,46 @@ def _heatmap(ax, e, rows, crossover, metric):
     grid = np.full((len(ys), len(xs)), np.nan)
     for (x, y), ratio in zip(points[:, [ia, iv]], a / b):
         grid[ys.index(y), xs.index(x)] = math.log2(ratio)
-    limit = max(1.0, float(np.nanmax(np.abs(grid))))
+    limit = max(1.0, math.ceil(float(np.nanmax(np.abs(grid)))))
     # log2(forward / reverse) < 0 where forward mode is cheaper: those cells take forward's colour.
     cmap = LinearSegmentedColormap.from_list("modes", [COLOURS["forward"], "#ffffff", COLOURS["reverse"]])
     image = ax.imshow(grid, origin="lower", cmap=cmap, vmin=-limit, vmax=limit, aspect="auto")
+    diagonal = [(xs.index(v), ys.index(v)) for v in xs if v in ys]
+    if diagonal:  # the grids are geometric, so p = m is a straight line in cell coordinates
+        ax.plot(*zip(*diagonal), color="black", linestyle="--", linewidth=1.0, alpha=0.6, zorder=2,
+                label=f"{along} = {versus}")
+    measured = replace(crossover, metric=metric)
+    found = [(c, v) for v, c in crossings(e, rows, measured).items() if c is not None]
+    if found:  # on the cells' lower edge, so the numbers in the cells stay readable
+        ax.plot([np.interp(math.log(c), np.log(xs), range(len(xs))) for c, _ in found],
+                [ys.index(v) - 0.38 for _, v in found], "k^", markersize=7, zorder=3,
+                label="measured crossover (the cost ratio is 1), at the cell's foot")
     if len(xs) * len(ys) <= 100:
         for i in range(len(ys)):
             for j in range(len(xs)):
                 if np.isfinite(grid[i, j]):
-                    ax.text(j, i, f"{2 ** grid[i, j]:.2g}", ha="center", va="center", fontsize=7)
+                    ax.text(j, i + 0.08, _ratio_text(2 ** grid[i, j]), ha="center", va="center",
+                            fontsize=9 if len(xs) <= 5 else 7,
+                            zorder=4, bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none",
+                                                alpha=0.75))
     ax.set_xticks(range(len(xs)), [f"{x:g}" for x in xs])
     ax.set_yticks(range(len(ys)), [f"{y:g}" for y in ys])
-    ax.set_xlabel(f"{along} (inputs)")
-    ax.set_ylabel(f"{versus} (outputs)")
-    diagonal = [(xs.index(v), ys.index(v)) for v in xs if v in ys]
-    if diagonal:  # the grids are geometric, so p = m is a straight line in cell coordinates
-        ax.plot(*zip(*diagonal), color="black", linestyle="--", linewidth=1.2, label=f"{along} = {versus}")
-    measured = replace(crossover, metric=metric)
-    found = [(c, v) for v, c in crossings(e, rows, measured).items() if c is not None]
-    if found:
-        ax.plot([np.interp(math.log(c), np.log(xs), range(len(xs))) for c, _ in found],
-                [ys.index(v) for _, v in found], "kx", markersize=9, markeredgewidth=2,
-                label="measured crossover")
+    ax.set_xlabel(_axis(along))
+    ax.set_ylabel(_axis(versus))
     ax.set_title(f"{fwd} / {rev}, {METRICS[metric]}\nblue: forward cheaper, orange: reverse cheaper", fontsize=10)
     _legend(ax)
-    ax.figure.colorbar(image, ax=ax, label=f"log2({fwd} / {rev})", shrink=0.85)
+    ticks = range(-int(limit), int(limit) + 1, max(1, int(limit) // 3))
+    bar = ax.figure.colorbar(image, ax=ax, shrink=0.85, ticks=list(ticks))
+    bar.ax.set_yticklabels([_ratio_text(2.0 ** t) for t in ticks])
+    bar.set_label(f"{fwd} / {rev} (log scale)")
+
+
+def _ratio_text(r):
+    """A cost ratio as a cell or a colour bar says it: 0.25 as "1/4", 3.2 as "3.2", 130 as "130".
+
+    >>> _ratio_text(0.25), _ratio_text(3.2), _ratio_text(1.0), _ratio_text(127.4), _ratio_text(1 / 127.4)
+    ('1/4', '3.2', '1', '127', '1/127')
+    """
+    if r < 1:
+        return "1/" + _ratio_text(1 / r)
+    return f"{r:.2g}" if r < 10 else f"{r:.0f}"

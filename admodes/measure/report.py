@@ -1,8 +1,9 @@
 """The scaling report: ``report.md`` with a verdict table on top, one PNG per claim, and every raw
 measurement in ``results.csv`` and ``results.json`` (with the machine and the exact command).
 
-`write_report` builds everything in a hidden sibling folder and renames it into place at the end, so
-an interrupted run never leaves a half-written report that looks complete.
+`write_report` builds everything in a hidden sibling folder and moves the files into place at the end, so
+an interrupted run never leaves a half-written report that looks complete; a run replaces only the files a
+run writes, never the user's other files in the folder.
 """
 
 from __future__ import annotations
@@ -25,18 +26,26 @@ from .harness import ClaimResult, Row
 from .tasks import TASKS
 from .timing import METRICS
 
-__all__ = ["machine_info", "prepare_output", "write_report", "OutputError", "MARKER"]
+__all__ = ["machine_info", "prepare_output", "write_report", "report_files", "previous_report_files", "OutputError",
+           "MARKER"]
 
 MARKER = "results.json"
 """The file that marks a folder as a finished report (written last, checked before replacing a folder)."""
 
 VERDICT_RULE = (
-    "A check **holds** when the whole 95% confidence interval of the fitted exponent lies within "
-    "the expected exponent +/- the tolerance (0.2 unless stated); it **does not hold** when the "
-    "interval lies wholly outside that band; otherwise it is **inconclusive**. A claim holds when "
-    "all its checks hold and does not hold when any check fails. Verdicts rest on the noise-free "
-    "measures (op counts and peak memory); each check on an op count is fitted again on wall time "
-    "with the same rule, and the table says whether the clock agrees."
+    "Each claim is tested with the model it states. **\"O(n)\"** is cost = a + b·n: the fixed part a (recording "
+    "the output, the final sum, ...) stays, and each unit of n adds the same b. It **holds** when the 95% "
+    "confidence interval of b, the marginal cost, lies above 0 and the interval of the log-log exponent of the "
+    "marginal cost (the increments between neighbouring points, against n) lies within 0 +/- 0.2: the marginal "
+    "cost neither grows nor shrinks with n. (A power law fitted through affine points has an exponent below 1 "
+    "at small n, however exact the model is, so the plain log-log exponent is shown but not judged.) "
+    "**\"Independent of n\"** (O(1), one sweep whatever p) holds when the interval of the cost's log-log "
+    "exponent lies within 0 +/- 0.2. A check **does not hold** when its interval lies wholly outside the band "
+    "(or b's lies at or below 0); otherwise it is **inconclusive**. A claim holds when all its checks hold and "
+    "does not hold when any check fails. Verdicts rest on the noise-free measures (op counts and peak memory); "
+    "each check on an op count is fitted again on time (CPU seconds) with the same model, and the table says "
+    "whether "
+    "the clock agrees."
 )
 
 
@@ -98,11 +107,41 @@ def _cpu_model():
 # The output folder, written atomically
 # ----------------------------------------------------------------------------------------------------
 
-def prepare_output(out):
+REPORT_FILES = ("report.md", "results.csv", MARKER)
+"""The files every run writes, beside one PNG per claim."""
+
+
+def report_files(experiments):
+    """The names of the files a run of ``experiments`` writes into its output folder.
+
+    >>> from types import SimpleNamespace
+    >>> report_files([SimpleNamespace(id="C1")])
+    ['report.md', 'results.csv', 'results.json', 'C1.png']
+    """
+    return [*REPORT_FILES, *(f"{e.id}.png" for e in experiments)]
+
+
+def previous_report_files(out):
+    """The files of the report already in ``out`` (named by its ``results.json``); empty if there is none.
+
+    >>> import tempfile, pathlib
+    >>> previous_report_files(pathlib.Path(tempfile.mkdtemp()))
+    []
+    """
+    try:
+        data = json.loads((Path(out) / MARKER).read_text(encoding="utf-8"))
+        plots = [c["plot"] for c in data.get("claims", []) if isinstance(c.get("plot"), str)]
+    except (OSError, ValueError, AttributeError, TypeError):
+        return []
+    return [name for name in [*REPORT_FILES, *plots] if name and Path(name).name == name]
+
+
+def prepare_output(out, writes=REPORT_FILES, force=False):
     """Check that ``out`` can be written, before any measuring; returns a fresh hidden staging folder.
 
-    ``out`` may not exist yet; if it does, it must be empty or a previous report (it holds
-    ``results.json``), since it will be replaced as a whole.
+    ``out`` may not exist yet. If it does, a run replaces only the files it writes (``writes``) and those
+    of the previous report there; any other file in it is the user's, and the folder is refused unless
+    ``force`` (then those files are kept untouched).
 
     >>> import tempfile, pathlib
     >>> staging = prepare_output(pathlib.Path(tempfile.mkdtemp()) / "scaling")
@@ -112,9 +151,14 @@ def prepare_output(out):
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputError(f"output {out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
-        raise OutputError(f"output folder {out} is not empty and holds no previous report ({MARKER}); "
-                          "choose a new or empty folder with --out")
+    if out.is_dir() and not force:
+        ours = set(writes) | set(previous_report_files(out))
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in ours)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+            raise OutputError(f"output folder {out} holds files a run does not write ({shown}); choose a new or "
+                              "empty folder with --out, or pass --force to write the report beside them (they "
+                              "are kept)")
     parent = out.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -124,22 +168,30 @@ def prepare_output(out):
     return staging
 
 
-def _swap_into_place(staging, out):
+def _move_into_place(staging, out):
+    """Move the staged files into ``out``: the previous report's files go, the user's other files stay.
+
+    The marker goes first and comes back last, so a folder caught half-way holds no marker claiming a
+    finished report. ``out`` is created with the usual permissions (the umask's), not the staging folder's 0700.
+    """
     out = Path(out)
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.resolve().parent))
-        os.rename(out, old / out.name)
-    os.rename(staging, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    names = sorted(p.name for p in staging.iterdir())
+    if out.is_dir():
+        for name in [MARKER, *previous_report_files(out)]:
+            if name not in names or name == MARKER:
+                (out / name).unlink(missing_ok=True)
+    else:
+        out.mkdir()
+    for name in sorted(names, key=lambda n: n == MARKER):
+        os.replace(staging / name, out / name)
+    staging.rmdir()
 
 
 def write_report(out, staging, results, rows, meta):
-    """Write the report into ``staging`` (from `prepare_output`), then move it to ``out``.
+    """Write the report into ``staging`` (from `prepare_output`), then move its files into ``out``.
 
     ``results`` are the `ClaimResult` list, ``rows`` every measurement, ``meta`` the command, the
-    settings and the machine. ``results.json`` is written last; the folder is renamed into place only
+    settings and the machine. ``results.json`` is written last; the files are moved into place only
     when everything is there.
 
     >>> import tempfile, pathlib
@@ -151,13 +203,15 @@ def write_report(out, staging, results, rows, meta):
     from .plots import plot_claim
     staging = Path(staging)
     try:
+        from .overhead import overhead_from_json
+        costs = overhead_from_json(meta.get("overhead"))
         for result in results:
-            plot_claim(result, rows, staging / _png(result))
+            plot_claim(result, rows, staging / _png(result), costs=costs)
         _write_csv(staging / "results.csv", results, rows)
         (staging / "report.md").write_text(render_markdown(results, rows, meta), encoding="utf-8")
         (staging / MARKER).write_text(json.dumps(_json(results, rows, meta), indent=1, ensure_ascii=False),
                                       encoding="utf-8")
-        _swap_into_place(staging, out)
+        _move_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -190,7 +244,7 @@ def _row_record(row: Row, experiment, variables):
         "seconds_median": m.time.median, "seconds_q1": m.time.q1, "seconds_q3": m.time.q3,
         "seconds_min": m.time.min, "seconds_max": m.time.max, "repeats": m.time.repeats,
         "calls_per_repeat": m.time.number, "peak_bytes": m.peak_bytes, "calls": m.calls, "elements": m.elements,
-        "seconds_raw": list(m.time.times),
+        "seconds_raw": list(m.time.times), "cpu_seconds_raw": list(m.time.cpu),
     })
     return record
 
@@ -206,7 +260,8 @@ def _write_csv(path, results, rows):
         writer = csv.DictWriter(fh, fieldnames=list(records[0]))
         writer.writeheader()
         for record in records:
-            record = dict(record, seconds_raw=" ".join(f"{t:.6g}" for t in record["seconds_raw"]))
+            record = dict(record, seconds_raw=" ".join(f"{t:.6g}" for t in record["seconds_raw"]),
+                          cpu_seconds_raw=" ".join(f"{t:.6g}" for t in record["cpu_seconds_raw"]))
             writer.writerow({k: ("" if v is None else v) for k, v in record.items()})
 
 
@@ -222,25 +277,34 @@ def _law_json(law):
             "prefactor": law.prefactor, "r2": law.r2, "points": law.points, "dof": law.dof}
 
 
+def _marginal_json(m):
+    return {"variable": m.name, "power": m.power, "slope": m.slope, "slope_interval_95": [_finite(v) for v in
+            m.slope_interval], "intercepts": list(m.intercepts), "exponent": m.exponent,
+            "exponent_interval_95": [_finite(v) for v in m.exponent_interval] if m.exponent_interval else None,
+            "increments": m.increments, "dof": m.dof}
+
+
 def _claim_json(result: ClaimResult):
     e = result.experiment
     return {
         "id": e.id, "claim": e.claim, "n": e.n, "setting": e.setting, "variables": list(e.variables),
         "quotes": [{"zh": q.zh, "en": q.en} for q in e.quotes],
-        "verdict": result.verdict, "wall_time": result.time_agreement,
+        "verdict": result.verdict, "time": result.time_agreement,
         "checks": [{
             "series": c.check.series, "variant": c.check.variant, "metric": c.check.metric,
             "expected": c.check.expected, "below": c.check.below, "tolerance": c.check.tolerance,
             "fit": _law_json(c.law), "verdict": c.verdict.outcome, "reason": c.verdict.reason, "note": c.check.note,
-            "wall_time_fit": _law_json(c.time_law),
-            "wall_time_verdict": c.time_verdict.outcome if c.time_verdict else None,
-            "wall_time_reason": c.time_verdict.reason if c.time_verdict else None,
+            "marginal_costs": [_marginal_json(m) for m in c.marginals],
+            "time_fit": _law_json(c.time_law),
+            "time_marginal_costs": [_marginal_json(m) for m in c.time_marginals],
+            "time_verdict": c.time_verdict.outcome if c.time_verdict else None,
+            "time_reason": c.time_verdict.reason if c.time_verdict else None,
         } for c in result.checks],
         "crossovers": [{
             "forward": c.crossover.forward, "reverse": c.crossover.reverse, "metric": c.crossover.metric,
             "along": c.crossover.along, "versus": c.crossover.versus, "factor": c.crossover.factor,
             "crossings": {f"{k:g}": v for k, v in c.crossings.items()},
-            "wall_time_crossings": {f"{k:g}": v for k, v in c.time_crossings.items()},
+            "time_crossings": {f"{k:g}": v for k, v in c.time_crossings.items()},
             "verdict": c.verdict.outcome, "reason": c.verdict.reason,
         } for c in result.crossovers],
         "per_unit": [{
@@ -301,25 +365,19 @@ def _fixed(x):
     return "0.00" if text == "-0.00" else text
 
 
-def _expected_text(check):
+def _model_text(name, power):
+    """The model a claim states about one variable: "a + b·L, b > 0" or "independent of L"."""
+    if power == 0:
+        return f"independent of {name}"
+    term = name if power == 1 else f"√{name}" if power == 0.5 else f"{name}^{power:g}"
+    return f"a + b·{term}, b > 0"
+
+
+def _expected_text(check, variables=("n",)):
     if check.below is not None:
         return f"< {check.below:g}"
-    if isinstance(check.expected, dict):
-        return ", ".join(f"{n}: {b:g}" for n, b in check.expected.items())
-    return f"{check.expected:g} ± {check.tolerance:g}"
-
-
-def _law_text(law, expected=None):
-    if law is None:
-        return "–"
-    names = list(expected) if isinstance(expected, dict) else [law.names[0]]
-    parts = []
-    for name in names:
-        i = law.names.index(name)
-        lo, hi = law.intervals[i]
-        ci = f" [{_fixed(lo)}, {_fixed(hi)}]" if math.isfinite(lo) else " [no interval]"
-        parts.append((f"{name}: " if len(names) > 1 else "") + f"{_fixed(law.exponents[i])}{ci}")
-    return "; ".join(parts)
+    expected = check.expected if isinstance(check.expected, dict) else {variables[0]: check.expected}
+    return "; ".join(_model_text(n, b) for n, b in expected.items())
 
 
 def _series_text(check):
@@ -338,12 +396,11 @@ def _short_series(check):
 
 
 def _summary(results):
-    lines = ["| claim | n | verdict | fitted exponents, 95% CI (the evidence) | wall time |",
+    lines = ["| claim | n | verdict | the evidence: marginal costs and exponents, 95% CI | time |",
              "|---|---|---|---|---|"]
     for r in results:
         e = r.experiment
-        evidence = [f"{_short_series(c.check)}: {_law_text(c.law, c.check.expected)}" for c in r.checks
-                    if c.law is not None]
+        evidence = [f"{_short_series(c.check)}: {c.evidence()}" for c in r.checks if c.law is not None]
         evidence += [f"{_short_series(c.check)}: {c.verdict.reason.split(': ', 1)[1].split(':')[0]}"
                      for c in r.checks if c.check.below is not None]
         evidence += [f"crossover {c.verdict.reason.split(';')[0]}" for c in r.crossovers]
@@ -405,23 +462,25 @@ def _frontier_table(r, rows, frontier):
 
 
 def _checks_table(r):
-    lines = ["| series | measure | expected exponent | fitted exponent (95% CI) | verdict | "
-             "wall-time exponent (95% CI) | wall time |", "|---|---|---|---|---|---|---|"]
+    lines = ["| series | measure | the claim's model | fitted (95% CI) | verdict | "
+             "time, same model (95% CI) | time |", "|---|---|---|---|---|---|---|"]
+    variables = r.experiment.variables
     for c in r.checks:
-        fitted = _law_text(c.law, c.check.expected) if c.law is not None else c.verdict.reason.split(":")[0]
-        lines.append(f"| {_series_text(c.check)} | {METRICS[c.check.metric]} | {_expected_text(c.check)} | {fitted} "
-                     f"| {c.verdict.outcome} | {_law_text(c.time_law, c.check.expected)} "
+        fitted = c.evidence() if c.law is not None else c.verdict.reason.split(":")[0]
+        lines.append(f"| {_series_text(c.check)} | {METRICS[c.check.metric]} | {_expected_text(c.check, variables)} "
+                     f"| {fitted} | {c.verdict.outcome} | {c.evidence(time=True)} "
                      f"| {c.time_agreement or '–'} |")
     return "\n".join(lines)
 
 
 def _measurements_table(r, rows):
     e = r.experiment
-    lines = ["| " + " | ".join([*e.variables, "variant", "task", "wall time (median)", "IQR / median",
+    lines = ["| " + " | ".join([*e.variables, "variant", "task", "time (CPU, fastest)", "wall time (median)",
+                                "IQR / median",
                                 "peak memory", "primitive calls", "elements"]) + " |",
-             "|" + "---|" * (len(e.variables) + 7)]
+             "|" + "---|" * (len(e.variables) + 8)]
     if len(e.variants) == 1:
-        lines = [line.replace(" variant |", "", 1) if i == 0 else "|" + "---|" * (len(e.variables) + 6)
+        lines = [line.replace(" variant |", "", 1) if i == 0 else "|" + "---|" * (len(e.variables) + 7)
                  for i, line in enumerate(lines)]
     mine = [row for row in rows if row.claim == e.id]
     mine.sort(key=lambda row: (e.variants.index(row.variant), row.point, e.tasks.index(row.task)))
@@ -430,13 +489,52 @@ def _measurements_table(r, rows):
         cells = [f"{v:g}" for v in row.point]
         if len(e.variants) > 1:
             cells.append(row.variant)
-        cells += [TASKS[row.task].label, _seconds(m.time.median), f"{m.time.spread:.0%}", _bytes(m.peak_bytes),
+        cells += [TASKS[row.task].label, _seconds(m.time.min), _seconds(m.time.median), f"{m.time.spread:.0%}",
+                  _bytes(m.peak_bytes),
                   f"{m.calls:,}", f"{m.elements:,}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def _claim_section(r, rows):
+def _clock_text(r, rows, costs):
+    """Which part of the time dominates at the sizes measured, and what the clock's agreement means."""
+    from .overhead import fixed_shares
+    shares = fixed_shares(r, rows, costs)
+    if not shares or r.time_agreement is None:
+        return []
+    e = r.experiment
+    modes = ", ".join(f"{c.per_call * 1e6:.2g} µs ({mode})" for mode, c in costs.items())
+    element = max(c.per_element for c in costs.values())
+    parts = []
+    for task, variant, ends in shares:
+        at = " and ".join(f"{share:.0%} at {', '.join(f'{n} = {v:g}' for n, v in zip(e.variables, point))}"
+                          for point, share in ends)
+        parts.append(f"{TASKS[task].label}{f' [{variant}]' if variant else ''}: {at}")
+    every = [share for _, _, ends in shares for _, share in ends]
+    if min(every) >= 0.5:
+        dominant = ("the fixed cost per call dominates at these sizes (Python's work per op, not NumPy's), so wall "
+                    "time follows the number of calls, plus the noise of a shared machine")
+    elif max(every) < 0.5:
+        dominant = ("NumPy's arithmetic dominates at these sizes, so time follows the elements processed as "
+                    "well as the number of calls")
+    else:
+        dominant = ("the dominant part changes across the sweep: the fixed cost per call where arrays are small, "
+                    "NumPy's arithmetic where they are large, so time does not grow like the op count alone")
+    spread = max((row.measurement.time.spread for row in rows if row.claim == e.id), default=0.0)
+    meaning = {
+        "agrees": "The clock agrees: the same model fitted on time gives the same verdict.",
+        "unclear": f"**Time unclear** means the same model fitted on time gives intervals too wide to "
+                   f"decide (the repeats' interquartile range reaches {spread:.0%} of the median here): the clock "
+                   "neither confirms nor contradicts the op counts.",
+        "disagrees": "**Time disagrees**: fitted with the same model, the clock contradicts the op counts, "
+                     "because the costs it pays are not all counted as calls (see the split above).",
+    }[r.time_agreement]
+    return [f"**What the clock sees.** Measured during the run on this machine, one primitive call costs a fixed "
+            f"{modes}, plus up to {element * 1e9:.2g} ns per element of NumPy's arithmetic. The fixed part's share "
+            f"of the time: {'; '.join(parts)}. So {dominant}. {meaning}", ""]
+
+
+def _claim_section(r, rows, costs=None):
     e = r.experiment
     out = [f'<a id="{e.id.lower()}"></a>', f"## {e.id}: {e.claim}", ""]
     for q in e.quotes:
@@ -444,15 +542,15 @@ def _claim_section(r, rows):
     out += [f"**What n is.** {e.n}", ""]
     if e.setting:
         out += [f"**Setting.** {e.setting}", ""]
-    out += [f"**Verdict: {r.verdict}.**" + (f" Wall time {r.time_agreement}." if r.time_agreement else ""), ""]
+    out += [f"**Verdict: {r.verdict}.**" + (f" Time {r.time_agreement}." if r.time_agreement else ""), ""]
     out += [_checks_table(r), ""]
     for c in r.checks:
         out.append(f"- {_series_text(c.check)} ({METRICS[c.check.metric]}): {c.verdict.reason}."
                    + (f" {c.check.note}" if c.check.note else ""))
         if c.time_agreement == "unclear":
-            out.append(f"  - Wall time neither confirms nor contradicts this: {c.time_verdict.reason}.")
+            out.append(f"  - Time neither confirms nor contradicts this: {c.time_verdict.reason}.")
         elif c.time_agreement == "disagrees":
-            out.append(f"  - **Wall time disagrees** with the op counts: {c.time_verdict.reason}.")
+            out.append(f"  - **Time disagrees** with the op counts: {c.time_verdict.reason}.")
     for c in r.crossovers:
         out.append(f"- Crossover of {c.crossover.forward} and {c.crossover.reverse} ({METRICS[c.crossover.metric]}): "
                    f"{c.verdict.outcome}; {c.verdict.reason}.")
@@ -461,7 +559,7 @@ def _claim_section(r, rows):
         out.append(f"  - Crossings: {found}.")
         timed = ", ".join(f"{c.crossover.versus}={v:g}: {c.crossover.along}*≈{x:.3g}" if x is not None else
                           f"{c.crossover.versus}={v:g}: none in the grid" for v, x in c.time_crossings.items())
-        out.append(f"  - In wall time (reported, not judged): {timed}.")
+        out.append(f"  - In time (reported, not judged): {timed}.")
     for p in r.per_units:
         lo, hi = p.interval
         variant = f" [{p.per_unit.variant}]" if p.per_unit.variant else ""
@@ -474,6 +572,7 @@ def _claim_section(r, rows):
     for x in r.exacts:
         out.append(f"- {_exact_text(x.exact)} ({METRICS[x.exact.metric]}) against the formula {x.exact.formula}: "
                    f"{x.verdict.outcome}; {x.verdict.reason}.")
+    out += [""] + _clock_text(r, rows, costs or {})
     if r.exacts:
         out += ["", _exact_table(r)]
     for frontier in r.frontiers:
@@ -510,20 +609,24 @@ def render_markdown(results, rows, meta):
         "",
         VERDICT_RULE,
         "",
-        "Three measures per point: **wall time** (the median of the timed repeats after a warm-up; the "
-        "interquartile range is reported as the spread), **peak memory** (tracemalloc, which sees every "
+        "Three measures per point: **time** (the CPU time of the fastest of the timed repeats after a warm-up, "
+        "which fits and verdicts use: on a shared machine other programs take the CPU away in the middle of a "
+        "call, which adds to its wall time but not to its CPU time, and only ever adds; the wall time's median "
+        "and interquartile range are reported beside it), **peak memory** (tracemalloc, which sees every "
         "NumPy buffer; the peak during the call above the memory in use when it starts) and the op "
         "library's **op counts** (primitive calls, and elements processed: the size of the largest array "
         "of each call). Op counts count calls of admodes primitives; NumPy arithmetic that a derivative "
         "rule does directly on plain arrays is not a primitive call, so counts measure the number of "
-        "operations, and wall time their full cost.",
+        "operations, and time their full cost.",
         "",
         "The notes' n means different things in different sentences. Here L is the number of operations "
         "(nodes of the computational graph) in one evaluation of f, p the number of inputs and m the "
         "number of outputs; each claim below says which it is about.",
         "",
     ]
-    out += [_claim_section(r, rows) for r in results]
+    from .overhead import overhead_from_json
+    costs = overhead_from_json(meta.get("overhead"))
+    out += [_claim_section(r, rows, costs) for r in results]
     out += ["## Files", "",
             "- `results.csv`: one row per measurement (claim, variant, task, mode, sweep variables, wall-time "
             "median, quartiles, min, max, the raw per-repeat times, peak bytes, primitive calls, elements).",

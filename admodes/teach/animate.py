@@ -120,11 +120,12 @@ def _title_frame(sweep):
     return Frame(sweep, -1, None, {}, ())
 
 
-def animate(trace, path, mode="both", seconds=1.2, dpi=100, max_nodes=MAX_NODES):
+def animate(trace, path, mode="both", seconds=1.2, dpi=100, max_nodes=MAX_NODES, fontsize=None):
     """Write an animated GIF of the forward sweep, the reverse sweep or both side by side; returns the path.
 
     Frames: a title frame, then one per node (``1 + len(trace.nodes)`` in all); each step shows for
-    ``seconds`` and the last one three times as long.
+    ``seconds`` and the last one three times as long. ``fontsize`` (default: smaller for bigger graphs) sets the
+    text; the frames grow with it.
 
     >>> import tempfile, pathlib
     >>> from admodes.teach import trace
@@ -147,12 +148,12 @@ def animate(trace, path, mode="both", seconds=1.2, dpi=100, max_nodes=MAX_NODES)
     steps = {"forward": forward_frames(trace), "reverse": reverse_frames(trace)}
     plt = pyplot()
     layout = Layout(trace)
-    fontsize = font_size(n)
+    fontsize = fontsize or font_size(n)
     widest = {node.index: node_label(node, ("value", "tangent" if "forward" in sweeps else "adjoint"))
               for node in trace.nodes}
     width, height = figure_size(layout, widest, fontsize)
     width = width + 0.4 * len(sweeps)
-    fig = plt.figure(figsize=(min(width * len(sweeps), 16.0), height + 1.3), dpi=dpi)
+    fig = plt.figure(figsize=(min(width * len(sweeps), 16.0 * fontsize / 10), height + 1.3), dpi=dpi)
     axes = fig.subplots(1, len(sweeps), squeeze=False)[0]
     fig.subplots_adjust(left=0.02, right=0.98, top=0.84, bottom=0.2, wspace=0.08)
     heading = fig.text(0.5, 0.97, "", ha="center", va="top", fontsize=fontsize + 2)
@@ -164,6 +165,7 @@ def animate(trace, path, mode="both", seconds=1.2, dpi=100, max_nodes=MAX_NODES)
             images.append(_snapshot(fig))
     finally:
         plt.close(fig)
+    images = _cropped(images)
     durations = [int(1000 * seconds * 1.5)] + [int(1000 * seconds)] * n
     durations[-1] *= 3
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -191,7 +193,9 @@ def _draw_frame(fig, axes, heading, trace, layout, frames, fontsize, k, n):
     heading.set_text(f"{PICTURE.name(trace.output.name)} = {fmt(trace.value)} at {at}   ·   {step}")
     fig.canvas.draw()
     for ax, frame, texts in zip(axes, frames, all_texts):
-        draw_arrows(ax, trace, layout, texts, {e: {"color": COLOURS[frame.sweep][1], "lw": 2.4} for e in frame.edges})
+        backward = frame.sweep == "reverse"  # adjoints flow from an op back to its inputs: so are the arrows drawn
+        draw_arrows(ax, trace, layout, texts, {e: {"color": COLOURS[frame.sweep][1], "lw": 2.4, "backward": backward}
+                                               for e in frame.edges})
 
 
 def _panel(trace, frame):
@@ -211,8 +215,27 @@ def _panel(trace, frame):
 
 
 def _snapshot(fig):
-    from PIL import Image
     fig.canvas.draw()
-    rgba = np.asarray(fig.canvas.buffer_rgba())
-    image = Image.fromarray(rgba[..., :3].copy())
-    return image.quantize(colors=96, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+
+
+def _cropped(frames, margin=12):
+    """The frames (RGB arrays) cut to what any of them draws, plus a margin, as palette images for the GIF:
+    no empty band around the pictures, and every frame the same size.
+
+    >>> a = np.full((40, 50, 3), 255, np.uint8); a[10:20, 5:15] = 0
+    >>> _cropped([a], margin=2)[0].size
+    (14, 14)
+    """
+    from PIL import Image
+    ink = np.zeros(frames[0].shape[:2], bool)
+    for f in frames:
+        ink |= (f < 250).any(axis=2)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if len(rows) == 0:
+        top, bottom, left, right = 0, ink.shape[0], 0, ink.shape[1]
+    else:
+        top, bottom = max(0, rows[0] - margin), min(ink.shape[0], rows[-1] + 1 + margin)
+        left, right = max(0, cols[0] - margin), min(ink.shape[1], cols[-1] + 1 + margin)
+    return [Image.fromarray(f[top:bottom, left:right]).quantize(colors=96, method=Image.Quantize.MEDIANCUT,
+                                                                dither=Image.Dither.NONE) for f in frames]

@@ -33,6 +33,14 @@ CONSTANTS = {"pi": np.pi, "e": np.e}
 """The named constants an expression may use."""
 
 MAX_LENGTH = 2000
+TAKES_A_LIST = frozenset({"concatenate", "stack", "hstack", "vstack"})
+"""Functions whose first argument is a list of arrays: an expression has no lists."""
+GIVES_A_LIST = frozenset({"split", "array_split"})
+"""Functions that return several arrays: an expression's value is one array."""
+NEEDS_ARGUMENTS = {"clip": 3}
+"""The fewest positional arguments a function takes in an expression, where admodes' signature allows fewer
+(keywords are not allowed, so bounds NumPy requires must be positional); 1 for every other function."""
+NEEDS_ARGUMENTS_WHY = {"clip": "clip(x, low, high), as NumPy needs at least one bound"}
 _OPERATORS = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide", ast.Pow: "power"}
 _SYMBOLS = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.BitXor: "^", ast.BitAnd: "&", ast.BitOr: "|",
             ast.LShift: "<<", ast.RShift: ">>"}
@@ -149,6 +157,15 @@ def _check_constant(node, text):
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         kind = "complex numbers are" if isinstance(v, complex) else f"{type(v).__name__} values are"
         raise ExpressionError(f"{kind} not allowed ({_where(node, text)}); only real numbers")
+    try:
+        finite = np.isfinite(float(v))
+    except OverflowError:  # an integer with hundreds of digits
+        finite = False
+    if not finite:
+        digits = len(str(abs(v))) if isinstance(v, int) else None
+        shown = f"a {digits}-digit number" if digits else repr(ast.get_source_segment(text, node))
+        raise ExpressionError(f"the number at column {node.col_offset + 1} ({shown}) is too large for a float64 "
+                              "(the largest is about 1.8e308)")
 
 
 def _check_name(node, text, known, variables):
@@ -181,6 +198,16 @@ def _check_call(node, text, known):
     func._called = True  # the name is a function here, not a variable
     if node.keywords:
         raise ExpressionError(f"keyword arguments are not allowed ({_where(node, text)}); pass arguments by position")
+    if func.id in TAKES_A_LIST:
+        raise ExpressionError(f"{func.id} takes a list of arrays, and an expression has no lists ({_where(node, text)})"
+                              f"; combine values with + - * / ** instead")
+    if func.id in GIVES_A_LIST:
+        raise ExpressionError(f"{func.id} gives a list of arrays, not one value ({_where(node, text)}); an "
+                              "expression's functions must each give one value")
+    needed = NEEDS_ARGUMENTS.get(func.id, 1)
+    if len(node.args) < needed:
+        raise ExpressionError(f"{func.id} needs {needed} arguments here, got {len(node.args)} ({_where(node, text)})"
+                              + (f": {NEEDS_ARGUMENTS_WHY[func.id]}" if func.id in NEEDS_ARGUMENTS_WHY else ""))
 
 
 class Expression:
@@ -238,11 +265,14 @@ class Expression:
         if isinstance(node, ast.UnaryOp):
             return FUNCTIONS["negative"](args[0]) if isinstance(node.op, ast.USub) else args[0]
         name = _OPERATORS[type(node.op)] if isinstance(node, ast.BinOp) else node.func.id
+        shown = ast.get_source_segment(self.source, node) or name
         try:
-            return FUNCTIONS[name](*args)
-        except (TypeError, ValueError, NotImplementedError) as err:
-            shown = ast.get_source_segment(self.source, node) or name
-            raise ExpressionError(f"{shown!r} could not be computed: {err}") from None
+            result = FUNCTIONS[name](*args)
+        except (TypeError, ValueError, NotImplementedError, LookupError, ArithmeticError, MemoryError) as err:
+            raise ExpressionError(f"{shown!r} could not be computed: {err or type(err).__name__}") from None
+        if isinstance(result, (list, tuple)):
+            raise ExpressionError(f"{shown!r} gives {len(result)} arrays, not one value")
+        return result
 
     def __repr__(self):
         return f"Expression({self.source!r})"
@@ -283,6 +313,9 @@ def parse_assignments(items):
                 value = float(number)
             except ValueError:
                 raise ExpressionError(f"--at {name}={number}: {number!r} is not a number") from None
+            if not np.isfinite(value):
+                raise ExpressionError(f"--at {name}={number[:20]}{'…' if len(number) > 20 else ''}: the value must "
+                                      "be a finite number (at most about 1.8e308 in size)")
             if name in values:
                 raise ExpressionError(f"--at gives {name} twice")
             values[name] = value

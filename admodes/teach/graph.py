@@ -96,9 +96,17 @@ class Layout:
         self.routes = {}  # (source, target, input position) -> the waypoints of an arrow that skips layers
         self.copies = {}  # slot -> the input it repeats
         far = COPY_AFTER if len(nodes) > 20 else 2 * COPY_AFTER  # small graphs keep their long arrows
+
+        def near(source, node):
+            return layer_of[node.index] - layer_of[source.index] <= far
+
+        # An input all of whose uses are far keeps its long arrows: a copy beside each use would leave its own
+        # box with no arrow at all, so it would look like two inputs.
+        copied = {n.index for n in nodes if n.is_input and any(near(n, c) for c in
+                                                                (nodes[i] for i in consumers[n.index]))}
         for node in nodes:
             for pos, source in _edges(node):
-                if source.is_input and layer_of[node.index] - layer_of[source.index] > far:
+                if source.index in copied and not near(source, node):
                     # An input used far to the right is drawn again beside its use (a dashed copy), as the
                     # textbooks do, instead of a long arrow across the picture.
                     copy = ("copy", source.index, node.index, pos)
@@ -313,6 +321,11 @@ def draw_arrows(ax, trace, layout, texts, edge_styles=None):
     for i, text in texts.items():
         (x0, y0), (x1, y1) = to_data.transform(text.get_bbox_patch().get_window_extent())
         boxes[i] = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+    # A long arrow crosses each column it skips level, as wide as the column's widest box: its slanted
+    # parts stay in the gaps between columns, so it never cuts a box's corner.
+    half = {}
+    for k, layer in enumerate(layout.layers):
+        half[k] = max(((boxes[i][2] - boxes[i][0]) / 2 for i in layer if i in boxes), default=0.0)
     for node in trace.nodes:
         seen = Counter()
         for pos, source in _edges(node):
@@ -325,12 +338,15 @@ def draw_arrows(ax, trace, layout, texts, edge_styles=None):
                 start = layout.position[route[0]]
                 points = [_border(boxes[route[0]], layout.position[node.index]), _border(boxes[node.index], start)]
             else:
-                waypoints = [layout.position[d] for d in route]
+                centres = [layout.position[d] for d in route]
+                waypoints = [(x + dx * half.get(round(x), 0.0), y) for x, y in centres for dx in (-1.0, 1.0)]
                 points = [_border(boxes[source.index], (waypoints or [layout.position[node.index]])[0]), *waypoints,
                           _border(boxes[node.index], (waypoints or [layout.position[source.index]])[-1])]
+            if style.get("backward"):  # an adjoint flows from the op back to its input: the head at the input
+                points = points[::-1]
             for a, b in zip(points[:-2], points[1:-1]):
                 ax.plot([a[0], b[0]], [a[1], b[1]], color=color, lw=lw, zorder=2, solid_capstyle="round")
-            rad = 0.25 * (seen[key] - 1)
+            rad = 0.25 * (seen[key] - 1) * (-1 if style.get("backward") else 1)
             ax.annotate("", xy=points[-1], xytext=points[-2], zorder=2, arrowprops=dict(
                 arrowstyle="-|>", mutation_scale=12, shrinkA=0 if len(points) > 2 else 1, shrinkB=1, color=color, lw=lw,
                 connectionstyle=f"arc3,rad={rad}"))
@@ -361,7 +377,7 @@ def figure_size(layout, labels, fontsize):
     chars = max(width(line) for line in lines)
     n_lines = max(label.count("\n") + 1 for label in labels.values())
     column = chars * fontsize * 0.6 / 72 + 0.9
-    row = n_lines * fontsize * 1.35 / 72 + 0.3
+    row = n_lines * fontsize * 1.6 / 72 + 0.3  # the boxes' padding and line spacing included, at any font size
     return max(4.0, column * len(layout.layers) + 0.4), max(2.4, row * layout.height + 0.9)
 
 
@@ -374,7 +390,7 @@ def font_size(n_nodes):
     return 10 if n_nodes <= 15 else 8.5 if n_nodes <= 30 else 7
 
 
-def legend(ax, layout):
+def legend(ax, layout, fontsize=8):
     """The key under a graph: input (leaf), op, output, and the dashed copies of inputs if there are any.
 
     >>> from admodes.teach import trace
@@ -390,13 +406,15 @@ def legend(ax, layout):
         handles.append(Patch(facecolor=COLOURS["input"][0], edgecolor=COLOURS["input"][1], linestyle="--",
                              label="the same input, drawn again"))
     return ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(handles),
-                     frameon=False, fontsize=8, handlelength=1.2)
+                     frameon=False, fontsize=fontsize, handlelength=1.2)
 
 
-def draw_graph(trace, path=None, show=_SHOW, max_nodes=MAX_NODES, title=None, dpi=110):
+def draw_graph(trace, path=None, show=_SHOW, max_nodes=MAX_NODES, title=None, dpi=110, fontsize=None):
     """Draw ``trace``'s computational graph; write it to ``path`` (.png, .svg or .pdf) or return the figure.
 
     ``show`` picks the lines under each box's name and op: any of "value", "tangent", "adjoint".
+    ``fontsize`` (default: smaller for bigger graphs) sets the text; the picture grows with it (a slide for a
+    projector wants 16 or more).
     Graphs of more than ``max_nodes`` nodes are drawn collapsed by layer, with a warning.
 
     >>> from admodes.teach import trace
@@ -416,10 +434,11 @@ def draw_graph(trace, path=None, show=_SHOW, max_nodes=MAX_NODES, title=None, dp
     else:
         layout = Layout(trace)
         labels = {node.index: node_label(node, show) for node in trace.nodes}
-        fig, ax = plt.subplots(figsize=figure_size(layout, labels, font_size(n)), dpi=dpi)
-        render(ax, trace, layout, labels, fontsize=font_size(n))
-        legend(ax, layout)
-        ax.set_title(title or _title(trace), fontsize=11)
+        size = fontsize or font_size(n)
+        fig, ax = plt.subplots(figsize=figure_size(layout, labels, size), dpi=dpi)
+        render(ax, trace, layout, labels, fontsize=size)
+        legend(ax, layout, fontsize=max(8, size - 2))
+        ax.set_title(title or _title(trace), fontsize=size + 1)
     if path is None:
         return fig
     return save_figure(fig, path, suffix)

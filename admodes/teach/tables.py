@@ -165,14 +165,16 @@ def _md_table(headers, rows, code_columns):
     return "\n".join(lines)
 
 
-def render_markdown(trace, digits=4):
-    """Both sweeps as Markdown tables (formulas in code spans), then the summary as a list.
+def render_markdown(trace, digits=4, n=UNICODE):
+    """Both sweeps as Markdown tables (formulas in code spans), then the summary as a list; ``n`` the notation.
 
     >>> from admodes.teach import trace
+    >>> from admodes.teach.notation import ASCII
     >>> render_markdown(trace(lambda x: 3.0 * x, 2.0)).splitlines()[5]
     '| y | `3 * x` | 6 | `∂y/∂x·ẋ = 3·1` | 3 |'
+    >>> render_markdown(trace(lambda x: 3.0 * x, 2.0), n=ASCII).splitlines()[5]
+    '| y | `3 * x` | 6 | `dy/dx*dot(x) = 3*1` | 3 |'
     """
-    n = UNICODE
     return "\n".join([
         f"**{_forward_title(trace, n, digits)}**", "",
         _md_table(_FORWARD_HEADERS, _forward_rows(trace, n, digits), code_columns={1, 3}), "",

@@ -59,6 +59,8 @@ class Constant:
     def label(self):
         """How the constant is written in a definition: its value, or its shape when it is large."""
         arr = np.asarray(value(self.value))
+        if arr.dtype == object:  # None (no bound), a string, ...: not a number
+            return repr(self.value)
         if arr.size <= 3:
             text = fmt(arr)
             return f"({text})" if text.startswith("-") else text
@@ -460,7 +462,7 @@ class Trace:
 
     def _check_with_engines(self, f, primals, leaves, out_tensor):
         """The same derivatives from the engines themselves: `admodes.jvp` and ``backward()`` on the tensors."""
-        from ..forward import jvp
+        from ..transforms import jvp
 
         _, tangent = jvp(f, tuple(primals), tuple(self.seeds))
         self.engines["forward"] = np.asarray(tangent)
@@ -518,14 +520,14 @@ class Trace:
         from .tables import render_text
         return render_text(self, notation, digits)
 
-    def markdown(self, digits=4):
-        """Both sweeps as Markdown tables, with a summary.
+    def markdown(self, digits=4, notation=UNICODE):
+        """Both sweeps as Markdown tables, with a summary (in ``notation``: `admodes.teach.notation.ASCII` too).
 
         >>> trace(lambda x: x * x, 3.0).markdown().splitlines()[2]
         '| v | definition | value | tangent rule | tangent |'
         """
         from .tables import render_markdown
-        return render_markdown(self, digits)
+        return render_markdown(self, digits, notation)
 
     def summary(self, notation=UNICODE, digits=4):
         """A few lines: the value, what each sweep gave, how adjoints summed over paths, the engines' check."""
@@ -557,16 +559,6 @@ class Trace:
                 "contribution": _row_value(s.contribution), "adjoint": _row_value(s.total),
             } for k, s in enumerate(self.steps)]
         raise ValueError(f"to_rows: sweep must be 'forward' or 'reverse', got {sweep!r}")
-
-    def draw(self, path=None, show=("value", "tangent", "adjoint"), max_nodes=50, **options):
-        """Draw the computational graph (see `admodes.teach.graph.draw_graph`)."""
-        from .graph import draw_graph
-        return draw_graph(self, path, show=show, max_nodes=max_nodes, **options)
-
-    def animate(self, path, mode="both", **options):
-        """Write an animated GIF of the sweeps (see `admodes.teach.animate.animate`)."""
-        from .animate import animate
-        return animate(self, path, mode=mode, **options)
 
     def __str__(self):
         return self.text()
