@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .ops.core import FUNCTIONS, Traced, op
+from .ops.primitive import no_rule_message
 
 
 def value(x):
@@ -124,6 +125,7 @@ class ArrayLike(Traced):
     __mul__, __rmul__ = _binary("multiply"), _binary("multiply", reflected=True)
     __truediv__, __rtruediv__ = _binary("divide"), _binary("divide", reflected=True)
     __pow__, __rpow__ = _binary("power"), _binary("power", reflected=True)
+    __mod__, __rmod__ = _binary("mod"), _binary("mod", reflected=True)
     __matmul__, __rmatmul__ = _binary("matmul"), _binary("matmul", reflected=True)
     def __neg__(self): return op("negative")(self)
     def __pos__(self): return self
@@ -184,8 +186,9 @@ class ArrayLike(Traced):
     # ---- NumPy's protocols -------------------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
         raise TypeError(f"NumPy tried to turn a {type(self).__name__} into a plain array, which would drop its "
-                        "derivative. Use admodes.numpy (or an np function admodes supports), or take .item()/"
-                        "the value explicitly.")
+                        "derivative. Build arrays of traced values with admodes.numpy.array or admodes.numpy.stack "
+                        "(np.array cannot keep a derivative); use admodes.numpy (or an np function admodes "
+                        "supports), or take .item()/the value explicitly.")
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         name = ufunc.__name__
@@ -196,8 +199,7 @@ class ArrayLike(Traced):
             return ufunc(*(value(x) for x in inputs), **kwargs)
         fn = FUNCTIONS.get(_UFUNC_ALIASES.get(name, name))
         if fn is None:
-            raise TypeError(f"admodes has no derivative rule for numpy.{name}; use a function of admodes.numpy "
-                            "or define one with admodes.Function")
+            raise TypeError(no_rule_message(name))
         return fn(*inputs, **kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -205,8 +207,7 @@ class ArrayLike(Traced):
             return func(*_values(args), **{k: _values(v) for k, v in kwargs.items()})
         fn = _numpy_functions().get(func)
         if fn is None:
-            raise TypeError(f"admodes has no derivative rule for numpy.{_qualname(func)}; use a function of "
-                            "admodes.numpy or define one with admodes.Function")
+            raise TypeError(no_rule_message(_qualname(func)))
         return fn(*args, **kwargs)
 
 

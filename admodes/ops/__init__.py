@@ -3,8 +3,25 @@
 Importing this package registers all primitives (`primitive.REGISTRY`) and the functions composed of
 them (`primitive.FUNCTIONS`). The machinery: `primitive` (the class, the registry, dispatch), `declare`
 (the declaration), `rules` (applying rules), `counting`; `core` gathers their public names. The ops:
-`elementwise`, `reductions`, `shape`, `indexing`, `joining`, `products`, `linalg`.
+`elementwise`, `rounding`, `reductions`, `shape`, `indexing`, `joining`, `products`, `linalg`;
+NumPy's functions composed of them: `layout` (rearranging), `statistics`,
+`linalg_functions`, `sequences`, and `creation` (arrays built from traced values).
 """
 
-from . import core, elementwise, indexing, joining, linalg, products, reductions, shape  # noqa: F401  (registers)
+from . import (  # noqa: F401  (registers)
+    core,
+    creation,
+    elementwise,
+    indexing,
+    joining,
+    layout,
+    linalg,
+    linalg_functions,
+    products,
+    reductions,
+    rounding,
+    sequences,
+    shape,
+    statistics,
+)
 from .core import FUNCTIONS, REGISTRY, Primitive, count_ops, defjoint, defrules, jvp_of, vjp_of  # noqa: F401

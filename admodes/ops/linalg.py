@@ -456,7 +456,7 @@ def _norm_batch(args, batched, ord=None, axis=None, keepdims=False):
     return norm(x, ord, tuple(ax + 1 for ax in _norm_kind(nd, ord, axis)[1]), keepdims)
 
 
-norm = Primitive("linalg.norm", _norm_impl, short="Norm")
+norm = Primitive("linalg.norm", _norm_impl, short="Norm", public=False)  # published by linalg_functions.norm
 defrules(norm,
          jvp=lambda t, ans, x, ord=None, axis=None, keepdims=False: sum(
              _norm_weights(ans, x, ord, axis, keepdims) * t, axis=_norm_kind(x.ndim, ord, axis)[1], keepdims=keepdims),

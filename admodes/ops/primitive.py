@@ -19,6 +19,7 @@ body; the unrolled case of one traced argument sits in a labelled block below it
 
 from __future__ import annotations
 
+import difflib
 import inspect
 
 import numpy as np
@@ -27,7 +28,8 @@ from .. import fastpaths
 from . import counting
 
 __all__ = [
-    "Primitive", "Traced", "new_level", "REGISTRY", "FUNCTIONS", "register_function", "op", "call_impl", "lift",
+    "Primitive", "Traced", "new_level", "REGISTRY", "FUNCTIONS", "register_function", "op", "no_rule_message",
+    "call_impl", "lift",
     "shape_of", "ndim_of", "RULE_KINDS", "REAL_KINDS",
 ]
 
@@ -276,6 +278,22 @@ def register_function(name):
         FUNCTIONS[name] = fn
         return fn
     return publish
+
+
+def no_rule_message(name):
+    """What to do about NumPy's function ``name`` (``"spacing"``, ``"linalg.nrm"``), which admodes does
+    not differentiate: the text of the TypeError a traced value raises, with the nearest published name in
+    the same namespace, if one is close.
+
+    >>> no_rule_message("linalg.nrm").split("; ")[1][:40]
+    'did you mean admodes.numpy.linalg.norm? '
+    """
+    namespace, _, short = name.rpartition(".")
+    names = {n.rpartition(".")[2]: n for n in FUNCTIONS if n.rpartition(".")[0] == namespace}
+    nearest = difflib.get_close_matches(short, names, n=1, cutoff=0.7)
+    hint = f"did you mean admodes.numpy.{names[nearest[0]]}? Else" if nearest else "use a function of admodes.numpy, or"
+    return (f"admodes has no derivative rule for numpy.{name}; {hint} define it as an admodes.Function (a custom "
+            "op with its derivative rules)")
 
 
 def op(name):

@@ -325,16 +325,37 @@ defrules(_einsum, jvp=_einsum_jvp, vjp=_einsum_vjp, joint=True, saves="args", ba
 
 @register_function("einsum")
 def einsum(subscripts, *operands, optimize=False):
-    """Einstein summation, as ``numpy.einsum(subscripts, *operands)`` (``optimize`` is accepted and
-    ignored: admodes picks the contraction order).
+    """Einstein summation, as ``numpy.einsum(subscripts, *operands)`` or in NumPy's interleaved form
+    ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` (``optimize`` is accepted and ignored: admodes picks the
+    contraction order).
 
     >>> float(einsum("ij,ij->", np.eye(2), np.ones((2, 2))))
     2.0
+    >>> einsum(np.eye(2), [0, 1], np.ones(2), [1], [0])
+    array([1., 1.])
     """
     if not isinstance(subscripts, str):
-        raise TypeError("admodes.einsum takes a subscripts string first, as in einsum('ij,jk->ik', a, b); "
-                        "the interleaved form einsum(a, [0, 1], b, [1, 2]) is not supported")
+        subscripts, operands = _interleaved_to_subscripts((subscripts,) + operands)
     return _einsum(*operands, subscripts=subscripts)
+
+
+def _interleaved_to_subscripts(args):
+    """``(a, sublist_a, b, sublist_b, ..., [output])`` as a subscripts string and the operands."""
+    operands, sublists = args[0::2], args[1::2]
+    output = None
+    if len(args) % 2:  # an odd count: the last one is the output sublist
+        operands, output = operands[:-1], args[-1]
+
+    def letters(sublist):
+        try:
+            return "".join("..." if s is Ellipsis else "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[s]
+                           for s in sublist)
+        except (IndexError, TypeError):
+            raise TypeError("einsum: an interleaved sublist holds integers in [0, 52) or Ellipsis, "
+                            f"got {sublist!r}") from None
+
+    spec = ",".join(letters(s) for s in sublists)
+    return (spec if output is None else spec + "->" + letters(output)), operands
 
 
 # ---- trace: linear; its adjoint puts g on the (offset) diagonal -------------------------------------

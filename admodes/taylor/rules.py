@@ -43,6 +43,7 @@ LINEAR = frozenset({
     "add", "subtract", "concatenate", "stack", "index_add", "index_update", "ravel",
     # piecewise linear: linear where the kinks (ties, zeros, bounds) are not met, as in JAX's jet
     "sort", "absolute", "maximum", "minimum", "clip", "where", "max", "min",
+    "mod", "fmod", "copysign", "nan_to_num",  # (admodes/ops/rounding.py: linear between their jumps)
 })
 """Linear ops beyond those their declaration calls linear (`deflinear`: reshape, sum, getitem, ...), whose
 jet rule is their JVP rule applied to each coefficient too."""

@@ -281,6 +281,12 @@ def test_solve_shape_mismatch_and_singular_matrix_name_the_op():
         linalg.cholesky(-np.eye(2))
 
 
-def test_einsum_interleaved_form_is_refused_clearly():
-    with pytest.raises(TypeError, match="subscripts string"):
-        anp.einsum(np.ones(2), [0], np.ones(2), [0])
+def test_einsum_interleaved_form_equals_numpys_and_differentiates():
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4) / 7.0
+    np.testing.assert_allclose(anp.einsum(a, [0, 1], b, [1, 2], [0, 2]), np.einsum(a, [0, 1], b, [1, 2], [0, 2]))
+    e = Ellipsis
+    np.testing.assert_allclose(anp.einsum(a, [e, 1], a, [e, 1]), np.einsum(a, [e, 1], a, [e, 1]))
+    grad = ad.grad(lambda x: anp.einsum(x, [0, 1], b, [1, 2], []))(a)
+    np.testing.assert_allclose(grad, np.broadcast_to(b.sum(1), (2, 3)))
+    with pytest.raises(TypeError, match="sublist holds integers"):
+        anp.einsum(a, [0, 99])
