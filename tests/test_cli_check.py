@@ -46,6 +46,9 @@ MODULE = textwrap.dedent('''
     def wrong(x):
         return anp.sum(Exp.apply(x))
 
+    def offset(x):
+        return np.sum(np.sin(x)) + 1e12
+
     answer = 42
 ''')
 
@@ -92,6 +95,21 @@ def test_a_wrong_gradient_fails_with_the_message_and_the_report(funcs, capsys):
     assert code == 1
     assert out.startswith("reverse mode gives a wrong derivative of `wrong` for argument 0 `x` (shape (4,), float64)")
     assert "only reverse mode is wrong" in out and "FAILED at 4 of 4" in out
+
+
+def test_finite_differences_too_coarse_to_decide_exit_3_never_0(funcs, capsys):
+    code, out, err = run(capsys, "funcs.py:offset", "--shape", "3")
+    assert code == 3 and err == ""
+    assert out.startswith("cannot decide whether forward mode gives the right derivative of `offset`")
+    assert "is large next to this derivative's share of its changes" in out and ": cannot decide" in out
+
+
+def test_help_documents_every_exit_status(capsys):
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for status in ("0 passed", "1 a wrong derivative", "2 the check could not run", "3 cannot decide"):
+        assert status in text
 
 
 @pytest.mark.parametrize("argv, message", [

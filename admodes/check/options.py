@@ -9,7 +9,7 @@ import numpy as np
 from .differences import _check_method
 
 _RTOL = {8: 1e-6, 4: 1e-3, 2: 3e-2}   # default rtol by float size: float64, float32, float16
-_ATOL_FRACTION = 1e-3                # default atol: this * rtol * the largest |derivative| of the argument
+_ATOL_FRACTION = 1e-3                # two modes' rounding floor: this * rtol * the largest |derivative|
 _MODES_FRACTION = 1e-2               # two AD modes must agree this much more tightly than with differences
 _DEFAULT_MODES = ("forward", "reverse")
 
@@ -67,6 +67,15 @@ class _Options:
     def rtol_for(self, dtype):
         return self.rtol if self.rtol is not None else _RTOL.get(np.dtype(dtype).itemsize, 1e-6)
 
-    def atol_for(self, rtol, scale):
-        """atol= when given, else a small fraction of ``scale``, the size of the derivatives compared."""
+    def atol_for_differences(self):
+        """The absolute tolerance against finite differences: atol= when given, else 0.
+
+        It is the same for every element and never grows with f's size or with other elements'
+        derivatives: each element is judged by its own ``rtol |expected|`` and its own error estimate.
+        """
+        return self.atol if self.atol is not None else 0.0
+
+    def atol_between_modes(self, rtol, scale):
+        """atol= when given, else a small fraction of ``scale``: the rounding floor for comparing two AD
+        modes (or a projection u^T J v, a sum whose terms may cancel) of derivatives of size ``scale``."""
         return self.atol if self.atol is not None else _ATOL_FRACTION * rtol * scale

@@ -6,7 +6,8 @@
 One ``--shape`` per array argument (``--shape ''`` is not a shape; ``--shape 1`` is a one-element
 vector). Exit status: 0 when the check passes, 1 when a derivative is wrong, 2 when the check could
 not run (bad usage, a missing file, a function that raises or returns something unusable): then one
-paragraph says why, never a traceback from deep inside NumPy.
+line says why, never a traceback; 3 when finite differences cannot decide (too coarse to see an error
+of the tolerance's size: f huge next to its changes, noisy, or a tiny derivative).
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-PASSED, FAILED, UNUSABLE = 0, 1, 2
+PASSED, FAILED, UNUSABLE, UNDECIDED = 0, 1, 2, 3
+
+EXIT_STATUS = ("Exit status: 0 passed; 1 a wrong derivative; 2 the check could not run (bad input or usage, "
+               "f raised, returned something unusable or ran out of time; one line says why); 3 cannot decide "
+               "(finite differences too coarse to see an error of the tolerance's size).")
 
 
 def register(subparsers):
@@ -26,7 +31,7 @@ def register(subparsers):
     parser = subparsers.add_parser(
         "check", help="gradient-check a function at a random point",
         description="Check forward- and reverse-mode derivatives of FUNCTION against finite differences at a "
-                    "random point. Exit status: 0 passed, 1 a wrong derivative, 2 the check could not run.")
+                    "random point. " + EXIT_STATUS)
     parser.add_argument("function", metavar="FUNCTION",
                         help="path/to/file.py:name or package.module:name")
     parser.add_argument("--shape", action="append", metavar="N,M,...",
@@ -51,7 +56,7 @@ class Unusable(Exception):
 def run(args, out=None, err=None):
     """Run ``admodes check`` with parsed ``args``; returns the exit status."""
     out, err = out or sys.stdout, err or sys.stderr
-    from ..check import GradcheckError, check_grad
+    from ..check import GradcheckError, GradcheckUndecided, check_grad
 
     try:
         f, label = load_function(args.function)
@@ -64,7 +69,7 @@ def run(args, out=None, err=None):
         if failure.report is not None:
             print("", file=out)
             print(str(failure.report), file=out)
-        return FAILED
+        return UNDECIDED if isinstance(failure, GradcheckUndecided) else FAILED
     except Unusable as problem:
         print(f"admodes check: {problem}", file=err)
         return UNUSABLE
