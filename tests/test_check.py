@@ -245,6 +245,47 @@ def test_an_exception_in_f_propagates_with_a_note():
     assert "oops" in str(info.value)
 
 
+def _evaluated_once(f):
+    """f, which fails the test when called a second time: the first call is at the point."""
+    calls = []
+
+    def once(x):
+        calls.append(1)
+        if len(calls) > 1:
+            raise AssertionError("differenced instead of refusing up front")
+        return f(x)
+
+    return once
+
+
+def test_a_jacobian_too_large_to_difference_is_refused_up_front():
+    with pytest.raises(ValueError) as info:
+        numeric_jacobian(_evaluated_once(np.sin), np.zeros(10 ** 6))
+    message = str(info.value)
+    assert message.startswith("numeric_jacobian: x has 1,000,000 elements, so the richardson Jacobian takes at least "
+                              "4,000,000 evaluations of f (up to 38,000,000), over max_evaluations=100,000")
+    assert "and about 2.24e+04 GiB of memory (f(x) has 1,000,000 elements" in message
+    assert "numeric_jvp takes a constant number of evaluations" in message
+    with pytest.raises(ValueError, match="x has 1,000,000 elements"):
+        numeric_grad(_evaluated_once(np.sum), np.zeros(10 ** 6), "forward")
+
+
+def test_max_evaluations_sets_the_limit():
+    with pytest.raises(ValueError, match=r"at least 40 evaluations of f \(up to 380\), over max_evaluations=39"):
+        numeric_jacobian(np.sin, np.zeros(10), max_evaluations=39)
+    assert numeric_jacobian(np.sin, np.zeros(10), max_evaluations=40).shape == (10, 10)
+    assert numeric_jacobian(np.sin, np.zeros(10), "forward", max_evaluations=10).shape == (10, 10)
+
+
+def test_the_checker_refuses_a_whole_jacobian_too_large_and_says_to_use_fast():
+    f = _evaluated_once(lambda x: np.sum(x ** 2))
+    with pytest.raises(ValueError, match=r"check_grad: x has 200,000 elements.*check_grad\(fast=True\)"):
+        check_grad(f, np.ones(200_000), grad=lambda x: 2 * x)
+    assert check_grad(lambda x: np.sum(x ** 2), np.ones(50), grad=lambda x: 2 * x, max_evaluations=200).passed
+    with pytest.raises(ValueError, match="over max_evaluations=199"):
+        check_grad(lambda x: np.sum(x ** 2), np.ones(50), grad=lambda x: 2 * x, max_evaluations=199)
+
+
 # ====================================================================================================
 # The gradient checker
 # ====================================================================================================

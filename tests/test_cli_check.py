@@ -165,6 +165,8 @@ def test_help_documents_every_exit_status(capsys):
     (["funcs.py:loss", "--shape", "3", "--order", "3"], "argument --order: invalid choice: 3"),
     (["funcs.py:loss", "--shape", "3", "--method", "bogus"], "unknown finite-difference method 'bogus'"),
     (["funcs.py:loss", "--shape", "3", "--modes", "sideways"], "unknown mode 'sideways'"),
+    (["funcs.py:loss", "--shape", "1000000"], "x has 1,000,000 elements, so the richardson Jacobian takes at least"),
+    (["funcs.py:loss", "--shape", "1000000"], "check_grad(fast=True) (admodes check --fast) takes a constant number"),
 ])
 def test_bad_input_is_one_line_and_exit_2(funcs, capsys, argv, message):
     code, out, err = run(capsys, *argv)

@@ -7,6 +7,7 @@ import numpy as np
 
 from .arguments import _partial, _plan_arguments
 from .compare import _compare
+from .differences import MAX_EVALUATIONS
 from .evaluations import _Calls
 from .message import _message, _undecided_message
 from .options import _Options
@@ -15,7 +16,7 @@ from .sources import _mode_source, _sources
 
 
 def check_grad(f, *args, order=1, modes=None, method="richardson", rtol=None, atol=None, fast=False,
-               argnums=None, grad=None, jac=None, seed=0):
+               argnums=None, grad=None, jac=None, seed=0, max_evaluations=MAX_EVALUATIONS):
     """Check the derivatives of ``f`` at ``args`` against finite differences; return a `GradcheckReport`.
 
     Each float argument (or those in ``argnums``) is checked in turn, the others held constant
@@ -23,7 +24,8 @@ def check_grad(f, *args, order=1, modes=None, method="richardson", rtol=None, at
     or ``jac=`` gives a hand-written gradient or Jacobian, called like ``f``). ``order=2`` also checks
     Hessian-vector products (every mode over every mode) against differences of gradients.
     ``fast=True`` compares random projections u^T J v instead of whole Jacobians: a constant number
-    of evaluations however large the input. Default tolerances suit the dtype (rtol 1e-6 for float64,
+    of evaluations however large the input (whole Jacobians over ``max_evaluations`` evaluations of f
+    are refused up front, as in `numeric_jacobian`). Default tolerances suit the dtype (rtol 1e-6 for float64,
     1e-3 for float32; atol 0). Each element has its own tolerance ``atol + rtol |numeric|``: it is wrong
     when ``|analytic - numeric|`` exceeds that plus the finite differences' error estimate, and
     undecided when that estimate alone exceeds the tolerance (differences too coarse to see an error of
@@ -40,7 +42,7 @@ def check_grad(f, *args, order=1, modes=None, method="richardson", rtol=None, at
     ...
     admodes.check.GradcheckError: grad= gives a wrong derivative of `<lambda>` for argument 0 `x` ...
     """
-    options = _Options.make(order, modes, method, rtol, atol, fast, grad, jac, seed)
+    options = _Options.make(order, modes, method, rtol, atol, fast, grad, jac, seed, max_evaluations)
     name = getattr(f, "__name__", type(f).__name__)
     if not callable(f):
         raise TypeError(f"check_grad: f must be callable, got {type(f).__name__}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .differences import _derivative, _jacobian
+from .differences import _derivative, _jacobian, _require_affordable
 from .hints import _arbiter, _kink_hint, _transpose_hint, _undecided_reason
 from .indices import _flat, _index
 from .methods import _eps, _scale
@@ -23,6 +23,8 @@ def _compare(calls, x, f0, sources, rtol, options, rng, order):
 
 
 def _compare_jacobians(calls, x, f0, sources, rtol, options, order):
+    _require_affordable(x, f0, options.method, options.max_evaluations, calls.seconds, "check_grad",
+                        instead="check_grad(fast=True) (admodes check --fast)")
     numeric, error = _jacobian(calls, x, f0, options.method)
     largest = float(np.max(np.abs(numeric)))
     atol, zero_floor = options.atol_for_differences(), rtol * largest

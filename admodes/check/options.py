@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .differences import _check_method
+from .differences import MAX_EVALUATIONS, _check_method
 
 _RTOL = {8: 1e-6, 4: 1e-3, 2: 3e-2}   # default rtol by float size: float64, float32, float16
 _ATOL_FRACTION = 1e-3                # two modes' rounding floor: this * rtol * the largest |derivative|
@@ -25,9 +25,10 @@ class _Options:
     grad: object
     jac: object
     seed: int
+    max_evaluations: int = MAX_EVALUATIONS
 
     @classmethod
-    def make(cls, order, modes, method, rtol, atol, fast, grad, jac, seed):
+    def make(cls, order, modes, method, rtol, atol, fast, grad, jac, seed, max_evaluations=MAX_EVALUATIONS):
         if order not in (1, 2):
             raise ValueError(f"check_grad: order must be 1 or 2, got {order!r}")
         if grad is not None and jac is not None:
@@ -49,7 +50,7 @@ class _Options:
         for value, what in ((rtol, "rtol"), (atol, "atol")):
             if value is not None and not (np.isfinite(value) and value >= 0):
                 raise ValueError(f"check_grad: {what} must be a non-negative number, got {value!r}")
-        return cls(order, modes, _check_method(method), rtol, atol, bool(fast), grad, jac, seed)
+        return cls(order, modes, _check_method(method), rtol, atol, bool(fast), grad, jac, seed, max_evaluations)
 
     @property
     def given(self):

@@ -13,10 +13,11 @@ the point, and a thread cannot be stopped at all; SIGALRM is the simple choice t
 from __future__ import annotations
 
 import math
-import os
 import signal
 import threading
 from contextlib import contextmanager
+
+from ..check.differences import _gib, _physical_memory
 
 
 class Unusable(Exception):
@@ -68,18 +69,6 @@ def _require_memory(text, shape, itemsize=8):
     if needed > available:
         raise Unusable(f"--shape {text!r} has {size:,} elements: one array of them needs {_gib(needed)}, more than "
                        f"this machine's {_gib(available)} of memory")
-
-
-def _physical_memory():
-    """This machine's memory in bytes (1 TiB when the system does not say)."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        return 2 ** 40
-
-
-def _gib(nbytes):
-    return f"{nbytes / 2 ** 30:,.3g} GiB"
 
 
 def parse_seed(seed):
