@@ -208,7 +208,7 @@ def _argument_lines(a):
 
 def _ratio(c):
     if c.undecided and not c.failed:
-        return np.inf  # an undecided comparison is shown before one that passed
+        return 1.0  # at its tolerance: after any wrong comparison (above 1), before those that passed
     gap = abs(c.analytic - c.expected)
     return gap / c.tolerance if c.tolerance > 0 else (np.inf if gap > 0 else 0.0)
 
