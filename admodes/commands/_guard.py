@@ -1,20 +1,26 @@
 """What ``admodes check`` and ``admodes compare`` share to answer bad input with one line and exit 2:
-`Unusable`, the checks of ``--shape``, ``--seed``, ``--range``, ``--timeout`` and ``--max-seconds``, and
-`guarded`, which stops the user's code at ``--timeout`` and turns its ``sys.exit`` into an error.
+`Unusable`, the checks of ``--shape``, ``--seed``, ``--range``, ``--timeout`` and ``--max-seconds``,
+`guarded`, which turns the user's ``sys.exit`` into an error, and `run_command`, which runs a command
+under ``--timeout`` and prints what it found.
 
 (A module whose name starts with ``_`` is not a subcommand: `admodes.cli` skips it.)
 
-The timeout uses SIGALRM in the main thread (POSIX): the alarm raises an exception inside the user's
-function, at its next Python bytecode, so a loop written in Python stops and nothing is left running.
-A subprocess would also stop a long call inside C code, but it would have to pickle f's module and
-the point, and a thread cannot be stopped at all; SIGALRM is the simple choice that really stops f.
+``--timeout`` runs the command in a forked child process and kills it (SIGKILL) when time is up: that
+stops anything, a long call inside C code or a loop that never lets a signal handler run (on Python
+3.10, ``while True: try: pass except Exception: pass`` never does, so SIGALRM in the main thread cannot
+stop it). The child sends back its exit status and texts through a pipe. Without ``--timeout`` the
+command runs in this process. POSIX only (os.fork); elsewhere ``--timeout`` is refused in one line.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import select
 import signal
-import threading
+import time
+import warnings
 from contextlib import contextmanager
 
 from ..check.differences import _gib, _physical_memory
@@ -26,10 +32,6 @@ class Unusable(Exception):
     >>> str(Unusable("--seed -1 is negative"))
     '--seed -1 is negative'
     """
-
-
-class _TimeUp(BaseException):
-    """Raised by the alarm inside f: a BaseException, so f's own ``except Exception`` cannot swallow it."""
 
 
 def parse_shape(text):
@@ -115,35 +117,95 @@ def seconds(value, flag, zero_ok):
     return value
 
 
+UNUSABLE = 2  # the exit status of a command that could not run
+
+
 @contextmanager
-def guarded(label, timeout=None):
-    """Run the block with the user's code in it: stopped after ``timeout`` seconds, its sys.exit an error.
+def guarded(label):
+    """Run the block with the user's code in it: its sys.exit is an error that names it.
 
     >>> with guarded("f.py:f"):
     ...     raise SystemExit(3)
     Traceback (most recent call last):
     ...
-    admodes.commands._guard.Unusable: f.py:f called sys.exit(3): a checked function must return a value, \
-not end the program
+    admodes.commands._guard.Unusable: f.py:f called sys.exit(3): a checked function must return a value, ...
     """
-    alarm = timeout is not None and timeout != math.inf
-    if alarm:
-        if not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
-            raise Unusable("--timeout needs SIGALRM, which only a POSIX system's main thread has")
-        previous = signal.signal(signal.SIGALRM, _raise_time_up)
-        signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         yield
-    except _TimeUp:
-        raise Unusable(f"{label} did not finish within --timeout {timeout:g} s: stopped it") from None
     except SystemExit as stop:
         raise Unusable(f"{label} called sys.exit({stop.code!r}): a checked function must return a value, not end "
                        "the program") from None
+
+
+def run_command(name, body, args, out, err):
+    """Run ``body()`` -> (exit status, text for ``out``, one line for ``err``) under ``args.timeout``; print.
+
+    >>> import argparse, io
+    >>> out, err = io.StringIO(), io.StringIO()
+    >>> run_command("admodes x", lambda: (2, "", "no good"), argparse.Namespace(function="f.py:f"), out, err)
+    2
+    >>> err.getvalue()
+    'admodes x: no good\\n'
+    """
+    try:
+        timeout = seconds(getattr(args, "timeout", None), "--timeout", zero_ok=False)
+        status, text, problem = _limited(body, args.function, timeout)
+    except Unusable as stopped:
+        status, text, problem = UNUSABLE, "", str(stopped)
+    if text:
+        print(text, file=out)
+    if problem:
+        print(f"{name}: {problem}", file=err)
+    return status
+
+
+def _limited(body, label, timeout):
+    """``body()``, in a forked child killed after ``timeout`` seconds (or here, when there is no timeout)."""
+    if timeout is None or timeout == math.inf:
+        return body()
+    if not hasattr(os, "fork"):
+        raise Unusable("--timeout needs os.fork, which this system does not have")
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():  # the child only runs f and exits: no other thread's lock is needed there
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:
+        _child(body, read_end, write_end)
+    os.close(write_end)
+    try:
+        payload = _read_until(read_end, time.monotonic() + timeout)
     finally:
-        if alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+        os.close(read_end)
+    if payload is None:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise Unusable(f"{label} did not finish within --timeout {timeout:g} s: stopped it")
+    os.waitpid(pid, 0)
+    if not payload:
+        raise Unusable(f"{label}: the process running the check ended without a result")
+    return tuple(json.loads(payload))
 
 
-def _raise_time_up(signum, frame):
-    raise _TimeUp()
+def _child(body, read_end, write_end):
+    """In the forked child: run the body, send (status, text, problem) as JSON, and exit at once."""
+    os.close(read_end)
+    try:
+        result = list(body())
+    except BaseException as error:  # noqa: B036 - whatever happens, the parent gets one line
+        result = [UNUSABLE, "", f"{type(error).__name__}: {' '.join(str(error).split())}"]
+    with os.fdopen(write_end, "wb") as pipe:
+        pipe.write(json.dumps(result).encode())
+    os._exit(0)
+
+
+def _read_until(fd, deadline):
+    """Everything written to ``fd`` until the writer closes it, or None if the deadline comes first."""
+    chunks = []
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            return None
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._guard import Unusable, guarded, parse_range, parse_seed, parse_shape, seconds
+from ._guard import Unusable, guarded, parse_range, parse_seed, parse_shape, run_command
 
 __all__ = ["register", "run", "load_function", "random_point", "parse_shape", "Unusable"]
 
@@ -57,28 +57,26 @@ def register(subparsers):
 
 def run(args, out=None, err=None):
     """Run ``admodes check`` with parsed ``args``; returns the exit status."""
-    out, err = out or sys.stdout, err or sys.stderr
+    return run_command("admodes check", lambda: _check(args), args, out or sys.stdout, err or sys.stderr)
+
+
+def _check(args):
+    """The check itself: (exit status, the text for stdout, the one line for stderr)."""
     from ..check import GradcheckError, GradcheckUndecided, check_grad
 
     try:
-        timeout = seconds(getattr(args, "timeout", None), "--timeout", zero_ok=False)
-        with guarded(args.function, timeout):
+        with guarded(args.function):
             f, label = load_function(args.function)
             point = random_point(args)
             modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
             report = _call(check_grad, label, f, *point, order=args.order, modes=modes, fast=args.fast,
                            method=args.method, seed=args.seed)
     except GradcheckError as failure:
-        print(str(failure), file=out)
-        if failure.report is not None:
-            print("", file=out)
-            print(str(failure.report), file=out)
-        return UNDECIDED if isinstance(failure, GradcheckUndecided) else FAILED
+        text = str(failure) + (f"\n\n{failure.report}" if failure.report is not None else "")
+        return (UNDECIDED if isinstance(failure, GradcheckUndecided) else FAILED), text, ""
     except Unusable as problem:
-        print(f"admodes check: {problem}", file=err)
-        return UNUSABLE
-    print(str(report), file=out)
-    return PASSED
+        return UNUSABLE, "", str(problem)
+    return PASSED, str(report), ""
 
 
 def load_function(spec):

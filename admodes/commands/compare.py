@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-from ._guard import Unusable, guarded, parse_seed, parse_shape, seconds
+from ._guard import Unusable, guarded, parse_seed, parse_shape, run_command, seconds
 from .check import load_function
 
 OK, UNUSABLE = 0, 2
@@ -67,16 +67,16 @@ def run(args, out=None, err=None):
     >>> import io; err = io.StringIO(); run(ns, out=io.StringIO(), err=err), "no such file" in err.getvalue()
     (2, True)
     """
-    out, err = out or sys.stdout, err or sys.stderr
+    return run_command("admodes compare", lambda: _compared(args), args, out or sys.stdout, err or sys.stderr)
+
+
+def _compared(args):
+    """(exit status, the comparison's text, the one line saying why it could not run)."""
     try:
-        timeout = seconds(getattr(args, "timeout", None), "--timeout", zero_ok=False)
-        with guarded(args.function, timeout):
-            comparison = compare(args)
+        with guarded(args.function):
+            return OK, str(compare(args)), ""
     except Unusable as problem:
-        print(f"admodes compare: {problem}", file=err)
-        return UNUSABLE
-    print(comparison, file=out)
-    return OK
+        return UNUSABLE, "", str(problem)
 
 
 class Comparison:
