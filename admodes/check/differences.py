@@ -135,8 +135,9 @@ def _require_affordable(x, f0, method, max_evaluations, seconds_per_call, who, i
             else f"more than this machine's {_gib(memory)}")
     raise ValueError(f"{who}: x has {x.size:,} elements, so the {method} Jacobian takes at least {least:,} "
                      f"evaluations of f (up to {most * x.size:,}), {over}, and about {_gib(nbytes)} of memory "
-                     f"(f(x) has {f0.size:,} elements; one evaluation took {seconds_per_call * 1e3:.2g} ms: at least "
-                     f"{_duration(least * seconds_per_call)}). {instead} takes a constant number of evaluations; "
+                     f"(f(x) has {f0.size:,} element{'s' * (f0.size != 1)}; one evaluation took "
+                     f"{_duration(seconds_per_call)}: at least {_duration(least * seconds_per_call)}). {instead} "
+                     "takes a constant number of evaluations; "
                      "or pass a larger max_evaluations.")
 
 
@@ -149,14 +150,17 @@ def _physical_memory():
 
 
 def _gib(nbytes):
+    """``745 GiB``, ``2.3 MiB``: a size in bytes, said in the unit that suits it."""
+    if nbytes < 2 ** 30:
+        return f"{nbytes / 2 ** 20:,.3g} MiB"
     return f"{nbytes / 2 ** 30:,.3g} GiB"
 
 
 def _duration(seconds):
-    for unit, size in (("hours", 3600), ("minutes", 60)):
+    for unit, size in (("hours", 3600), ("minutes", 60), ("s", 1)):
         if seconds >= size:
-            return f"{seconds / size:.2g} {unit}"
-    return f"{seconds:.2g} s"
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds * 1e3:.3g} ms"
 
 
 def _jacobian(calls, x, f0, method):

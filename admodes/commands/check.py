@@ -50,7 +50,8 @@ def register(subparsers):
                                                                "forward or complex (default richardson)")
     parser.add_argument("--float32", action="store_true", help="check at a float32 point")
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                        help="stop the check (exit 2) when it has not finished after SECONDS (default: no limit)")
+                        help="stop the check (exit 2) when it has not finished after SECONDS: it runs in a child "
+                             "process, killed then (default: no limit, in this process)")
     parser.set_defaults(func=run)
     return parser
 
