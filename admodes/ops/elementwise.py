@@ -2,8 +2,9 @@
 functions, and the piecewise ones (absolute value, sign, maximum, clip, where).
 
 Most rules multiply the incoming tangent or cotangent by a partial derivative; `defpartials` writes
-that pattern once, so each op below is one line of calculus. Broadcasting needs no care here: the
-engines sum cotangents back to each input's shape (`core.unbroadcast`).
+that pattern once, so each op below is one line of calculus, with what its partials read (``saves``).
+Every op here is declared elementwise, which gives it the broadcasting batch rule. Broadcasting needs
+no care in the rules: the engines sum cotangents back to each input's shape (`rules.unbroadcast`).
 
 Two habits keep the rules honest:
 
@@ -24,38 +25,37 @@ import math
 
 import numpy as np
 
-from . import shape as _shape_ops  # (a module: this one's namespace holds its own primitives only)
-from .core import (
-    REGISTRY,
-    Primitive,
-    defbatch,
-    defjvp_joint,
-    defrules,
-    defvjp_inplace,
-    defvjp_same,
-    nondifferentiable,
-    register_function,
-    values_read,
-)
+from .declare import Fast, broadcasting_batch_rule, deflinear, defrules, nondifferentiable, pad_batched
+from .primitive import Primitive, register_function
+
+__all__ = ["defpartials", "times_into", "broadcasting_batch_rule", "pad_batched"]  # (and every op below)
 
 
-def defpartials(prim, *partials):
-    """Define both rules of an elementwise `prim` from its partial derivatives d ans / d arg_i.
+def defpartials(prim, *partials, saves=None, vjp=None, **more):
+    """Declare an elementwise `prim` by its partial derivatives d ans / d arg_i: one line of calculus.
 
-    Each partial is ``partial(ans, *args)``; then jvp_i = t * partial and vjp_i = partial * g (also
-    computed into g, for the reverse engine: `defvjp_inplace`). The partial, a fresh array, comes first
-    in the product: NumPy then reuses its memory for the result even when g is a NumPy scalar (a uniform
-    cotangent, see `core.vjp_of`), where ``g * partial`` would allocate a second array.
+    Each partial is ``partial(ans, *args)``; then jvp_i = t * partial and vjp_i = partial * g, and the fast
+    in-place VJP forms compute partial * g into g. ``saves`` is what the partials read (`declare.defrules`);
+    ``vjp`` may replace some arguments' product rules (None keeps it); ``more`` goes to `defrules`. The
+    partial, a fresh array, comes first in the product: NumPy then reuses its memory for the result even
+    when g is a NumPy scalar (a uniform cotangent, see `rules.vjp_of`), where ``g * partial`` would
+    allocate a second array.
+
+    >>> cube = Primitive("cube_example", lambda x: x ** 3, registered=False)
+    >>> defpartials(cube, lambda ans, x: 3.0 * x * x, saves="x")
+    >>> cube.vjp_rules[0](np.ones(2), None, np.array([1.0, 2.0]))
+    array([ 3., 12.])
     """
-    nargs = len(prim.argnames)
-    if nargs == 1:  # (the common case, without packing *args on every call)
+    if len(prim.argnames) == 1:  # (the common case, without packing *args on every call)
         jvps = tuple(lambda t, ans, x, _p=p: t * _p(ans, x) for p in partials)
         vjps = tuple(lambda g, ans, x, _p=p: _p(ans, x) * g for p in partials)
     else:
         jvps = tuple(lambda t, ans, *args, _p=p: t * _p(ans, *args) for p in partials)
         vjps = tuple(lambda g, ans, *args, _p=p: _p(ans, *args) * g for p in partials)
-    defrules(prim, jvp=jvps, vjp=vjps, reads=[values_read(p, nargs, leading=0) for p in partials])
-    defvjp_inplace(prim, *(lambda g, ans, *args, _p=p: times_into(g, _p(ans, *args)) for p in partials))
+    if vjp is not None:
+        vjps = tuple(mine if mine is not None else product for mine, product in zip(vjp, vjps))
+    inplace = tuple(lambda g, ans, *args, _p=p: times_into(g, _p(ans, *args)) for p in partials)
+    defrules(prim, jvp=jvps, vjp=vjps, saves=saves, elementwise=True, fast=Fast(vjp_inplace=inplace), **more)
 
 
 def times_into(g, factor):
@@ -69,62 +69,11 @@ def times_into(g, factor):
     return np.multiply(g, factor, out=g, casting="safe")
 
 
-def _ndim(x):
-    return x.ndim if hasattr(x, "ndim") else np.ndim(x)
-
-
-def pad_batched(x, rank):
-    """A batched operand (batch on axis 0) with length-1 axes put after the batch axis until it has ``rank``
-    axes besides the batch: then it broadcasts against unbatched operands of up to ``rank`` axes with its
-    batch axis still in front (NumPy aligns trailing axes).
-
-    >>> pad_batched(np.zeros((5, 3)), 2).shape
-    (5, 1, 3)
-    """
-    missing = rank - (_ndim(x) - 1)
-    if missing <= 0:
-        return x
-    shape = tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
-    return _shape_ops.reshape(x, shape[:1] + (1,) * missing + shape[1:])
-
-
-def broadcasting_batch_rule(prim):
-    """The batch rule of an elementwise `prim` that broadcasts its arguments as a NumPy ufunc does.
-
-    Every batched argument is padded (`pad_batched`) to the rank of the broadcast result, so the batch
-    axes line up with each other in front and the arguments' own axes line up as they would unbatched.
-    Installed for every ufunc primitive at the end of this module, and for `where` and `clip`.
-
-    >>> rule = broadcasting_batch_rule(add)
-    >>> rule((np.zeros((2, 3)), np.ones((4, 1))), (True, False)).shape   # 2 arrays of shape (3,), plus (4, 1)
-    (2, 4, 3)
-    """
-    def rule(args, batched, **params):
-        rank = max(_ndim(a) - b for a, b in zip(args, batched))
-        return prim(*(pad_batched(a, rank) if b else a for a, b in zip(args, batched)), **params)
-    return rule
-
-
 LN2, LN10 = math.log(2.0), math.log(10.0)
 
 # ---- arithmetic ------------------------------------------------------------------------------------
 
-add = Primitive("add", np.add)
-defrules(add, jvp=(lambda t, ans, x1, x2: t, lambda t, ans, x1, x2: t),
-         vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: g))
-
-subtract = Primitive("subtract", np.subtract, short="Sub")
-defrules(subtract, jvp=(lambda t, ans, x1, x2: t, lambda t, ans, x1, x2: -t),
-         vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: -g))
-defvjp_inplace(subtract, lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: np.negative(g, out=g))
-
-multiply = Primitive("multiply", np.multiply, short="Mul")
-defrules(multiply, jvp=(lambda t, ans, x1, x2: t * x2, lambda t, ans, x1, x2: x1 * t),
-         vjp=(lambda g, ans, x1, x2: g * x2, lambda g, ans, x1, x2: x1 * g))
-defvjp_inplace(multiply, lambda g, ans, x1, x2: times_into(g, x2), lambda g, ans, x1, x2: times_into(g, x1))
-
-
-# Joint JVPs, where both tangents together cost fewer array passes than the sum of the rules above:
+# Fast joint JVPs, where both tangents together cost fewer array passes than the sum of the rules below:
 # t1 - t2 in one pass (not -t2, then an add), and x * x's 2 x t in two (not t x + x t in three).
 
 def _subtract_jvp(tangents, ans, args, params):
@@ -144,30 +93,51 @@ def _multiply_jvp(tangents, ans, args, params):
     return out
 
 
-defjvp_joint(subtract, _subtract_jvp)
-defjvp_joint(multiply, _multiply_jvp)
-defvjp_same(multiply, lambda g, ans, x: g * (2.0 * x),  # x * x: the two cotangents summed
-            inplace=lambda g, ans, x: np.multiply(times_into(g, x), 2.0, out=g))
+
+add = Primitive("add", np.add)
+defrules(add, jvp=(lambda t, ans, x1, x2: t, lambda t, ans, x1, x2: t),
+         vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: g), saves=(), elementwise=True)
+
+subtract = Primitive("subtract", np.subtract, short="Sub")
+defrules(subtract, jvp=(lambda t, ans, x1, x2: t, lambda t, ans, x1, x2: -t),
+         vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: -g), saves=(), elementwise=True,
+         fast=Fast(joint_jvp=_subtract_jvp,
+                   vjp_inplace=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: np.negative(g, out=g))))
+
+multiply = Primitive("multiply", np.multiply, short="Mul")
+defrules(multiply, jvp=(lambda t, ans, x1, x2: t * x2, lambda t, ans, x1, x2: x1 * t),
+         vjp=(lambda g, ans, x1, x2: g * x2, lambda g, ans, x1, x2: x1 * g),
+         saves={"x1": "x2", "x2": "x1"}, elementwise=True,
+         fast=Fast(joint_jvp=_multiply_jvp,
+                   vjp_inplace=(lambda g, ans, x1, x2: times_into(g, x2), lambda g, ans, x1, x2: times_into(g, x1)),
+                   vjp_same=lambda g, ans, x: g * (2.0 * x),  # x * x: the two cotangents summed
+                   vjp_same_inplace=lambda g, ans, x: np.multiply(times_into(g, x), 2.0, out=g)))
+
+def _reciprocal(x):
+    """1 / x as NumPy divides: a Python number x (``v / 0.0``) gives inf at 0 with NumPy's warning, where
+    Python's ``1.0 / 0.0`` raises ZeroDivisionError; and stays a Python float, which widens no float32."""
+    return float(np.divide(1.0, x)) if type(x) in (int, float) else 1.0 / x
+
 
 divide = Primitive("divide", np.divide, short="Div")
-defpartials(divide, lambda ans, x1, x2: 1.0 / x2,
-                    lambda ans, x1, x2: -ans / x2)
+defpartials(divide, lambda ans, x1, x2: _reciprocal(x2),
+                    lambda ans, x1, x2: -ans / x2, saves={"x1": "x2", "x2": ("ans", "x2")})
 
 negative = Primitive("negative", np.negative, short="Neg")
-defrules(negative, jvp=lambda t, ans, x: -t, vjp=lambda g, ans, x: -g)
-defvjp_inplace(negative, lambda g, ans, x: np.negative(g, out=g))
+deflinear(negative, transpose=lambda g, ans, x: -g, saves=(), elementwise=True,
+          fast=Fast(vjp_inplace=lambda g, ans, x: np.negative(g, out=g)))
 
 astype = Primitive("astype", lambda x, dtype: np.asarray(x).astype(dtype), argnames=("x",), public=False, doc=(
     "``x.astype(dtype)`` between float dtypes: linear, so the tangent is cast forward and the cotangent "
     "back to x's dtype. (`ArrayLike.astype` refuses integer dtypes, which would drop the derivative.)"))
-defrules(astype, jvp=lambda t, ans, x, dtype: astype(t, dtype), vjp=lambda g, ans, x, dtype: astype(g, x.dtype))
-defbatch(astype, lambda args, batched, dtype: astype(args[0], dtype))
+deflinear(astype, transpose=lambda g, ans, x, dtype: astype(g, x.dtype), saves="x.shape",
+          batch=lambda args, batched, dtype: astype(args[0], dtype))
 
 reciprocal = Primitive("reciprocal", np.reciprocal)
-defpartials(reciprocal, lambda ans, x: -(ans * ans))
+defpartials(reciprocal, lambda ans, x: -(ans * ans), saves="ans")
 
 square = Primitive("square", np.square)
-defpartials(square, lambda ans, x: 2.0 * x)
+defpartials(square, lambda ans, x: 2.0 * x, saves="x")
 
 # ---- powers and roots ------------------------------------------------------------------------------
 
@@ -199,7 +169,6 @@ power = Primitive("power", _power_impl, argnames=("x1", "x2"), short="Pow", doc=
     "d/dx1 = x2 x1**(x2-1) (finite at x1 < 0 for integer x2; 0 where x2 == 0); d/dx2 = x1**x2 log(x1), "
     "taken as 0 at x1 == 0 (JAX's convention) and nan at x1 < 0 (not real-differentiable there).\n\n"
     ">>> power(np.array([-2.0, 3.0]), 2)\narray([4., 9.])"))
-defpartials(power, _power_dx1, _power_dx2)
 
 
 def _power_vjp_x1(g, ans, x1, x2):
@@ -210,119 +179,127 @@ def _power_vjp_x1(g, ans, x1, x2):
     return _power_dx1(None, x1, x2) * g  # (None: the partial never reads ans, so the tape need not keep it)
 
 
-power.vjp_rules = (_power_vjp_x1, power.vjp_rules[1])
-defbatch(power, broadcasting_batch_rule(power))  # (its impl is not a ufunc, so the loop below skips it)
+defpartials(power, _power_dx1, _power_dx2, vjp=(_power_vjp_x1, None), saves={"x1": ("x1", "x2"), "x2": ("ans", "x1")})
 
 sqrt = Primitive("sqrt", np.sqrt, doc=(
     "Square root, elementwise. sqrt'(x) = 1 / (2 sqrt(x)); sqrt'(0) = +inf, honestly (NumPy warns of the "
     "division by zero), as in NumPy, PyTorch and JAX.\n\n>>> sqrt(np.array([4.0]))\narray([2.])"))
-defpartials(sqrt, lambda ans, x: 0.5 / ans)
+defpartials(sqrt, lambda ans, x: 0.5 / ans, saves="ans")
 
 cbrt = Primitive("cbrt", np.cbrt)
-defpartials(cbrt, lambda ans, x: 1.0 / (3.0 * ans * ans))
+defpartials(cbrt, lambda ans, x: 1.0 / (3.0 * ans * ans), saves="ans")
 
 # ---- exponentials and logarithms -------------------------------------------------------------------
 
 exp = Primitive("exp", np.exp)
-defpartials(exp, lambda ans, x: ans)
+defpartials(exp, lambda ans, x: ans, saves="ans")
 
 exp2 = Primitive("exp2", np.exp2)
-defpartials(exp2, lambda ans, x: ans * LN2)
+defpartials(exp2, lambda ans, x: ans * LN2, saves="ans")
 
 expm1 = Primitive("expm1", np.expm1)
-defpartials(expm1, lambda ans, x: ans + 1.0)
+defpartials(expm1, lambda ans, x: ans + 1.0, saves="ans")
 
 log = Primitive("log", np.log)
-defpartials(log, lambda ans, x: 1.0 / x)
+defpartials(log, lambda ans, x: 1.0 / x, saves="x")
 
 log2 = Primitive("log2", np.log2)
-defpartials(log2, lambda ans, x: 1.0 / (x * LN2))
+defpartials(log2, lambda ans, x: 1.0 / (x * LN2), saves="x")
 
 log10 = Primitive("log10", np.log10)
-defpartials(log10, lambda ans, x: 1.0 / (x * LN10))
+defpartials(log10, lambda ans, x: 1.0 / (x * LN10), saves="x")
 
 log1p = Primitive("log1p", np.log1p)
-defpartials(log1p, lambda ans, x: 1.0 / (1.0 + x))
+defpartials(log1p, lambda ans, x: 1.0 / (1.0 + x), saves="x")
 
 logaddexp = Primitive("logaddexp", np.logaddexp, doc=(
     "log(exp(x1) + exp(x2)), elementwise, without overflow. d/dx1 = exp(x1 - ans), d/dx2 = exp(x2 - ans): the "
     "softmax weights of the pair (nan where both are -inf).\n\n"
     ">>> logaddexp(np.array([0.0]), np.array([0.0]))\narray([0.69314718])"))
 defpartials(logaddexp, lambda ans, x1, x2: exp(x1 - ans),
-                       lambda ans, x1, x2: exp(x2 - ans))
+                       lambda ans, x1, x2: exp(x2 - ans), saves={"x1": ("ans", "x1"), "x2": ("ans", "x2")})
 
 # ---- trigonometry ----------------------------------------------------------------------------------
 
 sin = Primitive("sin", np.sin)
-defpartials(sin, lambda ans, x: cos(x))
+defpartials(sin, lambda ans, x: cos(x), saves="x")
 
 cos = Primitive("cos", np.cos)
-defpartials(cos, lambda ans, x: -sin(x))
+defpartials(cos, lambda ans, x: -sin(x), saves="x")
 
 tan = Primitive("tan", np.tan)
-defpartials(tan, lambda ans, x: 1.0 + ans * ans)
+defpartials(tan, lambda ans, x: 1.0 + ans * ans, saves="ans")
 
 # (1 - x)(1 + x) rather than 1 - x*x: no cancellation near |x| = 1.
 arcsin = Primitive("arcsin", np.arcsin)
-defpartials(arcsin, lambda ans, x: 1.0 / sqrt((1.0 - x) * (1.0 + x)))
+defpartials(arcsin, lambda ans, x: 1.0 / sqrt((1.0 - x) * (1.0 + x)), saves="x")
 
 arccos = Primitive("arccos", np.arccos)
-defpartials(arccos, lambda ans, x: -1.0 / sqrt((1.0 - x) * (1.0 + x)))
+defpartials(arccos, lambda ans, x: -1.0 / sqrt((1.0 - x) * (1.0 + x)), saves="x")
 
 arctan = Primitive("arctan", np.arctan)
-defpartials(arctan, lambda ans, x: 1.0 / (1.0 + x * x))
+defpartials(arctan, lambda ans, x: 1.0 / (1.0 + x * x), saves="x")
 
 arctan2 = Primitive("arctan2", np.arctan2, doc=(
     "The angle of the point (x2, x1), elementwise. d/dx1 = x2 / (x1² + x2²), d/dx2 = -x1 / (x1² + x2²); "
     "nan at the origin, where arctan2 is not continuous.\n\n"
     ">>> arctan2(np.array([1.0]), np.array([1.0]))\narray([0.78539816])"))
-defpartials(arctan2, lambda ans, x1, x2: x2 / (x1 * x1 + x2 * x2),
-                     lambda ans, x1, x2: -x1 / (x1 * x1 + x2 * x2))
+
+
+def _over_squared_radius(v, x1, x2):
+    """v / (x1² + x2²) as v / r / r with r = hypot(x1, x2): no square underflows (inf at (1e-200, 1e-200))
+    or overflows (0 at (1e200, 1e200))."""
+    r = hypot(x1, x2)
+    return v / r / r
+
+
+defpartials(arctan2, lambda ans, x1, x2: _over_squared_radius(x2, x1, x2),
+                     lambda ans, x1, x2: _over_squared_radius(-x1, x1, x2), saves=("x1", "x2"))
 
 hypot = Primitive("hypot", np.hypot, doc=(
     "sqrt(x1² + x2²), elementwise. d/dx1 = x1 / hypot, d/dx2 = x2 / hypot; both 0 at the origin, where "
     "hypot is a cone (the choice of absolute'(0) = 0).\n\n"
     ">>> hypot(np.array([3.0]), np.array([4.0]))\narray([5.])"))
 defpartials(hypot, lambda ans, x1, x2: x1 / where(ans, ans, 1.0),  # ans as the condition: x1 = 0 at ans = 0
-                   lambda ans, x1, x2: x2 / where(ans, ans, 1.0))
+                   lambda ans, x1, x2: x2 / where(ans, ans, 1.0), saves={"x1": ("ans", "x1"), "x2": ("ans", "x2")})
 
 # ---- hyperbolic functions --------------------------------------------------------------------------
 
 sinh = Primitive("sinh", np.sinh)
-defpartials(sinh, lambda ans, x: cosh(x))
+defpartials(sinh, lambda ans, x: cosh(x), saves="x")
 
 cosh = Primitive("cosh", np.cosh)
-defpartials(cosh, lambda ans, x: sinh(x))
+defpartials(cosh, lambda ans, x: sinh(x), saves="x")
 
 tanh = Primitive("tanh", np.tanh)
-defpartials(tanh, lambda ans, x: 1.0 - ans * ans)
+defpartials(tanh, lambda ans, x: 1.0 - ans * ans, saves="ans")
 
 arcsinh = Primitive("arcsinh", np.arcsinh)
-defpartials(arcsinh, lambda ans, x: 1.0 / sqrt(x * x + 1.0))
+defpartials(arcsinh, lambda ans, x: 1.0 / hypot(x, 1.0), saves="x")  # sqrt(x² + 1), without x² overflowing
 
 arccosh = Primitive("arccosh", np.arccosh)
-defpartials(arccosh, lambda ans, x: 1.0 / sqrt((x - 1.0) * (x + 1.0)))
+defpartials(arccosh, lambda ans, x: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)), saves="x")  # (no product to overflow)
 
 arctanh = Primitive("arctanh", np.arctanh)
-defpartials(arctanh, lambda ans, x: 1.0 / ((1.0 - x) * (1.0 + x)))
+defpartials(arctanh, lambda ans, x: 1.0 / ((1.0 - x) * (1.0 + x)), saves="x")
 
 # ---- piecewise: sign and steps, absolute value, maximum and minimum, clip, where --------------------
 
 sign = Primitive("sign", np.sign, doc=(
     "-1, 0 or 1 by the sign of x, elementwise: piecewise constant, so its derivative is zero (symbolic).\n\n"
     ">>> sign(np.array([-2.0, 0.0, 3.0]))\narray([-1.,  0.,  1.])"))
-nondifferentiable(sign)
+nondifferentiable(sign, elementwise=True)
 
 heaviside = Primitive("heaviside", np.heaviside, nondiff=("x2",), doc=(
     "The step: 0 where x1 < 0, x2 where x1 == 0, 1 where x1 > 0. Piecewise constant in x1 (derivative zero); "
     "x2, the value at the step, is a parameter that carries no derivative. The rules below use it as a mask.\n\n"
     ">>> heaviside(np.array([-1.0, 0.0, 2.0]), 0.5)\narray([0. , 0.5, 1. ])"))
-nondifferentiable(heaviside)
+nondifferentiable(heaviside, elementwise=True)
 
 absolute = Primitive("absolute", np.absolute, short="Abs", doc=(
     "|x|, elementwise (also published as `abs`). absolute'(x) = sign(x), so absolute'(0) = 0.\n\n"
     ">>> absolute(np.array([-2.0, 3.0]))\narray([2., 3.])"))
-defpartials(absolute, lambda ans, x: sign(x))
+defpartials(absolute, lambda ans, x: sign(x), saves="x")
 register_function("abs")(absolute)
 
 maximum = Primitive("maximum", np.maximum, short="Max", doc=(
@@ -330,14 +307,14 @@ maximum = Primitive("maximum", np.maximum, short="Max", doc=(
     "split 0.5/0.5 between them (as JAX and PyTorch do); a tie of two infinities gives nan (inf - inf).\n\n"
     ">>> maximum(np.array([1.0, 5.0]), 2.0)\narray([2., 5.])"))
 defpartials(maximum, lambda ans, x1, x2: heaviside(x1 - x2, 0.5),
-                     lambda ans, x1, x2: heaviside(x2 - x1, 0.5))
+                     lambda ans, x1, x2: heaviside(x2 - x1, 0.5), saves=("x1", "x2"))
 
 minimum = Primitive("minimum", np.minimum, short="Min", doc=(
     "The smaller of x1 and x2, elementwise. The derivative follows the smaller argument; at a tie it is "
     "split 0.5/0.5 between them (as JAX and PyTorch do); a tie of two infinities gives nan (inf - inf).\n\n"
     ">>> minimum(np.array([1.0, 5.0]), 2.0)\narray([1., 2.])"))
 defpartials(minimum, lambda ans, x1, x2: heaviside(x2 - x1, 0.5),
-                     lambda ans, x1, x2: heaviside(x1 - x2, 0.5))
+                     lambda ans, x1, x2: heaviside(x1 - x2, 0.5), saves=("x1", "x2"))
 
 
 def _clip_impl(a, a_min, a_max):
@@ -363,8 +340,8 @@ def _below(a, a_min, a_max):
 _clip = Primitive("clip", _clip_impl, public=False, doc="`clip` with its three arguments by position.")
 defpartials(_clip, lambda ans, a, a_min, a_max: _passes(a, a_min, a_max),
                    lambda ans, a, a_min, a_max: _below(a, a_min, a_max),
-                   lambda ans, a, a_min, a_max: 1.0 - _passes(a, a_min, a_max) - _below(a, a_min, a_max))
-defbatch(_clip, broadcasting_batch_rule(_clip))  # a None bound is an unbatched argument of rank 0
+                   lambda ans, a, a_min, a_max: 1.0 - _passes(a, a_min, a_max) - _below(a, a_min, a_max),
+            saves=("a", "a_min", "a_max"))  # (a None bound is an unbatched argument of rank 0 to batching)
 
 
 @register_function("clip")
@@ -402,15 +379,5 @@ defrules(where,
          jvp=(None, lambda t, ans, condition, x, y: where(condition, t, 0.0),
                     lambda t, ans, condition, x, y: where(condition, 0.0, t)),
          vjp=(None, lambda g, ans, condition, x, y: where(condition, g, 0.0),
-                    lambda g, ans, condition, x, y: where(condition, 0.0, g)))
-defbatch(where, broadcasting_batch_rule(where))
-
-# ---- batching: every ufunc above broadcasts, so one generic rule maps each over a batch axis -----------
-
-for _prim in list(REGISTRY.values()):
-    if isinstance(_prim.impl, np.ufunc) and _prim.batch_rule is None:
-        defbatch(_prim, broadcasting_batch_rule(_prim))
-    # Their rules take any g that broadcasts to the output: a uniform g goes in as its one value (`vjp_of`).
-    _prim.elementwise = isinstance(_prim.impl, np.ufunc)
-where.elementwise = _clip.elementwise = power.elementwise = True
-del _prim
+                    lambda g, ans, condition, x, y: where(condition, 0.0, g)),
+         saves={"x": "condition", "y": "condition"}, elementwise=True)

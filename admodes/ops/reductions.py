@@ -15,8 +15,10 @@ import math
 
 import numpy as np
 
-from .core import Primitive, defbatch, defrules, nondifferentiable, values_read
-from .elementwise import _ndim, pad_batched
+from .. import fastpaths
+from .declare import deflinear, defrules, nondifferentiable, pad_batched
+from .elementwise import absolute, sqrt, where
+from .primitive import Primitive, ndim_of, shape_of
 from .shape import broadcast_to, reshape, transpose
 
 
@@ -34,7 +36,7 @@ def _count(shape, axis):
 
 def _restore(g, shape, axis, keepdims):
     """Reshape a reduction's cotangent so it broadcasts against the input of ``shape``."""
-    if keepdims or np.ndim(g) == 0:
+    if keepdims or ndim_of(g) == 0:
         return g
     kept = list(shape)
     for ax in _axes(axis, len(shape)):
@@ -71,11 +73,19 @@ def _scan_batch_rule(prim):
     return rule
 
 
-def defweights(prim, weights):
-    """Define both rules of a reduction `prim` whose derivative is a weighted sum over the reduced axes.
+def defweights(prim, weights, saves=("a",), **more):
+    """Declare a reduction `prim` whose derivative is a weighted sum over the reduced axes.
 
     ``weights(ans, a, axis, keepdims)`` returns w = d ans / d a, of a's shape (each element's share of
     its output element); then jvp = sum(t * w) over the reduced axes and vjp = g * w, with g spread back.
+    ``saves`` is what the weights read (a's shape is kept anyway); the batch rule reduces the same axes of
+    the batched array; ``more`` goes to `defrules`.
+
+    >>> total = Primitive("total_example", lambda a, axis=None, keepdims=False: np.sum(a, axis, keepdims=keepdims),
+    ...                   registered=False)
+    >>> defweights(total, lambda ans, a, axis, keepdims: np.ones_like(a))
+    >>> total.vjp_rules[0](np.float64(2.0), None, np.zeros(3))
+    array([2., 2., 2.])
     """
     def jvp(t, ans, a, axis=None, keepdims=False):
         return sum(t * weights(ans, a, axis, keepdims), axis=axis, keepdims=keepdims)
@@ -83,8 +93,8 @@ def defweights(prim, weights):
     def vjp(g, ans, a, axis=None, keepdims=False):
         return _restore(g, a.shape, axis, keepdims) * weights(ans, a, axis, keepdims)
 
-    whole, meta = values_read(weights, 1, leading=0)  # what w reads; vjp adds a's shape
-    defrules(prim, jvp=jvp, vjp=vjp, reads=[(whole, meta | ({0} - whole))])
+    saves = (saves,) if isinstance(saves, str) else tuple(saves)
+    defrules(prim, jvp=jvp, vjp=vjp, saves=saves + ("a.shape",), batch=_reduction_batch_rule(prim), **more)
 
 
 # ---- sums and means --------------------------------------------------------------------------------
@@ -103,15 +113,11 @@ mean = Primitive("mean", lambda a, axis=None, keepdims=False: np.mean(a, axis=ax
            [3.5]])
     """)
 
-defrules(sum,
-         jvp=lambda t, ans, a, axis=None, keepdims=False: sum(t, axis=axis, keepdims=keepdims),
-         vjp=lambda g, ans, a, axis=None, keepdims=False: _spread(g, a.shape, axis, keepdims))
-defrules(mean,
-         jvp=lambda t, ans, a, axis=None, keepdims=False: mean(t, axis=axis, keepdims=keepdims),
-         vjp=lambda g, ans, a, axis=None, keepdims=False: _spread(g * (1.0 / _count(a.shape, axis)), a.shape,
-                                                                  axis, keepdims))
-defbatch(sum, _reduction_batch_rule(sum))
-defbatch(mean, _reduction_batch_rule(mean))
+deflinear(sum, transpose=lambda g, ans, a, axis=None, keepdims=False: _spread(g, a.shape, axis, keepdims),
+          saves="a.shape", batch=_reduction_batch_rule(sum))
+deflinear(mean, transpose=lambda g, ans, a, axis=None, keepdims=False: _spread(g * _per_dof(a.shape, axis, 0),
+                                                                               a.shape, axis, keepdims),
+          saves="a.shape", batch=_reduction_batch_rule(mean))
 
 # ---- variance and standard deviation ---------------------------------------------------------------
 
@@ -148,19 +154,60 @@ def _var_weights(a, axis, ddof):
     return _centered(a, axis) * (2.0 * _per_dof(a.shape, axis, ddof))
 
 
-# d std = d var / (2 std)
+def unit_along(x, axis, zero=0.0, norm=None):
+    """x / ||x||, the 2-norm taken over ``axis`` (None: all axes), with ``zero`` where x is 0 (0.0, a
+    subgradient, or nan where the derivative is undefined).
+
+    Computed from x divided by its largest magnitude, so no square underflows or overflows: it is a unit
+    vector for any x, where x / sqrt(sum(x * x)) is 0 at [1e-300, 1e-300] and at [1e200, 1e200]
+    (NumPy's norm and std themselves give 0 and inf there). ``norm``, ||x|| as NumPy computed it (kept
+    axes), allows the fast path: where it is plain and far from under- and overflow, x / norm is as exact
+    in one array pass.
+
+    >>> unit_along(np.array([3e-300, 4e-300]), axis=None)
+    array([0.6, 0.8])
+    """
+    if norm is not None and _far_from_under_and_overflow(x, norm):
+        return x / norm
+    if _count(shape_of(x), axis) == 0:
+        return x  # nothing to scale (max over an empty axis has no value)
+    big = max(absolute(x), axis=axis, keepdims=True)
+    y = x / where(big, big, 1.0)  # big as the condition: nonzero
+    length = sqrt(sum(y * y, axis=axis, keepdims=True))
+    return where(length, y / where(length, length, 1.0), zero)
+
+
+def _far_from_under_and_overflow(x, norm):
+    """Whether x and its norm are plain arrays (the fast paths are on) and every norm lies where a square
+    sum computes it exactly: sqrt(tiny) / eps < norm < sqrt(max) * eps (1e-138 to 3e138 in float64)."""
+    if not (fastpaths.FAST and type(x) is np.ndarray and type(norm) in _PLAIN):
+        return False
+    info = np.finfo(x.dtype)
+    return bool(np.all((norm > math.sqrt(info.tiny) / info.eps) & (norm < math.sqrt(info.max) * info.eps)))
+
+
+_PLAIN = frozenset({np.ndarray, np.float64, np.float32, np.float16})
+
+
+def _std_weights(ans, a, axis, ddof, keepdims):
+    """d std / d a = (a - mean) / ((n - ddof) std) = unit(a - mean) / sqrt(n - ddof); nan where std = 0."""
+    per_dof = _per_dof(a.shape, axis, ddof)
+    known = _restore(ans, a.shape, axis, keepdims) / math.sqrt(per_dof) if type(ans) in _PLAIN and per_dof > 0 else None
+    return unit_along(_centered(a, axis), axis, zero=math.nan, norm=known) * math.sqrt(per_dof)
+
+
 defrules(var,
          jvp=lambda t, ans, a, axis=None, ddof=0, keepdims=False: sum(
              t * _var_weights(a, axis, ddof), axis=axis, keepdims=keepdims),
          vjp=lambda g, ans, a, axis=None, ddof=0, keepdims=False: _restore(
-             g, a.shape, axis, keepdims) * _var_weights(a, axis, ddof))
+             g, a.shape, axis, keepdims) * _var_weights(a, axis, ddof),
+         saves="a", batch=_reduction_batch_rule(var))
 defrules(std,
          jvp=lambda t, ans, a, axis=None, ddof=0, keepdims=False: sum(
-             t * _var_weights(a, axis, ddof), axis=axis, keepdims=keepdims) / (2.0 * ans),
+             t * _std_weights(ans, a, axis, ddof, keepdims), axis=axis, keepdims=keepdims),
          vjp=lambda g, ans, a, axis=None, ddof=0, keepdims=False: _restore(
-             g / (2.0 * ans), a.shape, axis, keepdims) * _var_weights(a, axis, ddof))
-defbatch(var, _reduction_batch_rule(var))
-defbatch(std, _reduction_batch_rule(std))
+             g, a.shape, axis, keepdims) * _std_weights(ans, a, axis, ddof, keepdims),
+         saves=("ans", "a"), batch=_reduction_batch_rule(std))
 
 # ---- max and min: the derivative goes to the extreme element, split equally among ties --------------
 
@@ -179,7 +226,7 @@ max = Primitive("max", lambda a, axis=None, keepdims=False: np.max(a, axis=axis,
     Derivative: the extreme element gets all of it; at a tie it is split equally among the k tied
     elements, 1/k each (JAX's convention: symmetric in the tied elements, and the weights still sum to 1).
 
-    >>> from admodes.ops.core import vjp_of
+    >>> from admodes.ops.rules import vjp_of
     >>> vjp_of(max, 1.0, 3.0, (np.array([1.0, 3.0, 3.0]),), {}, (True,), ((3,),))[0]
     array([0. , 0.5, 0.5])
     """)
@@ -191,12 +238,9 @@ tie_weights = Primitive("tie_weights", _tie_weights_impl, public=False,
     Piecewise constant in ``a``, hence declared nondifferentiable. ``which`` is "max" or "min".
     """)
 
-nondifferentiable(tie_weights)
+nondifferentiable(tie_weights, batch=_reduction_batch_rule(tie_weights))
 defweights(max, lambda ans, a, axis, keepdims: tie_weights(a, axis=axis, which="max"))
 defweights(min, lambda ans, a, axis, keepdims: tie_weights(a, axis=axis, which="min"))
-defbatch(tie_weights, _reduction_batch_rule(tie_weights))
-defbatch(max, _reduction_batch_rule(max))
-defbatch(min, _reduction_batch_rule(min))
 
 # ---- logsumexp and its derivative, softmax: exp without overflow -----------------------------------
 
@@ -207,7 +251,7 @@ def _exp_shifted(a, axis):
     (ndarray methods rather than np.max and np.sum: the same reductions without NumPy's Python-level
     wrappers, a few microseconds a call that small arrays, as in an MLP's loss, notice.)
     """
-    shift = a.max(axis=axis, keepdims=True)
+    shift = a.max(axis=axis, keepdims=True, initial=-np.inf)  # an empty axis: -inf, a sum of no exp is 0
     if not np.isfinite(shift).all():
         shift = np.where(np.isfinite(shift), shift, 0)  # all -inf: the sum is 0; an inf or nan passes through
     return np.exp(a - shift), shift
@@ -245,9 +289,8 @@ defweights(logsumexp, lambda ans, a, axis, keepdims: softmax(a, axis=axis))
 # d softmax = s * (da - sum(s * da)): a symmetric Jacobian, diag(s) - s s^T, so both rules read alike
 defrules(softmax,
          jvp=lambda t, ans, a, axis=None: ans * (t - sum(ans * t, axis=axis, keepdims=True)),
-         vjp=lambda g, ans, a, axis=None: ans * (g - sum(ans * g, axis=axis, keepdims=True)))
-defbatch(logsumexp, _reduction_batch_rule(logsumexp))
-defbatch(softmax, _reduction_batch_rule(softmax))
+         vjp=lambda g, ans, a, axis=None: ans * (g - sum(ans * g, axis=axis, keepdims=True)),
+         saves="ans", batch=_reduction_batch_rule(softmax))
 
 # ---- cumulative sums -----------------------------------------------------------------------------
 # cumsum and cumsum_reverse (sums from the far end) are each other's adjoint.
@@ -275,14 +318,11 @@ cumsum = Primitive("cumsum", lambda a, axis=None: np.cumsum(a, axis=axis),
 cumsum_reverse = Primitive("cumsum_reverse", _cumsum_reverse_impl, public=False,
                            doc="out[k] = sum(a[k:]) along ``axis``: the adjoint of cumsum.")
 
-defrules(cumsum,
-         jvp=lambda t, ans, a, axis=None: cumsum(t, axis=axis),
-         vjp=lambda g, ans, a, axis=None: _unflat(cumsum_reverse(g, axis=_flat(a, axis)[1]), a.shape, axis))
-defrules(cumsum_reverse,
-         jvp=lambda t, ans, a, axis=-1: cumsum_reverse(t, axis=axis),
-         vjp=lambda g, ans, a, axis=-1: cumsum(g, axis=axis))
-defbatch(cumsum, _scan_batch_rule(cumsum))
-defbatch(cumsum_reverse, _scan_batch_rule(cumsum_reverse))
+deflinear(cumsum, transpose=lambda g, ans, a, axis=None: _unflat(cumsum_reverse(g, axis=0 if axis is None else axis),
+                                                                 a.shape, axis),  # (None: g is flat)
+          saves="a.shape", batch=_scan_batch_rule(cumsum))
+deflinear(cumsum_reverse, transpose=lambda g, ans, a, axis=-1: cumsum(g, axis=axis), saves=(),
+          batch=_scan_batch_rule(cumsum_reverse))
 
 # ---- products without division ---------------------------------------------------------------------
 # The derivative of a product is a product of the *other* factors. Dividing the product by the factor
@@ -305,7 +345,7 @@ def _scan_back(out, axis, reverse):
 def _cumprod_exclusive_impl(a, axis=-1, reverse=False):
     x = _scan_along(a, axis, reverse)
     head = np.cumprod(x[..., :-1], axis=-1)
-    out = np.concatenate([np.ones(x.shape[:-1] + (1,), head.dtype), head], axis=-1)
+    out = np.concatenate([np.ones(x.shape[:-1] + (1,), head.dtype), head], axis=-1)[..., :x.shape[-1]]  # (empty)
     return _scan_back(out, axis, reverse)
 
 
@@ -357,26 +397,23 @@ def _cumprod_vjp(g, ans, a, axis=None):
     return _unflat(ct, a.shape, axis)
 
 
-defrules(cumprod, jvp=_cumprod_jvp, vjp=_cumprod_vjp)
-defrules(cumprod_exclusive,
-         jvp=lambda t, ans, a, axis=-1, reverse=False: linear_scan(a, t * ans, axis=axis, reverse=reverse),
-         vjp=lambda g, ans, a, axis=-1, reverse=False: ans * linear_scan(a, g, axis=axis, reverse=not reverse))
-defrules(linear_scan,
-         jvp=(lambda t, ans, a, b, axis=-1, reverse=False: linear_scan(a, t * ans, axis=axis, reverse=reverse),
-              lambda t, ans, a, b, axis=-1, reverse=False: linear_scan(a, t, axis=axis, reverse=reverse)),
-         vjp=(lambda g, ans, a, b, axis=-1, reverse=False: ans * linear_scan(a, g, axis=axis, reverse=not reverse),
-              lambda g, ans, a, b, axis=-1, reverse=False: linear_scan(a, g, axis=axis, reverse=not reverse)))
-defbatch(cumprod, _scan_batch_rule(cumprod))
-defbatch(cumprod_exclusive, _scan_batch_rule(cumprod_exclusive))
-
-
 def _linear_scan_batch(args, batched, axis=-1, reverse=False):
-    rank = builtins.max(_ndim(x) - b for x, b in zip(args, batched))  # a and b broadcast: max is ours here
+    rank = builtins.max(ndim_of(x) - b for x, b in zip(args, batched))  # a and b broadcast: max is ours here
     padded = [pad_batched(x, rank) if b else x for x, b in zip(args, batched)]
     return linear_scan(*padded, axis=axis % rank + 1, reverse=reverse)
 
 
-defbatch(linear_scan, _linear_scan_batch)
+defrules(cumprod, jvp=_cumprod_jvp, vjp=_cumprod_vjp, saves="a", batch=_scan_batch_rule(cumprod))
+defrules(cumprod_exclusive,
+         jvp=lambda t, ans, a, axis=-1, reverse=False: linear_scan(a, t * ans, axis=axis, reverse=reverse),
+         vjp=lambda g, ans, a, axis=-1, reverse=False: ans * linear_scan(a, g, axis=axis, reverse=not reverse),
+         saves=("ans", "a"), batch=_scan_batch_rule(cumprod_exclusive))
+defrules(linear_scan,
+         jvp=(lambda t, ans, a, b, axis=-1, reverse=False: linear_scan(a, t * ans, axis=axis, reverse=reverse),
+              lambda t, ans, a, b, axis=-1, reverse=False: linear_scan(a, t, axis=axis, reverse=reverse)),
+         vjp=(lambda g, ans, a, b, axis=-1, reverse=False: ans * linear_scan(a, g, axis=axis, reverse=not reverse),
+              lambda g, ans, a, b, axis=-1, reverse=False: linear_scan(a, g, axis=axis, reverse=not reverse)),
+         saves={"a": ("ans", "a"), "b": "a"}, batch=_linear_scan_batch)
 
 # ---- prod ------------------------------------------------------------------------------------------
 
@@ -400,10 +437,9 @@ prod = Primitive("prod", lambda a, axis=None, keepdims=False: np.prod(a, axis=ax
     Its derivatives are exact with zeros among the factors (one zero: only the zero gets a derivative,
     the product of the others; two or more: all zero), because no rule divides by a factor.
 
-    >>> from admodes.ops.core import vjp_of
+    >>> from admodes.ops.rules import vjp_of
     >>> vjp_of(prod, 1.0, 0.0, (np.array([2.0, 0.0, 4.0]),), {}, (True,), ((3,),))[0]
     array([0., 8., 0.])
     """)
 
 defweights(prod, lambda ans, a, axis, keepdims: _product_of_others(a, axis))
-defbatch(prod, _reduction_batch_rule(prod))

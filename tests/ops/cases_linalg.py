@@ -161,6 +161,21 @@ def _signed_square(d):
     return (a * flip).astype(d.dtype)
 
 
+def _rank_deficient(d):
+    """Square matrices of rank n - 1 or n - 2 (det = 0; the cofactor matrix is nonzero at rank n - 1 only)."""
+    batch, n = _batch(d), _side(d, 2, 5)
+    rank = n - d.integers(1, 2, label="deficiency")
+    left, right = d.array(batch + (n, rank)), d.array(batch + (rank, n))
+    return (left @ right).astype(d.dtype)
+
+
+def _det_hessian(a):
+    def draw(d):
+        m = a(d)
+        return (m, d.array(m.shape[-2:])), {}
+    return draw
+
+
 def _spd_input(d):
     """A matrix whose symmetric part is positive definite, plus an antisymmetric part."""
     batch, n = _batch(d), _side(d)
@@ -228,6 +243,12 @@ CASES = [
     Case("linalg.solve", lambda d: _solve(d, vector=False)),
     Case("linalg.solve", lambda d: _solve(d, vector=True), label="linalg.solve-vector"),
     Case("linalg.det", lambda d: ((_signed_square(d),), {})),
+    Case("linalg.det", lambda d: ((_rank_deficient(d),), {}), label="linalg.det-singular"),
+    Case("linalg.cofactor", lambda d: ((_signed_square(d),), {})),
+    Case("linalg.cofactor", lambda d: ((_rank_deficient(d),), {}), label="linalg.cofactor-singular"),
+    Case("linalg.det_hessian", _det_hessian(_signed_square)),
+    Case("linalg.det_hessian", _det_hessian(_rank_deficient), label="linalg.det_hessian-singular",
+         constants=(0,)),  # its derivative in a (det's third) divides by det: inf at a singular a
     Case("linalg.slogdet", lambda d: ((_signed_square(d),), {})),
     Case("linalg.slogdet_sign", lambda d: ((_signed_square(d),), {})),
     Case("linalg.norm", _norm_default),

@@ -224,12 +224,24 @@ def _take(d):
     return (d.array(shape), indices), {"axis": axis, "mode": mode}
 
 
+def _untake(d):
+    (a, indices), params = _take(d)
+    taken = np.take(a, indices, params["axis"], mode=params["mode"])
+    return (d.array(taken.shape), indices), {**params, "shape": a.shape}
+
+
 def _sort(d):
     shape = d.shape(min_dims=1)
     axis = d.choice([None, *range(-len(shape), len(shape))], label="axis")
     # Distinct values at least 0.05 apart, so the finite-difference steps never reorder them.
     values = (d.rng.permutation(int(np.prod(shape))) * 0.05 - 0.5).reshape(shape).astype(d.dtype)
     return (values,), {"axis": axis}
+
+
+def _permute_along(d):
+    shape = d.shape(min_dims=1)
+    key = d.rng.permutation(int(np.prod(shape))).reshape(shape).astype(d.dtype)  # the order; no derivative
+    return (d.array(shape), key), {"axis": d.integers(-len(shape), len(shape) - 1, label="axis")}
 
 
 CASES = [
@@ -251,7 +263,10 @@ CASES = [
     Case("tril", _triangle),
     Case("diag", _diag),
     Case("take", _take),
+    Case("untake", _untake),
     Case("sort", _sort),
+    Case("sort_along", _permute_along),
+    Case("unsort_along", _permute_along),
     *[Case("getitem", _getitem(kind), label=f"getitem[{kind}]") for kind in _INDEX_KINDS],
     *[Case("scatter_add", _scatter_add(kind), label=f"scatter_add[{kind}]") for kind in _ASSIGN_KINDS],
     *[Case("index_add", _assign(kind), label=f"index_add[{kind}]") for kind in _ASSIGN_KINDS],

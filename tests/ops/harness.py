@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 from admodes.ops.core import REGISTRY, jvp_of, vjp_of
+from admodes.ops.rules import jvp_of_fast, jvp_of_reference, vjp_of_fast, vjp_of_reference, vjp_same_of
 
 
 class Draw:
@@ -164,11 +165,13 @@ def check_float32(case: Case, d: Draw):
 
 
 def check_fast_forms(case: Case, d: Draw):
-    """The reverse engine's fast forms give the rules' cotangents: a uniform g (a stride-0 broadcast of one
-    value) run through an elementwise primitive's rules as that value, and the in-place forms, which write
-    into a g nothing else holds (for every choice of the arguments that want a cotangent). They may order a
-    product differently from the rule (``(g * 2.0) * x`` for ``(2.0 * x) * g``): a few ulps apart, of the
-    largest cotangent element when a sum over broadcast axes cancels."""
+    """The fast path (`rules.vjp_of_fast`, `rules.jvp_of_fast`) gives what the reference path gives, whatever
+    ``ADMODES_REFERENCE`` says: the unrolled one- and two-argument cases, a joint JVP form, a uniform g (a
+    stride-0 broadcast of one value) run through an elementwise primitive's rules as that value, the
+    in-place forms, which write into a g nothing else holds (for every choice of the arguments that want a
+    cotangent), and the summed VJP of x op x. They may order a product differently from the rule
+    (``(g * 2.0) * x`` for ``(2.0 * x) * g``): a few ulps apart, of the largest cotangent element when a sum
+    over broadcast axes cancels."""
     prim = REGISTRY[case.name]
     rtol = 8 * np.finfo(d.dtype).eps
     args, params = case.draw(d)
@@ -178,17 +181,45 @@ def check_fast_forms(case: Case, d: Draw):
     originals = [np.copy(a) for a in args]
     subsets = [tuple(i == p for i in range(len(args))) for p in positions]
     subsets.append(tuple(i in positions for i in range(len(args))))
+    tangents = tuple(d.rng.standard_normal(np.shape(a)).astype(d.dtype) if i in positions else None
+                     for i, a in enumerate(args))
+    fast_jvp = jvp_of_fast(prim, tangents, ans, tuple(args), params)
+    slow_jvp = jvp_of_reference(prim, tangents, ans, tuple(args), params)
+    _assert_same_cotangents([fast_jvp], [slow_jvp], [np.shape(ans)], rtol, f"{case.id}: fast JVP")
     for needed in subsets:
+        u = d.rng.standard_normal(np.shape(ans)).astype(d.dtype)
+        slow = vjp_of_reference(prim, u, ans, tuple(args), params, needed, shapes)
+        fast = vjp_of_fast(prim, u, ans, tuple(args), params, needed, shapes)
+        _assert_same_cotangents(fast, slow, shapes, rtol, f"{case.id}: fast VJP")
         if prim.elementwise and np.size(ans) > 1:
             uniform = np.broadcast_to(np.asarray(d.rng.standard_normal(), d.dtype), np.shape(ans))
-            fast = vjp_of(prim, uniform, ans, tuple(args), params, needed, shapes)
-            slow = vjp_of(prim, np.array(uniform), ans, tuple(args), params, needed, shapes)
+            fast = vjp_of_fast(prim, uniform, ans, tuple(args), params, needed, shapes)
+            slow = vjp_of_reference(prim, np.array(uniform), ans, tuple(args), params, needed, shapes)
             _assert_same_cotangents(fast, slow, shapes, rtol, f"{case.id}: uniform g")
         if prim.vjp_inplace is not None:
-            u = d.rng.standard_normal(np.shape(ans)).astype(d.dtype)
-            slow = vjp_of(prim, u, ans, tuple(args), params, needed, shapes)
-            fast = vjp_of(prim, np.array(u), ans, tuple(args), params, needed, shapes, donated=True)
+            slow = vjp_of_reference(prim, u, ans, tuple(args), params, needed, shapes)
+            fast = vjp_of_fast(prim, np.array(u), ans, tuple(args), params, needed, shapes, donated=True)
             _assert_same_cotangents(fast, slow, shapes, rtol, f"{case.id}: in place")
+    fast_forms = prim.rules.fast
+    if fast_forms is not None and fast_forms.vjp_into is not None:  # adds the one cotangent into a buffer
+        u = d.rng.standard_normal(np.shape(ans)).astype(d.dtype)
+        buffer = d.rng.standard_normal(shapes[0]).astype(d.dtype)
+        (ct,) = vjp_of_reference(prim, u, ans, tuple(args), params, (True,), shapes)
+        expected, scale = buffer + ct, np.max(np.abs(buffer), initial=0.0) + np.sum(np.abs(u))  # (sums reorder)
+        fast_forms.vjp_into(buffer, u, **params)
+        np.testing.assert_allclose(buffer, expected, rtol=rtol, atol=rtol * scale,
+                                   err_msg=f"{case.id}: VJP added into a buffer")
+    if fast_forms is not None and fast_forms.vjp_same is not None and len(positions) == len(args) > 1:
+        x = args[0]
+        same_args, needed = (x,) * len(args), (True,) * len(args)
+        same_ans = prim(*same_args, **params)
+        u = d.rng.standard_normal(np.shape(same_ans)).astype(d.dtype)
+        total = None
+        for ct in vjp_of_reference(prim, u, same_ans, same_args, params, needed, (np.shape(x),) * len(args)):
+            total = ct if total is None else total + ct
+        for donated in (False, True):
+            summed = vjp_same_of(prim, np.array(u), same_ans, x, params, np.shape(x), donated=donated)
+            _assert_same_cotangents([summed], [total], [np.shape(x)], rtol, f"{case.id}: x op x")
     for a, original in zip(args, originals):
         np.testing.assert_array_equal(a, original, err_msg=f"{case.id}: a fast form wrote into an argument")
 

@@ -1,4 +1,4 @@
-"""Shape and indexing primitives (admodes/ops/shape.py): explicit values, compositions, float32, errors.
+"""Shape, indexing and joining primitives (ops/shape.py, indexing.py, joining.py): values, compositions, errors.
 
 The random-shape rule checks live in cases_shape.py; these tests pin down values a reader can verify by
 hand, and the behaviour the rule checks cannot see (repeats, ties, errors, what the tape keeps).
@@ -9,32 +9,10 @@ import pytest
 
 import admodes as ad
 from admodes.ops.core import FUNCTIONS, REGISTRY, jvp_of, vjp_of
+from admodes.ops.indexing import diag, getitem, index_add, index_update, repeat, scatter_add, sort, take
+from admodes.ops.joining import array_split, concatenate, hstack, split, stack, vstack
 from admodes.ops.reductions import sum as asum
-from admodes.ops.shape import (
-    array_split,
-    concatenate,
-    diag,
-    expand_dims,
-    flip,
-    getitem,
-    hstack,
-    index_add,
-    index_update,
-    moveaxis,
-    ravel,
-    repeat,
-    reshape,
-    scatter_add,
-    sort,
-    split,
-    squeeze,
-    stack,
-    take,
-    tile,
-    tril,
-    triu,
-    vstack,
-)
+from admodes.ops.shape import expand_dims, flip, moveaxis, ravel, reshape, squeeze, tile, tril, triu
 
 
 def cotangents(prim, g, *args, **params):
