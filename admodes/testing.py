@@ -17,7 +17,8 @@ def assert_grad_close(f, *args, **kwargs):
 
     Takes `check_grad`'s keywords (``order``, ``modes``, ``fast``, ``grad``, ``jac``, ``rtol``, ...).
     A failure is an ``AssertionError`` carrying check_grad's message (argument, element, values, errors,
-    the mode at fault), so pytest shows it as a test failure rather than an error.
+    the mode at fault), so pytest shows it as a test failure rather than an error. So is a check that
+    finite differences cannot decide (`GradcheckUndecided`): it is never a pass.
 
     >>> import numpy as np
     >>> assert_grad_close(lambda x: np.sum(x ** 2), np.ones(2), grad=lambda x: x)

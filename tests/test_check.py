@@ -5,7 +5,15 @@ import pytest
 
 import admodes as ad
 import admodes.numpy as anp
-from admodes.check import METHODS, GradcheckError, check_grad, numeric_grad, numeric_jacobian, numeric_jvp
+from admodes.check import (
+    METHODS,
+    GradcheckError,
+    GradcheckUndecided,
+    check_grad,
+    numeric_grad,
+    numeric_jacobian,
+    numeric_jvp,
+)
 
 # ----------------------------------------------------------------------------------------------------
 # Finite differences: accuracy against closed forms
@@ -237,6 +245,47 @@ def test_an_exception_in_f_propagates_with_a_note():
     assert "oops" in str(info.value)
 
 
+def _evaluated_once(f):
+    """f, which fails the test when called a second time: the first call is at the point."""
+    calls = []
+
+    def once(x):
+        calls.append(1)
+        if len(calls) > 1:
+            raise AssertionError("differenced instead of refusing up front")
+        return f(x)
+
+    return once
+
+
+def test_a_jacobian_too_large_to_difference_is_refused_up_front():
+    with pytest.raises(ValueError) as info:
+        numeric_jacobian(_evaluated_once(np.sin), np.zeros(10 ** 6))
+    message = str(info.value)
+    assert message.startswith("numeric_jacobian: x has 1,000,000 elements, so the richardson Jacobian takes at least "
+                              "4,000,000 evaluations of f (up to 38,000,000), over max_evaluations=100,000")
+    assert "and about 2.24e+04 GiB of memory (f(x) has 1,000,000 elements" in message
+    assert "numeric_jvp takes a constant number of evaluations" in message
+    with pytest.raises(ValueError, match="x has 1,000,000 elements"):
+        numeric_grad(_evaluated_once(np.sum), np.zeros(10 ** 6), "forward")
+
+
+def test_max_evaluations_sets_the_limit():
+    with pytest.raises(ValueError, match=r"at least 40 evaluations of f \(up to 380\), over max_evaluations=39"):
+        numeric_jacobian(np.sin, np.zeros(10), max_evaluations=39)
+    assert numeric_jacobian(np.sin, np.zeros(10), max_evaluations=40).shape == (10, 10)
+    assert numeric_jacobian(np.sin, np.zeros(10), "forward", max_evaluations=10).shape == (10, 10)
+
+
+def test_the_checker_refuses_a_whole_jacobian_too_large_and_says_to_use_fast():
+    f = _evaluated_once(lambda x: np.sum(x ** 2))
+    with pytest.raises(ValueError, match=r"check_grad: x has 200,000 elements.*check_grad\(fast=True\)"):
+        check_grad(f, np.ones(200_000), grad=lambda x: 2 * x)
+    assert check_grad(lambda x: np.sum(x ** 2), np.ones(50), grad=lambda x: 2 * x, max_evaluations=200).passed
+    with pytest.raises(ValueError, match="over max_evaluations=199"):
+        check_grad(lambda x: np.sum(x ** 2), np.ones(50), grad=lambda x: 2 * x, max_evaluations=199)
+
+
 # ====================================================================================================
 # The gradient checker
 # ====================================================================================================
@@ -419,6 +468,115 @@ def test_order_two_catches_a_wrong_rule_inside_a_rule():
     assert "--> d2 f / d x[" in message
     wrong = {c.source for a in info.value.report.arguments for c in a.comparisons if not c.passed}
     assert wrong == {"reverse-over-forward", "reverse-over-reverse"}  # the two that run Cos's backward
+
+
+# ----------------------------------------------------------------------------------------------------
+# Adversarial: errors a tolerance that grows with f's size, or with other elements, would hide
+# ----------------------------------------------------------------------------------------------------
+
+SMALL_POINT = np.array([0.1, -0.2, 0.3])
+
+
+@pytest.mark.parametrize("call", [
+    lambda: check_grad(lambda x: anp.sum(make_exp(backward_scale=1.01).apply(x)) + 1e12, SMALL_POINT,
+                       modes=("reverse",)),
+    lambda: check_grad(lambda x: np.sum(np.sin(x)) + 1e12, SMALL_POINT, grad=lambda x: 1.01 * np.cos(x)),
+    lambda: check_grad(lambda x: np.sin(x) + 1e12, SMALL_POINT, jac=lambda x: np.diag(1.01 * np.cos(x))),
+], ids=["reverse-mode", "grad=", "vector-jac="])
+def test_a_wrong_gradient_under_a_huge_constant_offset_is_never_ok(call):
+    """1% wrong, under + 1e12: the differences' error (~2% here) cannot see it, so the answer is "cannot decide"."""
+    with pytest.raises(GradcheckUndecided) as info:
+        call()
+    report, message = info.value.report, str(info.value)
+    assert not report.passed and not report.wrong and report.verdict == "cannot decide"
+    assert message.startswith("cannot decide whether ")
+    assert "is large next to this derivative's share of its changes" in message and "offset" in message
+    assert "cannot decide at" in str(report) and ": cannot decide" in str(report).splitlines()[0]
+
+
+def test_a_wrong_mode_under_a_huge_offset_is_caught_by_the_other_mode():
+    with pytest.raises(GradcheckError) as info:
+        check_grad(lambda x: anp.sum(make_exp(backward_scale=1.01).apply(x)) + 1e12, SMALL_POINT)
+    assert not isinstance(info.value, GradcheckUndecided)
+    assert str(info.value).startswith("reverse mode and forward mode disagree")
+    assert "finite differences cannot decide here" in str(info.value)
+
+
+def test_fast_projections_under_a_huge_offset_are_never_ok():
+    with pytest.raises(GradcheckError):  # wrong or undecided, whichever the projections' errors allow
+        check_grad(lambda x: np.sum(np.sin(x)) + 1e12, SMALL_POINT, grad=lambda x: 1.01 * np.cos(x), fast=True)
+
+
+def test_the_same_offset_does_not_hide_a_gross_error():
+    with pytest.raises(GradcheckError, match="grad= gives a wrong derivative") as info:
+        check_grad(lambda x: np.sum(np.sin(x)) + 1e12, SMALL_POINT, grad=lambda x: 1.5 * np.cos(x))
+    assert not isinstance(info.value, GradcheckUndecided)
+
+
+@pytest.mark.parametrize("modes", [("reverse",), ("forward", "reverse")])
+def test_a_sign_flip_on_a_component_1e10_times_smaller_is_caught(modes):
+    scale = np.array([1.0, 1e-10])
+    flip = make_exp(backward_flip=1)
+    f = lambda x: anp.sum(flip.apply(x) * scale)
+    with pytest.raises(GradcheckError) as info:
+        check_grad(f, np.array([0.3, 0.7]), modes=modes)
+    (argument, comparison), = info.value.report.failures
+    assert comparison.source == "reverse mode" and comparison.worst == ((), (1,))
+    assert comparison.analytic == pytest.approx(-1e-10 * np.exp(0.7))
+    assert "--> d f / d x[1]" in str(info.value)
+
+
+def test_a_sign_flip_on_a_tiny_hand_written_component_is_caught():
+    w = np.array([1.0, 1e-10])
+    with pytest.raises(GradcheckError, match=r"--> d f / d x\[1\]"):
+        check_grad(lambda x: np.sum(w * np.sin(x)), np.array([0.3, 0.7]),
+                   grad=lambda x: np.array([1, -1]) * w * np.cos(x))
+
+
+def test_a_zero_derivative_with_a_small_nonzero_wrong_value_is_caught():
+    f = lambda x: np.sum(x[:2] ** 2)
+    with pytest.raises(GradcheckError) as info:
+        check_grad(f, np.array([0.3, 0.7, 0.2]), grad=lambda x: np.array([2 * x[0], 2 * x[1], 1e-12]))
+    (argument, comparison), = info.value.report.failures
+    assert comparison.worst == ((), (2,)) and comparison.expected == 0.0 and comparison.analytic == 1e-12
+
+
+def test_a_wrong_gradient_in_float32_under_an_offset_is_never_ok():
+    x = X4.astype(np.float32)
+    f = lambda x: np.sum(np.exp(x)) + np.float32(1e4)
+    with pytest.raises(GradcheckError):  # 1% wrong: undecided in float32 (the differences' error is ~1%)
+        check_grad(f, x, grad=lambda x: np.float32(1.01) * np.exp(x))
+    with pytest.raises(GradcheckError, match="grad= gives a wrong derivative") as info:  # 5% wrong: caught
+        check_grad(f, x, grad=lambda x: np.float32(1.05) * np.exp(x))
+    assert info.value.report.arguments[0].rtol == 1e-3
+    assert check_grad(f, x, grad=np.exp, rtol=0.2).passed  # a tolerance the differences can resolve
+
+
+def test_a_sign_flip_in_float32_below_what_differences_resolve_is_undecided_not_ok():
+    w = np.array([1.0, 1e-10], np.float32)
+    with pytest.raises(GradcheckUndecided) as info:
+        check_grad(lambda x: np.sum(w * np.sin(x)), np.array([0.3, 0.7], np.float32),
+                   grad=lambda x: np.array([1, -1], np.float32) * w * np.cos(x))
+    assert "--> d f / d x[1]" in str(info.value) and "within the differences' error" in str(info.value)
+
+
+def test_an_error_hidden_by_an_offset_in_one_output_of_a_vector_function():
+    offsets = np.array([0.0, 1e12, 0.0])
+    f = lambda x: np.sin(x) + offsets
+    right = lambda x: np.diag(np.cos(x))
+    with pytest.raises(GradcheckUndecided) as info:  # the offset output cannot be decided...
+        check_grad(f, SMALL_POINT, jac=lambda x: right(x) * np.array([[1.0], [1.01], [1.0]]))
+    assert info.value.report.undecided[0][1].worst == ((1,), (1,))
+    with pytest.raises(GradcheckError, match=r"--> d out\[2\] / d x\[2\]"):  # ...the others are still checked
+        check_grad(f, SMALL_POINT, jac=lambda x: right(x) * np.array([[1.0], [1.01], [1.001]]))
+
+
+def test_structural_zeros_are_decided_and_atol_decides_rounding_level_zeros():
+    assert check_grad(lambda x: anp.tanh(x) * 3, X4).passed  # an elementwise Jacobian: exact zeros off the diagonal
+    f = lambda x: anp.sum(anp.sin(x) ** 2 + anp.cos(x) ** 2)  # the derivative is 0 up to rounding
+    with pytest.raises(GradcheckUndecided, match="atol= says how small a derivative may be taken as zero"):
+        check_grad(f, X4)
+    assert check_grad(f, X4, atol=1e-12).passed
 
 
 # ----------------------------------------------------------------------------------------------------

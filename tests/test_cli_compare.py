@@ -29,6 +29,17 @@ USER_CODE = textwrap.dedent("""
     def words(x):
         return "not a number"
 
+    def positive(x):
+        return anp.sum(x) > 0
+
+    def forever(x):
+        while True:
+            pass
+
+    def quits(x):
+        import sys
+        sys.exit(0)
+
     not_a_function = 3
 """)
 
@@ -110,6 +121,18 @@ def test_a_skipped_jacobian_is_compared_by_its_estimate(user_file):
     (["{f}:not_a_function", "--shape", "3"], "is not a function"),
     (["{d}/missing.py:loss", "--shape", "3"], "no such file"),
     (["{f}:loss", "--shape", "3", "--repeats", "0"], "--repeats must be at least 1"),
+    # issue 13: each of these was a traceback (exit 1) or a silent exit 0
+    (["{f}:loss", "--shape", "100000000000"], "has 100,000,000,000 elements: one array of them needs 745 GiB"),
+    (["{f}:loss", "--shape", "99999999999999999999999"], "one array of them needs 7.45e+14 GiB"),
+    (["{f}:loss", "--shape", "3", "--seed", "-1"], "--seed -1 is negative"),
+    (["{f}:loss", "--shape", "3,,4"], "has an empty size between commas"),
+    (["{f}:loss", "--shape", "3", "--max-seconds", "-1"], "--max-seconds -1 is not a number of seconds: give 0 or"),
+    (["{f}:loss", "--shape", "3", "--max-seconds", "nan"], "--max-seconds nan is not a number of seconds"),
+    (["{f}:loss", "--shape", "3", "--timeout", "-2"], "--timeout -2 is not a number of seconds"),
+    (["{f}:forever", "--shape", "3", "--timeout", "0.5"], "forever did not finish within --timeout 0.5 s: stopped it"),
+    (["{f}:quits", "--shape", "3"], "quits called sys.exit(0)"),
+    (["{f}:positive", "--shape", "3"], "an integer or bool output has no derivative; return floats"),
+    (["{f}:loss", "--shape", "3", "--argnum", "x"], "argument --argnum: invalid int value: 'x'"),
 ])
 def test_bad_input_is_one_clear_message_and_exit_status_2(user_file, capsys, argv, message):
     argv = [a.format(f=user_file, d=user_file.parent) for a in argv]
@@ -118,7 +141,7 @@ def test_bad_input_is_one_clear_message_and_exit_status_2(user_file, capsys, arg
     assert code == 2
     assert captured.err.startswith("admodes compare: ")
     assert message in captured.err
-    assert "Traceback" not in captured.err and captured.out == ""
+    assert "Traceback" not in captured.err and captured.out == "" and captured.err.count("\n") == 1
 
 
 def test_compare_raises_unusable_for_a_shape_mismatch(user_file):

@@ -33,3 +33,10 @@ def test_passes_keywords_through():
 def test_bad_input_is_not_turned_into_an_assertion():
     with pytest.raises(TypeError, match="no float argument to differentiate"):
         assert_grad_close(lambda n: n * 2.0, np.array([1, 2]))
+
+
+def test_a_check_finite_differences_cannot_decide_is_a_failure_not_a_pass():
+    with pytest.raises(AssertionError) as info:
+        assert_grad_close(lambda x: np.sum(np.sin(x)) + 1e12, np.array([0.1, -0.2]), grad=lambda x: 1.01 * np.cos(x))
+    assert str(info.value).startswith("cannot decide whether grad= gives the right derivative of `<lambda>`")
+    assert info.value.report.verdict == "cannot decide"

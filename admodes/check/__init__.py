@@ -12,7 +12,7 @@ numeric_jvp and the four methods, described there), `methods` (the one-step meth
 `richardson`, `evaluations` (calling f: the point and every output checked). The checker: `checker`
 (check_grad), `options` (what was asked, the default tolerances), `arguments` (which arguments are
 differentiated), `sources` (the AD modes, grad= and jac=), `compare` (against finite differences and
-each other), `hints`, `report` (GradcheckReport, GradcheckError) and `message` (the error's text).
+each other), `hints`, `report` (GradcheckReport, GradcheckError, GradcheckUndecided) and `message` (the error's text).
 `indices` converts element positions.
 """
 
@@ -21,10 +21,10 @@ import numpy as np  # noqa: F401  (the public classes' examples run in this name
 from .checker import check_grad
 from .differences import METHODS, numeric_grad, numeric_jacobian, numeric_jvp
 from .methods import Differences
-from .report import ArgumentReport, Comparison, GradcheckError, GradcheckReport
+from .report import ArgumentReport, Comparison, GradcheckError, GradcheckReport, GradcheckUndecided
 
 __all__ = ["METHODS", "numeric_grad", "numeric_jacobian", "numeric_jvp", "Differences",
-           "check_grad", "GradcheckError", "GradcheckReport", "ArgumentReport", "Comparison"]
+           "check_grad", "GradcheckError", "GradcheckUndecided", "GradcheckReport", "ArgumentReport", "Comparison"]
 
 # The public classes say they live here, where they are imported from, as when this package was one
 # module: a failure reads `admodes.check.GradcheckError: ...`, and reprs and pickles name the same path,

@@ -7,15 +7,16 @@ import numpy as np
 
 from .arguments import _partial, _plan_arguments
 from .compare import _compare
+from .differences import MAX_EVALUATIONS
 from .evaluations import _Calls
-from .message import _message
+from .message import _message, _undecided_message
 from .options import _Options
-from .report import GradcheckError, GradcheckReport
+from .report import GradcheckError, GradcheckReport, GradcheckUndecided
 from .sources import _mode_source, _sources
 
 
 def check_grad(f, *args, order=1, modes=None, method="richardson", rtol=None, atol=None, fast=False,
-               argnums=None, grad=None, jac=None, seed=0):
+               argnums=None, grad=None, jac=None, seed=0, max_evaluations=MAX_EVALUATIONS):
     """Check the derivatives of ``f`` at ``args`` against finite differences; return a `GradcheckReport`.
 
     Each float argument (or those in ``argnums``) is checked in turn, the others held constant
@@ -23,9 +24,15 @@ def check_grad(f, *args, order=1, modes=None, method="richardson", rtol=None, at
     or ``jac=`` gives a hand-written gradient or Jacobian, called like ``f``). ``order=2`` also checks
     Hessian-vector products (every mode over every mode) against differences of gradients.
     ``fast=True`` compares random projections u^T J v instead of whole Jacobians: a constant number
-    of evaluations however large the input. Default tolerances suit the dtype (rtol 1e-6 for float64,
-    1e-3 for float32); an element passes when |analytic - numeric| <= atol + rtol |numeric| + the
-    finite differences' own error estimate. Raises `GradcheckError` on failure.
+    of evaluations however large the input (whole Jacobians over ``max_evaluations`` evaluations of f
+    are refused up front, as in `numeric_jacobian`). Default tolerances suit the dtype (rtol 1e-6 for float64,
+    1e-3 for float32; atol 0). Each element has its own tolerance ``atol + rtol |numeric|``: it is wrong
+    when ``|analytic - numeric|`` exceeds that plus the finite differences' error estimate, and
+    undecided when that estimate alone exceeds the tolerance (differences too coarse to see an error of
+    the tolerance's size: f huge next to its changes, noisy, or a tiny derivative). Raises
+    `GradcheckError` when a derivative is wrong, else `GradcheckUndecided` (a subclass) when one is
+    undecided: never a pass. (An exact zero on both sides is decided when the estimate is within rtol
+    times the argument's largest derivative.)
 
     >>> import admodes.numpy as anp
     >>> check_grad(lambda x: anp.sum(anp.sin(x) * x), np.array([0.5, 1.0])).passed
@@ -35,7 +42,7 @@ def check_grad(f, *args, order=1, modes=None, method="richardson", rtol=None, at
     ...
     admodes.check.GradcheckError: grad= gives a wrong derivative of `<lambda>` for argument 0 `x` ...
     """
-    options = _Options.make(order, modes, method, rtol, atol, fast, grad, jac, seed)
+    options = _Options.make(order, modes, method, rtol, atol, fast, grad, jac, seed, max_evaluations)
     name = getattr(f, "__name__", type(f).__name__)
     if not callable(f):
         raise TypeError(f"check_grad: f must be callable, got {type(f).__name__}")
@@ -44,12 +51,14 @@ def check_grad(f, *args, order=1, modes=None, method="richardson", rtol=None, at
     report = GradcheckReport(name, order, method, fast, options.sources(), [])
     rng = np.random.default_rng(seed)
     for item in plan:
-        if item.constant or not report.passed:  # after a failure, later arguments are listed, not checked
+        if item.constant or report.wrong:  # after a wrong derivative, later arguments are listed, not checked
             report.arguments.append(item.report())
         else:
             report.arguments.append(_check_argument(f, plan, item, len(checked), options, rng))
-    if not report.passed:
+    if report.wrong:
         raise GradcheckError(_message(report, options), report)
+    if not report.passed:
+        raise GradcheckUndecided(_undecided_message(report, options), report)
     return report
 
 
@@ -63,7 +72,7 @@ def _check_argument(f, plan, item, n_checked, options, rng):
     rtol = report.rtol = options.rtol_for(_lowest_precision(x.dtype, f0.dtype))
     report.comparisons = _compare(calls, x, f0, sources, rtol, options, rng, order=1)
     report.evaluations, report.sweeps = calls.count, sum(s.calls for s in sources)
-    if options.order == 2 and report.passed:
+    if options.order == 2 and not report.wrong:
         comparisons, evaluations, sweeps = _second_order(g, x, f0, rtol, options, rng)
         report.comparisons += comparisons
         report.evaluations += evaluations

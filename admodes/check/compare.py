@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .differences import _derivative, _jacobian
-from .hints import _arbiter, _kink_hint, _transpose_hint
+from .differences import _derivative, _jacobian, _require_affordable
+from .hints import _arbiter, _kink_hint, _transpose_hint, _undecided_reason
 from .indices import _flat, _index
+from .methods import _eps, _scale
 from .options import _MODES_FRACTION
 from .report import Comparison
 
 _PROJECTIONS = 3  # fast=True: random projections u^T J v per argument
+_EVALUATION_ROUNDING = 4  # two modes' rounding residues may differ by this many eps |f|
 
 
 def _compare(calls, x, f0, sources, rtol, options, rng, order):
@@ -21,59 +23,93 @@ def _compare(calls, x, f0, sources, rtol, options, rng, order):
 
 
 def _compare_jacobians(calls, x, f0, sources, rtol, options, order):
+    _require_affordable(x, f0, options.method, options.max_evaluations, calls.seconds, "check_grad",
+                        instead="check_grad(fast=True) (admodes check --fast)")
     numeric, error = _jacobian(calls, x, f0, options.method)
-    atol = options.atol_for(rtol, float(np.max(np.abs(numeric))))
+    largest = float(np.max(np.abs(numeric)))
+    atol, zero_floor = options.atol_for_differences(), rtol * largest
     analytic = {s.label: s.jacobian() for s in sources}
     split = len(f0.shape)
     comparisons = []
     for s in sources:
-        c = _judge(s.label, "numeric", analytic[s.label], numeric, error, rtol, atol, split, order)
+        c = _judge(s.label, "numeric", analytic[s.label], numeric, error, rtol, atol, split, order, zero_floor)
         if not c.passed and order == 1:
             out_index, in_index = c.worst
             k = _flat(in_index, x.shape)
             weights = np.zeros(f0.shape)
             weights[out_index] = 1.0
-            c.hint = _transpose_hint(analytic[s.label], numeric, error, rtol, atol, x) or _kink_hint(
+            c.hint = (c.failed and _transpose_hint(analytic[s.label], numeric, error, rtol, atol, x)) or _kink_hint(
                 calls, x, k, weights, f0)
+        if c.undecided and not c.failed:
+            out_index, in_index = c.worst
+            c.reason = _undecided_reason(c, float(np.abs(f0[out_index])), _scale(x, _flat(in_index, x.shape)),
+                                         _eps(x), atol)
         comparisons.append(c)
-    comparisons += _modes_with_each_other(sources, analytic, comparisons, numeric, error, rtol, atol, split, order)
+    modes_atol = options.atol_between_modes(rtol, largest)
+    rounding = _EVALUATION_ROUNDING * _eps(x) * np.abs(f0).reshape(f0.shape + (1,) * x.ndim)
+    comparisons += _modes_with_each_other(sources, analytic, comparisons, numeric, error, rtol, modes_atol, split,
+                                          order, rounding)
     return comparisons
 
 
-def _modes_with_each_other(sources, analytic, comparisons, numeric, error, rtol, atol, split, order):
-    """Two sources that both pass against differences must still agree with each other, far more tightly."""
-    if len(sources) < 2 or not all(c.passed for c in comparisons):
+def _modes_with_each_other(sources, analytic, comparisons, numeric, error, rtol, atol, split, order, rounding):
+    """Two sources that are not wrong against differences must still agree with each other, far more tightly
+    (this also catches, between two modes, errors that differences too coarse to decide leave undecided).
+
+    ``rounding`` (eps |f|, per element) is added to the tolerance: a zero derivative that is a difference of
+    terms of f's size comes out of each mode as a rounding residue, and two residues need not agree. It
+    only ever turns a disagreement into agreement where the differences have decided on their own.
+    """
+    if len(sources) < 2 or any(c.failed for c in comparisons):
         return []
     first = sources[0].label
     zero = np.zeros(np.shape(analytic[first]))
     found = []
     for s in sources[1:]:
         c = _judge(s.label, first, analytic[s.label], analytic[first], zero, _MODES_FRACTION * rtol,
-                   _MODES_FRACTION * atol, split, order)
+                   _MODES_FRACTION * atol + rounding, split, order)
         if not c.passed:
             c.hint = _arbiter(c, numeric, error)
         found.append(c)
     return found
 
 
-def _judge(source, reference, analytic, expected, estimate, rtol, atol, split, order):
-    """Compare elementwise: |analytic - expected| <= atol + rtol |expected| + estimate."""
+def _judge(source, reference, analytic, expected, estimate, rtol, atol, split, order, zero_floor=None):
+    """Compare elementwise, each element with its own tolerance ``atol + rtol |expected|``.
+
+    An element is wrong when ``|analytic - expected| > atol + rtol |expected| + estimate``: no derivative
+    within the finite differences' error estimate of theirs is within tolerance of ``analytic``. It is
+    undecided when it is not wrong but ``estimate > atol + rtol |expected|``: differences that coarse
+    would not see an error of the tolerance's size, so "ok" would be a guess. An exact zero on both sides
+    (f's output did not move at any step, and the source says 0) counts as decided when the estimate is
+    within ``zero_floor`` (rtol times the largest derivative of the argument): a structural zero.
+    """
     analytic, expected = np.asarray(analytic, dtype=float), np.asarray(expected, dtype=float)
     gap = np.abs(analytic - expected)
     gap = np.where(np.isnan(gap), np.inf, gap)
-    tolerance = atol + rtol * np.abs(expected) + estimate
+    allowed = atol + rtol * np.abs(expected)
+    tolerance = allowed + estimate
+    wrong = ~(gap <= tolerance)
+    undecided = ~wrong & (estimate > allowed)
+    if zero_floor is not None:
+        undecided &= ~((analytic == 0) & (expected == 0) & (estimate <= zero_floor))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(tolerance > 0, gap / tolerance, np.where(gap > 0, np.inf, 0.0))
-        relative = np.where(np.abs(expected) > atol, gap / np.abs(expected), 0.0)
-    flat = int(np.argmax(ratio))
+        # Relative errors of elements whose size the differences resolve (not of rounding-level zeros).
+        relative = np.where(np.abs(expected) > atol + estimate, gap / np.abs(expected), 0.0)
+        # (an undecided zero ranks below every undecided non-zero: the latter says more about f)
+        coarseness = np.where(undecided, np.where(allowed > 0, estimate / allowed, 1.0), -1.0)
+    # The element shown: the worst wrong one; else the most undecided; else the nearest to its tolerance.
+    flat = int(np.argmax(ratio)) if wrong.any() or not undecided.any() else int(np.argmax(coarseness))
     if split is None:
         worst = ("projection", flat)
     else:
         index = _index(flat, analytic.shape)
         worst = (index[:split], index[split:])
-    return Comparison(source, reference, float(gap.max()), float(relative.max()), worst,
-                      float(analytic.flat[flat]), float(expected.flat[flat]), float(tolerance.flat[flat]),
-                      int(np.sum(~(gap <= tolerance))), int(gap.size), float(estimate.flat[flat]), order=order)
+    return Comparison(source, reference, float(gap.max()), float(relative.max()),
+                      worst, float(analytic.flat[flat]), float(expected.flat[flat]), float(tolerance.flat[flat]),
+                      int(np.sum(wrong)), int(gap.size), float(estimate.flat[flat]), order=order,
+                      undecided=int(np.sum(undecided)))
 
 
 def _compare_projections(calls, x, f0, sources, rtol, options, rng, order):
@@ -87,20 +123,27 @@ def _compare_projections(calls, x, f0, sources, rtol, options, rng, order):
         vs.append(v)
         numeric.append(float(np.sum(u * d.value)))
         estimate.append(float(np.sum(np.abs(u) * d.error)))
-        atols.append(options.atol_for(rtol, float(np.linalg.norm(u) * np.linalg.norm(d.value))))
+        # A projection sums many terms, which may cancel: its floor is a fraction of the terms' size.
+        atols.append(options.atol_between_modes(rtol, float(np.linalg.norm(u) * np.linalg.norm(d.value))))
     numeric, estimate, atols = np.array(numeric), np.array(estimate), np.array(atols)
     comparisons, analytic = [], {}
     for s in sources:
         analytic[s.label] = np.array([s.project(u, v) for u, v in zip(us, vs)])
         c = _judge(s.label, "numeric", analytic[s.label], numeric, estimate, rtol, atols, None, order)
-        if not c.passed:
+        if c.failed:
             k = c.worst[1]
             c.located = _locate(calls, x, f0, s, us[k], vs[k], rtol, options)
-            if order == 1:
-                c.hint = _kink_hint(calls, x, vs[k], us[k], f0)
+        if not c.passed and order == 1:
+            k = c.worst[1]
+            c.hint = _kink_hint(calls, x, vs[k], us[k], f0)
+        if c.undecided and not c.failed:
+            c.reason = _undecided_reason(c, float(np.sum(np.abs(us[c.worst[1]] * f0))), _scale(x, vs[c.worst[1]]),
+                                         _eps(x), atols[c.worst[1]])
         comparisons.append(c)
+    rounding = np.array([_EVALUATION_ROUNDING * _eps(x) * float(np.sum(np.abs(u * f0))) * float(np.max(np.abs(v)))
+                         for u, v in zip(us, vs)])
     comparisons += _modes_with_each_other(sources, analytic, comparisons, numeric, estimate, rtol, atols, None,
-                                          order)
+                                          order, rounding)
     return comparisons
 
 
@@ -136,7 +179,7 @@ def _locate(calls, x, f0, source, u, v, rtol, options):
         outputs = half if abs(output_gap(_masked(u, half))) >= abs(output_gap(_masked(u, other))) else other
     m = int(outputs[0])
     analytic, expected = source.project(_unit(f0.shape, m), e_k), float(column.value.flat[m])
-    atol = options.atol_for(rtol, float(np.max(np.abs(column.value))))
+    atol = options.atol_for_differences()
     if not abs(analytic - expected) > atol + rtol * abs(expected) + float(column.error.flat[m]):
         return None
     return (_index(m, f0.shape), _index(k, x.shape), analytic, expected)

@@ -21,45 +21,63 @@ docs/finite_differences.md.
 
 from __future__ import annotations
 
+import math
+import os
+
 import numpy as np
 
 from .evaluations import _as_point, _Calls
-from .methods import Differences, _central, _complex, _forward
-from .richardson import _richardson
+from .methods import Differences, _central, _complex, _eps, _forward
+from .richardson import _FIRST_STEP, _RATIO, _richardson
 
 METHODS = ("richardson", "central", "forward", "complex")
 """The finite-difference methods, the default first."""
 
+MAX_EVALUATIONS = 100_000
+"""The default limit on a whole Jacobian's evaluations of f: x.size columns cost at least 4 each with
+richardson (2 with central, 1 with forward or complex), and each evaluation copies x, so beyond this the
+work grows as x.size squared (a 25,000-element x at 2 ms an evaluation already takes minutes)."""
+
 _METHOD_FUNCTIONS = {"forward": _forward, "central": _central, "richardson": _richardson, "complex": _complex}
 
 
-def numeric_jacobian(f, x, method="richardson", *, full_output=False):
+def numeric_jacobian(f, x, method="richardson", *, full_output=False, max_evaluations=MAX_EVALUATIONS):
     """The Jacobian of ``f`` at ``x`` by finite differences, in JAX's layout ``f(x).shape + x.shape``.
 
     A scalar ``f`` gives the gradient (shape ``x.shape``). ``method`` is one of `METHODS`;
     ``full_output=True`` also returns a `Differences` with the error estimate and the evaluations.
+    A Jacobian that would take more than ``max_evaluations`` evaluations of f (at the least), or more
+    memory than the machine has, is refused up front with what it would need (`numeric_jvp` takes a
+    constant number of evaluations however large x is).
 
     >>> numeric_jacobian(lambda x: x ** 2, np.array([1.0, 2.0])).round(8)
     array([[2., 0.],
            [0., 4.]])
+    >>> numeric_jacobian(np.sin, np.zeros(10 ** 6))
+    Traceback (most recent call last):
+    ...
+    ValueError: numeric_jacobian: x has 1,000,000 elements, so the richardson Jacobian takes at least 4,000,000 ...
     """
     x = _as_point(x, "x")
     method = _check_method(method)
     calls = _Calls(f)
-    value, error = _jacobian(calls, x, calls.at_point(x), method)
+    f0 = calls.at_point(x)
+    _require_affordable(x, f0, method, max_evaluations, calls.seconds, "numeric_jacobian")
+    value, error = _jacobian(calls, x, f0, method)
     result = Differences(value, error, calls.count, method)
     return (value, result) if full_output else value
 
 
-def numeric_grad(f, x, method="richardson", *, full_output=False):
+def numeric_grad(f, x, method="richardson", *, full_output=False, max_evaluations=MAX_EVALUATIONS):
     """The gradient of a scalar ``f`` at ``x`` by finite differences (shape ``x.shape``).
 
-    A size-1 output counts as a scalar; for a non-scalar ``f`` this is `numeric_jacobian`.
+    A size-1 output counts as a scalar; for a non-scalar ``f`` this is `numeric_jacobian` (which says
+    what ``max_evaluations`` limits).
 
     >>> numeric_grad(lambda x: np.sum(x ** 3), np.array([1.0, 2.0])).round(8)
     array([ 3., 12.])
     """
-    value, diff = numeric_jacobian(f, x, method, full_output=True)
+    value, diff = numeric_jacobian(f, x, method, full_output=True, max_evaluations=max_evaluations)
     x_shape = np.shape(x)
     if value.size == int(np.prod(x_shape)) and value.shape != x_shape:
         value, diff.error = value.reshape(x_shape), diff.error.reshape(x_shape)
@@ -96,6 +114,53 @@ def _check_method(method):
 def _derivative(calls, x, direction, f0, method):
     """The derivative of f at x along ``direction``: an int is the flat index of a unit vector."""
     return _METHOD_FUNCTIONS[method](calls, x, direction, f0)
+
+
+def _evaluations_per_column(method, x):
+    """(fewest, most) evaluations of f one Jacobian column takes with ``method``."""
+    if method != "richardson":
+        return (2, 2) if method == "central" else (1, 1)
+    steps = math.floor(math.log(_FIRST_STEP / _eps(x) ** 0.75) / math.log(_RATIO)) + 1
+    return 4, 2 * steps
+
+
+def _require_affordable(x, f0, method, max_evaluations, seconds_per_call, who, instead="numeric_jvp"):
+    """Refuse, before any differencing, a Jacobian over ``max_evaluations`` or over this machine's memory."""
+    fewest, most = _evaluations_per_column(method, x)
+    least, nbytes = fewest * x.size, 3 * 8 * f0.size * x.size  # value, error, and the columns they are stacked from
+    memory = _physical_memory()
+    if least <= max_evaluations and nbytes <= memory:
+        return
+    over = (f"over max_evaluations={max_evaluations:,}" if least > max_evaluations
+            else f"more than this machine's {_gib(memory)}")
+    raise ValueError(f"{who}: x has {x.size:,} elements, so the {method} Jacobian takes at least {least:,} "
+                     f"evaluations of f (up to {most * x.size:,}), {over}, and about {_gib(nbytes)} of memory "
+                     f"(f(x) has {f0.size:,} element{'s' * (f0.size != 1)}; one evaluation took "
+                     f"{_duration(seconds_per_call)}: at least {_duration(least * seconds_per_call)}). {instead} "
+                     "takes a constant number of evaluations; "
+                     "or pass a larger max_evaluations.")
+
+
+def _physical_memory():
+    """This machine's memory in bytes (1 TiB when the system does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return 2 ** 40
+
+
+def _gib(nbytes):
+    """``745 GiB``, ``2.3 MiB``: a size in bytes, said in the unit that suits it."""
+    if nbytes < 2 ** 30:
+        return f"{nbytes / 2 ** 20:,.3g} MiB"
+    return f"{nbytes / 2 ** 30:,.3g} GiB"
+
+
+def _duration(seconds):
+    for unit, size in (("hours", 3600), ("minutes", 60), ("s", 1)):
+        if seconds >= size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds * 1e3:.3g} ms"
 
 
 def _jacobian(calls, x, f0, method):

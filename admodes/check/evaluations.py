@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 
 import numpy as np
@@ -47,10 +48,13 @@ class _Calls:
         self.f = f
         self.count = 0
         self.shape = None
+        self.seconds = 0.0  # how long f(x) took at the point: what a Jacobian's cost is estimated from
 
     def at_point(self, x):
         """f(x), which must be finite: finite differences around a non-finite value mean nothing."""
+        started = time.perf_counter()
         out = self(x, "at the point")
+        self.seconds = time.perf_counter() - started
         where = _first_non_finite(out)
         if where is not None:
             label = f"output{list(where)}" if out.ndim else "f(x)"

@@ -7,6 +7,9 @@ import numpy as np
 
 from .indices import _flat
 from .methods import _eps, _moved, _scale
+from .richardson import _FIRST_STEP
+
+_AMPLIFICATION = 16  # how much a Richardson table's error estimate may exceed the rounding of one quotient
 
 
 def _transpose_hint(analytic, numeric, error, rtol, atol, x):
@@ -49,3 +52,23 @@ def _arbiter(c, numeric, error):
     right, wrong = (c.reference, c.source) if near_reference < near_source else (c.source, c.reference)
     return (f"finite differences ({value:.12g}, error estimate {estimate:.1e}) side with {right}: "
             f"{wrong} is the likely culprit")
+
+
+def _undecided_reason(c, size, scale, eps, atol):
+    """Why finite differences could not decide an element: f's rounding, a zero, or no convergence.
+
+    ``size`` is |f| at the element's output (a projection: sum |u f|), ``scale`` the first step's unit
+    max(1, |x_k|): rounding f alone costs at least eps |f| / (scale / 8) in a difference quotient.
+    """
+    allowed = c.tolerance - c.estimate
+    rounding = eps * size / (scale * _FIRST_STEP)  # at richardson's largest step: the least it costs
+    if c.expected == 0 or abs(c.expected) <= c.estimate:
+        return (f"the derivative here is within the differences' error ({c.estimate:.1e}) of zero"
+                + ("; atol= says how small a derivative may be taken as zero" if atol == 0 else ""))
+    if rounding > allowed / _AMPLIFICATION:
+        return (f"f's value here ({size:.3g}) is large next to this derivative's share of its changes: rounding f "
+                f"alone costs at least {rounding:.1e} in a difference quotient, which extrapolation amplifies, "
+                f"against a tolerance of {allowed:.1e} (a large constant offset, or large terms that do not "
+                "depend on this input? check f without them, or give a larger rtol=)")
+    return ("the differences do not settle as the step shrinks: f may be noisy or not smooth here (check at "
+            "another point, or give a larger rtol=)")

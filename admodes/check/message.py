@@ -1,5 +1,6 @@
-"""The message of a `GradcheckError`, which reads like a compiler error: what is wrong, where, the
-numbers, which source is to blame, hints, and the tolerance used."""
+"""The messages of `GradcheckError`, which reads like a compiler error (what is wrong, where, the
+numbers, which source is to blame, hints, and the tolerance used), and of `GradcheckUndecided` (where
+finite differences are too coarse to decide, and why)."""
 
 from __future__ import annotations
 
@@ -44,13 +45,39 @@ def _message(report, options):
     lines += [f"  = {note}" for note in _verdict(argument, c)]
     if c.hint:
         lines.append(f"  = hint: {c.hint}")
-    atol = f"{options.atol:g}" if options.atol is not None else f"{_ATOL_FRACTION * argument.rtol:g} x the largest"
+    lines.append(_tolerance_line(argument, c, options))
+    return "\n".join(lines)
+
+
+def _tolerance_line(argument, c, options):
     if c.reference == "numeric":
-        lines.append(f"  = tolerance: atol + rtol |expected| + the differences' error estimate; "
-                     f"rtol {argument.rtol:g}, atol {atol} |derivative| (set rtol=, atol=)")
-    else:
-        lines.append(f"  = tolerance between modes: {_MODES_FRACTION:g} x (atol + rtol |expected|); "
-                     f"rtol {argument.rtol:g}, atol {atol} |derivative|")
+        atol = f"{options.atol:g}" if options.atol is not None else "0"
+        return (f"  = tolerance, per element: atol + rtol |expected| + the differences' error estimate; "
+                f"rtol {argument.rtol:g}, atol {atol} (set rtol=, atol=)")
+    atol = f"{options.atol:g}" if options.atol is not None else f"{_ATOL_FRACTION * argument.rtol:g} x the largest"
+    return (f"  = tolerance between modes: {_MODES_FRACTION:g} x (atol + rtol |expected|); "
+            f"rtol {argument.rtol:g}, atol {atol} |derivative|")
+
+
+def _undecided_message(report, options):
+    """Where finite differences are too coarse to decide, with the numbers and the reason."""
+    argument, c = report.undecided[0]
+    what = "second derivatives" if c.order == 2 else "derivative"
+    lines = [f"cannot decide whether {c.source} gives the right {what} of `{report.function}` for {argument.label} "
+             f"(shape {argument.shape}, {argument.dtype}): finite differences are too coarse here",
+             f"  --> {_where(c.worst, argument.name, c.order)}"]
+    width = max(len(c.source), len("finite diff.")) + 2
+    lines.append(f"      {c.source:<{width}}{c.analytic: .12g}")
+    lines.append(f"      {'finite diff.':<{width}}{c.expected: .12g}   ({report.method}, error estimate "
+                 f"{c.estimate:.1e})")
+    allowed = c.tolerance - c.estimate
+    unit = "projections" if c.worst[0] == "projection" else "elements"
+    lines.append(f"      the error estimate {c.estimate:.1e} exceeds the tolerance {allowed:.1e}: an error of the "
+                 f"tolerance's size would go unseen ({c.undecided} of {c.compared} {unit} undecided)")
+    lines.append(f"  = reason: {c.reason}" if c.reason else "  = reason: the differences' error estimate is large")
+    if c.hint:
+        lines.append(f"  = hint: {c.hint}")
+    lines.append(_tolerance_line(argument, c, options))
     return "\n".join(lines)
 
 
@@ -64,11 +91,14 @@ def _verdict(argument, c):
     """Which of the sources are wrong, said in words."""
     if c.reference != "numeric":
         gap = abs(c.analytic - c.expected) / max(abs(c.expected), 1e-300)
-        return [f"both are within tolerance of finite differences, but two correct modes agree to rounding error: "
+        against = [o for o in argument.comparisons if o.reference == "numeric" and o.order == c.order]
+        found = ("both are within tolerance of finite differences" if all(o.passed for o in against)
+                 else "finite differences cannot decide here")
+        return [f"{found}, but two correct modes agree to rounding error: "
                 f"one of them is wrong by about {gap:.1e} relative"]
     same_order = [other for other in argument.comparisons if other.reference == "numeric" and other.order == c.order]
     good = [o.source for o in same_order if o.passed]
-    bad = [o.source for o in same_order if not o.passed]
+    bad = [o.source for o in same_order if o.failed]
     if len(same_order) == 1:
         return [_SUSPECT.get(c.source, f"{c.source} is the suspect")] if c.source in _SUSPECT else []
     if good:

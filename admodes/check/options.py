@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .differences import _check_method
+from .differences import MAX_EVALUATIONS, _check_method
 
 _RTOL = {8: 1e-6, 4: 1e-3, 2: 3e-2}   # default rtol by float size: float64, float32, float16
-_ATOL_FRACTION = 1e-3                # default atol: this * rtol * the largest |derivative| of the argument
+_ATOL_FRACTION = 1e-3                # two modes' rounding floor: this * rtol * the largest |derivative|
 _MODES_FRACTION = 1e-2               # two AD modes must agree this much more tightly than with differences
 _DEFAULT_MODES = ("forward", "reverse")
 
@@ -25,9 +25,10 @@ class _Options:
     grad: object
     jac: object
     seed: int
+    max_evaluations: int = MAX_EVALUATIONS
 
     @classmethod
-    def make(cls, order, modes, method, rtol, atol, fast, grad, jac, seed):
+    def make(cls, order, modes, method, rtol, atol, fast, grad, jac, seed, max_evaluations=MAX_EVALUATIONS):
         if order not in (1, 2):
             raise ValueError(f"check_grad: order must be 1 or 2, got {order!r}")
         if grad is not None and jac is not None:
@@ -49,7 +50,7 @@ class _Options:
         for value, what in ((rtol, "rtol"), (atol, "atol")):
             if value is not None and not (np.isfinite(value) and value >= 0):
                 raise ValueError(f"check_grad: {what} must be a non-negative number, got {value!r}")
-        return cls(order, modes, _check_method(method), rtol, atol, bool(fast), grad, jac, seed)
+        return cls(order, modes, _check_method(method), rtol, atol, bool(fast), grad, jac, seed, max_evaluations)
 
     @property
     def given(self):
@@ -67,6 +68,15 @@ class _Options:
     def rtol_for(self, dtype):
         return self.rtol if self.rtol is not None else _RTOL.get(np.dtype(dtype).itemsize, 1e-6)
 
-    def atol_for(self, rtol, scale):
-        """atol= when given, else a small fraction of ``scale``, the size of the derivatives compared."""
+    def atol_for_differences(self):
+        """The absolute tolerance against finite differences: atol= when given, else 0.
+
+        It is the same for every element and never grows with f's size or with other elements'
+        derivatives: each element is judged by its own ``rtol |expected|`` and its own error estimate.
+        """
+        return self.atol if self.atol is not None else 0.0
+
+    def atol_between_modes(self, rtol, scale):
+        """atol= when given, else a small fraction of ``scale``: the rounding floor for comparing two AD
+        modes (or a projection u^T J v, a sum whose terms may cancel) of derivatives of size ``scale``."""
         return self.atol if self.atol is not None else _ATOL_FRACTION * rtol * scale

@@ -1,5 +1,6 @@
-"""What `check_grad` found: a `GradcheckReport` of `ArgumentReport`s of `Comparison`s, its summary, and
-`GradcheckError`, raised with the report when a derivative is wrong (its message is in `message`)."""
+"""What `check_grad` found: a `GradcheckReport` of `ArgumentReport`s of `Comparison`s, its summary,
+`GradcheckError`, raised with the report when a derivative is wrong, and `GradcheckUndecided`, raised when
+finite differences are too coarse to tell (their messages are in `message`)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,19 @@ class GradcheckError(Exception):
     def __init__(self, message, report=None):
         super().__init__(message)
         self.report = report
+
+
+class GradcheckUndecided(GradcheckError):
+    """Finite differences cannot decide whether a derivative is right: their error estimate is larger
+    than the tolerance somewhere, so an error of the tolerance's size would go unseen (f's value is huge
+    next to its changes, f is noisy, or a derivative is tiny). Never reported as a pass; a subclass of
+    `GradcheckError`, so code that catches failures catches it too. The message says where and why.
+
+    >>> check_grad(lambda x: np.sum(np.sin(x)) + 1e12, np.zeros(2), grad=np.cos)
+    Traceback (most recent call last):
+    ...
+    admodes.check.GradcheckUndecided: cannot decide whether grad= gives the right derivative of `<lambda>` ...
+    """
 
 
 @dataclass
@@ -53,10 +67,13 @@ class Comparison:
     hint: str = ""
     located: tuple | None = None
     order: int = 1
+    undecided: int = 0
+    reason: str = ""
 
     @property
     def passed(self):
-        return self.failed == 0
+        """Every element decided and right."""
+        return self.failed == 0 and self.undecided == 0
 
 
 @dataclass
@@ -88,6 +105,11 @@ class ArgumentReport:
     @property
     def passed(self):
         return all(c.passed for c in self.comparisons or ())
+
+    @property
+    def wrong(self):
+        """Some derivative is wrong (as opposed to right, or undecided)."""
+        return any(c.failed for c in self.comparisons or ())
 
     @property
     def max_abs_error(self):
@@ -125,7 +147,17 @@ class GradcheckReport:
 
     @property
     def passed(self):
+        """Every derivative checked is right; False when one is wrong or could not be decided."""
         return all(a.passed for a in self.arguments)
+
+    @property
+    def wrong(self):
+        return any(a.wrong for a in self.arguments)
+
+    @property
+    def verdict(self):
+        """``"passed"``, ``"FAILED"`` (a wrong derivative) or ``"cannot decide"``."""
+        return "passed" if self.passed else "FAILED" if self.wrong else "cannot decide"
 
     @property
     def evaluations(self):
@@ -137,12 +169,18 @@ class GradcheckReport:
 
     @property
     def failures(self):
-        return [(a, c) for a in self.arguments for c in a.comparisons or () if not c.passed]
+        """(argument, comparison) for each comparison with a wrong element."""
+        return [(a, c) for a in self.arguments for c in a.comparisons or () if c.failed]
+
+    @property
+    def undecided(self):
+        """(argument, comparison) for each comparison with no wrong element but some undecided."""
+        return [(a, c) for a in self.arguments for c in a.comparisons or () if c.undecided and not c.failed]
 
     def __str__(self):
         how = "random projections u^T J v" if self.fast else "whole Jacobians"
         head = (f"check_grad({self.function}): order {self.order}, {', '.join(self.sources)} vs {self.method} "
-                f"differences, {how}: {'passed' if self.passed else 'FAILED'}")
+                f"differences, {how}: {self.verdict}")
         lines = [head]
         for a in self.arguments:
             lines += _argument_lines(a)
@@ -155,19 +193,22 @@ def _argument_lines(a):
     if a.constant:
         return [f"  {a.label} ({shape}, {a.dtype}): constant, {a.reason}"]
     if not a.comparisons:
-        return [f"  {a.label} ({shape}, {a.dtype}): not checked (an earlier argument failed)"]
+        return [f"  {a.label} ({shape}, {a.dtype}): not checked (an earlier argument is wrong)"]
     worst = a.worst
     lines = [f"  {a.label} ({shape}, {a.dtype}): max abs error {a.max_abs_error:.2e}, "
              f"max rel error {a.max_rel_error:.2e}, worst at {_where(worst.worst, a.name, worst.order)}, "
              f"{a.evaluations} evaluations"]
     for c in a.comparisons:
-        verdict = "ok" if c.passed else f"FAILED at {c.failed} of {c.compared}"
+        verdict = ("ok" if c.passed else f"FAILED at {c.failed} of {c.compared}" if c.failed
+                   else f"cannot decide at {c.undecided} of {c.compared}")
         lines.append(f"    {c.source:<20} vs {c.reference:<20} abs {c.max_abs_error:.2e}  "
                      f"rel {c.max_rel_error:.2e}  {verdict}")
     return lines
 
 
 def _ratio(c):
+    if c.undecided and not c.failed:
+        return 1.0  # at its tolerance: after any wrong comparison (above 1), before those that passed
     gap = abs(c.analytic - c.expected)
     return gap / c.tolerance if c.tolerance > 0 else (np.inf if gap > 0 else 0.0)
 

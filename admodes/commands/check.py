@@ -6,7 +6,8 @@
 One ``--shape`` per array argument (``--shape ''`` is not a shape; ``--shape 1`` is a one-element
 vector). Exit status: 0 when the check passes, 1 when a derivative is wrong, 2 when the check could
 not run (bad usage, a missing file, a function that raises or returns something unusable): then one
-paragraph says why, never a traceback from deep inside NumPy.
+line says why, never a traceback; 3 when finite differences cannot decide (too coarse to see an error
+of the tolerance's size: f huge next to its changes, noisy, or a tiny derivative).
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-PASSED, FAILED, UNUSABLE = 0, 1, 2
+from ._guard import Unusable, guarded, parse_range, parse_seed, parse_shape, run_command
+
+__all__ = ["register", "run", "load_function", "random_point", "parse_shape", "Unusable"]
+
+PASSED, FAILED, UNUSABLE, UNDECIDED = 0, 1, 2, 3
+
+EXIT_STATUS = ("Exit status: 0 passed; 1 a wrong derivative; 2 the check could not run (bad input or usage, "
+               "f raised, returned something unusable or ran out of time; one line says why); 3 cannot decide "
+               "(finite differences too coarse to see an error of the tolerance's size).")
 
 
 def register(subparsers):
@@ -26,7 +35,7 @@ def register(subparsers):
     parser = subparsers.add_parser(
         "check", help="gradient-check a function at a random point",
         description="Check forward- and reverse-mode derivatives of FUNCTION against finite differences at a "
-                    "random point. Exit status: 0 passed, 1 a wrong derivative, 2 the check could not run.")
+                    "random point. " + EXIT_STATUS)
     parser.add_argument("function", metavar="FUNCTION",
                         help="path/to/file.py:name or package.module:name")
     parser.add_argument("--shape", action="append", metavar="N,M,...",
@@ -40,36 +49,35 @@ def register(subparsers):
     parser.add_argument("--method", default="richardson", help="finite differences: richardson, central, "
                                                                "forward or complex (default richardson)")
     parser.add_argument("--float32", action="store_true", help="check at a float32 point")
+    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help="stop the check (exit 2) when it has not finished after SECONDS: it runs in a child "
+                             "process, killed then (default: no limit, in this process)")
     parser.set_defaults(func=run)
     return parser
 
 
-class Unusable(Exception):
-    """The check cannot run; the message is the one paragraph shown to the user."""
-
-
 def run(args, out=None, err=None):
     """Run ``admodes check`` with parsed ``args``; returns the exit status."""
-    out, err = out or sys.stdout, err or sys.stderr
-    from ..check import GradcheckError, check_grad
+    return run_command("admodes check", lambda: _check(args), args, out or sys.stdout, err or sys.stderr)
+
+
+def _check(args):
+    """The check itself: (exit status, the text for stdout, the one line for stderr)."""
+    from ..check import GradcheckError, GradcheckUndecided, check_grad
 
     try:
-        f, label = load_function(args.function)
-        point = random_point(args)
-        modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
-        report = _call(check_grad, label, f, *point, order=args.order, modes=modes, fast=args.fast,
-                       method=args.method, seed=args.seed)
+        with guarded(args.function):
+            f, label = load_function(args.function)
+            point = random_point(args)
+            modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
+            report = _call(check_grad, label, f, *point, order=args.order, modes=modes, fast=args.fast,
+                           method=args.method, seed=args.seed)
     except GradcheckError as failure:
-        print(str(failure), file=out)
-        if failure.report is not None:
-            print("", file=out)
-            print(str(failure.report), file=out)
-        return FAILED
+        text = str(failure) + (f"\n\n{failure.report}" if failure.report is not None else "")
+        return (UNDECIDED if isinstance(failure, GradcheckUndecided) else FAILED), text, ""
     except Unusable as problem:
-        print(f"admodes check: {problem}", file=err)
-        return UNUSABLE
-    print(str(report), file=out)
-    return PASSED
+        return UNUSABLE, "", str(problem)
+    return PASSED, str(report), ""
 
 
 def load_function(spec):
@@ -115,45 +123,22 @@ def _import_module(name):
         raise Unusable(f"importing {name} failed: {_one_line(error)}") from None
 
 
-def parse_shape(text):
-    """``"3,4"`` -> ``(3, 4)``; ``"()"`` is a scalar; anything else that is not positive integers is an error."""
-    cleaned = text.strip().strip("()[]").replace(" ", "")
-    if text.strip() in ("()", "scalar"):
-        return ()
-    if not cleaned:
-        raise Unusable(f"--shape {text!r} is empty: give the sizes, e.g. --shape 3,4 (or --shape '()' for a scalar)")
-    try:
-        shape = tuple(int(part) for part in cleaned.split(",") if part != "")
-    except ValueError:
-        raise Unusable(f"--shape {text!r} is not a shape: give comma-separated positive integers, e.g. 3,4") from None
-    if any(n <= 0 for n in shape):
-        raise Unusable(f"--shape {text!r} has a size below 1: an empty array has no derivatives to check")
-    return shape
-
-
 def random_point(args):
     """One random float array per ``--shape``, from the seed."""
     if not args.shape:
         raise Unusable("give the shape of each argument with --shape, e.g. --shape 3,4")
-    rng = np.random.default_rng(args.seed)
+    shapes = [parse_shape(text) for text in args.shape]
+    rng = np.random.default_rng(parse_seed(args.seed))
     dtype = np.float32 if args.float32 else np.float64
-    low_high = _parse_range(args.range) if args.range else None
+    low_high = parse_range(args.range) if args.range else None
     point = []
-    for text in args.shape:
-        shape = parse_shape(text)
-        values = rng.uniform(*low_high, size=shape) if low_high else rng.standard_normal(shape)
+    for text, shape in zip(args.shape, shapes):
+        try:
+            values = rng.uniform(*low_high, size=shape) if low_high else rng.standard_normal(shape)
+        except MemoryError:
+            raise Unusable(f"--shape {text!r}: not enough free memory for an array of shape {shape}") from None
         point.append(np.asarray(values, dtype=dtype))
     return point
-
-
-def _parse_range(text):
-    try:
-        low, high = (float(v) for v in text.split(","))
-    except ValueError:
-        raise Unusable(f"--range {text!r} is not LOW,HIGH (e.g. --range 0.1,2)") from None
-    if not low < high:
-        raise Unusable(f"--range {text!r}: LOW must be below HIGH")
-    return low, high
 
 
 def _call(check_grad, label, f, *point, **options):

@@ -7,7 +7,8 @@ It measures f, one JVP (a forward sweep), one VJP (a reverse sweep), the full Ja
 (p forward sweeps, p the number of inputs) and by jacrev (m reverse sweeps, m the number of outputs):
 wall time, peak memory and op counts, then says which mode is cheaper for the Jacobian and by how much.
 Derivatives are taken with respect to one argument (``--argnum``, default 0); one ``--shape`` per
-array argument. Exit status: 0 done, 2 it could not run (then one paragraph says why).
+array argument. Exit status: 0 done, 2 it could not run (bad input, f raised, returned no float
+array, called sys.exit or ran past ``--timeout``: then one line says why).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import sys
 
 import numpy as np
 
-from .check import Unusable, load_function, parse_shape
+from ._guard import Unusable, guarded, parse_seed, parse_shape, run_command, seconds
+from .check import load_function
 
 OK, UNUSABLE = 0, 2
 
@@ -50,6 +52,8 @@ def register(subparsers):
     parser.add_argument("--seed", type=int, default=0, help="random seed for the point and directions (default 0)")
     parser.add_argument("--max-seconds", type=float, default=60.0,
                         help="skip a Jacobian whose estimated time (sweeps x one sweep) exceeds this (default 60)")
+    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help="stop (exit 2) when the comparison has not finished after SECONDS (default: no limit)")
     parser.set_defaults(func=run)
     return parser
 
@@ -63,14 +67,16 @@ def run(args, out=None, err=None):
     >>> import io; err = io.StringIO(); run(ns, out=io.StringIO(), err=err), "no such file" in err.getvalue()
     (2, True)
     """
-    out, err = out or sys.stdout, err or sys.stderr
+    return run_command("admodes compare", lambda: _compared(args), args, out or sys.stdout, err or sys.stderr)
+
+
+def _compared(args):
+    """(exit status, the comparison's text, the one line saying why it could not run)."""
     try:
-        comparison = compare(args)
+        with guarded(args.function):
+            return OK, str(compare(args)), ""
     except Unusable as problem:
-        print(f"admodes compare: {problem}", file=err)
-        return UNUSABLE
-    print(comparison, file=out)
-    return OK
+        return UNUSABLE, "", str(problem)
 
 
 class Comparison:
@@ -174,14 +180,18 @@ def compare(args):
     from ..measure import measure, prepare
     if args.repeats < 1:
         raise Unusable(f"--repeats must be at least 1, got {args.repeats}")
+    seconds(args.max_seconds, "--max-seconds", zero_ok=True)
     f, label = load_function(args.function)
     if not args.shape:
         raise Unusable("give the shape of each argument with --shape, e.g. --shape 1000")
     shapes = [parse_shape(text) for text in args.shape]
     if not 0 <= args.argnum < len(shapes):
         raise Unusable(f"--argnum {args.argnum} is not one of the {len(shapes)} argument(s) given by --shape")
-    rng = np.random.default_rng(args.seed)
-    point = [rng.standard_normal(shape) for shape in shapes]
+    rng = np.random.default_rng(parse_seed(args.seed))
+    try:
+        point = [rng.standard_normal(shape) for shape in shapes]
+    except MemoryError:
+        raise Unusable(f"not enough free memory for arguments of shape {', '.join(map(str, shapes))}") from None
 
     def g(x):
         return f(*point[:args.argnum], x, *point[args.argnum + 1:])
@@ -193,7 +203,10 @@ def compare(args):
         raise Unusable(f"{label} raised {type(error).__name__} {where}: {_one_line(error)}. Does --shape "
                        f"fit the function (one --shape per array argument, in order)?") from None
     value = np.asarray(value)
-    if value.dtype.kind not in "fiub":
+    if value.dtype.kind in "iub":
+        raise Unusable(f"{label} returned {type(value).__name__} of dtype {value.dtype} {where}: an integer or "
+                       "bool output has no derivative; return floats")
+    if value.dtype.kind != "f":
         raise Unusable(f"{label} returned {type(value).__name__} of dtype {value.dtype} {where}: "
                        "compare needs a real array or number")
     measurements, skipped = {}, {}
