@@ -276,6 +276,7 @@ EXPERIMENTS = [
 
 CLAIM_MODULES = [
     "claim_c9_sparse",
+    "claim_c10_taylor",
 ]
 
 
