@@ -10,20 +10,22 @@
 __version__ = "0.1.0"
 
 from . import numpy  # noqa: F401  (admodes.numpy, the differentiable namespace)
-from .batching import Batched, vmap
+from .batching import Batched
 from .check import GradcheckError, GradcheckReport, check_grad, numeric_grad, numeric_jacobian, numeric_jvp
 from .checkpoint import checkpoint, checkpoint_sequential, revolve, revolve_recomputations, revolve_schedule
-from .forward import Dual, jacfwd, jvp
+from .forward import Dual
 from .function import Function, FunctionCtx
 from .ops.core import count_ops
-from .reverse import AccumulateGrad, Node, Tensor, enable_grad, gradients, is_grad_enabled, no_grad, tensor
+from .reverse import AccumulateGrad, Node, Tensor, enable_grad, gradients, is_grad_enabled, no_grad
 from .taylor import jet, taylor
 from .teach import Trace, trace
-from .transforms import grad, hessian, hvp, jacrev, value_and_grad, vjp
+from .torch_api import *  # noqa: F403  (PyTorch's and JAX's habits: ad.tensor(dtype=), zeros, optim, linearize, ...)
+from .torch_api import __all__ as _habits
+from .transforms import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp, vmap
 
 __all__ = [
     # values and the tape
-    "Dual", "Tensor", "tensor", "Batched", "Node", "AccumulateGrad", "Function", "FunctionCtx",
+    "Dual", "Tensor", "Batched", "Node", "AccumulateGrad", "Function", "FunctionCtx",
     "no_grad", "enable_grad", "is_grad_enabled", "gradients",
     # transforms
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "hvp", "vmap", "jet", "taylor",
@@ -35,6 +37,8 @@ __all__ = [
     # checking, measuring, teaching
     "check_grad", "numeric_grad", "numeric_jacobian", "numeric_jvp", "GradcheckError", "GradcheckReport",
     "count_ops", "trace", "Trace",
+    # PyTorch's and JAX's habits
+    *_habits,
 ]
 
 _SPARSE = ("jacobian_sparsity", "hessian_sparsity", "coloring", "sparse_jacfwd", "sparse_jacrev", "sparse_jacobian",

@@ -39,18 +39,20 @@ def as_array(x):
     return np.asarray(x) if isinstance(x, np.generic) else x
 
 
-# NumPy functions whose result carries no derivative (booleans, indices, shapes, fresh constants):
-# computed on the plain values, so asking for them never drops a derivative.
-_ON_VALUES = {
+ON_VALUES = {
     np.shape, np.ndim, np.size, np.result_type, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
     np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero, np.count_nonzero,
     np.allclose, np.isclose, np.array_equal, np.any, np.all, np.isfinite, np.isnan, np.isinf,
     np.searchsorted, np.iscomplexobj, np.isrealobj, np.may_share_memory, np.shares_memory,
 }
-_BOOLEAN_UFUNCS = {
+"""NumPy functions whose result carries no derivative (booleans, indices, shapes, fresh constants):
+computed on the plain values, so asking for them never drops a derivative."""
+
+BOOLEAN_UFUNCS = {
     "greater", "greater_equal", "less", "less_equal", "equal", "not_equal", "isfinite", "isnan", "isinf",
     "signbit", "logical_and", "logical_or", "logical_not", "logical_xor",
 }
+"""The ufuncs (by name) whose result is boolean: computed on the plain values, like `ON_VALUES`."""
 _UFUNC_ALIASES = {"true_divide": "divide"}  # NumPy 1.x's name for its divide ufunc
 
 
@@ -138,7 +140,7 @@ class ArrayLike(Traced):
 
     # ---- indexing ----------------------------------------------------------------------------------
     def __getitem__(self, index):
-        return op("getitem")(self, index=_plain_index(index))
+        return op("getitem")(self, index=plain_index(index))
 
     # ---- ndarray methods ---------------------------------------------------------------------------
     @property
@@ -190,7 +192,7 @@ class ArrayLike(Traced):
         if method != "__call__" or kwargs.get("out") is not None:
             raise TypeError(f"numpy.{name}.{method}{' with out=' if kwargs.get('out') is not None else ''} "
                             "is not differentiable by admodes; call the function itself, without out=")
-        if name in _BOOLEAN_UFUNCS:
+        if name in BOOLEAN_UFUNCS:
             return ufunc(*(value(x) for x in inputs), **kwargs)
         fn = FUNCTIONS.get(_UFUNC_ALIASES.get(name, name))
         if fn is None:
@@ -199,7 +201,7 @@ class ArrayLike(Traced):
         return fn(*inputs, **kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        if func in _ON_VALUES:
+        if func in ON_VALUES:
             return func(*_values(args), **{k: _values(v) for k, v in kwargs.items()})
         fn = _numpy_functions().get(func)
         if fn is None:
@@ -214,8 +216,13 @@ def _values(x):
     return value(x)
 
 
-def _plain_index(index):
-    """An index with any traced integer arrays in it replaced by their values (indices carry no derivative)."""
+def plain_index(index):
+    """An index with any traced integer arrays in it replaced by their values (indices carry no derivative).
+
+    >>> import admodes as ad
+    >>> plain_index((ad.tensor([0, 1]), slice(None)))
+    (array([0, 1]), slice(None, None, None))
+    """
     if isinstance(index, tuple):
         return tuple(value(i) for i in index)
     return value(index)
@@ -234,15 +241,19 @@ _NUMPY_FUNCTIONS: dict = {}
 def _numpy_functions():
     """NumPy function object -> admodes function, for every published name that NumPy also has.
 
-    Rebuilt when the op library has grown since the last call (ops register as their modules load).
+    Rebuilt when the op library has grown since the last call (ops register as their modules load), into a
+    new table that replaces the old one whole: another thread may be reading the old one meanwhile.
     """
-    if _NUMPY_FUNCTIONS.get("__built_from__") != len(FUNCTIONS):
-        _NUMPY_FUNCTIONS.clear()
-        for name, fn in FUNCTIONS.items():
+    global _NUMPY_FUNCTIONS
+    table = _NUMPY_FUNCTIONS
+    if table.get("__built_from__") != len(FUNCTIONS):
+        table, published = {}, list(FUNCTIONS.items())
+        for name, fn in published:
             target = np
             for part in name.split("."):
                 target = getattr(target, part, None)
             if target is not None and not isinstance(target, np.ufunc):
-                _NUMPY_FUNCTIONS[target] = fn
-        _NUMPY_FUNCTIONS["__built_from__"] = len(FUNCTIONS)
-    return _NUMPY_FUNCTIONS
+                table[target] = fn
+        table["__built_from__"] = len(published)
+        _NUMPY_FUNCTIONS = table
+    return table

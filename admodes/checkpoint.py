@@ -9,8 +9,9 @@ backward sweep needs them. Three ways, from the simplest to the optimal one:
 - `checkpoint_sequential(steps, x, segments)`: a chain of L steps cut into segments (sqrt(L) by
   default), each checkpointed: O(sqrt(L)) values kept for about one extra forward sweep.
 - `revolve(step, x, steps, snapshots)`: binomial checkpointing of L equal steps with s snapshots
-  (Griewank and Walther, "Algorithm 799: revolve"): the schedule that reverses the chain with the
-  fewest recomputed steps, r*L - C(s + r, s + 1) with r the smallest integer such that C(s + r, s) >= L.
+  (Griewank and Walther, "Algorithm 799: revolve"): the schedule (`admodes.schedule`) that reverses the
+  chain with the fewest recomputed steps, r*L - C(s + r, s + 1) with r the smallest integer such that
+  C(s + r, s) >= L, run on the tape here.
 
     >>> import numpy as np, admodes as ad, admodes.numpy as anp
     >>> block = checkpoint(lambda x: anp.sin(anp.sin(x)))
@@ -22,7 +23,7 @@ backward sweep needs them. Three ways, from the simplest to the optimal one:
 
 How it fits the engines: a checkpointed call is one primitive (like a custom `Function`) whose forward
 runs the user's code on plain arrays, so nothing is recorded, and whose VJP rule recomputes. The rule
-is written with the engines themselves (a fresh level records the recomputation, `_sweep` sweeps it),
+is written with the engines themselves (a fresh level records the recomputation, `run_backward` sweeps it),
 so it is differentiable like every other rule: checkpoints nest, and grad of grad, ``create_graph=True``
 and forward over reverse all see through them. Forward mode keeps no tape, so under it (and on plain
 arrays) a checkpointed function simply runs.
@@ -51,12 +52,14 @@ import numpy as np
 
 from .arraylike import value
 from .forward import Dual
+from .inputs import check_int, returned
 from .ops.core import Primitive, Traced, defjoint, new_level
-from .reverse import Tensor, _sweep, is_grad_enabled
+from .reverse import Tensor, is_grad_enabled, run_backward
+from .schedule import Action, Schedule, repetition_number, revolve_recomputations, revolve_schedule, schedule_for
 
 __all__ = [
     "checkpoint", "checkpoint_sequential", "revolve", "revolve_schedule", "revolve_recomputations",
-    "repetition_number", "Schedule", "Action",
+    "repetition_number", "Schedule", "Action", "RevolveState", "ForwardPass", "Fingerprints",
 ]
 
 
@@ -114,6 +117,7 @@ def _call_user(fn, args, who):
 
 def _result(out, floor, who):
     """The user's result as a value the engines can wrap: one array, not traced at a recording level."""
+    out = returned(out, who, "the function")
     if isinstance(out, (tuple, list)):
         raise TypeError(f"{who}: the function must return a single array, got a {type(out).__name__}; "
                         "return one array (concatenate or stack several outputs)")
@@ -192,7 +196,7 @@ def _sweep_private(out, g, leaves, level, retain=False):
     """
     if not (type(out) is Tensor and out._level == level and out._requires_grad):
         return [None] * len(leaves)  # the result does not depend on the leaves
-    found = _sweep([out], [g], list(leaves), retain, is_grad_enabled(), accumulate=False)
+    found = run_backward([out], [g], list(leaves), retain, is_grad_enabled(), accumulate=False)
     return [None if c is None else _strip(c, level) for c in found]
 
 
@@ -207,16 +211,6 @@ def _check_untouched(leaves, who):
 
 def _add(total, ct):
     return ct if total is None else total if ct is None else total + ct
-
-
-def _check_int(value_, name, who, low, high, high_name):
-    if isinstance(value_, bool) or not isinstance(value_, (int, np.integer)):
-        raise TypeError(f"{who}: {name} must be an int, got {type(value_).__name__} {value_!r}")
-    if value_ < low:
-        raise ValueError(f"{who}: {name} must be at least {low}, got {value_}")
-    if high is not None and value_ > high:
-        raise ValueError(f"{who}: {name} must be at most {high_name} = {high}, got {value_}")
-    return int(value_)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -315,7 +309,7 @@ def _segment_sizes(length, segments):
 def _run_steps(steps, first, who):
     def run(x, *args):
         for k, step in enumerate(steps):
-            x = step(x, *args)
+            x = returned(step(x, *args), who, f"step {first + k}")
             if isinstance(x, (tuple, list)):
                 raise TypeError(f"{who}: step {first + k} returned a {type(x).__name__}; each step must return "
                                 "the new state as one array")
@@ -356,7 +350,7 @@ def checkpoint_sequential(steps, x, segments=None, *, args=(), preserve_rng_stat
         raise ValueError(f"{who}: steps is empty; give at least one step function")
     if segments is None:
         segments = max(1, round(math.sqrt(length)))
-    segments = _check_int(segments, "segments", who, 1, length, "the number of steps L")
+    segments = check_int(segments, "segments", who, 1, length, "the number of steps L")
     if not isinstance(args, (tuple, list)):
         raise TypeError(f"{who}: args must be a tuple of extra arguments for every step, got {type(args).__name__}")
     start = 0
@@ -367,198 +361,6 @@ def checkpoint_sequential(steps, x, segments=None, *, args=(), preserve_rng_stat
         x = run(x, *args) if last else checkpoint(run, preserve_rng_state=preserve_rng_state)(x, *args)
         start += size
     return x
-
-
-# ----------------------------------------------------------------------------------------------------
-# Binomial checkpointing: the schedule
-# ----------------------------------------------------------------------------------------------------
-
-def repetition_number(steps, snapshots):
-    """The smallest r with C(s + r, s) >= L: each step is evaluated at most r times.
-
-    C(s + r, s) is the longest chain that s snapshots reverse with r repetitions (Griewank and Walther).
-
-    >>> repetition_number(10, 2), repetition_number(10, 9), repetition_number(1, 1)
-    (3, 1, 0)
-    """
-    who = "repetition_number"
-    steps = _check_int(steps, "steps", who, 1, None, "")
-    snapshots = _check_int(snapshots, "snapshots", who, 1, None, "")
-    r = 0
-    while math.comb(snapshots + r, snapshots) < steps:
-        r += 1
-    return r
-
-
-def revolve_recomputations(steps, snapshots):
-    """The fewest forward steps that reverse a chain of L steps with s snapshots: r*L - C(s + r, s + 1).
-
-    These are the step evaluations done without recording, on top of the L recorded ones that plain
-    reverse mode also does: the extra work of binomial checkpointing (Griewank and Walther,
-    "Algorithm 799: revolve"). One snapshot means L(L - 1)/2; L - 1 snapshots or more, L - 1.
-
-    >>> revolve_recomputations(10, 1), revolve_recomputations(10, 2), revolve_recomputations(10, 9)
-    (45, 20, 9)
-    """
-    r = repetition_number(steps, snapshots)
-    return r * steps - math.comb(snapshots + r, snapshots + 1)
-
-
-@dataclass(frozen=True)
-class Action:
-    """One action of a checkpointing schedule, on the states x_0 ... x_L of the chain.
-
-    ============  ==============================================================
-    kind          meaning
-    ============  ==============================================================
-    ``snapshot``  keep the state in hand, x_start, in a free snapshot slot
-    ``advance``   compute x_end from x_start without recording (end - start steps)
-    ``reverse``   record step ``start`` from x_start and sweep it: the cotangent of
-                  x_(start+1) becomes that of x_start
-    ``restore``   take x_start from its snapshot as the state in hand
-    ``free``      release the snapshot of x_start
-    ============  ==============================================================
-
-    >>> Action("advance", 0, 3)
-    advance x0 -> x3
-    """
-
-    kind: str
-    start: int
-    end: int | None = None
-
-    def __repr__(self):
-        if self.kind == "advance":
-            return f"advance x{self.start} -> x{self.end}"
-        if self.kind == "reverse":
-            return f"reverse step {self.start} (x{self.start} -> x{self.start + 1})"
-        return f"{self.kind} x{self.start}"
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """A plan that reverses a chain of ``steps`` equal steps with at most ``snapshots`` stored states.
-
-    ``actions`` lists `Action` objects; ``recomputations`` counts the steps they evaluate without
-    recording (the ``advance`` actions), which for `revolve_schedule` equals the closed form
-    `revolve_recomputations`. Printing a schedule gives the table a teacher can walk through.
-
-    >>> s = revolve_schedule(4, 2)
-    >>> s.recomputations, s.peak_snapshots
-    (4, 2)
-    >>> print(s)   # doctest: +NORMALIZE_WHITESPACE
-    revolve: L = 4 steps, s = 2 snapshots, r = 2, 4 recomputed steps (closed form 4)
-      1  snapshot x0                   held: x0
-      2  advance x0 -> x2              held: x0
-      3  snapshot x2                   held: x0 x2
-      4  advance x2 -> x3              held: x0 x2
-      5  reverse step 3 (x3 -> x4)     held: x0 x2
-      6  restore x2                    held: x0 x2
-      7  reverse step 2 (x2 -> x3)     held: x0 x2
-      8  free x2                       held: x0
-      9  restore x0                    held: x0
-     10  advance x0 -> x1              held: x0
-     11  reverse step 1 (x1 -> x2)     held: x0
-     12  restore x0                    held: x0
-     13  reverse step 0 (x0 -> x1)     held: x0
-    """
-
-    steps: int
-    snapshots: int
-    actions: tuple[Action, ...]
-
-    @property
-    def recomputations(self):
-        """Steps evaluated without recording: the sum of the ``advance`` lengths."""
-        return sum(a.end - a.start for a in self.actions if a.kind == "advance")
-
-    @property
-    def peak_snapshots(self):
-        """The most states held in snapshots at once."""
-        held = peak = 0
-        for a in self.actions:
-            held += {"snapshot": 1, "free": -1}.get(a.kind, 0)
-            peak = max(peak, held)
-        return peak
-
-    @property
-    def first_reverse(self):
-        """The index of the first ``reverse`` action: the actions before it are the forward pass."""
-        return next(i for i, a in enumerate(self.actions) if a.kind == "reverse")
-
-    def __str__(self):
-        r = repetition_number(self.steps, self.snapshots)
-        lines = [f"revolve: L = {self.steps} steps, s = {self.snapshots} snapshots, r = {r}, "
-                 f"{self.recomputations} recomputed steps (closed form "
-                 f"{revolve_recomputations(self.steps, self.snapshots)})"]
-        held = []
-        for k, a in enumerate(self.actions, 1):
-            if a.kind == "snapshot":
-                held.append(a.start)
-            elif a.kind == "free":
-                held.remove(a.start)
-            lines.append(f"{k:3d}  {a!r:<28}  held: " + " ".join(f"x{i}" for i in sorted(held)))
-        return "\n".join(lines)
-
-
-def _split(length, snapshots):
-    """Where to take the next snapshot when reversing ``length`` steps with ``snapshots`` (>= 2) slots.
-
-    The first ``m`` steps are then reversed with the same slots after being advanced over once, the
-    other ``length - m`` with one slot fewer. With r = `repetition_number`, the cost
-    m + t(length - m, s - 1) + t(m, s) is smallest exactly for
-    max(C(s+r-2, s), L - C(s+r-1, s-1)) <= m <= min(C(s+r-1, s), L - C(s+r-2, s-1));
-    we take the largest such m (the test checks the total against the closed form).
-    """
-    r = repetition_number(length, snapshots)
-    if r <= 1:
-        return 1
-    return min(math.comb(snapshots + r - 1, snapshots), length - math.comb(snapshots + r - 2, snapshots - 1))
-
-
-def revolve_schedule(steps, snapshots):
-    """The binomial checkpointing schedule for a chain of ``steps`` equal steps with ``snapshots`` slots.
-
-    The input x_0 occupies the first slot. To reverse steps a .. b-1 with x_a stored and k slots: one
-    step is reversed at once; with one slot, each step i (last first) is reached by advancing from
-    x_a; otherwise advance to the optimal split m, store x_m, reverse m .. b-1 with k - 1 slots, free
-    x_m and reverse a .. m-1 with k slots. Its ``recomputations`` equal `revolve_recomputations`.
-
-    >>> [a.kind for a in revolve_schedule(2, 1).actions]
-    ['snapshot', 'advance', 'reverse', 'restore', 'reverse']
-    """
-    who = "revolve_schedule"
-    steps = _check_int(steps, "steps", who, 1, None, "")
-    snapshots = _check_int(snapshots, "snapshots", who, 1, steps, "the number of steps L")
-    actions = [Action("snapshot", 0)]
-    hand = 0  # the index of the state in hand (None once a reverse consumed it)
-    todo = [(0, steps, snapshots)]  # (a, b, k): reverse steps a .. b-1, x_a stored, k slots; or ("free", i)
-    while todo:
-        task = todo.pop()
-        if task[0] == "free":
-            actions.append(Action("free", task[1]))
-            continue
-        a, b, k = task
-        if b - a > 1 and k > 1:
-            m = a + _split(b - a, k)
-            if hand != a:
-                actions.append(Action("restore", a))
-            actions.append(Action("advance", a, m))
-            hand = m
-            if b - m == 1:  # the last step is reversed straight from the state in hand: no slot needed
-                todo += [(a, m, k), (m, b, k - 1)]
-            else:
-                actions.append(Action("snapshot", m))
-                todo += [(a, m, k), ("free", m), (m, b, k - 1)]  # a stack: the right part goes first
-            continue
-        for i in range(b - 1, a - 1, -1):  # one slot (or one step): reach each step from x_a
-            if hand != a:
-                actions.append(Action("restore", a))
-            if i > a:
-                actions.append(Action("advance", a, i))
-            actions.append(Action("reverse", i))
-            hand = None
-    return Schedule(steps, snapshots, tuple(actions))
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -573,25 +375,72 @@ def _sample_index(size):
     return np.array(sorted({round(k * (size - 1) / max(n - 1, 1)) for k in range(n)}), dtype=np.intp)
 
 
-def _fingerprint(x, index):
-    return np.asarray(value(x)).reshape(-1)[index].astype(np.float64)
+class Fingerprints:
+    """A few sampled elements of each state x_0 ... x_L of one `revolve` call, taken the first time the
+    state is computed (in the forward pass): a recomputed state must match them.
+
+    >>> prints = Fingerprints(np.zeros(3), steps=2)
+    >>> prints.check(np.ones(3), 1); prints.check(np.ones(3), 1)     # the same value again: fine
+    >>> prints.check(np.zeros(3), 1)
+    Traceback (most recent call last):
+    ...
+    RuntimeError: revolve: recomputing state x1 gave a different value than in the forward pass, ...
+    """
+
+    def __init__(self, x, steps):
+        self.index = _sample_index(int(np.prod(np.shape(value(x)))))
+        self.prints = np.empty((steps + 1, len(self.index)))
+        self.known = np.zeros(steps + 1, bool)
+
+    def check(self, y, k):
+        """Remember x_k's sampled elements the first time; compare with them afterwards."""
+        sample = np.asarray(value(y)).reshape(-1)[self.index].astype(np.float64)
+        if not self.known[k]:
+            self.prints[k] = sample
+            self.known[k] = True
+        elif not _close(sample, self.prints[k]):
+            raise RuntimeError(
+                f"revolve: recomputing state x{k} gave a different value than in the forward pass, so the "
+                "gradient would be wrong. The step must compute the same thing every time it is called: no "
+                "random draws or changing state inside it (pass such values in through args=)")
+
+
+@dataclass
+class ForwardPass:
+    """What `revolve`'s forward pass leaves for the first backward: the snapshots it took (index -> state),
+    and the tape of the last step (recorded at ``level`` from ``leaves``, the state and the extra
+    arguments, to ``out``)."""
+
+    snapshots: dict
+    level: int
+    leaves: list
+    out: object
+
+
+class RevolveState:
+    """The state one `revolve` call carries from its forward pass to its backward pass (the primitive's
+    ``state`` parameter): the states' `Fingerprints`, and the `ForwardPass` that the first backward takes
+    over (None before the forward pass ran and after it was taken)."""
+
+    __slots__ = ("fingerprints", "forward")
+
+    def __init__(self):
+        self.fingerprints = self.forward = None
 
 
 class _Chain:
-    """Running ``step`` over the states of one `revolve` call, checking every state it produces.
+    """Running ``step`` over the states of one `revolve` call, checking every state it produces against
+    ``fingerprints`` (None: nothing to check). In the ``forward`` pass, results are also checked
+    against closed-over Tensors (see `_result`)."""
 
-    ``record`` holds a few sampled elements of each state x_k from the forward pass; a recomputed
-    state must match them (None: nothing to check). In the ``forward`` pass, results are also checked
-    against closed-over Tensors (see `_result`).
-    """
-
-    def __init__(self, step, extra, shape, floor, record, forward=False):
-        self.step, self.extra, self.shape, self.floor, self.record = step, extra, shape, floor, record
-        self.forward = forward
+    def __init__(self, step, extra, shape, floor, fingerprints, forward=False):
+        self.step, self.extra, self.shape, self.floor = step, extra, shape, floor
+        self.fingerprints, self.forward = fingerprints, forward
 
     def one(self, x, k, extra=None):
         """x_(k+1) = step(x_k), checked: one array, of x_k's shape, and the forward pass's value."""
-        y = _call_user(self.step, (x, *(self.extra if extra is None else extra)), "revolve")
+        y = returned(_call_user(self.step, (x, *(self.extra if extra is None else extra)), "revolve"), "revolve",
+                     f"step {k}")
         if isinstance(y, (tuple, list)):
             raise TypeError(f"revolve: step {k} returned a {type(y).__name__}; the step must return the new "
                             "state as one array")
@@ -600,7 +449,8 @@ class _Chain:
             raise ValueError(f"revolve: step {k} changed the state's shape from {self.shape} to {shape}; "
                              "revolve reverses a chain of equal steps, each mapping a state to a state of the "
                              "same shape (use checkpoint_sequential for steps that change it)")
-        self.check(y, k + 1)
+        if self.fingerprints is not None:
+            self.fingerprints.check(y, k + 1)
         return y
 
     def advance(self, x, start, end):
@@ -610,33 +460,15 @@ class _Chain:
                 x = _result(x, self.floor, "revolve")
         return x
 
-    def check(self, y, k):
-        """Remember x_k's sampled elements the first time; compare with them afterwards."""
-        record = self.record
-        if record is None:
-            return
-        sample = _fingerprint(y, record["index"])
-        if not record["known"][k]:
-            record["prints"][k] = sample
-            record["known"][k] = True
-        elif not _close(sample, record["prints"][k]):
-            raise RuntimeError(
-                f"revolve: recomputing state x{k} gave a different value than in the forward pass, so the "
-                "gradient would be wrong. The step must compute the same thing every time it is called: no "
-                "random draws or changing state inside it (pass such values in through args=)")
 
-
-def _revolve_impl(*args, fn, steps, schedule, floor, record):
+def _revolve_impl(*args, fn, steps, schedule, floor, state):
     """The forward pass: the schedule's first sweep (snapshots kept), then the last step, recorded."""
     if type(_top(args)) is Tensor:  # a lower Tensor level records its own revolve node
-        return _REVOLVE(*args, fn=fn, steps=steps, schedule=schedule, floor=floor, record=record)
+        return _REVOLVE(*args, fn=fn, steps=steps, schedule=schedule, floor=floor, state=state)
     x, extra = args[0], args[1:]
-    shape = np.shape(value(x))
-    record["index"] = _sample_index(int(np.prod(shape)))
-    record["prints"] = np.empty((steps + 1, len(record["index"])))
-    record["known"] = np.zeros(steps + 1, bool)
-    chain = _Chain(fn, extra, shape, floor, record, forward=True)
-    chain.check(x, 0)
+    state.fingerprints = Fingerprints(x, steps)
+    chain = _Chain(fn, extra, np.shape(value(x)), floor, state.fingerprints, forward=True)
+    state.fingerprints.check(x, 0)
     snaps, hand = {}, x
     for a in schedule.actions[:schedule.first_reverse]:  # only snapshots and advances before it
         if a.kind == "snapshot":
@@ -647,23 +479,23 @@ def _revolve_impl(*args, fn, steps, schedule, floor, record):
     level = new_level()
     leaves = [_leaf(v, level) if _wants_leaf(v) else v for v in (hand, *extra)]
     out = chain.one(leaves[0], steps - 1, extra=leaves[1:])
-    record["forward"] = (snaps, level, leaves, out)
+    state.forward = ForwardPass(snaps, level, leaves, out)
     return _result(out.data if type(out) is Tensor and out._level == level else out, floor, "revolve")
 
 
 def _revolve_vjp(g, ans, args, params, needed):
     """The rest of the schedule: restores, advances, snapshots and one recorded sweep per step."""
-    fn, schedule, record = params["fn"], params["schedule"], params["record"]
+    fn, schedule, state = params["fn"], params["schedule"], params["state"]
     x, extra = args[0], args[1:]
-    chain = _Chain(fn, extra, np.shape(value(x)), params["floor"], record)
+    chain = _Chain(fn, extra, np.shape(value(x)), params["floor"], state.fingerprints)
     wanted = [i for i, need in enumerate(needed[1:]) if need]  # the extra arguments that want cotangents
     extra_cts = [None] * len(extra)
     # The first backward takes over the forward pass's snapshots and last-step tape, so that they are
     # freed as the schedule goes; a later backward (retain_graph=True) starts again from x_0.
-    forward = record.pop("forward", None)
+    forward, state.forward = state.forward, None
     if forward is not None and not any(isinstance(a, Traced) for a in args):
         # Plain inputs: continue from the forward pass's snapshots and its tape of the last step.
-        snaps, level, leaves, out = forward
+        snaps, level, leaves, out = forward.snapshots, forward.level, forward.leaves, forward.out
         targets = [leaves[0]] + [leaves[1 + i] for i in wanted]
         found = _sweep_private(out, g, targets, level)
         hand, start = None, schedule.first_reverse + 1
@@ -731,8 +563,8 @@ def revolve(step, x, steps, snapshots, *, args=()):
     """
     if not callable(step):
         raise TypeError(f"revolve: step must be callable, got {type(step).__name__}")
-    steps = _check_int(steps, "steps", "revolve", 1, None, "")
-    snapshots = _check_int(snapshots, "snapshots", "revolve", 1, steps, "the number of steps L")
+    steps = check_int(steps, "steps", "revolve", 1)
+    snapshots = check_int(snapshots, "snapshots", "revolve", 1, steps, "the number of steps L")
     if not isinstance(args, (tuple, list)):
         raise TypeError(f"revolve: args must be a tuple of extra arguments for the step, got {type(args).__name__}")
     values = (x, *args)
@@ -741,18 +573,8 @@ def revolve(step, x, steps, snapshots, *, args=()):
         for k in range(steps):
             x = chain.one(x, k)
         return x
-    return _REVOLVE(*values, fn=step, steps=steps, schedule=_schedule(steps, snapshots), floor=_floor(values),
-                    record={})
+    return _REVOLVE(*values, fn=step, steps=steps, schedule=schedule_for(steps, snapshots), floor=_floor(values),
+                    state=RevolveState())
 
 
 _schedules: dict = {}
-
-
-def _schedule(steps, snapshots):
-    """`revolve_schedule`, kept for the last few (L, s) asked for (a chain is usually reversed many times)."""
-    key = (steps, snapshots)
-    if key not in _schedules:
-        if len(_schedules) > 32:
-            _schedules.clear()
-        _schedules[key] = revolve_schedule(steps, snapshots)
-    return _schedules[key]

@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arraylike import value
+from .inputs import returned
 from .ops.core import Primitive, Traced, defjoint, shape_of
 
 
@@ -50,8 +51,16 @@ class FunctionCtx:
     def save_for_backward(self, *values):
         self._saved = values
 
+    def _release(self):
+        """Free the saved values (the backward sweep calls it as it frees the node's own, unless retain_graph)."""
+        self._saved = None
+
     @property
     def saved_tensors(self):
+        if self._saved is None:
+            raise RuntimeError("trying to backward through the graph a second time (or directly access saved "
+                               "tensors after they have already been freed). Saved values are freed after the "
+                               "first backward; pass retain_graph=True to it if you need them again.")
         if self._connected is None:
             return self._saved
         # With create_graph=True the backward is itself differentiated: saved inputs and outputs come
@@ -91,7 +100,8 @@ class Function:
 
     @classmethod
     def _make_primitive(cls):
-        prim = Primitive(cls.__name__, lambda *inputs, ctx: cls.forward(ctx, *inputs), variadic=True,
+        forward = lambda *inputs, ctx: returned(cls.forward(ctx, *inputs), cls.__name__, "forward")  # noqa: E731
+        prim = Primitive(cls.__name__, forward, variadic=True,
                          short=cls.__name__, registered=False, impl_takes_traced=True)
         defjoint(prim, jvp=lambda tangents, ans, args, params: _call_jvp(cls, tangents, args, params["ctx"]),
                  vjp=lambda g, ans, args, params, needed: _call_backward(cls, g, ans, args, params["ctx"], needed),

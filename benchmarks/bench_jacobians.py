@@ -21,7 +21,7 @@ import pytest
 
 import admodes as ad
 import admodes.numpy as anp
-from admodes.batching import batched_jacfwd, batched_jacrev
+from admodes.transforms import batched_jacfwd, batched_jacrev
 
 SHAPES = [(10, 1000), (100, 100), (1000, 10)]  # (inputs, outputs)
 MEDIANS = {}  # (shape, kind) -> median seconds

@@ -40,7 +40,7 @@ from workloads import mlp_problem, rosenbrock_point, tape_bytes_per_step_per_ele
 
 import admodes as ad  # noqa: E402
 import admodes.numpy as anp  # noqa: E402
-from admodes.batching import batched_jacfwd, batched_jacrev  # noqa: E402
+from admodes.transforms import batched_jacfwd, batched_jacrev  # noqa: E402
 
 CHAIN_STEPS = 1000  # 3 primitives a step
 # glibc's malloc returns large freed blocks to the system, so every fresh large array page-faults; these

@@ -597,3 +597,27 @@ def test_revolve_refuses_a_closed_over_parameter():
         revolve(lambda h: anp.sin(h * w), x, 4, 2)
     revolve(lambda h, w: anp.sin(h * w), x, 4, 2, args=(w,)).sum().backward()
     assert w.grad is not None and x.grad is not None
+
+
+def test_revolves_forward_state_is_an_explicit_object_taken_over_by_the_first_backward():
+    from admodes.checkpoint import ForwardPass, RevolveState
+    x = ad.tensor(np.array([0.5, 1.0]), requires_grad=True)
+    y = revolve(anp.sin, x, steps=6, snapshots=2)
+    state = y.grad_fn.params["state"]
+    assert type(state) is RevolveState and type(state.forward) is ForwardPass
+    assert sorted(state.forward.snapshots) == [0, 3]  # x_0, and the split the schedule chose for L=6, s=2
+    assert state.fingerprints.known.tolist() == [True] * 7  # every state seen once in the forward pass
+    anp.sum(y).backward(retain_graph=True)
+    assert state.forward is None  # the snapshots and the last step's tape are freed with the first backward
+    expected = x.grad.data.copy()
+    x.grad = None
+    anp.sum(y).backward()  # a second backward starts again from x_0, and gives the same gradient
+    np.testing.assert_allclose(x.grad.data, expected, rtol=1e-15)
+
+
+def test_the_schedule_module_and_the_revolve_function_keep_their_names():
+    # (A module named revolve would be shadowed by the function: `import admodes.revolve as m` gives the function.)
+    import admodes.schedule as schedules
+    assert callable(ad.revolve) and ad.revolve is revolve
+    assert schedules.revolve_schedule(6, 2) == revolve_schedule(6, 2)
+    assert schedules.schedule_for(6, 2) is schedules.schedule_for(6, 2)

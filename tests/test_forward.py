@@ -312,7 +312,7 @@ def test_jacfwd_of_a_scalar_input_and_of_an_empty_input():
 def test_jacfwd_with_an_empty_argument_beside_a_full_one():
     def f(x, y):
         return anp.sum(x) * 2.0 + anp.sum(y * y)
-    value, (jx, jy) = ad.forward.value_and_jacfwd(f, argnums=(0, 1))(np.zeros(0), np.array([1.0, 2.0]))
+    value, (jx, jy) = ad.transforms.value_and_jacfwd(f, argnums=(0, 1))(np.zeros(0), np.array([1.0, 2.0]))
     assert value == 5.0 and jx.shape == (0,) and jy.tolist() == [2.0, 4.0]
 
 
@@ -342,7 +342,7 @@ def test_jacfwd_with_tuple_argnums():
     np.testing.assert_array_equal(jx, np.diag(y))
     np.testing.assert_array_equal(jz, np.ones((2, 3)))
     assert ad.jacfwd(f, argnums=-2)(x, y, z).tolist() == np.diag(x).tolist()
-    value, (jy,) = ad.forward.value_and_jacfwd(f, argnums=(1,))(x, y, z)
+    value, (jy,) = ad.transforms.value_and_jacfwd(f, argnums=(1,))(x, y, z)
     assert value.tolist() == [21.0, 26.0] and jy.tolist() == np.diag(x).tolist()
 
 

@@ -1,4 +1,4 @@
-"""Functional transforms and their nesting in every combination (admodes/transforms.py)."""
+"""Functional transforms and their nesting in every combination (admodes/transforms/)."""
 
 import numpy as np
 import pytest

@@ -40,7 +40,7 @@ class _Forward(_Mode):
     """Forward mode: J v in one sweep, the Jacobian column by column."""
 
     def jvp(self, v):
-        from ..forward import jvp
+        from ..transforms import jvp
         self.calls += 1
         with self._noting():
             tangent = jvp(self.g, (self.x.copy(),), (v,))[1]
@@ -67,6 +67,8 @@ class _Reverse(_Mode):
                 from ..transforms import vjp
                 self._vjp_fn = vjp(self.g, self.x.copy())[1]
             self.calls += 1
+            if self._vjp_fn.out_dtype.kind == "f":  # (vjp, like jvp, takes values of its output's dtype)
+                u = np.asarray(u, self._vjp_fn.out_dtype)
             cotangent = self._vjp_fn(u)[0]
         return _plain(cotangent, self.x.shape, self.label, "cotangent")
 

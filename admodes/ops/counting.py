@@ -13,12 +13,13 @@ through `counted_call` (see `primitive.call_impl`).
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["OpCounts", "count_ops", "counted_call", "active"]
+__all__ = ["OpCounts", "count_ops", "counted_call", "active", "thread"]
 
 
 class OpCounts:
@@ -50,13 +51,23 @@ class OpCounts:
         return f"OpCounts(calls={self.total_calls}, elements={self.total_elements})"
 
 
-active: OpCounts | None = None
-"""The counts of the innermost `count_ops` block, or None outside every block (the usual case)."""
+class _Counting(threading.local):
+    counts = None  # this thread's innermost open count_ops block (None inside a counted impl's own calls)
+
+
+thread = _Counting()
+"""This thread's counts: ``thread.counts``, the innermost `count_ops` block open in this thread, or None."""
+
+active: list | None = None
+"""The counts of every `count_ops` block open in any thread, or None when there is none (the usual case):
+`primitive.call_impl` tests this global first, so that code that counts nothing never reads the (slower)
+thread-local `thread`."""
+_active_lock = threading.Lock()
 
 
 @contextmanager
 def count_ops():
-    """Count every primitive call (and the elements it processes) inside the ``with`` block.
+    """Count every primitive call (and the elements it processes) inside the ``with`` block, in this thread.
 
     >>> import admodes.numpy as anp
     >>> with count_ops() as counts:
@@ -65,18 +76,23 @@ def count_ops():
     {'exp': 1}
     """
     global active
-    outer, active = active, OpCounts()
+    outer = thread.counts
+    inner = thread.counts = OpCounts()
+    with _active_lock:
+        active = (active or []) + [inner]
     try:
-        yield active
+        yield inner
     finally:
-        inner, active = active, outer
+        thread.counts = outer
+        with _active_lock:
+            active = [c for c in active if c is not inner] or None
         if outer is not None:  # nested counters: the outer one sees everything too
             outer.calls.update(inner.calls)
             outer.elements.update(inner.elements)
 
 
 def counted_call(prim, args, params):
-    """Call `prim` on plain ``args`` and add the call to the `active` counts (the impl's own primitive calls,
+    """Call `prim` on plain ``args`` and add the call to this thread's counts (the impl's own primitive calls,
     if it makes any, are not separate work).
 
     >>> from admodes.ops.elementwise import exp
@@ -85,12 +101,12 @@ def counted_call(prim, args, params):
     >>> counts.calls["exp"]
     1
     """
-    global active
-    counts, active = active, None
+    local = thread
+    counts, local.counts = local.counts, None
     try:
         out = prim(*args, **params)
     finally:
-        active = counts
+        local.counts = counts
     counts.calls[prim.name] += 1
     counts.elements[prim.name] += max([np.size(out), *(np.size(a) for a in args if hasattr(a, "shape"))])
     return out

@@ -246,8 +246,8 @@ def _signature_split(impl):
     if isinstance(impl, np.ufunc):
         try:  # NumPy's own names for the inputs: x for one, x1 and x2 for two
             return list(inspect.signature(impl).parameters)[: impl.nin], []
-        except (TypeError, ValueError):
-            return [f"x{i + 1}" for i in range(impl.nin)], []
+        except (TypeError, ValueError):  # NumPy < 2.3 (the newest on Python 3.10) gives ufuncs no signature
+            return ["x"] if impl.nin == 1 else [f"x{i + 1}" for i in range(impl.nin)], []
     try:
         sig = inspect.signature(impl)
     except (TypeError, ValueError):
@@ -324,7 +324,7 @@ def call_impl(prim, args, params):
     >>> float(call_impl(sin, (np.float64(0.0),), {}))
     0.0
     """
-    if counting.active is not None:
+    if counting.active is not None and counting.thread.counts is not None:  # some thread counts, and this one
         return counting.counted_call(prim, args, params)
     try:
         out = prim.impl(*args, **params)
@@ -345,7 +345,7 @@ if fastpaths.FAST:
         >>> float(call_impl(sin, (np.float64(0.0),), {}))
         0.0
         """
-        if counting.active is not None:
+        if counting.active is not None and counting.thread.counts is not None:
             return counting.counted_call(prim, args, params)
         try:
             out = prim.impl(*args, **params) if params else prim.impl(*args)

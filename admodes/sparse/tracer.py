@@ -33,7 +33,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from ..arraylike import ArrayLike, _plain_index, value
+from ..arraylike import ArrayLike, plain_index, value
 from ..ops.core import Traced, new_level, op, shape_of
 from .rules import empty, rule_of
 
@@ -74,7 +74,7 @@ class Deps(ArrayLike):
 
     def __setitem__(self, index, new):
         """``d[index] = new``: a functional update of the value and its dependencies."""
-        updated = op("index_update")(self, new, index=_plain_index(index))
+        updated = op("index_update")(self, new, index=plain_index(index))
         if type(updated) is Deps and updated._level == self._level:
             self.primal, self.deps = updated.primal, updated.deps
         elif isinstance(updated, Traced) and updated._level > self._level:

@@ -40,7 +40,7 @@ def chain(length):
 
 
 def _nested_jvp(f, x, v, k):
-    from ..forward import jvp
+    from ..transforms import jvp
     derivative = f
     for _ in range(k):
         derivative = (lambda g: lambda y: jvp(g, (y,), (v,))[1])(derivative)

@@ -131,7 +131,7 @@ def _compositions(k, n):
 def nested_jvp_rule(prim):
     """The jet rule of any primitive by K nested JVPs of ``prim(x(t))`` at t = 0 (exact; O(2^K) JVP calls)."""
     def nested_jvp_rule(primals, series, ans, **params):
-        from ..forward import jvp  # the public forward transform
+        from ..transforms import jvp  # the public forward transform
         K = _order(series)
         t0 = np.zeros((), np.result_type(_plain(ans)))
 

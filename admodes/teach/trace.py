@@ -462,7 +462,7 @@ class Trace:
 
     def _check_with_engines(self, f, primals, leaves, out_tensor):
         """The same derivatives from the engines themselves: `admodes.jvp` and ``backward()`` on the tensors."""
-        from ..forward import jvp
+        from ..transforms import jvp
 
         _, tangent = jvp(f, tuple(primals), tuple(self.seeds))
         self.engines["forward"] = np.asarray(tangent)

@@ -1,28 +1,41 @@
-"""Functional transforms: `vjp`, `grad`, `value_and_grad`, `jacrev`, `hessian`, `hvp`.
+"""Reverse-mode transforms: `vjp`, `grad`, `value_and_grad`, `jacrev`, and the second-order `hessian` and
+`hvp` (forward over reverse).
 
-Each is a composition of the two engines. Every call makes a fresh level (`core.new_level`), so the
-transforms nest in any combination: ``grad(grad(f))``, ``jacfwd(jacrev(f))``, ``jvp`` of ``grad``, ...
+Each call makes a fresh level (`core.new_level`) for its tensors, so the transforms nest in any
+combination: ``grad(grad(f))``, ``jacfwd(jacrev(f))``, ``jvp`` of ``grad``, ...
 
-    >>> import numpy as np, admodes as ad
-    >>> ad.grad(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]))      # 3 x^2
+    >>> import numpy as np
+    >>> grad(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]))      # 3 x^2
     array([ 3., 12.])
-    >>> ad.grad(ad.grad(lambda x: x ** 3))(np.array(2.0))             # 6 x
+    >>> grad(grad(lambda x: x ** 3))(np.array(2.0))             # 6 x
     array(12.)
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from .arraylike import as_array, value
-from .batching import batched_jacrev
-from .forward import _check_argnums, _float_array, jacfwd, jvp, value_and_jacfwd
-from .ops.core import new_level
-from .reverse import Tensor, _sole, _sweep
+from ..arraylike import as_array, value
+from ..fastpaths import FAST
+from ..inputs import (
+    check_argnums,
+    check_scalar_output,
+    checked_like,
+    float_dtype,
+    float_input,
+    in_dtype,
+    single_output,
+)
+from ..ops.core import new_level
+from ..reverse import Tensor, run_backward
+from ..reverse.sweep import sole
+from .batched import batched_jacrev
+from .forward_mode import jacfwd, jvp, value_and_jacfwd
+
+__all__ = ["vjp", "grad", "value_and_grad", "jacrev", "hessian", "hvp", "MODES"]
 
 MODES = ("reverse", "forward")
+"""The modes `grad` and `value_and_grad` take."""
 
 
 def vjp(f, *primals):
@@ -45,34 +58,36 @@ def _vjp(f, args, nums, who, once=False):
     args = list(args)
     leaves = []
     for i in nums:
-        x = _float_array(args[i], f"{who}: argument {i}")
+        x = float_input(args[i], f"{who}: argument {i}")
         # A view, so that an in-place op inside f can never write into the caller's array.
         inner = x.view() if type(x) is np.ndarray else x
         args[i] = Tensor._make(inner, level, requires_grad=True)
         leaves.append(args[i])
-    out = f(*args)
-    if isinstance(out, (tuple, list)):
-        raise TypeError(f"{who}: f must return a single array (pytrees are not supported)")
+    out = single_output(f(*args), who)
     traced = type(out) is Tensor and out._level == level
     out_value = as_array(out.data if traced else out)
     out_shape, out_dtype = np.shape(value(out_value)), np.result_type(value(out_value))
 
     def vjp_fn(cotangent):
         cotangent = cotangent.data if type(cotangent) is Tensor and cotangent._level == level else cotangent
-        if np.shape(value(cotangent)) != out_shape:
-            raise ValueError(f"{who}: the cotangent has shape {np.shape(value(cotangent))} but f's output has "
-                             f"shape {out_shape}")
+        cotangent = checked_like(cotangent, out_shape, float_dtype(out_dtype), f"{who}: the cotangent", "f's output",
+                                 "cotangent", "the output's")
         found = [None] * len(leaves)
         if traced and out._requires_grad:
-            found = _sweep([out], [cotangent], leaves, retain_graph=not once, create_graph=False, accumulate=False)
+            found = run_backward([out], [cotangent], leaves, retain_graph=not once, create_graph=False,
+                                 accumulate=False)
         cotangents = []
         for i, t in enumerate(leaves):
             g = found[i]
             found[i] = None
             if g is None:
                 g = np.zeros(np.shape(value(t.data)), np.result_type(value(t.data)))
-            elif type(g) is np.ndarray and not (g.base is None and _sole(g)):
-                g = g.copy()  # ours to return: never the caller's cotangent itself, a read-only broadcast, ...
+            elif type(g) is np.ndarray and not (FAST and g.base is None and sole(g)):
+                # Ours to return: never the caller's cotangent itself, a read-only broadcast, ... (The fast
+                # path keeps an array that only the sweep made and holds, instead of copying it.)
+                g = g.copy()
+            if g.dtype != t.data.dtype:  # the input's dtype, as JAX (f may have mixed in float64 constants)
+                g = in_dtype(g, t.data.dtype)
             cotangents.append(as_array(g))
         return tuple(cotangents)
 
@@ -93,15 +108,15 @@ def value_and_grad(f, argnums=0, mode="reverse"):
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
 
     def value_and_gradient(*args):
-        nums = _check_argnums(argnums, len(args), "grad")
+        nums = check_argnums(argnums, len(args), "grad")
         if mode == "forward":  # one forward sweep per input element; the value comes from the sweeps
             out, jac = value_and_jacfwd(f, nums, who="grad")(*args)
-            _check_scalar(out, "grad")
+            check_scalar_output(out, "grad")
             grads = tuple(j.reshape(np.shape(value(args[i]))) for i, j in zip(nums, jac))
         else:
             out, vjp_fn = _vjp(f, args, nums, "grad", once=True)
-            _check_scalar(out, "grad")
-            grads = vjp_fn(np.ones(np.shape(value(out)), _float(vjp_fn.out_dtype)))
+            check_scalar_output(out, "grad")
+            grads = vjp_fn(np.ones(np.shape(value(out)), float_dtype(vjp_fn.out_dtype)))
         return as_array(out), grads[0] if isinstance(argnums, int) else grads
 
     return value_and_gradient
@@ -140,10 +155,10 @@ def jacrev(f, argnums=0, *, batch=False):
         return batched_jacrev(f, argnums, None if batch is True else batch)
 
     def jacobian(*args):
-        nums = _check_argnums(argnums, len(args), "jacrev")
+        nums = check_argnums(argnums, len(args), "jacrev")
         out, vjp_fn = _vjp(f, args, nums, "jacrev")
         out_shape = np.shape(value(out))
-        basis = np.eye(int(np.prod(out_shape)), dtype=_float(vjp_fn.out_dtype))
+        basis = np.eye(int(np.prod(out_shape)), dtype=float_dtype(vjp_fn.out_dtype))
         rows = [vjp_fn(e.reshape(out_shape)) for e in basis]  # one reverse sweep per output element
         jacs = []
         for k, i in enumerate(nums):
@@ -173,16 +188,3 @@ def hvp(f, x, v):
     array([ 6., 12.])
     """
     return jvp(grad(f), (x,), (v,))[1]
-
-
-def _check_scalar(out, who):
-    shape = np.shape(value(out))
-    if math.prod(shape) != 1:
-        raise TypeError(f"{who} needs a function with a scalar output, but f returned shape {shape}: reduce it "
-                        "(e.g. with .sum()), or use jacrev/jacfwd for the Jacobian, or vjp for v^T J")
-    if np.result_type(value(out)).kind != "f":
-        raise TypeError(f"{who}: f returned dtype {np.result_type(value(out))}; a gradient needs a float output")
-
-
-def _float(dtype):
-    return dtype if np.dtype(dtype).kind == "f" else np.dtype(np.float64)

@@ -1,0 +1,471 @@
+"""The methods PyTorch users type on a `Tensor`: ``x.exp()``, ``x.sum(dim=1, keepdim=True)``, ``x.size(0)``,
+``x.view(2, -1)``, ``x.add_(1)``, ``x.register_hook(fn)``, ...
+
+Every public function of `admodes.numpy` that PyTorch also has as a Tensor method becomes one, generated
+from the op library's registry (`TORCH_NAMES` says where PyTorch's name differs: ``arccos`` is ``acos``,
+``expand_dims`` is ``unsqueeze``); the methods whose meaning differs from NumPy's function (``max`` with a
+``dim`` returns values and indices, ``transpose(0, 2)`` swaps two axes, ``repeat`` tiles) are written here.
+Keywords go through `admodes.torch_keywords` once: ``dim``/``keepdim`` or NumPy's ``axis``/``keepdims``.
+
+    >>> import admodes as ad
+    >>> x = ad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> y = x.exp().sum(dim=1, keepdim=True)
+    >>> y.size(), x.size(0), x.numel(), x.dim()
+    ((2, 1), 2, 4, 2)
+    >>> x.max(dim=1)
+    max(values=Tensor([2., 4.], grad_fn=<SqueezeBackward>), indices=Tensor([1, 1]))
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import warnings
+
+import numpy as np
+
+from .arraylike import value
+from .ops.core import FUNCTIONS, op
+from .tensor_hooks import register_hook
+from .torch_keywords import check_device, numpy_keywords, refuse_unsupported
+
+# NumPy's name (a key of admodes.numpy) -> PyTorch's method names, where PyTorch's differ or add aliases.
+TORCH_NAMES = {
+    "absolute": ("abs", "absolute"), "abs": ("abs",), "negative": ("neg", "negative"),
+    "subtract": ("sub", "subtract"), "multiply": ("mul", "multiply"), "divide": ("div", "divide", "true_divide"),
+    "power": ("pow",), "arccos": ("acos", "arccos"), "arccosh": ("acosh", "arccosh"),
+    "arcsin": ("asin", "arcsin"), "arcsinh": ("asinh", "arcsinh"), "arctan": ("atan", "arctan"),
+    "arctanh": ("atanh", "arctanh"), "arctan2": ("atan2", "arctan2"), "expand_dims": ("unsqueeze",),
+    "clip": ("clamp", "clip"), "swapaxes": ("swapaxes", "swapdims"), "moveaxis": ("moveaxis", "movedim"),
+    "repeat": ("repeat_interleave",), "array_split": ("tensor_split",), "linalg.det": ("det",),
+    "linalg.inv": ("inverse",), "linalg.cholesky": ("cholesky",), "linalg.slogdet": ("slogdet",),
+    "linalg.norm": ("norm",),
+}
+
+# torch.Tensor's methods of the kinds the op library could have (math, reductions, shapes, linear algebra):
+# a NumPy function whose PyTorch name is here becomes a method, so an op added to the library gets its method.
+TORCH_TENSOR_METHODS = frozenset("""
+abs absolute acos acosh add addmm all amax amin aminmax angle any arccos arccosh arcsin arcsinh arctan arctan2
+arctanh argmax argmin argsort asin asinh atan atan2 atanh bmm broadcast_to ceil cholesky chunk clamp clip
+copysign cos cosh count_nonzero cross cummax cummin cumprod cumsum deg2rad det diag diag_embed diagonal diff
+digamma dist div divide dot erf erfc erfinv exp exp2 expm1 fix flatten flip fliplr flipud float_power floor
+floor_divide fmax fmin fmod frac gather heaviside hypot i0 inner inverse kron lerp lgamma log log10 log1p log2
+logaddexp logaddexp2 logcumsumexp logdet logit logsumexp matmul matrix_exp matrix_power max maximum mean median
+min minimum moveaxis movedim msort mul multiply mv nan_to_num nanmean nanmedian nanquantile nansum narrow neg
+negative norm outer permute pinverse pow prod quantile rad2deg ravel reciprocal relu remainder repeat
+repeat_interleave reshape roll rot90 round rsqrt sgn sigmoid sign sin sinc sinh slogdet softmax sort sqrt square
+squeeze std sub subtract sum swapaxes swapdims t take take_along_dim tan tanh tensor_split tile trace transpose
+tril triu true_divide trunc unbind unflatten unsqueeze var view where xlogy
+""".split())
+
+# PyTorch's keyword -> NumPy's, per op (beyond dim/keepdim, which every op shares).
+_RENAMES = {
+    "tril": {"diagonal": "k"}, "triu": {"diagonal": "k"}, "diag": {"diagonal": "k"},
+    "flip": {"dims": "axis"}, "tile": {"dims": "reps"}, "linalg.norm": {"p": "ord"}, "take": {"index": "indices"},
+    "broadcast_to": {"size": "shape"}, "std": {"correction": "ddof"}, "var": {"correction": "ddof"},
+    "swapaxes": {"dim0": "axis1", "dim1": "axis2", "axis0": "axis1"},
+}
+# Keywords PyTorch names that are the op's second operand: passed on by position.
+_OPERAND_KEYWORDS = ("other", "exponent", "values")
+
+MinMax = collections.namedtuple("max", ["values", "indices"])  # like torch.return_types.max (and .min, .sort)
+
+
+class SizeOf(int):
+    """``x.size``: the number of elements (NumPy's attribute) that is also PyTorch's method, ``x.size()`` (the
+    shape) and ``x.size(d)`` (one dimension).
+
+    >>> s = SizeOf((2, 3))
+    >>> s, s(), s(-1)
+    (6, (2, 3), 3)
+    """
+
+    def __new__(cls, shape):
+        self = super().__new__(cls, math.prod(shape))
+        self.shape = tuple(shape)
+        return self
+
+    def __call__(self, dim=None):
+        if dim is None:
+            return self.shape
+        if not -len(self.shape) <= dim < len(self.shape):
+            raise IndexError(f"size(): dimension {dim} out of range for a tensor of {len(self.shape)} dimensions")
+        return self.shape[dim]
+
+
+def _method(torch_name, numpy_name, fn):
+    """The Tensor method ``torch_name``: ``fn(self, *args, **kwargs)`` with PyTorch's keywords translated."""
+    renames = _RENAMES.get(numpy_name)
+
+    def method(self, *args, **kwargs):
+        if not kwargs:  # (the common call, x.exp() or x.sum(1): nothing to translate)
+            return fn(self, *args)
+        for key in _OPERAND_KEYWORDS:
+            if key in kwargs:
+                args = (kwargs.pop(key), *args)
+        if "unbiased" in kwargs:  # std/var: PyTorch's older spelling of correction=1
+            kwargs["ddof"] = int(kwargs.pop("unbiased"))
+        if "alpha" in kwargs and numpy_name in ("add", "subtract"):  # x.add(y, alpha=a) is x + a * y
+            args = (args[0] * kwargs.pop("alpha"), *args[1:])
+        kwargs = numpy_keywords(torch_name, kwargs, renames)
+        x = self if kwargs.get("dtype") is None else self.to(kwargs.pop("dtype"))
+        kwargs.pop("dtype", None)
+        return fn(x, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = torch_name
+    method.__doc__ = f"``x.{torch_name}(...)`` is ``admodes.numpy.{numpy_name}(x, ...)`` (PyTorch's keywords too)."
+    return method
+
+
+def _order_result(name, x, dim, keepdim, descending=False):
+    """The (values, indices) pair of torch's max/min/sort along ``dim``; the indices carry no derivative."""
+    data = value(x)
+    if name == "sort":
+        idx = np.argsort(data, axis=dim, kind="stable")
+        if descending:
+            idx = np.flip(idx, axis=dim)
+    else:
+        idx = (np.argmax if name == "max" else np.argmin)(data, axis=dim, keepdims=True)
+    grid = list(np.ix_(*(np.arange(n) for n in idx.shape)))  # take_along_axis, as an index the tape records
+    grid[dim % data.ndim] = idx
+    values = x[tuple(grid)]
+    if name != "sort" and not keepdim:
+        values, idx = values.squeeze(axis=dim), np.squeeze(idx, axis=dim)
+    return MinMax(values, type(x)._make(idx, x._level))
+
+
+def _compare(ufunc):
+    def compare(self, other):
+        return type(self)._make(np.asarray(ufunc(value(self), value(other))), self._level)
+    compare.__name__ = f"__{ufunc.__name__}__"
+    compare.__doc__ = f"A Tensor of bools (numpy.{ufunc.__name__} of the values): it carries no gradient."
+    return compare
+
+
+class TorchMethods:
+    """The PyTorch-style methods of `Tensor` (a base class of it, before `ArrayLike`)."""
+
+    __slots__ = ()
+
+    # ---- what the tensor looks like ----------------------------------------------------------------
+    @property
+    def size(self):
+        """The number of elements, which is also callable: ``x.size()`` the shape, ``x.size(d)`` one dimension."""
+        return SizeOf(np.shape(value(self)))
+
+    def numel(self):
+        """The number of elements."""
+        return int(np.size(value(self)))
+
+    nelement = numel
+
+    def dim(self):
+        """The number of dimensions."""
+        return np.ndim(value(self))
+
+    ndimension = dim
+
+    @property
+    def device(self):
+        """Always ``'cpu'``: admodes runs on NumPy."""
+        return "cpu"
+
+    is_cuda = False
+
+    def is_floating_point(self):
+        return np.result_type(value(self)).kind == "f"
+
+    def __array__(self, dtype=None, copy=None):
+        """``np.asarray(x)`` of a tensor that requires no grad (and holds a plain array): its values, as PyTorch
+        allows; a tensor that requires grad refuses, since the derivative would be lost."""
+        if self._requires_grad or type(self.data) is not np.ndarray:
+            return super().__array__(dtype, copy)
+        return np.array(self.data, dtype=dtype, copy=copy is not False)  # (a copy: writing into it is safe)
+
+    def tolist(self):
+        """The values as (nested) Python lists: no derivative."""
+        return np.asarray(value(self)).tolist()
+
+    def cpu(self):
+        return self
+
+    def contiguous(self, memory_format=None):
+        refuse_unsupported("contiguous", {"memory_format": memory_format})
+        return self
+
+    def cuda(self, *args, **kwargs):
+        check_device("cuda", "cuda")
+
+    # ---- the gradient ------------------------------------------------------------------------------
+    @property
+    def grad(self):
+        """The gradient accumulated by ``backward()`` (leaves, and non-leaves that called `retain_grad`)."""
+        if self.grad_fn is not None and not self.retains_grad:
+            warnings.warn("The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+                          "attribute won't be populated during backward(). If you indeed want the .grad field to "
+                          "be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+                          "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead.",
+                          UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, new):
+        if new is not None and np.shape(value(new)) != np.shape(value(self)):
+            raise RuntimeError(f"assigned grad has shape {np.shape(value(new))}, different from the tensor's "
+                               f"shape {np.shape(value(self))}")
+        self._grad = new
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces the gradient.
+
+        Returns a handle whose ``remove()`` unregisters the hook (PyTorch's semantics, leaves and non-leaves).
+
+        >>> import admodes as ad
+        >>> x = ad.tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = x.register_hook(lambda g: g * 10)
+        >>> (x * x).sum().backward(); x.grad
+        Tensor([20., 40.])
+        """
+        return register_hook(self, hook)
+
+    # ---- copies, dtypes ----------------------------------------------------------------------------
+    def clone(self, memory_format=None):
+        """A copy in the graph (gradients flow back to this tensor)."""
+        refuse_unsupported("clone", {"memory_format": memory_format})
+        return op("astype")(self, dtype=np.result_type(value(self)))
+
+    def to(self, *args, **kwargs):
+        """``x.to(dtype)``, ``x.to('cpu')``, ``x.to(other_tensor)``; a float dtype keeps the derivative."""
+        kwargs = refuse_unsupported("to", kwargs)
+        dtype, copy = kwargs.pop("dtype", None), kwargs.pop("copy", False)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keywords {sorted(kwargs)}")
+        for arg in args:
+            if isinstance(arg, TorchMethods):
+                dtype = np.result_type(value(arg))
+            elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps", "meta", "xpu"):
+                check_device("to", arg)
+            else:
+                dtype = arg
+        if dtype is None or np.dtype(dtype) == np.result_type(value(self)):
+            return self.clone() if copy else self
+        if np.dtype(dtype).kind == "f":
+            return op("astype")(self, dtype=np.dtype(dtype))
+        # an integer or bool tensor carries no gradient (PyTorch's rule): the values, cast
+        return type(self)._make(np.asarray(value(self)).astype(dtype), self._level)
+
+    def double(self): return self.to(np.float64)
+    def half(self): return self.to(np.float16)
+    def long(self): return self.to(np.int64)
+
+    def type_as(self, other):
+        return self.to(np.result_type(value(other)))
+
+    # ---- shapes ------------------------------------------------------------------------------------
+    def t(self):
+        """The transpose of a tensor of at most 2 dimensions."""
+        if np.ndim(value(self)) > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but this one has "
+                               f"{np.ndim(value(self))}; use transpose(dim0, dim1) or permute")
+        return op("transpose")(self)
+
+    def reshape(self, *shape):
+        """``x.reshape(2, 3)`` or ``x.reshape((2, 3))`` (-1: the rest)."""
+        return op("reshape")(self, shape[0] if len(shape) == 1 else shape)
+
+    def view(self, *shape):
+        """The tensor reshaped (a copy in admodes: NumPy arrays have no autograd views, see the docs)."""
+        if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
+            raise TypeError("view(dtype) reinterprets memory, which admodes does not do; use .to(dtype)")
+        return self.reshape(*shape)
+
+    def view_as(self, other): return self.reshape(np.shape(value(other)))
+    def reshape_as(self, other): return self.reshape(np.shape(value(other)))
+    def expand_as(self, other): return self.expand(np.shape(value(other)))
+
+    def expand(self, *sizes):
+        """Broadcast to ``sizes`` (-1 keeps a dimension), as torch's expand."""
+        sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+        shape = np.shape(value(self))
+        lead = len(sizes) - len(shape)
+        full = tuple(shape[k - lead] if s == -1 else s for k, s in enumerate(sizes))
+        return op("broadcast_to")(self, full)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """Dimensions ``start_dim`` to ``end_dim`` merged into one (all of them by default)."""
+        shape = np.shape(value(self))
+        if not shape:
+            return self.reshape(1)
+        start, end = start_dim % len(shape), end_dim % len(shape)
+        return self.reshape(shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
+
+    def permute(self, *dims):
+        dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        return op("transpose")(self, dims)
+
+    def transpose(self, *dims, **kwargs):
+        """``x.transpose(0, 2)`` swaps two dimensions (PyTorch); ``x.transpose()`` or a full permutation
+        ``x.transpose(2, 0, 1)`` permutes them (NumPy). The two agree on 2-D tensors."""
+        kwargs = numpy_keywords("transpose", kwargs, {"dim0": "axis1", "dim1": "axis2"})
+        if kwargs:
+            return op("swapaxes")(self, *dims, **kwargs)
+        if len(dims) == 2 and all(isinstance(d, (int, np.integer)) for d in dims):
+            return op("swapaxes")(self, *dims)
+        dims = dims[0] if len(dims) == 1 else dims or None
+        return op("transpose")(self, dims)
+
+    def repeat(self, *sizes):
+        """Tile the tensor ``sizes`` times along each dimension (torch's repeat is NumPy's tile)."""
+        sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+        return op("tile")(self, sizes)
+
+    def split(self, split_size_or_sections, dim=0):
+        """Pieces of ``split_size_or_sections`` elements along ``dim`` (an int: equal pieces, the last smaller;
+        a list: the size of each), as torch's split (NumPy's split takes the number of pieces)."""
+        n = np.shape(value(self))[dim]
+        if isinstance(split_size_or_sections, (int, np.integer)):
+            sizes = [split_size_or_sections] * (n // split_size_or_sections)
+            sizes += [n % split_size_or_sections] if n % split_size_or_sections else []
+        else:
+            sizes = list(split_size_or_sections)
+            if sum(sizes) != n:
+                raise RuntimeError(f"split(): sizes {sizes} add up to {sum(sizes)}, not to dimension {dim}'s size {n}")
+        return tuple(op("split")(self, list(np.cumsum(sizes)[:-1]), axis=dim))
+
+    def chunk(self, chunks, dim=0):
+        return self.split(-(-np.shape(value(self))[dim] // chunks), dim)
+
+    # ---- reductions that return indices too --------------------------------------------------------
+    def max(self, dim=None, keepdim=False, **kwargs):
+        """``x.max()``: the largest value; ``x.max(dim)``: (values, indices) as in PyTorch; ``x.max(axis=d)``:
+        the values, as in NumPy; ``x.max(other)``: `maximum`."""
+        return self._extreme("max", dim, keepdim, kwargs)
+
+    def min(self, dim=None, keepdim=False, **kwargs):
+        """As `max`, for the smallest."""
+        return self._extreme("min", dim, keepdim, kwargs)
+
+    def _extreme(self, name, dim, keepdim, kwargs):
+        if dim is not None and not isinstance(dim, (int, np.integer)):  # x.max(other)
+            return op("maximum" if name == "max" else "minimum")(self, dim)
+        kwargs = numpy_keywords(name, kwargs)
+        if "axis" in kwargs:  # NumPy's habit, NumPy's answer: the values
+            if dim is not None:
+                raise TypeError(f"{name}() got both dim (PyTorch's name) and axis= (NumPy's name); give one of them")
+            return op(name)(self, **kwargs)
+        keepdim = kwargs.pop("keepdims", keepdim)
+        if kwargs:
+            raise TypeError(f"{name}() got unexpected keywords {sorted(kwargs)}")
+        if dim is None:
+            return op(name)(self)
+        return _order_result(name, self, dim, keepdim)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        """(values, indices) along ``dim``, as torch's sort (a stable sort)."""
+        return _order_result("sort", self, dim, False, descending)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return self.sort(dim, descending).indices
+
+    def argmax(self, dim=None, keepdim=False):
+        return type(self)._make(np.asarray(np.argmax(value(self), axis=dim, keepdims=keepdim)), self._level)
+
+    def argmin(self, dim=None, keepdim=False):
+        return type(self)._make(np.asarray(np.argmin(value(self), axis=dim, keepdims=keepdim)), self._level)
+
+    # ---- activations -------------------------------------------------------------------------------
+    def relu(self):
+        """max(x, 0), with the derivative 0 at 0 (PyTorch's choice)."""
+        return op("where")(value(self) > 0, self, 0)
+
+    def sigmoid(self):
+        """1 / (1 + exp(-x)), computed as (1 + tanh(x / 2)) / 2 (no overflow)."""
+        return (op("tanh")(self * 0.5) + 1) * 0.5
+
+    def softmax(self, dim):
+        return op("softmax")(self, axis=dim)
+
+    def log_softmax(self, dim):
+        return self - op("logsumexp")(self, axis=dim, keepdims=True)
+
+    def where(self, condition, other):
+        """``self`` where ``condition`` holds, else ``other`` (torch's argument order)."""
+        return op("where")(condition, self, other)
+
+    def masked_fill(self, mask, fill):
+        return op("where")(mask, fill, self)
+
+    # ---- comparisons: Tensors of bools, no gradient ------------------------------------------------
+    __lt__, __le__, __gt__, __ge__ = _compare(np.less), _compare(np.less_equal), _compare(np.greater), \
+        _compare(np.greater_equal)
+    __eq__, __ne__ = _compare(np.equal), _compare(np.not_equal)
+    __hash__ = object.__hash__
+    lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
+    isnan, isinf, isfinite = (lambda self, u=u: type(self)._make(u(value(self)), self._level)
+                              for u in (np.isnan, np.isinf, np.isfinite))
+
+    def all(self, dim=None, keepdim=False):
+        return type(self)._make(np.asarray(np.all(value(self), axis=dim, keepdims=keepdim)), self._level)
+
+    def any(self, dim=None, keepdim=False):
+        return type(self)._make(np.asarray(np.any(value(self), axis=dim, keepdims=keepdim)), self._level)
+
+    def equal(self, other):
+        """True when both have the same shape and values (a Python bool)."""
+        return bool(np.array_equal(value(self), value(other)))
+
+    # ---- in place (PyTorch's rules: not on a leaf that requires grad; a saved value changed -> backward
+    # raises). Each is the out-of-place op written into the tensor, with its version counter bumped.
+    def add_(self, other, *, alpha=1):
+        return self._update_in_place(op("add"), other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, *, alpha=1):
+        return self._update_in_place(op("subtract"), other if alpha == 1 else other * alpha)
+
+    def mul_(self, other): return self._update_in_place(op("multiply"), other)
+    def div_(self, other): return self._update_in_place(op("divide"), other)
+    def pow_(self, exponent): return self._update_in_place(op("power"), exponent)
+
+    def clamp_(self, min=None, max=None):
+        return self._update_in_place(lambda x, _: op("clip")(x, min, max), None)
+
+    def copy_(self, src, non_blocking=False):
+        """Write ``src`` (broadcast) into this tensor; gradients flow to ``src``, none to the old value."""
+        refuse_unsupported("copy_", {"non_blocking": non_blocking})
+        return self._update_in_place(lambda x, v: op("where")(np.zeros(np.shape(value(x)), bool), x, v), src)
+
+    def fill_(self, fill):
+        return self.copy_(fill)
+
+    def zero_(self):
+        return self.copy_(0)
+
+    # (last: inside the class body these names would shadow the builtins)
+    def float(self): return self.to(np.float32)
+    def int(self): return self.to(np.int32)
+    def bool(self): return self.to(np.bool_)
+
+
+METHODS: dict = {}  # NumPy's name -> the Tensor methods computing it (generated or written above)
+
+
+def _install_generated():
+    """A method for each function of the op library that PyTorch has as a Tensor method, unless written above."""
+    for numpy_name, fn in FUNCTIONS.items():
+        for torch_name in TORCH_NAMES.get(numpy_name, (numpy_name,)):
+            if torch_name in TORCH_TENSOR_METHODS:
+                if torch_name not in TorchMethods.__dict__:
+                    setattr(TorchMethods, torch_name, _method(torch_name, numpy_name, fn))
+                METHODS[numpy_name] = METHODS.get(numpy_name, ()) + (torch_name,)
+
+
+_install_generated()
+
+
+def method_names(numpy_name):
+    """The Tensor methods that compute the op library's function ``numpy_name``.
+
+    >>> method_names("arccos"), method_names("einsum")
+    (('acos', 'arccos'), ())
+    """
+    return METHODS.get(numpy_name, ())
