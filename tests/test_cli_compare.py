@@ -150,3 +150,25 @@ def test_compare_raises_unusable_for_a_shape_mismatch(user_file):
     result = compare(_args(f"{user_file}:needs_matrix", "2,4"))
     assert (result.p, result.m) == (8, 6)
     assert np.isfinite(result.measurements["jacrev"].seconds)
+
+
+def test_compare_counts_the_colors_and_recommends_the_compressed_jacobian(tmp_path, capsys):
+    """A tridiagonal Jacobian takes 3 colors each way: 3 compressed sweeps instead of p = 60 (issue 18, item 5)."""
+    path = tmp_path / "tridiagonal.py"
+    path.write_text(textwrap.dedent("""
+        import admodes.numpy as anp
+
+        def tridiagonal(x):
+            return anp.concatenate([x[:1] * x[1:2], x[:-2] + anp.sin(x[1:-1]) * x[2:], x[-2:-1] - x[-1:]])
+    """))
+    code = main(["compare", f"{path}:tridiagonal", "--shape", "60", "--repeats", "1"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Jacobian pattern: 178 nonzeros of 60 x 60" in out
+    assert "colors: 3 by columns (forward; at least 3), 3 by rows (reverse; at least 3)" in out
+    assert "use sparse_jacfwd: 3 forward sweeps instead of 60" in out
+
+
+def test_compare_says_when_compression_buys_nothing(user_file):
+    lines = compare(_args(f"{user_file}:loss", "30")).colors  # a gradient: one reverse sweep already
+    assert lines[-1] == "compression buys nothing here: use jacrev"

@@ -12,6 +12,7 @@ from admodes.measure import (
     INCONCLUSIVE,
     Timing,
     Verdict,
+    base_verdict,
     bound_verdict,
     combine_verdicts,
     exponent_verdict,
@@ -297,3 +298,44 @@ def test_op_counts_and_measure():
     assert m.metric("calls") == 1.0 and m.metric("seconds") == m.time.min  # fits use the fastest repeat
     with pytest.raises(KeyError, match="unknown metric"):
         m.metric("flops")
+
+
+# ---- exponential growth: the base of log(y) against k ------------------------------------------------
+
+def test_base_verdict_tells_exponential_from_polynomial_growth():
+    k = np.arange(1, 7)
+    holds = base_verdict(k, 5.0 * 2.5 ** k * (1 + 0.01 * np.sin(k)), at_least=2)
+    assert holds.outcome == HOLDS and "base 2.49" in holds.reason
+    assert base_verdict(k, 8.0 * k ** 2 + 9 * k + 3, at_least=2).outcome != HOLDS   # Taylor mode's count
+    assert base_verdict(k, 3.0 * 1.5 ** k, at_least=2).outcome == FAILS
+    assert base_verdict(k[:2], 2.0 ** k[:2], at_least=2).outcome == INCONCLUSIVE  # a line through two points
+    assert base_verdict(k, np.zeros(6), at_least=2).outcome == INCONCLUSIVE
+
+
+def test_an_exponential_check_is_judged_in_the_claim_verdict():
+    from admodes.measure import Experiment, Exponential, analyse, run_experiments
+
+    def sins(n):
+        def f(x):
+            for _ in range(n):
+                x = anp.sin(x)
+            return x
+        return f, np.ones(1)
+
+    def doubling(k, rng):  # 2^k sins: each step of k doubles the work
+        return sins(2 ** int(k))
+
+    def linear(k, rng):  # 3k sins
+        return sins(3 * int(k))
+
+    e = Experiment(id="X", claim="", n="k", quotes=(), build={"doubling": doubling, "linear": linear},
+                   sweep=(), quick=(1, 2, 3, 4, 5), tasks=("f",),
+                   checks=(Exponential("f", "calls", at_least=1.8, variant="doubling"),))
+    rows = run_experiments([e], quick=True, repeats=1, progress=False)
+    assert analyse(e, rows).verdict == HOLDS
+    e_linear = Experiment(id="X", claim="", n="k", quotes=(), build={"doubling": doubling, "linear": linear},
+                          sweep=(), quick=(1, 2, 3, 4, 5), tasks=("f",),
+                          checks=(Exponential("f", "calls", at_least=1.8, variant="linear"),))
+    assert analyse(e_linear, rows).verdict != HOLDS
+    with pytest.raises(ValueError, match="metric must be one of"):
+        Exponential("f", "seconds", at_least=2)

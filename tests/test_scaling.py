@@ -40,7 +40,7 @@ def quick_report(tmp_path_factory):
 # ---- the quick run, end to end -------------------------------------------------------------------
 
 def test_every_claim_is_declared():
-    assert IDS == ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8"]
+    assert IDS == ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10"]
     for e in scaling.EXPERIMENTS:
         assert e.quotes and all(q.zh and q.en for q in e.quotes)
         assert e.n.startswith(f"{e.variables[0]}, the number of")  # the report says what n is
@@ -175,10 +175,10 @@ def test_claims_option_runs_only_those_claims(tmp_path):
 
 
 def test_unknown_claim_is_a_clear_error(tmp_path, capsys):
-    code = scaling.main(scaling.EXPERIMENTS, ["--claims", "C1,C9", "--out", str(tmp_path / "x")])
+    code = scaling.main(scaling.EXPERIMENTS, ["--claims", "C1,C99", "--out", str(tmp_path / "x")])
     assert code == 2
     err = capsys.readouterr().err
-    assert "unknown claim id C9" in err and "C1, C2, C3, C4, C5, C6, C7, C8" in err
+    assert "unknown claim id C99" in err and "C1, C2, C3, C4, C5, C6, C7, C8, C9, C10" in err
     assert not (tmp_path / "x").exists()
 
 

@@ -93,8 +93,9 @@ class Comparison:
     (5, 1, True)
     """
 
-    def __init__(self, label, shapes, argnum, out_shape, measurements, skipped, names=None):
+    def __init__(self, label, shapes, argnum, out_shape, measurements, skipped, names=None, colors=()):
         self.label, self.shapes, self.argnum, self.out_shape = label, shapes, argnum, out_shape
+        self.colors = list(colors)  # `admodes.sparse.color_advice`'s lines: what compressing the Jacobian buys
         self.measurements, self.skipped = measurements, skipped
         self.names = list(names or ()) + [f"x{i}" for i in range(len(names or ()), len(shapes))]
         self.p = int(np.prod(shapes[argnum], dtype=int))
@@ -161,6 +162,8 @@ class Comparison:
         lines.append(f"Textbook: p = {self.p:,} forward sweep{'s' * (self.p != 1)} against m = {self.m:,} reverse "
                      f"sweep{'s' * (self.m != 1)}, so "
                      + (f"{textbook} mode should win." if textbook else "the two should be close."))
+        if self.colors:
+            lines += ["", *self.colors]
         return "\n".join(lines)
 
 
@@ -224,7 +227,24 @@ def compare(args):
             raise
         except Exception as error:
             raise Unusable(f"{name} of {label} failed {where}: {type(error).__name__}: {_one_line(error)}") from None
-    return Comparison(label, shapes, args.argnum, value.shape, measurements, skipped, _parameter_names(f))
+    return Comparison(label, shapes, args.argnum, value.shape, measurements, skipped, _parameter_names(f),
+                      _color_lines(g, point[args.argnum]))
+
+
+def _color_lines(g, x):
+    """The Jacobian's colors each way and the cheapest way (`admodes.sparse.color_advice`), or one line saying
+    why its pattern could not be found (the measurements above stand either way).
+
+    >>> import admodes.numpy as anp
+    >>> _color_lines(lambda x: anp.sin(x), np.ones(50))[-1]
+    'use sparse_jacfwd: 1 forward sweeps instead of 50'
+    """
+    from ..sparse import color_advice
+    try:
+        return color_advice(g, x).lines()
+    except Exception as error:
+        return [f"Jacobian colors: its sparsity pattern could not be traced ({type(error).__name__}: "
+                f"{_one_line(error)})"]
 
 
 def _parameter_names(f):

@@ -18,7 +18,8 @@ import numpy as np
 
 __all__ = [
     "t_quantile", "LinearFit", "fit_linear", "PowerLaw", "fit_power_law", "fit_power_laws",
-    "Verdict", "HOLDS", "FAILS", "INCONCLUSIVE", "exponent_verdict", "bound_verdict", "combine_verdicts",
+    "Verdict", "HOLDS", "FAILS", "INCONCLUSIVE", "exponent_verdict", "bound_verdict", "base_verdict",
+    "combine_verdicts",
     "MarginalCost", "fit_marginal_cost", "marginal_verdict",
 ]
 
@@ -287,6 +288,37 @@ def exponent_verdict(law, expected, tolerance=0.2, name=None):
     if hi < low_edge or lo > high_edge:
         return Verdict(FAILS, f"{text}: the interval lies outside the band")
     return Verdict(INCONCLUSIVE, f"{text}: the interval straddles the band's edge")
+
+
+def base_verdict(k, y, at_least, confidence=0.95):
+    """Judge "y grows exponentially in k, by a factor of at least ``at_least`` per step" by the base b of the
+    least-squares fit log y = a + k log b (a straight line in log y against k) and its confidence interval.
+
+    **Holds** when the whole interval of b lies at or above ``at_least``; **does not hold** when it lies wholly
+    below; otherwise (or with too few points) **inconclusive**. A polynomial's factor per step shrinks towards 1
+    as k grows, so it lands below or across the bound, never wholly above it for long.
+
+    >>> k = [1, 2, 3, 4, 5, 6]
+    >>> base_verdict(k, [3 * 2.7 ** i for i in k], at_least=2).outcome
+    'holds'
+    >>> base_verdict(k, [i ** 2 for i in k], at_least=2).outcome, base_verdict(k, [5.0] * 6, at_least=2).outcome
+    ('inconclusive', 'does not hold')
+    """
+    k, y = np.asarray(k, dtype=float), np.asarray(y, dtype=float)
+    if np.any(y <= 0):
+        return Verdict(INCONCLUSIVE, "some values are not positive: no exponential fit")
+    fit = fit_linear(np.c_[np.ones_like(k), k], np.log(y), confidence)
+    b = math.exp(fit.coef[1])
+    lo, hi = (math.exp(v) if math.isfinite(v) else v for v in fit.ci[1])
+    text = (f"base {b:.3g} per step of k, {confidence:.0%} CI [{_sig(lo)}, {_sig(hi)}]; "
+            f"expected at least {at_least:g}")
+    if fit.dof < 1:
+        return Verdict(INCONCLUSIVE, f"{text}: too few points to estimate the uncertainty")
+    if lo >= at_least:
+        return Verdict(HOLDS, f"{text}: the interval lies above the bound")
+    if hi < at_least:
+        return Verdict(FAILS, f"{text}: the interval lies below the bound")
+    return Verdict(INCONCLUSIVE, f"{text}: the interval straddles the bound")
 
 
 def bound_verdict(values, below, what="value", confidence=0.95):

@@ -32,6 +32,7 @@ from .fits import (
     INCONCLUSIVE,
     PowerLaw,
     Verdict,
+    base_verdict,
     bound_verdict,
     combine_verdicts,
     exponent_verdict,
@@ -43,7 +44,8 @@ from .fits import (
 from .tasks import TASKS, prepare
 from .timing import METRICS, Measurement, Stopwatch, Timing, op_counts, peak_memory
 
-__all__ = ["Quote", "Check", "Crossover", "PerUnit", "Exact", "Frontier", "Experiment", "Row", "CheckResult",
+__all__ = ["Quote", "Check", "Crossover", "PerUnit", "Exact", "Exponential", "Frontier",
+           "Experiment", "Row", "CheckResult",
            "CrossoverResult", "PerUnitResult", "ExactResult", "ClaimResult", "run_experiments", "analyse", "series"]
 
 COUNT_METRICS = ("calls", "elements")
@@ -162,6 +164,25 @@ class Exact:
         if self.metric not in COUNT_METRICS:
             raise ValueError(f"Exact {self.series!r}: only op counts are exact; metric must be one of {COUNT_METRICS}, "
                              f"not {self.metric!r}")
+
+
+@dataclass(frozen=True)
+class Exponential:
+    """An op count that grows exponentially along the sweep's one variable: by a factor of at least ``at_least``
+    per unit step, judged on the line log(count) against the variable (see `base_verdict`).
+
+    >>> Exponential("f", "calls", at_least=2, variant="nested jvp").at_least
+    2
+    """
+
+    series: str
+    metric: str
+    at_least: float
+    variant: str = ""
+
+    def __post_init__(self):
+        if self.metric not in COUNT_METRICS:
+            raise ValueError(f"Exponential {self.series!r}: metric must be one of {COUNT_METRICS}, not {self.metric!r}")
 
 
 @dataclass(frozen=True)
@@ -474,6 +495,7 @@ class ClaimResult:
     crossovers: list[CrossoverResult] = field(default_factory=list)
     per_units: list[PerUnitResult] = field(default_factory=list)
     exacts: list[ExactResult] = field(default_factory=list)
+    exponentials: list[tuple] = field(default_factory=list)  # (Exponential, Verdict)
     frontiers: list[Frontier] = field(default_factory=list)
 
     @property
@@ -481,7 +503,7 @@ class ClaimResult:
         """Holds when every judged check holds, does not hold when any fails, else inconclusive."""
         return combine_verdicts([c.verdict for c in self.checks] + [c.verdict for c in self.crossovers]
                                 + [p.verdict for p in self.per_units if p.verdict is not None]
-                                + [x.verdict for x in self.exacts])
+                                + [x.verdict for x in self.exacts] + [v for _, v in self.exponentials])
 
     @property
     def time_agreement(self):
@@ -514,6 +536,9 @@ def analyse(experiment, rows):
             result.per_units.append(_per_unit(experiment, rows, check))
         elif isinstance(check, Exact):
             result.exacts.append(_judge_exact(experiment, rows, check))
+        elif isinstance(check, Exponential):
+            points, values = series(rows, experiment, check.series, check.metric, check.variant)
+            result.exponentials.append((check, base_verdict(points[:, 0], values, check.at_least)))
         elif isinstance(check, Frontier):
             result.frontiers.append(check)
         else:

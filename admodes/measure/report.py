@@ -321,6 +321,10 @@ def _claim_json(result: ClaimResult):
             "points": [list(p) for p in x.points], "measured": x.measured, "expected": x.expected,
             "verdict": x.verdict.outcome, "reason": x.verdict.reason,
         } for x in result.exacts],
+        "exponential": [{
+            "series": x.series, "metric": x.metric, "variant": x.variant, "at_least": x.at_least,
+            "verdict": v.outcome, "reason": v.reason,
+        } for x, v in result.exponentials],
         "plot": _png(result),
     }
 
@@ -409,6 +413,7 @@ def _summary(results):
                      for p in r.per_units if p.verdict is not None]
         evidence += [f"{_exact_text(x.exact)}: {'=' if x.verdict.outcome == 'holds' else '≠'} {x.exact.formula}"
                      for x in r.exacts]
+        evidence += [f"`{x.series}` [{x.variant}] {x.metric}: {v.reason.split(':')[0]}" for x, v in r.exponentials]
         lines.append(f"| [{e.id}](#{e.id.lower()}): {e.claim} | {e.n.split(';')[0]} | **{r.verdict}** "
                      f"| {'<br>'.join(evidence)} | {r.time_agreement or 'n/a (a memory claim)'} |")
     return "\n".join(lines)
@@ -572,6 +577,9 @@ def _claim_section(r, rows, costs=None):
     for x in r.exacts:
         out.append(f"- {_exact_text(x.exact)} ({METRICS[x.exact.metric]}) against the formula {x.exact.formula}: "
                    f"{x.verdict.outcome}; {x.verdict.reason}.")
+    for x, v in r.exponentials:
+        out.append(f"- {TASKS[x.series].label} [{x.variant}] ({METRICS[x.metric]}), exponential in "
+                   f"{e.variables[0]} (a straight line in log scale): {v.outcome}; {v.reason}.")
     out += [""] + _clock_text(r, rows, costs or {})
     if r.exacts:
         out += ["", _exact_table(r)]
