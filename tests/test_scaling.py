@@ -12,8 +12,9 @@ import pytest
 import admodes.numpy as anp
 from admodes.checkpoint import revolve_recomputations
 from admodes.measure import Check, Crossover, Exact, Experiment, Frontier, PerUnit, analyse, run_experiments
-from admodes.measure.harness import Row, crossings, series
+from admodes.measure.harness import Row
 from admodes.measure.timing import Measurement, Timing
+from admodes.measure.verdicts import crossings, series
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -37,7 +37,6 @@ from .fits import (
 )
 from .harness import (
                    Check,
-                   ClaimResult,
                    Crossover,
                    Exact,
                    Experiment,
@@ -46,12 +45,11 @@ from .harness import (
                    PerUnit,
                    Quote,
                    Row,
-                   analyse,
                    run_experiments,
-                   series,
 )
 from .tasks import TASKS, prepare
 from .timing import METRICS, Measurement, Timing, measure, op_counts, peak_memory, time_call
+from .verdicts import ClaimResult, analyse, series
 
 __all__ = [
     "main", "FAILS", "HOLDS", "INCONCLUSIVE", "LinearFit", "PowerLaw", "Verdict", "bound_verdict",

@@ -16,9 +16,10 @@ import sys
 import threading
 import time
 
-from .harness import analyse, run_experiments
+from .harness import run_experiments
 from .overhead import calibrate, overhead_to_json
 from .report import OutputError, machine_info, prepare_output, report_files, write_report
+from .verdicts import analyse
 
 __all__ = ["main", "build_parser"]
 

@@ -16,10 +16,11 @@ from dataclasses import replace
 import numpy as np
 
 from .fits import fit_marginal_cost, fit_power_laws, marginal_verdict
-from .harness import COUNT_METRICS, Check, crossings, series, series_unit
+from .harness import COUNT_METRICS, Check
 from .overhead import fixed_shares
 from .tasks import TASKS
 from .timing import METRICS
+from .verdicts import crossings, series, series_unit
 
 __all__ = ["COLOURS", "plot_claim"]
 

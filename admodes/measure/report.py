@@ -22,9 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .harness import ClaimResult, Row
+from .harness import Row
 from .tasks import TASKS
 from .timing import METRICS
+from .verdicts import ClaimResult
 
 __all__ = ["machine_info", "prepare_output", "write_report", "report_files", "previous_report_files", "OutputError",
            "MARKER"]
