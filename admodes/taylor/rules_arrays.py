@@ -17,9 +17,9 @@ import numpy as np
 
 from ..arraylike import value
 from ..ops.core import REGISTRY, op
-from ..ops.linalg import _norm_kind
+from ..ops.linalg import norm_kind
 from . import series as S
-from .rules import jet_rule, linear_rule, nested_jvp_rule
+from .rule_table import jet_rule, linear_rule, nested_jvp_rule
 
 _mul, _add, _sub, _div = op("multiply"), op("add"), op("subtract"), op("divide")
 _sum, _mean, _exp, _sqrt, _matmul = op("sum"), op("mean"), op("exp"), op("sqrt"), op("matmul")
@@ -86,7 +86,7 @@ def softmax_rule(primals, series, ans, axis=None):
 
 
 def norm_rule(primals, series, ans, ord=None, axis=None, keepdims=False):
-    kind, axes = _norm_kind(primals[0].ndim, ord, axis)
+    kind, axes = norm_kind(primals[0].ndim, ord, axis)
     if kind != "2":  # 1, inf, -inf: piecewise linear (sums and maxima of |x|)
         return linear_rule(_REGISTRY_NORM)(primals, series, ans, ord=ord, axis=axis, keepdims=keepdims)
     x = _unary(primals, series)

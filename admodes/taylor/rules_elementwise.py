@@ -16,7 +16,7 @@ import numpy as np
 from ..arraylike import value
 from ..ops.core import op
 from . import series as S
-from .rules import jet_rule
+from .rule_table import jet_rule
 
 _mul, _add, _sub, _div = op("multiply"), op("add"), op("subtract"), op("divide")
 _exp, _sqrt, _log, _cos, _sin, _cosh, _sinh = (op(n) for n in ("exp", "sqrt", "log", "cos", "sin", "cosh", "sinh"))
