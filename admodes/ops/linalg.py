@@ -405,7 +405,7 @@ _VECTOR_ORDS = (None, 2, 1, np.inf, -np.inf)
 _MATRIX_ORDS = (None, "fro")
 
 
-def _norm_kind(ndim, ord, axis):
+def norm_kind(ndim, ord, axis):
     """``(kind, axes)``: kind is "2", "1", "inf" or "-inf" and axes the reduced axes, as NumPy reads them."""
     if axis is None:
         if ord is None:
@@ -427,7 +427,7 @@ def _norm_kind(ndim, ord, axis):
 
 
 def _norm_impl(x, ord=None, axis=None, keepdims=False):
-    _norm_kind(np.ndim(x), ord, axis)
+    norm_kind(np.ndim(x), ord, axis)
     return np.linalg.norm(x, ord, axis, keepdims)
 
 
@@ -438,7 +438,7 @@ def _kept(x, shape, axes, keepdims):
 
 def _norm_weights(ans, x, ord, axis, keepdims):
     """d ||x|| / dx, the array that the tangent is contracted with and the cotangent scaled by."""
-    kind, axes = _norm_kind(x.ndim, ord, axis)
+    kind, axes = norm_kind(x.ndim, ord, axis)
     if kind == "2":  # x / ||x||, and 0 where x = 0; from x scaled, as NumPy's norm under- or overflows
         return unit_along(x, axes, norm=_kept(ans, x.shape, axes, keepdims))
     if kind == "1":
@@ -453,15 +453,15 @@ def _norm_batch(args, batched, ord=None, axis=None, keepdims=False):
         k = shape_of(x)[0]
         out = norm(reshape(x, (k, -1)), None, 1)
         return reshape(out, (k,) + (1,) * nd) if keepdims else out
-    return norm(x, ord, tuple(ax + 1 for ax in _norm_kind(nd, ord, axis)[1]), keepdims)
+    return norm(x, ord, tuple(ax + 1 for ax in norm_kind(nd, ord, axis)[1]), keepdims)
 
 
 norm = Primitive("linalg.norm", _norm_impl, short="Norm", public=False)  # published by linalg_functions.norm
 defrules(norm,
          jvp=lambda t, ans, x, ord=None, axis=None, keepdims=False: sum(
-             _norm_weights(ans, x, ord, axis, keepdims) * t, axis=_norm_kind(x.ndim, ord, axis)[1], keepdims=keepdims),
+             _norm_weights(ans, x, ord, axis, keepdims) * t, axis=norm_kind(x.ndim, ord, axis)[1], keepdims=keepdims),
          vjp=lambda g, ans, x, ord=None, axis=None, keepdims=False: _kept(
-             g, x.shape, _norm_kind(x.ndim, ord, axis)[1], keepdims) * _norm_weights(ans, x, ord, axis, keepdims),
+             g, x.shape, norm_kind(x.ndim, ord, axis)[1], keepdims) * _norm_weights(ans, x, ord, axis, keepdims),
          saves=("ans", "x"), batch=_norm_batch)
 
 

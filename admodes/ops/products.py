@@ -252,7 +252,7 @@ defrules(outer,
 # operand i carries (summed away) is spread back by a vector of ones.
 
 
-def _einsum_labels(subscripts, shapes):
+def einsum_labels(subscripts, shapes):
     """``(input labels, output labels, size of each label)`` with ``...`` replaced by unused letters
     and an implicit output (no ``->``) made explicit, as NumPy reads it."""
     spec = subscripts.replace(" ", "")
@@ -287,7 +287,7 @@ def _einsum_jvp(tangents, ans, operands, params):
 
 
 def _einsum_ct(g, operands, i, subscripts):
-    ins, out, sizes = _einsum_labels(subscripts, [shape_of(o) for o in operands])
+    ins, out, sizes = einsum_labels(subscripts, [shape_of(o) for o in operands])
     others = [j for j in range(len(operands)) if j != i]
     taken = set("".join(ins)) | set(out)
     fresh = (c for c in string.ascii_letters if c not in taken)
@@ -314,7 +314,7 @@ def _einsum_batch(operands, batched, subscripts):
     """One more label, unused by ``subscripts``, for the batch axis: on the batched operands and in front
     of the output."""
     shapes = [shape_of(o)[1:] if b else shape_of(o) for o, b in zip(operands, batched)]
-    ins, out, _ = _einsum_labels(subscripts, shapes)
+    ins, out, _ = einsum_labels(subscripts, shapes)
     z = next(c for c in string.ascii_letters if c not in "".join(ins) + out)
     spec = ",".join(z + s if b else s for s, b in zip(ins, batched)) + "->" + z + out
     return _einsum(*operands, subscripts=spec)

@@ -41,11 +41,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..ops.core import REGISTRY, shape_of
-
-try:  # einsum's label parser: one copy in the op library, wherever its declaration lives
-    from ..ops.products import _einsum_labels
-except ImportError:
-    from ..ops.linalg import _einsum_labels
+from ..ops.products import einsum_labels  # einsum's label parser: one copy, in the op library
 
 __all__ = ["RULES", "rule_of", "gather", "group", "empty"]
 
@@ -296,7 +292,7 @@ def _tensordot(deps, args, out_shape, params):
 
 def _einsum(deps, args, out_shape, params):
     shapes = [shape_of(a) for a in args]
-    ins, out, _ = _einsum_labels(params["subscripts"], shapes)
+    ins, out, _ = einsum_labels(params["subscripts"], shapes)
     return contraction(deps, shapes, [list(s) for s in ins], list(out), out_shape)
 
 

@@ -49,7 +49,7 @@ def test_einsum_matches_numpy_and_reads_its_subscripts_as_numpy_does(subscripts,
     operands = [RNG.standard_normal(s) for s in shapes]
     expected = np.einsum(subscripts, *operands)
     np.testing.assert_allclose(anp.einsum(subscripts, *operands), expected)
-    _, out, _ = products._einsum_labels(subscripts, shapes)
+    _, out, _ = products.einsum_labels(subscripts, shapes)
     assert len(out) == np.ndim(expected)
 
 
