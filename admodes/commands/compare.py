@@ -110,7 +110,7 @@ class Comparison:
         return ("forward", tr / tf) if tf <= tr else ("reverse", tf / tr)
 
     def __str__(self):
-        from ..measure.report import _bytes, _seconds
+        from ..measure.report import format_bytes, format_seconds
         shapes = ", ".join(f"{name}: {tuple(s)}" for name, s in zip(self.names, self.shapes))
         lines = [f"admodes compare {self.label}", f"  arguments {shapes}; differentiating {self.names[self.argnum]}: "
                  f"p = {self.p:,} input{'s' * (self.p != 1)}, m = {self.m:,} output{'s' * (self.m != 1)} "
@@ -123,12 +123,12 @@ class Comparison:
             what = what.format(p=f"{self.p:,}", m=f"{self.m:,}", ps="s" * (self.p != 1), ms="s" * (self.m != 1))
             if task in self.skipped:
                 estimate, sweeps, limit = self.skipped[task]
-                lines.append(f"{name:7} {what:22} skipped: about {_seconds(estimate)} estimated, over "
+                lines.append(f"{name:7} {what:22} skipped: about {format_seconds(estimate)} estimated, over "
                              f"--max-seconds {limit:g}")
                 continue
             m = self.measurements[task]
-            lines.append(f"{name:7} {what:22} {_seconds(m.seconds):>13} {m.time.spread:>7.0%} "
-                         f"{_bytes(m.peak_bytes):>12} {m.calls:>11,} {m.elements:>12,} {m.seconds / base:>9.3g}")
+            lines.append(f"{name:7} {what:22} {format_seconds(m.seconds):>13} {m.time.spread:>7.0%} "
+                         f"{format_bytes(m.peak_bytes):>12} {m.calls:>11,} {m.elements:>12,} {m.seconds / base:>9.3g}")
         lines.append("")
         lines += ["prim. calls: the admodes primitives called while the row runs, in every row the same count: the "
                   "ops of f (each sweep records them again) and the ops its derivative rules call; elements: the "
@@ -138,15 +138,16 @@ class Comparison:
                       "once a traced value reaches it (the JVP and VJP rows)."]
         lines.append("")
         mode, factor = self.cheaper("jvp", "vjp")
-        lines.append(f"One sweep: {_verdict(mode, factor)} (JVP {_seconds(self.measurements['jvp'].seconds)}, "
-                     f"VJP {_seconds(self.measurements['vjp'].seconds)}). Peak memory: forward "
-                     f"{_bytes(self.measurements['jvp'].peak_bytes)}, reverse "
-                     f"{_bytes(self.measurements['vjp'].peak_bytes)} (its tape included).")
+        lines.append(f"One sweep: {_verdict(mode, factor)} (JVP {format_seconds(self.measurements['jvp'].seconds)}, "
+                     f"VJP {format_seconds(self.measurements['vjp'].seconds)}). Peak memory: forward "
+                     f"{format_bytes(self.measurements['jvp'].peak_bytes)}, reverse "
+                     f"{format_bytes(self.measurements['vjp'].peak_bytes)} (its tape included).")
         if not self.skipped:
             mode, factor = self.cheaper("jacfwd", "jacrev")
             fwd, rev = self.measurements["jacfwd"], self.measurements["jacrev"]
             lines.append(f"Jacobian ({self.m:,} x {self.p:,}): {_verdict(mode, factor)}: jacfwd "
-                         f"{_seconds(fwd.seconds)} ({fwd.calls:,} op calls), jacrev {_seconds(rev.seconds)} "
+                         f"{format_seconds(fwd.seconds)} ({fwd.calls:,} op calls), "
+                         f"jacrev {format_seconds(rev.seconds)} "
                          f"({rev.calls:,} op calls).")
         elif len(self.skipped) == 1:
             (gone, (estimate, sweeps, _)), = self.skipped.items()
@@ -154,8 +155,8 @@ class Comparison:
             factor = estimate / self.measurements[ran].seconds
             mode = "reverse" if ran == "jacrev" else "forward"
             lines.append(f"Jacobian ({self.m:,} x {self.p:,}): {_verdict(mode, factor)}, estimated: {gone} was not "
-                         f"run ({sweeps:,} sweeps, about {_seconds(estimate)}); {ran} took "
-                         f"{_seconds(self.measurements[ran].seconds)}.")
+                         f"run ({sweeps:,} sweeps, about {format_seconds(estimate)}); {ran} took "
+                         f"{format_seconds(self.measurements[ran].seconds)}.")
         else:
             lines.append(f"Jacobian ({self.m:,} x {self.p:,}): not measured (both Jacobians skipped).")
         textbook = "forward" if self.p < self.m else "reverse" if self.m < self.p else None

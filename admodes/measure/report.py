@@ -341,14 +341,16 @@ def _json(results, rows, meta):
 # The markdown report
 # ----------------------------------------------------------------------------------------------------
 
-def _bytes(b):
+def format_bytes(b):
+    """A byte count for people: ``1.5 MB``, ``512 B``."""
     for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if b >= size:
             return f"{b / size:.3g} {unit}"
     return f"{b:.0f} B"
 
 
-def _seconds(s):
+def format_seconds(s):
+    """A duration for people: ``120 s``, ``3.2 ms``."""
     if s >= 100:
         return f"{s:,.0f} s"
     for unit, size in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
@@ -457,7 +459,7 @@ def _frontier_table(r, rows, frontier):
         return ""
     first = next(iter(marks.values()))
     def fmt(metric, v):
-        return _bytes(v) if metric == "peak_bytes" else _seconds(v) if metric == "seconds" else f"{v:,.0f}"
+        return format_bytes(v) if metric == "peak_bytes" else format_seconds(v) if metric == "seconds" else f"{v:,.0f}"
     lines = [f"At {', '.join(f'{n} = {v:g}' for n, v in zip(e.variables, point))}, {TASKS[frontier.series].label}:",
              "", f"| variant | {METRICS[frontier.memory]} | × {e.variants[0]} | {METRICS[frontier.cost]} "
                  f"| × {e.variants[0]} |", "|---|---|---|---|---|"]
@@ -495,8 +497,9 @@ def _measurements_table(r, rows):
         cells = [f"{v:g}" for v in row.point]
         if len(e.variants) > 1:
             cells.append(row.variant)
-        cells += [TASKS[row.task].label, _seconds(m.time.min), _seconds(m.time.median), f"{m.time.spread:.0%}",
-                  _bytes(m.peak_bytes),
+        cells += [TASKS[row.task].label, format_seconds(m.time.min), format_seconds(m.time.median),
+                  f"{m.time.spread:.0%}",
+                  format_bytes(m.peak_bytes),
                   f"{m.calls:,}", f"{m.elements:,}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
