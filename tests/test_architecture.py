@@ -11,16 +11,6 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "admodes"
 
-# Cycles that other work is removing (issue 14): listed so that any other cycle fails now. Remove an entry
-# when its cycle is gone.
-KNOWN_CYCLES = [
-    {"admodes.teach.animate", "admodes.teach.graph", "admodes.teach.trace"},
-    {"admodes.taylor.rules", "admodes.taylor.rules_arrays", "admodes.taylor.rules_elementwise"},
-]
-# Private names still imported across modules in code outside the engines (same: remove when fixed).
-KNOWN_PRIVATE = {"admodes.check", "admodes.commands.compare", "admodes.taylor.rules_arrays", "admodes.sparse.rules"}
-
-
 def module_name(path):
     parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
     if parts[-1] == "__init__":
@@ -114,13 +104,11 @@ def test_imports_are_read_from_relative_and_lazy_imports():
 
 
 def test_no_import_cycle_among_admodes_modules():
-    new = [sorted(c) for c in cycles(graph()) if c not in KNOWN_CYCLES]
-    assert not new, f"import cycles: {new}"
+    found = [sorted(c) for c in cycles(graph())]
+    assert not found, f"import cycles: {found}"
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_no_private_name_is_imported_from_another_module(name):
-    if any(name == p or name.startswith(p + ".") for p in KNOWN_PRIVATE):
-        pytest.skip("outside the engines: being cleaned up by its owner")
     private = [(m, n) for m, names in imports(name) for n in names if n.startswith("_") and not n.startswith("__")]
     assert not private, f"{name} imports private names: {private}"
