@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .evaluations import _as_point
+from .evaluations import as_point
 from .report import ArgumentReport
 
 
@@ -47,7 +47,7 @@ def _parameter_names(f, count):
     return [positional[i] if i < len(positional) else f"{star}[{i - len(positional)}]" for i in range(count)]
 
 
-def _plan_arguments(f, args, argnums):
+def plan_arguments(f, args, argnums):
     """One `_Argument` per positional argument: copied, classified, and checked for bad values."""
     if not args:
         raise TypeError("check_grad: give the point to check at: check_grad(f, x, ...)")
@@ -96,13 +96,13 @@ def _classify(index, name, a, wanted):
     if not selected:
         return _Argument(index, name, np.array(arr, copy=True), True, "not in argnums")
     try:
-        point = _as_point(arr, name)
+        point = as_point(arr, name)
     except (TypeError, ValueError) as err:
         raise type(err)(f"check_grad: {label}: {err}") from None
     return _Argument(index, name, point, False)
 
 
-def _partial(f, plan, index):
+def vary_one_argument(f, plan, index):
     """``x -> f(..., x, ...)``: argument ``index`` varies, the others are fresh copies of our copies."""
     def g(x):
         return f(*[x if p.index == index else p.fresh() for p in plan])

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arguments import _partial, _plan_arguments
-from .compare import _compare
+from .arguments import plan_arguments, vary_one_argument
+from .compare import compare_derivatives
 from .differences import MAX_EVALUATIONS
-from .evaluations import _Calls
-from .message import _message, _undecided_message
-from .options import _Options
+from .evaluations import Calls
+from .message import failure_message, undecided_message
+from .options import Options
 from .report import GradcheckError, GradcheckReport, GradcheckUndecided
-from .sources import _mode_source, _sources
+from .sources import derivative_sources, mode_source
 
 
 def check_grad(f, *args, order=1, modes=None, method="richardson", rtol=None, atol=None, fast=False,
@@ -42,11 +42,11 @@ def check_grad(f, *args, order=1, modes=None, method="richardson", rtol=None, at
     ...
     admodes.check.GradcheckError: grad= gives a wrong derivative of `<lambda>` for argument 0 `x` ...
     """
-    options = _Options.make(order, modes, method, rtol, atol, fast, grad, jac, seed, max_evaluations)
+    options = Options.make(order, modes, method, rtol, atol, fast, grad, jac, seed, max_evaluations)
     name = getattr(f, "__name__", type(f).__name__)
     if not callable(f):
         raise TypeError(f"check_grad: f must be callable, got {type(f).__name__}")
-    plan = _plan_arguments(f, args, argnums)
+    plan = plan_arguments(f, args, argnums)
     checked = [p for p in plan if not p.constant]
     report = GradcheckReport(name, order, method, fast, options.sources(), [])
     rng = np.random.default_rng(seed)
@@ -56,21 +56,21 @@ def check_grad(f, *args, order=1, modes=None, method="richardson", rtol=None, at
         else:
             report.arguments.append(_check_argument(f, plan, item, len(checked), options, rng))
     if report.wrong:
-        raise GradcheckError(_message(report, options), report)
+        raise GradcheckError(failure_message(report, options), report)
     if not report.passed:
-        raise GradcheckUndecided(_undecided_message(report, options), report)
+        raise GradcheckUndecided(undecided_message(report, options), report)
     return report
 
 
 def _check_argument(f, plan, item, n_checked, options, rng):
-    g = _partial(f, plan, item.index)
+    g = vary_one_argument(f, plan, item.index)
     x = item.value
-    calls = _Calls(g)
+    calls = Calls(g)
     f0 = calls.at_point(x)
     report = item.report()
-    sources = _sources(g, options, plan, item, n_checked, f0.shape)
+    sources = derivative_sources(g, options, plan, item, n_checked, f0.shape)
     rtol = report.rtol = options.rtol_for(_lowest_precision(x.dtype, f0.dtype))
-    report.comparisons = _compare(calls, x, f0, sources, rtol, options, rng, order=1)
+    report.comparisons = compare_derivatives(calls, x, f0, sources, rtol, options, rng, order=1)
     report.evaluations, report.sweeps = calls.count, sum(s.calls for s in sources)
     if options.order == 2 and not report.wrong:
         comparisons, evaluations, sweeps = _second_order(g, x, f0, rtol, options, rng)
@@ -93,9 +93,9 @@ def _second_order(g, x, f0, rtol, options, rng):
     scalar = lambda y: np.sum(g(y) * u)
     gradient_of = {mode: (lambda y, mode=mode: grad(scalar, mode=mode)(y)) for mode in options.modes}
     reference = "reverse" if "reverse" in options.modes else options.modes[0]
-    calls = _Calls(gradient_of[reference])
+    calls = Calls(gradient_of[reference])
     g0 = calls.at_point(x)
-    sources = [_mode_source(outer, f"{outer}-over-{inner}", gradient_of[inner], x, x.shape)
+    sources = [mode_source(outer, f"{outer}-over-{inner}", gradient_of[inner], x, x.shape)
                for outer in options.modes for inner in options.modes]
-    comparisons = _compare(calls, x, g0, sources, rtol, options, rng, order=2)
+    comparisons = compare_derivatives(calls, x, g0, sources, rtol, options, rng, order=2)
     return comparisons, calls.count, sum(s.calls for s in sources)

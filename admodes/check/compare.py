@@ -5,27 +5,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from .differences import _derivative, _jacobian, _require_affordable
-from .hints import _arbiter, _kink_hint, _transpose_hint, _undecided_reason
-from .indices import _flat, _index
-from .methods import _eps, _scale
-from .options import _MODES_FRACTION
+from .differences import difference_derivative, difference_jacobian, require_affordable
+from .hints import arbiter, kink_hint, transpose_hint, undecided_reason
+from .indices import flat_index, multi_index
+from .methods import dtype_eps, step_unit
+from .options import MODES_FRACTION
 from .report import Comparison
 
 _PROJECTIONS = 3  # fast=True: random projections u^T J v per argument
 _EVALUATION_ROUNDING = 4  # two modes' rounding residues may differ by this many eps |f|
 
 
-def _compare(calls, x, f0, sources, rtol, options, rng, order):
+def compare_derivatives(calls, x, f0, sources, rtol, options, rng, order):
     if options.fast:
         return _compare_projections(calls, x, f0, sources, rtol, options, rng, order)
     return _compare_jacobians(calls, x, f0, sources, rtol, options, order)
 
 
 def _compare_jacobians(calls, x, f0, sources, rtol, options, order):
-    _require_affordable(x, f0, options.method, options.max_evaluations, calls.seconds, "check_grad",
+    require_affordable(x, f0, options.method, options.max_evaluations, calls.seconds, "check_grad",
                         instead="check_grad(fast=True) (admodes check --fast)")
-    numeric, error = _jacobian(calls, x, f0, options.method)
+    numeric, error = difference_jacobian(calls, x, f0, options.method)
     largest = float(np.max(np.abs(numeric)))
     atol, zero_floor = options.atol_for_differences(), rtol * largest
     analytic = {s.label: s.jacobian() for s in sources}
@@ -35,18 +35,18 @@ def _compare_jacobians(calls, x, f0, sources, rtol, options, order):
         c = _judge(s.label, "numeric", analytic[s.label], numeric, error, rtol, atol, split, order, zero_floor)
         if not c.passed and order == 1:
             out_index, in_index = c.worst
-            k = _flat(in_index, x.shape)
+            k = flat_index(in_index, x.shape)
             weights = np.zeros(f0.shape)
             weights[out_index] = 1.0
-            c.hint = (c.failed and _transpose_hint(analytic[s.label], numeric, error, rtol, atol, x)) or _kink_hint(
+            c.hint = (c.failed and transpose_hint(analytic[s.label], numeric, error, rtol, atol, x)) or kink_hint(
                 calls, x, k, weights, f0)
         if c.undecided and not c.failed:
             out_index, in_index = c.worst
-            c.reason = _undecided_reason(c, float(np.abs(f0[out_index])), _scale(x, _flat(in_index, x.shape)),
-                                         _eps(x), atol)
+            c.reason = undecided_reason(c, float(np.abs(f0[out_index])), step_unit(x, flat_index(in_index, x.shape)),
+                                         dtype_eps(x), atol)
         comparisons.append(c)
     modes_atol = options.atol_between_modes(rtol, largest)
-    rounding = _EVALUATION_ROUNDING * _eps(x) * np.abs(f0).reshape(f0.shape + (1,) * x.ndim)
+    rounding = _EVALUATION_ROUNDING * dtype_eps(x) * np.abs(f0).reshape(f0.shape + (1,) * x.ndim)
     comparisons += _modes_with_each_other(sources, analytic, comparisons, numeric, error, rtol, modes_atol, split,
                                           order, rounding)
     return comparisons
@@ -66,10 +66,10 @@ def _modes_with_each_other(sources, analytic, comparisons, numeric, error, rtol,
     zero = np.zeros(np.shape(analytic[first]))
     found = []
     for s in sources[1:]:
-        c = _judge(s.label, first, analytic[s.label], analytic[first], zero, _MODES_FRACTION * rtol,
-                   _MODES_FRACTION * atol + rounding, split, order)
+        c = _judge(s.label, first, analytic[s.label], analytic[first], zero, MODES_FRACTION * rtol,
+                   MODES_FRACTION * atol + rounding, split, order)
         if not c.passed:
-            c.hint = _arbiter(c, numeric, error)
+            c.hint = arbiter(c, numeric, error)
         found.append(c)
     return found
 
@@ -104,7 +104,7 @@ def _judge(source, reference, analytic, expected, estimate, rtol, atol, split, o
     if split is None:
         worst = ("projection", flat)
     else:
-        index = _index(flat, analytic.shape)
+        index = multi_index(flat, analytic.shape)
         worst = (index[:split], index[split:])
     return Comparison(source, reference, float(gap.max()), float(relative.max()),
                       worst, float(analytic.flat[flat]), float(expected.flat[flat]), float(tolerance.flat[flat]),
@@ -118,7 +118,7 @@ def _compare_projections(calls, x, f0, sources, rtol, options, rng, order):
     for _ in range(_PROJECTIONS):
         u = rng.standard_normal(f0.shape)
         v = rng.standard_normal(x.shape).astype(x.dtype)
-        d = _derivative(calls, x, v, f0, options.method)
+        d = difference_derivative(calls, x, v, f0, options.method)
         us.append(u)
         vs.append(v)
         numeric.append(float(np.sum(u * d.value)))
@@ -135,12 +135,12 @@ def _compare_projections(calls, x, f0, sources, rtol, options, rng, order):
             c.located = _locate(calls, x, f0, s, us[k], vs[k], rtol, options)
         if not c.passed and order == 1:
             k = c.worst[1]
-            c.hint = _kink_hint(calls, x, vs[k], us[k], f0)
+            c.hint = kink_hint(calls, x, vs[k], us[k], f0)
         if c.undecided and not c.failed:
-            c.reason = _undecided_reason(c, float(np.sum(np.abs(us[c.worst[1]] * f0))), _scale(x, vs[c.worst[1]]),
-                                         _eps(x), atols[c.worst[1]])
+            c.reason = undecided_reason(c, float(np.sum(np.abs(us[c.worst[1]] * f0))), step_unit(x, vs[c.worst[1]]),
+                                         dtype_eps(x), atols[c.worst[1]])
         comparisons.append(c)
-    rounding = np.array([_EVALUATION_ROUNDING * _eps(x) * float(np.sum(np.abs(u * f0))) * float(np.max(np.abs(v)))
+    rounding = np.array([_EVALUATION_ROUNDING * dtype_eps(x) * float(np.sum(np.abs(u * f0))) * float(np.max(np.abs(v)))
                          for u, v in zip(us, vs)])
     comparisons += _modes_with_each_other(sources, analytic, comparisons, numeric, estimate, rtol, atols, None,
                                           order, rounding)
@@ -157,7 +157,7 @@ def _locate(calls, x, f0, source, u, v, rtol, options):
     method = options.method
 
     def gap(vs):
-        return source.project(u, vs) - float(np.sum(u * _derivative(calls, x, vs, f0, method).value))
+        return source.project(u, vs) - float(np.sum(u * difference_derivative(calls, x, vs, f0, method).value))
 
     support, total = np.flatnonzero(v), None
     while len(support) > 1:
@@ -167,7 +167,7 @@ def _locate(calls, x, f0, source, u, v, rtol, options):
         rest = total - first
         support, total = (half, first) if abs(first) >= abs(rest) else (other, rest)
     k = int(support[0])
-    column = _derivative(calls, x, k, f0, method)
+    column = difference_derivative(calls, x, k, f0, method)
     e_k = _unit(x.shape, k, x.dtype)
 
     def output_gap(w):
@@ -182,7 +182,7 @@ def _locate(calls, x, f0, source, u, v, rtol, options):
     atol = options.atol_for_differences()
     if not abs(analytic - expected) > atol + rtol * abs(expected) + float(column.error.flat[m]):
         return None
-    return (_index(m, f0.shape), _index(k, x.shape), analytic, expected)
+    return (multi_index(m, f0.shape), multi_index(k, x.shape), analytic, expected)
 
 
 def _masked(vector, indices):

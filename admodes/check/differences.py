@@ -26,9 +26,9 @@ import os
 
 import numpy as np
 
-from .evaluations import _as_point, _Calls
-from .methods import Differences, _central, _complex, _eps, _forward
-from .richardson import _FIRST_STEP, _RATIO, _richardson
+from .evaluations import Calls, as_point
+from .methods import Differences, central_difference, complex_step, dtype_eps, forward_difference
+from .richardson import FIRST_STEP, RATIO, richardson_difference
 
 METHODS = ("richardson", "central", "forward", "complex")
 """The finite-difference methods, the default first."""
@@ -38,7 +38,8 @@ MAX_EVALUATIONS = 100_000
 richardson (2 with central, 1 with forward or complex), and each evaluation copies x, so beyond this the
 work grows as x.size squared (a 25,000-element x at 2 ms an evaluation already takes minutes)."""
 
-_METHOD_FUNCTIONS = {"forward": _forward, "central": _central, "richardson": _richardson, "complex": _complex}
+_METHOD_FUNCTIONS = {"forward": forward_difference, "central": central_difference,
+                     "richardson": richardson_difference, "complex": complex_step}
 
 
 def numeric_jacobian(f, x, method="richardson", *, full_output=False, max_evaluations=MAX_EVALUATIONS):
@@ -58,12 +59,12 @@ def numeric_jacobian(f, x, method="richardson", *, full_output=False, max_evalua
     ...
     ValueError: numeric_jacobian: x has 1,000,000 elements, so the richardson Jacobian takes at least 4,000,000 ...
     """
-    x = _as_point(x, "x")
-    method = _check_method(method)
-    calls = _Calls(f)
+    x = as_point(x, "x")
+    method = check_method(method)
+    calls = Calls(f)
     f0 = calls.at_point(x)
-    _require_affordable(x, f0, method, max_evaluations, calls.seconds, "numeric_jacobian")
-    value, error = _jacobian(calls, x, f0, method)
+    require_affordable(x, f0, method, max_evaluations, calls.seconds, "numeric_jacobian")
+    value, error = difference_jacobian(calls, x, f0, method)
     result = Differences(value, error, calls.count, method)
     return (value, result) if full_output else value
 
@@ -93,25 +94,25 @@ def numeric_jvp(f, x, v, method="richardson", *, full_output=False):
     >>> numeric_jvp(lambda x: x * x, np.array([1.0, 2.0]), np.array([1.0, 1.0])).round(8)
     array([2., 4.])
     """
-    x = _as_point(x, "x")
+    x = as_point(x, "x")
     v = np.asarray(v, dtype=x.dtype)
     if v.shape != x.shape:
         raise ValueError(f"the direction v has shape {v.shape} but x has shape {x.shape}: they must match")
-    method = _check_method(method)
-    calls = _Calls(f)
+    method = check_method(method)
+    calls = Calls(f)
     f0 = calls.at_point(x)
-    d = _derivative(calls, x, v, f0, method)
+    d = difference_derivative(calls, x, v, f0, method)
     result = Differences(d.value, d.error, calls.count, method)
     return (d.value, result) if full_output else d.value
 
 
-def _check_method(method):
+def check_method(method):
     if method not in METHODS:
         raise ValueError(f"unknown finite-difference method {method!r}: use one of {', '.join(METHODS)}")
     return method
 
 
-def _derivative(calls, x, direction, f0, method):
+def difference_derivative(calls, x, direction, f0, method):
     """The derivative of f at x along ``direction``: an int is the flat index of a unit vector."""
     return _METHOD_FUNCTIONS[method](calls, x, direction, f0)
 
@@ -120,28 +121,28 @@ def _evaluations_per_column(method, x):
     """(fewest, most) evaluations of f one Jacobian column takes with ``method``."""
     if method != "richardson":
         return (2, 2) if method == "central" else (1, 1)
-    steps = math.floor(math.log(_FIRST_STEP / _eps(x) ** 0.75) / math.log(_RATIO)) + 1
+    steps = math.floor(math.log(FIRST_STEP / dtype_eps(x) ** 0.75) / math.log(RATIO)) + 1
     return 4, 2 * steps
 
 
-def _require_affordable(x, f0, method, max_evaluations, seconds_per_call, who, instead="numeric_jvp"):
+def require_affordable(x, f0, method, max_evaluations, seconds_per_call, who, instead="numeric_jvp"):
     """Refuse, before any differencing, a Jacobian over ``max_evaluations`` or over this machine's memory."""
     fewest, most = _evaluations_per_column(method, x)
     least, nbytes = fewest * x.size, 3 * 8 * f0.size * x.size  # value, error, and the columns they are stacked from
-    memory = _physical_memory()
+    memory = physical_memory()
     if least <= max_evaluations and nbytes <= memory:
         return
     over = (f"over max_evaluations={max_evaluations:,}" if least > max_evaluations
-            else f"more than this machine's {_gib(memory)}")
+            else f"more than this machine's {gib(memory)}")
     raise ValueError(f"{who}: x has {x.size:,} elements, so the {method} Jacobian takes at least {least:,} "
-                     f"evaluations of f (up to {most * x.size:,}), {over}, and about {_gib(nbytes)} of memory "
+                     f"evaluations of f (up to {most * x.size:,}), {over}, and about {gib(nbytes)} of memory "
                      f"(f(x) has {f0.size:,} element{'s' * (f0.size != 1)}; one evaluation took "
                      f"{_duration(seconds_per_call)}: at least {_duration(least * seconds_per_call)}). {instead} "
                      "takes a constant number of evaluations; "
                      "or pass a larger max_evaluations.")
 
 
-def _physical_memory():
+def physical_memory():
     """This machine's memory in bytes (1 TiB when the system does not say)."""
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
@@ -149,7 +150,7 @@ def _physical_memory():
         return 2 ** 40
 
 
-def _gib(nbytes):
+def gib(nbytes):
     """``745 GiB``, ``2.3 MiB``: a size in bytes, said in the unit that suits it."""
     if nbytes < 2 ** 30:
         return f"{nbytes / 2 ** 20:,.3g} MiB"
@@ -163,14 +164,14 @@ def _duration(seconds):
     return f"{seconds * 1e3:.3g} ms"
 
 
-def _jacobian(calls, x, f0, method):
+def difference_jacobian(calls, x, f0, method):
     """The Jacobian and its error estimate, column by column: (value, error), each f0.shape + x.shape."""
-    columns = [_derivative(calls, x, k, f0, method) for k in range(x.size)]
-    return (_assemble([d.value for d in columns], f0.shape, x.shape),
-            _assemble([d.error for d in columns], f0.shape, x.shape))
+    columns = [difference_derivative(calls, x, k, f0, method) for k in range(x.size)]
+    return (assemble_jacobian([d.value for d in columns], f0.shape, x.shape),
+            assemble_jacobian([d.error for d in columns], f0.shape, x.shape))
 
 
-def _assemble(columns, out_shape, in_shape):
+def assemble_jacobian(columns, out_shape, in_shape):
     """Columns (one per input element, each of the output's shape) -> the Jacobian out_shape + in_shape."""
     stacked = np.stack([np.asarray(c) for c in columns], axis=-1)
     return stacked.reshape(tuple(out_shape) + tuple(in_shape))

@@ -11,13 +11,13 @@ import numpy as np
 _USE_RICHARDSON = "so method='complex' cannot be used; use method='richardson'"
 
 
-def _first_non_finite(arr):
+def first_non_finite(arr):
     """The index (a tuple) of the first non-finite element of ``arr``, or None when all are finite."""
     bad = np.argwhere(~np.isfinite(arr))
     return tuple(int(k) for k in bad[0]) if len(bad) else None
 
 
-def _as_point(x, name):
+def as_point(x, name):
     """A float copy of ``x`` (the caller's array is never touched), or an error that says what is wrong."""
     if isinstance(x, (str, bytes, dict, set)) or x is None:
         raise TypeError(f"{name} must be a float array or number, got {type(x).__name__}")
@@ -32,14 +32,14 @@ def _as_point(x, name):
         raise TypeError(f"{name} must be a float array or number, got {type(x).__name__} of dtype {arr.dtype}")
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}): there is nothing to differentiate")
-    where = _first_non_finite(arr)
+    where = first_non_finite(arr)
     if where is not None:
         raise ValueError(f"{name} has non-finite values ({name}{list(where)} = {arr[where]}): "
                          "differentiate at a finite point")
     return np.array(arr, copy=True)
 
 
-class _Calls:
+class Calls:
     """Calls ``f`` on fresh plain arrays, counts the calls and checks what comes back."""
 
     def __init__(self, f):
@@ -55,7 +55,7 @@ class _Calls:
         started = time.perf_counter()
         out = self(x, "at the point")
         self.seconds = time.perf_counter() - started
-        where = _first_non_finite(out)
+        where = first_non_finite(out)
         if where is not None:
             label = f"output{list(where)}" if out.ndim else "f(x)"
             raise ValueError(f"f is not finite at the point: {label} = {out[where]} "

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .indices import _flat
-from .methods import _eps, _moved, _scale
-from .richardson import _FIRST_STEP
+from .indices import flat_index
+from .methods import dtype_eps, moved_point, step_unit
+from .richardson import FIRST_STEP
 
 _AMPLIFICATION = 16  # how much a Richardson table's error estimate may exceed the rounding of one quotient
 
 
-def _transpose_hint(analytic, numeric, error, rtol, atol, x):
+def transpose_hint(analytic, numeric, error, rtol, atol, x):
     """A hint when a matrix argument's derivative is the transpose of the right one."""
     if x.ndim != 2 or x.shape[0] != x.shape[1]:
         return ""
@@ -22,15 +22,15 @@ def _transpose_hint(analytic, numeric, error, rtol, atol, x):
     return ""
 
 
-def _kink_hint(calls, x, direction, weights, f0):
+def kink_hint(calls, x, direction, weights, f0):
     """A hint when one-sided differences disagree and keep disagreeing as the step shrinks: a kink."""
-    eps = _eps(x)
-    base = np.cbrt(eps) * _scale(x, direction)
+    eps = dtype_eps(x)
+    base = np.cbrt(eps) * step_unit(x, direction)
     phi0 = float(np.sum(weights * f0))
     jumps = []
     for h in (base, base / 16):
-        xp, hp = _moved(x, direction, h)
-        xm, hm = _moved(x, direction, -h)
+        xp, hp = moved_point(x, direction, h)
+        xm, hm = moved_point(x, direction, -h)
         right = (float(np.sum(weights * calls(xp, "for the one-sided differences"))) - phi0) / hp
         left = (phi0 - float(np.sum(weights * calls(xm, "for the one-sided differences")))) / -hm
         jumps.append((abs(right - left), left, right))
@@ -42,9 +42,9 @@ def _kink_hint(calls, x, direction, weights, f0):
             "check at another point")
 
 
-def _arbiter(c, numeric, error):
+def arbiter(c, numeric, error):
     """Say which of two disagreeing modes finite differences side with, when they are precise enough to."""
-    flat = c.worst[1] if c.worst[0] == "projection" else _flat(c.worst[0] + c.worst[1], np.shape(numeric))
+    flat = c.worst[1] if c.worst[0] == "projection" else flat_index(c.worst[0] + c.worst[1], np.shape(numeric))
     value, estimate = float(np.ravel(numeric)[flat]), float(np.ravel(error)[flat])
     near_source, near_reference = abs(c.analytic - value), abs(c.expected - value)
     if estimate > abs(c.analytic - c.expected) / 4:
@@ -54,14 +54,14 @@ def _arbiter(c, numeric, error):
             f"{wrong} is the likely culprit")
 
 
-def _undecided_reason(c, size, scale, eps, atol):
+def undecided_reason(c, size, scale, eps, atol):
     """Why finite differences could not decide an element: f's rounding, a zero, or no convergence.
 
     ``size`` is |f| at the element's output (a projection: sum |u f|), ``scale`` the first step's unit
     max(1, |x_k|): rounding f alone costs at least eps |f| / (scale / 8) in a difference quotient.
     """
     allowed = c.tolerance - c.estimate
-    rounding = eps * size / (scale * _FIRST_STEP)  # at richardson's largest step: the least it costs
+    rounding = eps * size / (scale * FIRST_STEP)  # at richardson's largest step: the least it costs
     if c.expected == 0 or abs(c.expected) <= c.estimate:
         return (f"the derivative here is within the differences' error ({c.estimate:.1e}) of zero"
                 + ("; atol= says how small a derivative may be taken as zero" if atol == 0 else ""))

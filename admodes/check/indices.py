@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 
-def _index(flat, shape):
+def multi_index(flat, shape):
     """The index tuple of flat position ``flat`` in an array of ``shape``."""
     return tuple(int(i) for i in np.unravel_index(flat, shape)) if len(shape) else ()
 
 
-def _flat(index, shape):
+def flat_index(index, shape):
     """The flat position of the index tuple ``index`` in an array of ``shape``."""
     return int(np.ravel_multi_index(index, shape)) if index else 0

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .options import _ATOL_FRACTION, _MODES_FRACTION
-from .report import _where
+from .options import ATOL_FRACTION, MODES_FRACTION
+from .report import readable_element
 
 _SUSPECT = {
     "forward mode": "the forward-mode rules (a jvp) are the suspect",
@@ -17,14 +17,14 @@ _SUSPECT = {
 }
 
 
-def _message(report, options):
+def failure_message(report, options):
     argument, c = _first_failure(report)
     what = "wrong second derivatives" if c.order == 2 else "a wrong derivative"
     subject = c.source if c.reference == "numeric" else f"{c.source} and {c.reference}"
     verb = "gives" if c.reference == "numeric" else "disagree:"
     head = (f"{subject} {verb} {what} of `{report.function}` for {argument.label} "
             f"(shape {argument.shape}, {argument.dtype})")
-    lines = [head, f"  --> {_where(c.worst, argument.name, c.order)}"]
+    lines = [head, f"  --> {readable_element(c.worst, argument.name, c.order)}"]
     reference = (f"finite diff. ({report.method}, error estimate {c.estimate:.1e})" if c.reference == "numeric"
                  else c.reference)
     reference, parenthesis, detail = reference.partition(" (")
@@ -38,7 +38,7 @@ def _message(report, options):
     lines.append(f"      {c.failed} of {c.compared} {unit} disagree")
     if c.located is not None:
         out_index, in_index, analytic, expected = c.located
-        lines.append(f"  --> bisection finds {_where((out_index, in_index), argument.name, c.order)}: "
+        lines.append(f"  --> bisection finds {readable_element((out_index, in_index), argument.name, c.order)}: "
                      f"{c.source} {analytic:.12g}, finite diff. {expected:.12g}")
     elif c.worst[0] == "projection":
         lines.append("      (no single element stands out: the error is spread; fast=False shows each element)")
@@ -54,18 +54,18 @@ def _tolerance_line(argument, c, options):
         atol = f"{options.atol:g}" if options.atol is not None else "0"
         return (f"  = tolerance, per element: atol + rtol |expected| + the differences' error estimate; "
                 f"rtol {argument.rtol:g}, atol {atol} (set rtol=, atol=)")
-    atol = f"{options.atol:g}" if options.atol is not None else f"{_ATOL_FRACTION * argument.rtol:g} x the largest"
-    return (f"  = tolerance between modes: {_MODES_FRACTION:g} x (atol + rtol |expected|); "
+    atol = f"{options.atol:g}" if options.atol is not None else f"{ATOL_FRACTION * argument.rtol:g} x the largest"
+    return (f"  = tolerance between modes: {MODES_FRACTION:g} x (atol + rtol |expected|); "
             f"rtol {argument.rtol:g}, atol {atol} |derivative|")
 
 
-def _undecided_message(report, options):
+def undecided_message(report, options):
     """Where finite differences are too coarse to decide, with the numbers and the reason."""
     argument, c = report.undecided[0]
     what = "second derivatives" if c.order == 2 else "derivative"
     lines = [f"cannot decide whether {c.source} gives the right {what} of `{report.function}` for {argument.label} "
              f"(shape {argument.shape}, {argument.dtype}): finite differences are too coarse here",
-             f"  --> {_where(c.worst, argument.name, c.order)}"]
+             f"  --> {readable_element(c.worst, argument.name, c.order)}"]
     width = max(len(c.source), len("finite diff.")) + 2
     lines.append(f"      {c.source:<{width}}{c.analytic: .12g}")
     lines.append(f"      {'finite diff.':<{width}}{c.expected: .12g}   ({report.method}, error estimate "

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .evaluations import _first_non_finite
-from .indices import _index
+from .evaluations import first_non_finite
+from .indices import multi_index
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Differences:
     method: str
 
 
-def _scale(x, direction):
+def step_unit(x, direction):
     """The step unit: max(1, |x_i|) over the elements the direction moves, per unit of the direction."""
     if isinstance(direction, int):
         return max(1.0, abs(float(x.flat[direction])))
@@ -43,7 +43,7 @@ def _scale(x, direction):
     return max(1.0, float(moved.max())) / size
 
 
-def _moved(x, direction, h):
+def moved_point(x, direction, h):
     """``x + h * direction`` and the step actually taken (exact for a unit direction)."""
     if isinstance(direction, int):
         y = x.copy()
@@ -52,28 +52,29 @@ def _moved(x, direction, h):
     return x + x.dtype.type(h) * direction, h
 
 
-def _eps(x):
+def dtype_eps(x):
     return float(np.finfo(x.dtype).eps)
 
 
-def _along(x, direction):
+def describe_direction(x, direction):
     if isinstance(direction, int):
-        return f"x{list(_index(direction, x.shape))}"
+        return f"x{list(multi_index(direction, x.shape))}"
     return "the direction"
 
 
 def _require_finite_step(out, method, h, x, direction):
     """A one-step method cannot shrink its step: a non-finite value there is an error, said plainly."""
-    where = _first_non_finite(out)
+    where = first_non_finite(out)
     if where is not None:
-        raise ValueError(f"f is not finite one {method} step ({h:+.3g}) along {_along(x, direction)} from the "
+        along = describe_direction(x, direction)
+        raise ValueError(f"f is not finite one {method} step ({h:+.3g}) along {along} from the "
                          f"point (output{list(where)} = {out[where]}): the point is within one step of the edge "
                          "of f's domain; method='richardson' shrinks the step until f is finite")
 
 
-def _forward(calls, x, direction, f0):
-    eps = _eps(x)
-    xp, hp = _moved(x, direction, np.sqrt(eps) * _scale(x, direction))
+def forward_difference(calls, x, direction, f0):
+    eps = dtype_eps(x)
+    xp, hp = moved_point(x, direction, np.sqrt(eps) * step_unit(x, direction))
     fp = calls(xp, "at x + h (forward difference)")
     _require_finite_step(fp, "forward", hp, x, direction)
     value = (fp - f0) / hp
@@ -81,30 +82,30 @@ def _forward(calls, x, direction, f0):
     return Differences(value, error, 1, "forward")
 
 
-def _central(calls, x, direction, f0):
-    eps = _eps(x)
-    h = np.cbrt(eps) * _scale(x, direction)
-    value, rounding, (fp, fm) = _central_at(calls, x, direction, h)
+def central_difference(calls, x, direction, f0):
+    eps = dtype_eps(x)
+    h = np.cbrt(eps) * step_unit(x, direction)
+    value, rounding, (fp, fm) = central_difference_at(calls, x, direction, h)
     _require_finite_step(fp, "central", h, x, direction)
     _require_finite_step(fm, "central", -h, x, direction)
     error = rounding + np.abs(value) * eps ** (2 / 3)
     return Differences(value, error, 2, "central")
 
 
-def _central_at(calls, x, direction, h):
+def central_difference_at(calls, x, direction, h):
     """One central difference at step h: (value, its rounding-error bound, (f(x+h), f(x-h)))."""
-    xp, hp = _moved(x, direction, h)
-    xm, hm = _moved(x, direction, -h)
+    xp, hp = moved_point(x, direction, h)
+    xm, hm = moved_point(x, direction, -h)
     fp = calls(xp, f"at x + h (central difference, h = {h:.3g})")
     fm = calls(xm, f"at x - h (central difference, h = {h:.3g})")
     width = hp - hm
-    rounding = _eps(x) * (np.abs(fp) + np.abs(fm)) / width
+    rounding = dtype_eps(x) * (np.abs(fp) + np.abs(fm)) / width
     return (fp - fm) / width, rounding, (fp, fm)
 
 
-def _complex(calls, x, direction, f0):
-    eps = _eps(x)
-    h = eps ** 2 * _scale(x, direction)
+def complex_step(calls, x, direction, f0):
+    eps = dtype_eps(x)
+    h = eps ** 2 * step_unit(x, direction)
     z = x.astype(np.result_type(x.dtype, np.complex64))
     if isinstance(direction, int):
         z.flat[direction] += 1j * h

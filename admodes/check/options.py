@@ -6,16 +6,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .differences import MAX_EVALUATIONS, _check_method
+from .differences import MAX_EVALUATIONS, check_method
 
 _RTOL = {8: 1e-6, 4: 1e-3, 2: 3e-2}   # default rtol by float size: float64, float32, float16
-_ATOL_FRACTION = 1e-3                # two modes' rounding floor: this * rtol * the largest |derivative|
-_MODES_FRACTION = 1e-2               # two AD modes must agree this much more tightly than with differences
+ATOL_FRACTION = 1e-3                # two modes' rounding floor: this * rtol * the largest |derivative|
+MODES_FRACTION = 1e-2               # two AD modes must agree this much more tightly than with differences
 _DEFAULT_MODES = ("forward", "reverse")
 
 
 @dataclass
-class _Options:
+class Options:
     order: int
     modes: tuple
     method: str
@@ -50,7 +50,7 @@ class _Options:
         for value, what in ((rtol, "rtol"), (atol, "atol")):
             if value is not None and not (np.isfinite(value) and value >= 0):
                 raise ValueError(f"check_grad: {what} must be a non-negative number, got {value!r}")
-        return cls(order, modes, _check_method(method), rtol, atol, bool(fast), grad, jac, seed, max_evaluations)
+        return cls(order, modes, check_method(method), rtol, atol, bool(fast), grad, jac, seed, max_evaluations)
 
     @property
     def given(self):
@@ -79,4 +79,4 @@ class _Options:
     def atol_between_modes(self, rtol, scale):
         """atol= when given, else a small fraction of ``scale``: the rounding floor for comparing two AD
         modes (or a projection u^T J v, a sum whose terms may cancel) of derivatives of size ``scale``."""
-        return self.atol if self.atol is not None else _ATOL_FRACTION * rtol * scale
+        return self.atol if self.atol is not None else ATOL_FRACTION * rtol * scale

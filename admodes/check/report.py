@@ -196,7 +196,7 @@ def _argument_lines(a):
         return [f"  {a.label} ({shape}, {a.dtype}): not checked (an earlier argument is wrong)"]
     worst = a.worst
     lines = [f"  {a.label} ({shape}, {a.dtype}): max abs error {a.max_abs_error:.2e}, "
-             f"max rel error {a.max_rel_error:.2e}, worst at {_where(worst.worst, a.name, worst.order)}, "
+             f"max rel error {a.max_rel_error:.2e}, worst at {readable_element(worst.worst, a.name, worst.order)}, "
              f"{a.evaluations} evaluations"]
     for c in a.comparisons:
         verdict = ("ok" if c.passed else f"FAILED at {c.failed} of {c.compared}" if c.failed
@@ -213,7 +213,7 @@ def _ratio(c):
     return gap / c.tolerance if c.tolerance > 0 else (np.inf if gap > 0 else 0.0)
 
 
-def _where(worst, name, order=1):
+def readable_element(worst, name, order=1):
     """A readable element: ``d out[2] / d x[1, 0]``, ``d2 f / d x[0] d x[1]``, or a projection."""
     if worst is None:
         return "-"

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .evaluations import _first_non_finite
-from .methods import Differences, _along, _central_at, _eps, _scale
+from .evaluations import first_non_finite
+from .methods import Differences, central_difference_at, describe_direction, dtype_eps, step_unit
 
-_RATIO = 4.0        # each step is the previous one divided by this
+RATIO = 4.0        # each step is the previous one divided by this
 _LEVELS = 3         # extrapolate away the h^2, h^4 and h^6 error terms at most
-_FIRST_STEP = 1 / 8  # the first step, relative to the element's scale max(1, |x_i|)
+FIRST_STEP = 1 / 8  # the first step, relative to the element's scale max(1, |x_i|)
 
 
-def _richardson(calls, x, direction, f0):
+def richardson_difference(calls, x, direction, f0):
     """Central differences at shrinking steps, extrapolated to h -> 0; the best-estimated entry wins.
 
     Steps go from scale/8 down by a factor of 4, so both a function whose best step is large (x**2 at
@@ -21,18 +21,18 @@ def _richardson(calls, x, direction, f0):
     estimated by its distance to its neighbours in the table plus the rounding error of the differences.
     Steps stop once every element has converged or stopped improving, or at scale * eps**0.75.
     """
-    eps = _eps(x)
-    scale = _scale(x, direction)
+    eps = dtype_eps(x)
+    scale = step_unit(x, direction)
     best = _Best(f0, eps, scale)
-    h, h_min, previous = scale * _FIRST_STEP, scale * eps ** 0.75, None
+    h, h_min, previous = scale * FIRST_STEP, scale * eps ** 0.75, None
     steps = 0
     while h >= h_min and not (steps >= 2 and best.settled()):
-        central, rounding, _ = _central_at(calls, x, direction, h)
+        central, rounding, _ = central_difference_at(calls, x, direction, h)
         steps += 1
         row = _extrapolate(central, previous)
         best.consider(row, previous, rounding)
         previous = row if np.any(np.isfinite(central)) else None
-        h /= _RATIO
+        h /= RATIO
     _require_finite(best.value, x, direction)
     dtype = np.result_type(f0.dtype, x.dtype)
     return Differences(best.value.astype(dtype), best.error.astype(dtype), 2 * steps, "richardson")
@@ -42,7 +42,7 @@ def _extrapolate(central, previous):
     """One row of the Richardson table: the central difference, then the h^2, h^4, ... terms removed."""
     row = [central]
     for j in range(1, 1 + min(_LEVELS, len(previous) if previous is not None else 0)):
-        row.append(row[j - 1] + (row[j - 1] - previous[j - 1]) / (_RATIO ** (2 * j) - 1))
+        row.append(row[j - 1] + (row[j - 1] - previous[j - 1]) / (RATIO ** (2 * j) - 1))
     return row
 
 
@@ -79,7 +79,7 @@ class _Best:
 
 def _require_finite(value, x, direction):
     """Raise when some output element never got a finite estimate."""
-    where = _first_non_finite(value)
+    where = first_non_finite(value)
     if where is not None:
-        raise ValueError(f"could not difference f along {_along(x, direction)}: output{list(where)} is "
+        raise ValueError(f"could not difference f along {describe_direction(x, direction)}: output{list(where)} is "
                          "non-finite at every step tried around x (x may be on the edge of f's domain)")

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from .differences import _assemble
+from .differences import assemble_jacobian
 from .report import GradcheckError
 
 
@@ -48,7 +48,7 @@ class _Forward(_Mode):
 
     def jacobian(self):
         columns = [self.jvp(e.reshape(self.x.shape)) for e in np.eye(self.x.size, dtype=self.x.dtype)]
-        return _assemble(columns, self.out_shape, self.x.shape)
+        return assemble_jacobian(columns, self.out_shape, self.x.shape)
 
     def project(self, u, v):
         return float(np.sum(u * self.jvp(v)))
@@ -81,7 +81,7 @@ class _Reverse(_Mode):
         return float(np.sum(self.vjp(u) * v))
 
 
-def _mode_source(mode, label, g, x, out_shape):
+def mode_source(mode, label, g, x, out_shape):
     """The source for AD mode ``mode`` ('forward' or 'reverse') differentiating ``g``."""
     return (_Forward if mode == "forward" else _Reverse)(label, g, x, out_shape)
 
@@ -145,12 +145,12 @@ def _given_matrix(options, plan, item, n_checked, out_shape):
     return arr.reshape(tuple(out_shape) + item.value.shape)
 
 
-def _sources(g, options, plan, item, n_checked, out_shape):
+def derivative_sources(g, options, plan, item, n_checked, out_shape):
     x = item.value
     found = []
     if options.given is not None:
         label, _ = options.given
         found.append(_Given(label, _given_matrix(options, plan, item, n_checked, out_shape), x, out_shape))
     for mode in options.modes:
-        found.append(_mode_source(mode, f"{mode} mode", g, x, out_shape))
+        found.append(mode_source(mode, f"{mode} mode", g, x, out_shape))
     return found

@@ -23,7 +23,7 @@ import time
 import warnings
 from contextlib import contextmanager
 
-from ..check.differences import _gib, _physical_memory
+from ..check.differences import gib, physical_memory
 
 
 class Unusable(Exception):
@@ -67,10 +67,10 @@ def parse_shape(text):
 
 def _require_memory(text, shape, itemsize=8):
     size = math.prod(shape)
-    needed, available = size * itemsize, _physical_memory()
+    needed, available = size * itemsize, physical_memory()
     if needed > available:
-        raise Unusable(f"--shape {text!r} has {size:,} elements: one array of them needs {_gib(needed)}, more than "
-                       f"this machine's {_gib(available)} of memory")
+        raise Unusable(f"--shape {text!r} has {size:,} elements: one array of them needs {gib(needed)}, more than "
+                       f"this machine's {gib(available)} of memory")
 
 
 def parse_seed(seed):

@@ -80,7 +80,7 @@ def _sequence(arrays):
     """The arrays of a sequence argument; an array (plain or traced) is a sequence of its rows, as in NumPy."""
     if isinstance(arrays, (np.ndarray, Traced)):
         return [getitem(arrays, i) for i in range(arrays.shape[0])]
-    return [_as_array(a) for a in arrays]  # lists become arrays: the rules read every block's shape
+    return [as_array(a) for a in arrays]  # lists become arrays: the rules read every block's shape
 
 
 @register_function("concatenate")
@@ -105,8 +105,12 @@ def stack(arrays, axis=0):
     return _stack(*_sequence(arrays), axis=axis)
 
 
-def _as_array(a):
-    """``a`` itself when it is an array (plain or traced), else ``np.asarray(a)`` (a list, a number)."""
+def as_array(a):
+    """``a`` itself when it is an array (plain or traced), else ``np.asarray(a)`` (a list, a number).
+
+    >>> as_array([1.0, 2.0])
+    array([1., 2.])
+    """
     return a if isinstance(a, (np.ndarray, Traced)) else np.asarray(a)
 
 
@@ -117,7 +121,7 @@ def hstack(tup):
     >>> hstack([np.zeros(2), np.ones(1)])
     array([0., 0., 1.])
     """
-    arrays = [reshape(a, (1,)) if a.ndim == 0 else a for a in map(_as_array, tup)]
+    arrays = [reshape(a, (1,)) if a.ndim == 0 else a for a in map(as_array, tup)]
     return concatenate(arrays, axis=0 if arrays and arrays[0].ndim == 1 else 1)
 
 
@@ -130,7 +134,7 @@ def vstack(tup):
            [1., 1.]])
     """
     arrays = [reshape(a, (1, 1)) if a.ndim == 0 else expand_dims(a, 0) if a.ndim == 1 else a
-              for a in map(_as_array, tup)]
+              for a in map(as_array, tup)]
     return concatenate(arrays, axis=0)
 
 
@@ -144,7 +148,7 @@ def array_split(ary, indices_or_sections, axis=0):
     >>> [p.tolist() for p in array_split(np.arange(5.0), 2)]
     [[0.0, 1.0, 2.0], [3.0, 4.0]]
     """
-    ary = _as_array(ary)
+    ary = as_array(ary)
     length = ary.shape[axis]
     if np.ndim(indices_or_sections) == 0:
         sections = int(indices_or_sections)
@@ -165,7 +169,7 @@ def split(ary, indices_or_sections, axis=0):
     >>> [p.tolist() for p in split(np.arange(4.0), 2)]
     [[0.0, 1.0], [2.0, 3.0]]
     """
-    ary = _as_array(ary)
+    ary = as_array(ary)
     if np.ndim(indices_or_sections) == 0 and ary.shape[axis] % int(indices_or_sections):
         raise ValueError(f"admodes.split: an axis of length {ary.shape[axis]} does not split into "
                          f"{indices_or_sections} equal pieces; use array_split for unequal ones")

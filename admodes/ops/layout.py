@@ -13,15 +13,19 @@ import numpy as np
 
 from .elementwise import where
 from .indexing import take
-from .joining import _as_array, concatenate, split, stack, vstack
+from .joining import as_array, concatenate, split, stack, vstack
 from .primitive import ndim_of, register_function, shape_of
 from .shape import broadcast_to, flip, moveaxis, ravel, reshape, swapaxes, transpose
 
 __all__ = []  # (every function below is reached through the registry: admodes.numpy)
 
 
-def _axis(axis, ndim):
-    """``axis`` as a non-negative int, NumPy's AxisError text when it is out of range."""
+def checked_axis(axis, ndim):
+    """``axis`` as a non-negative int, NumPy's AxisError text when it is out of range.
+
+    >>> checked_axis(-1, 3)
+    2
+    """
     if not -ndim <= axis < ndim:
         raise np.exceptions.AxisError(axis, ndim)
     return axis % ndim
@@ -42,12 +46,12 @@ def roll(a, shift, axis=None):
     >>> roll(np.arange(4.0), -1)
     array([1., 2., 3., 0.])
     """
-    a = _as_array(a)
+    a = as_array(a)
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), shape_of(a))
     shifts, axes = np.broadcast_arrays(shift, axis)
     for s, ax in zip(shifts.ravel().tolist(), axes.ravel().tolist()):
-        ax = _axis(ax, ndim_of(a))
+        ax = checked_axis(ax, ndim_of(a))
         n = shape_of(a)[ax]
         s = s % n if n else 0
         if s:
@@ -63,7 +67,7 @@ def rollaxis(a, axis, start=0):
     (4, 2, 3)
     """
     n = ndim_of(a)
-    axis = _axis(axis, n)
+    axis = checked_axis(axis, n)
     if start < 0:
         start += n
     if not 0 <= start <= n:
@@ -82,10 +86,10 @@ def rot90(m, k=1, axes=(0, 1)):
     array([[2., 4.],
            [1., 3.]])
     """
-    m = _as_array(m)
+    m = as_array(m)
     if len(axes) != 2:
         raise ValueError("rot90: len(axes) must be 2")
-    a0, a1 = (_axis(ax, ndim_of(m)) for ax in axes)
+    a0, a1 = (checked_axis(ax, ndim_of(m)) for ax in axes)
     if a0 == a1:
         raise ValueError("rot90: axes must be different")
     k %= 4
@@ -146,7 +150,7 @@ def permute_dims(a, axes=None):
 
 def _at_least(arys, n, place):
     out = []
-    for a in map(_as_array, arys):
+    for a in map(as_array, arys):
         shape = shape_of(a)
         out.append(reshape(a, place(shape)) if len(shape) < n else a)
     return out[0] if len(out) == 1 else tuple(out)
@@ -206,7 +210,7 @@ def column_stack(tup):
     array([[0., 1.],
            [0., 1.]])
     """
-    arrays = [_as_array(a) for a in tup]
+    arrays = [as_array(a) for a in tup]
     return concatenate([reshape(a, (-1, 1)) if ndim_of(a) < 2 else a for a in arrays], axis=1)
 
 
@@ -264,7 +268,7 @@ def append(arr, values, axis=None):
     >>> append(np.zeros(2), [1.0])
     array([0., 0., 1.])
     """
-    arr, values = _as_array(arr), _as_array(values)
+    arr, values = as_array(arr), as_array(values)
     if axis is None:
         return concatenate([ravel(arr), ravel(values)], axis=0)
     return concatenate([arr, values], axis=axis)
@@ -283,14 +287,14 @@ def diff(a, n=1, axis=-1, prepend=_NOTHING, append=_NOTHING):
     """
     if n < 0:
         raise ValueError(f"diff: order must be non-negative but got {n}")
-    a = _as_array(a)
-    axis = _axis(axis, ndim_of(a))
+    a = as_array(a)
+    axis = checked_axis(axis, ndim_of(a))
     parts = []
     for extra in (prepend, a, append):
         if extra is a:
             parts.append(a)
         elif extra is not _NOTHING:
-            extra = _as_array(extra)
+            extra = as_array(extra)
             if ndim_of(extra) == 0:
                 shape = list(shape_of(a))
                 shape[axis] = 1
@@ -314,7 +318,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     array([1., 5.])
     """
     n = ndim_of(a)
-    axis1, axis2 = _axis(axis1, n), _axis(axis2, n)
+    axis1, axis2 = checked_axis(axis1, n), checked_axis(axis2, n)
     if axis1 == axis2:
         raise ValueError("diagonal: axis1 and axis2 cannot be the same")
     b = moveaxis(a, (axis1, axis2), (-2, -1))
@@ -331,7 +335,7 @@ def broadcast_arrays(*args):
     >>> [x.shape for x in broadcast_arrays(np.zeros((2, 1)), np.zeros(3))]
     [(2, 3), (2, 3)]
     """
-    arrays = [_as_array(a) for a in args]
+    arrays = [as_array(a) for a in args]
     shape = np.broadcast_shapes(*(shape_of(a) for a in arrays))
     return tuple(a if shape_of(a) == shape else broadcast_to(a, shape) for a in arrays)
 
@@ -352,7 +356,7 @@ def take_along_axis(arr, indices, axis=-1):
     if indices.ndim != n:
         raise ValueError(f"take_along_axis: indices and arr must have the same number of dimensions "
                          f"({indices.ndim} != {n})")
-    axis = _axis(axis, n)
+    axis = checked_axis(axis, n)
     index = tuple(indices if i == axis else np.arange(size).reshape((1,) * i + (-1,) + (1,) * (n - i - 1))
                   for i, size in enumerate(shape_of(arr)))
     return arr[index]
@@ -375,7 +379,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
     """
     if mode not in _PAD_MODES:
         raise NotImplementedError(f"pad: mode {mode!r} is not differentiable by admodes; use one of {_PAD_MODES}")
-    array = _as_array(array)
+    array = as_array(array)
     n = ndim_of(array)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (n, 2))
     if mode == "constant":
@@ -407,7 +411,7 @@ def kron(a, b):
     >>> kron(np.array([1.0, 2.0]), np.array([1.0, 10.0]))
     array([ 1., 10.,  2., 20.])
     """
-    a, b = _as_array(a), _as_array(b)
+    a, b = as_array(a), as_array(b)
     n = max(ndim_of(a), ndim_of(b))
     sa = (1,) * (n - ndim_of(a)) + shape_of(a)
     sb = (1,) * (n - ndim_of(b)) + shape_of(b)
@@ -427,8 +431,8 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """
     if axis is not None:
         axisa = axisb = axisc = axis
-    a = moveaxis(_as_array(a), axisa, -1)
-    b = moveaxis(_as_array(b), axisb, -1)
+    a = moveaxis(as_array(a), axisa, -1)
+    b = moveaxis(as_array(b), axisb, -1)
     na, nb = shape_of(a)[-1], shape_of(b)[-1]
     if na not in (2, 3) or nb not in (2, 3):
         raise ValueError("cross: incompatible dimensions for cross product (dimension must be 2 or 3)")

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from .elementwise import absolute, power, sign
-from .layout import _axis, cross, diagonal, matrix_transpose
+from .layout import checked_axis, cross, diagonal, matrix_transpose
 from .linalg import eigh, inv, solve
 from .linalg import norm as _norm
 from .primitive import ndim_of, register_function, shape_of
@@ -65,7 +65,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     n = ndim_of(x)
     if axis is None:
         axis = 0 if n == 1 else (0, 1) if n == 2 else None
-    axes = None if axis is None else (_axis(axis, n),) if np.ndim(axis) == 0 else tuple(_axis(a, n) for a in axis)
+    axes = None if axis is None else (checked_axis(axis, n),) if np.ndim(axis) == 0 else tuple(checked_axis(a, n) for a in axis)
     if axes is not None and len(axes) == 1 and ord not in (None, 2, 1, np.inf, -np.inf):
         if isinstance(ord, str):
             raise ValueError(f"linalg.norm: invalid norm order {ord!r} for vectors")
@@ -89,7 +89,7 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     """
     shape = shape_of(x)
     axes = tuple(range(len(shape))) if axis is None else (axis,) if np.ndim(axis) == 0 else tuple(axis)
-    axes = tuple(_axis(a, len(shape)) for a in axes)
+    axes = tuple(checked_axis(a, len(shape)) for a in axes)
     rest = [i for i in range(len(shape)) if i not in axes]
     flat = reshape(moveaxis(x, axes, tuple(range(-len(axes), 0))), tuple(shape[i] for i in rest) + (-1,))
     out = norm(flat, ord, -1)
@@ -276,7 +276,7 @@ def tensorsolve(a, b, axes=None):
     """
     if axes is not None:
         n = ndim_of(a)
-        axes = [_axis(ax, n) for ax in axes]
+        axes = [checked_axis(ax, n) for ax in axes]
         a = moveaxis(a, axes, list(range(n - len(axes), n)))
     shape, b_size = shape_of(a), math.prod(shape_of(b))
     x_shape = shape[ndim_of(b):]

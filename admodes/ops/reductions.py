@@ -22,16 +22,24 @@ from .primitive import Primitive, ndim_of, shape_of
 from .shape import broadcast_to, reshape, transpose
 
 
-def _axes(axis, ndim):
-    """``axis`` (None, an int or a tuple of ints, negatives allowed) as a tuple of axes in [0, ndim)."""
+def reduced_axes(axis, ndim):
+    """``axis`` (None, an int or a tuple of ints, negatives allowed) as a tuple of axes in [0, ndim).
+
+    >>> reduced_axes(-1, 3), reduced_axes(None, 2)
+    ((2,), (0, 1))
+    """
     if axis is None:
         return tuple(range(ndim))
     return tuple(int(ax) % ndim for ax in ((axis,) if np.ndim(axis) == 0 else axis))
 
 
-def _count(shape, axis):
-    """How many elements each output element of a reduction over ``axis`` gathers (a Python int)."""
-    return math.prod(shape[ax] for ax in _axes(axis, len(shape)))
+def reduced_count(shape, axis):
+    """How many elements each output element of a reduction over ``axis`` gathers (a Python int).
+
+    >>> reduced_count((2, 3, 4), (0, 2))
+    8
+    """
+    return math.prod(shape[ax] for ax in reduced_axes(axis, len(shape)))
 
 
 def _restore(g, shape, axis, keepdims):
@@ -39,7 +47,7 @@ def _restore(g, shape, axis, keepdims):
     if keepdims or ndim_of(g) == 0:
         return g
     kept = list(shape)
-    for ax in _axes(axis, len(shape)):
+    for ax in reduced_axes(axis, len(shape)):
         kept[ax] = 1
     return reshape(g, tuple(kept))
 
@@ -52,7 +60,7 @@ def _spread(g, shape, axis, keepdims):
 def _batch_axes(axis, ndim):
     """``axis`` of an array of ``ndim`` axes, for the same array with a batch axis in front: the axes one
     further on (None, all of them, becomes all but the batch axis)."""
-    return tuple(ax + 1 for ax in _axes(axis, ndim))
+    return tuple(ax + 1 for ax in reduced_axes(axis, ndim))
 
 
 def _reduction_batch_rule(prim):
@@ -128,7 +136,7 @@ def _centered(a, axis):
 
 def _per_dof(shape, axis, ddof):
     """1 / (n - ddof), a Python float; nan where NumPy's variance itself is undefined (n <= ddof)."""
-    dof = _count(shape, axis) - ddof
+    dof = reduced_count(shape, axis) - ddof
     return 1.0 / dof if dof > 0 else float("nan")
 
 
@@ -169,7 +177,7 @@ def unit_along(x, axis, zero=0.0, norm=None):
     """
     if norm is not None and _far_from_under_and_overflow(x, norm):
         return x / norm
-    if _count(shape_of(x), axis) == 0:
+    if reduced_count(shape_of(x), axis) == 0:
         return x  # nothing to scale (max over an empty axis has no value)
     big = max(absolute(x), axis=axis, keepdims=True)
     y = x / where(big, big, 1.0)  # big as the condition: nonzero
@@ -420,7 +428,7 @@ defrules(linear_scan,
 
 def _product_of_others(a, axis):
     """For each element, the product of the other elements it is reduced with (a's shape), no division."""
-    axes = _axes(axis, a.ndim)
+    axes = reduced_axes(axis, a.ndim)
     if len(axes) == 1:
         return cumprod_exclusive(a, axis=axes[0]) * cumprod_exclusive(a, axis=axes[0], reverse=True)
     kept = tuple(ax for ax in range(a.ndim) if ax not in axes)

@@ -13,8 +13,8 @@ import numpy as np
 
 from .elementwise import heaviside, where
 from .indexing import sort, take
-from .joining import _as_array, concatenate
-from .layout import _axis
+from .joining import as_array, concatenate
+from .layout import checked_axis
 from .primitive import ndim_of, register_function, shape_of
 from .products import matmul
 from .reductions import sum
@@ -48,7 +48,7 @@ def _trim(full, n, m, mode):
 
 
 def _vectors(a, v, who):
-    a, v = _as_array(a), _as_array(v)
+    a, v = as_array(a), as_array(v)
     if ndim_of(a) != 1 or ndim_of(v) != 1:
         raise ValueError(f"{who}: a and v must be 1-D, got shapes {shape_of(a)} and {shape_of(v)}")
     if not shape_of(a)[0] or not shape_of(v)[0]:
@@ -92,7 +92,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     """
     if period is not None:
         raise NotImplementedError("interp: period= is not supported by admodes; wrap x into one period first")
-    x, xp, fp = _as_array(x), _as_array(xp), _as_array(fp)
+    x, xp, fp = as_array(x), as_array(xp), as_array(fp)
     if ndim_of(xp) != 1 or shape_of(xp) != shape_of(fp):
         raise ValueError(f"interp: xp and fp must be 1-D of one length, got shapes {shape_of(xp)}, {shape_of(fp)}")
     xs = reshape(x, shape_of(x) + (1,))
@@ -117,10 +117,10 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     >>> gradient(np.array([1.0, 4.0, 9.0, 16.0]))
     array([3., 4., 6., 7.])
     """
-    f = _as_array(f)
+    f = as_array(f)
     n = ndim_of(f)
     axes = tuple(range(n)) if axis is None else (axis,) if np.ndim(axis) == 0 else tuple(axis)
-    axes = tuple(_axis(ax, n) for ax in axes)
+    axes = tuple(checked_axis(ax, n) for ax in axes)
     if len(varargs) == 0:
         spacings = [1.0] * len(axes)
     elif len(varargs) == 1:
@@ -159,7 +159,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     """
     if num < 0:
         raise ValueError(f"linspace: number of samples, {num}, must be non-negative")
-    start, stop = _as_array(start), _as_array(stop)
+    start, stop = as_array(start), as_array(stop)
     divisions = (num - 1 if endpoint else num) or 1
     shape = np.broadcast_shapes(shape_of(start), shape_of(stop))
     real = np.result_type(start.dtype, stop.dtype, np.float32)  # float32 endpoints stay float32, as in NumPy

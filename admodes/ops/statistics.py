@@ -18,11 +18,11 @@ import numpy as np
 
 from .elementwise import clip, sqrt, where
 from .indexing import sort, take
-from .joining import _as_array, concatenate
-from .layout import _axis
+from .joining import as_array, concatenate
+from .layout import checked_axis
 from .primitive import ndim_of, register_function, shape_of
 from .products import matmul, outer
-from .reductions import _axes, _count, cumprod, cumsum, logsumexp, max, min, prod, sum
+from .reductions import cumprod, cumsum, logsumexp, max, min, prod, reduced_axes, reduced_count, sum
 from .rounding import isnan_mask
 from .shape import moveaxis, reshape, transpose
 
@@ -46,7 +46,7 @@ def ptp(a, axis=None, keepdims=False):
 
 def _without_nan(a, fill):
     """a with its nan elements replaced by ``fill`` (which carries no derivative), and the mask of them."""
-    a = _as_array(a)
+    a = as_array(a)
     nan = isnan_mask(a)
     return where(nan, fill, a), nan
 
@@ -144,7 +144,7 @@ def nanmin(a, axis=None, keepdims=False):
 def _squeeze_axes(x, axis):
     """x, reduced with keepdims over ``axis``, without the reduced axes."""
     shape = shape_of(x)
-    axes = _axes(axis, len(shape))
+    axes = reduced_axes(axis, len(shape))
     return reshape(x, tuple(n for i, n in enumerate(shape) if i not in axes))
 
 
@@ -158,17 +158,17 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     >>> float(average(np.array([1.0, 3.0]), weights=np.array([3.0, 1.0])))
     1.5
     """
-    a = _as_array(a)
+    a = as_array(a)
     if weights is None:
         total = sum(a, axis=axis, keepdims=keepdims)
-        scale = float(_count(shape_of(a), axis))
+        scale = float(reduced_count(shape_of(a), axis))
         out, weight_sum = total / scale, scale
         return (out, out * 0.0 + weight_sum) if returned else out
-    w = _as_array(weights)
+    w = as_array(weights)
     if shape_of(w) != shape_of(a):
         if axis is None or np.ndim(axis) or ndim_of(w) != 1:
             raise TypeError("average: weights of a shape other than a's must be 1-D and need an int axis")
-        ax = _axis(axis, ndim_of(a))
+        ax = checked_axis(axis, ndim_of(a))
         if shape_of(w)[0] != shape_of(a)[ax]:
             raise ValueError("average: length of weights differs from the length of a along axis")
         w = reshape(w, tuple(-1 if i == ax else 1 for i in range(ndim_of(a))))
@@ -179,7 +179,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
 
 def _cumulative(scan, initial):
     def fn(x, /, *, axis=None, dtype=None, include_initial=False):
-        x = _as_array(x)
+        x = as_array(x)
         if axis is None:
             if ndim_of(x) > 1:
                 raise ValueError("cumulative functions need an axis for arrays of more than one dimension")
@@ -187,7 +187,7 @@ def _cumulative(scan, initial):
         out = scan(x, axis=axis) if dtype is None else scan(x, axis=axis).astype(dtype)
         if include_initial:
             shape = list(shape_of(out))
-            shape[_axis(axis, len(shape))] = 1
+            shape[checked_axis(axis, len(shape))] = 1
             out = concatenate([np.full(shape, initial, dtype=np.result_type(out)), out], axis=axis)
         return out
     return fn
@@ -223,14 +223,14 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     >>> float(trapezoid(np.array([0.0, 1.0, 2.0])))
     2.0
     """
-    y = _as_array(y)
-    ax = _axis(axis, ndim_of(y))
+    y = as_array(y)
+    ax = checked_axis(axis, ndim_of(y))
     def part(v, s):
         return v[(slice(None),) * ax + (s,)]
     if x is None:
         d = dx
     else:
-        x = _as_array(x)
+        x = as_array(x)
         if ndim_of(x) == 1:
             x = reshape(x, tuple(-1 if i == ax else 1 for i in range(ndim_of(y))))
             d = x[(slice(None),) * ax + (slice(1, None),)] - x[(slice(None),) * ax + (slice(None, -1),)]
@@ -274,8 +274,8 @@ def log_softmax(x, axis=None):
 
 def _last_axis_gathering(a, axis):
     """a with the axes in ``axis`` (None: all) merged into one last axis, and the shape kept axes take."""
-    a = _as_array(a)
-    axes = _axes(axis, ndim_of(a))
+    a = as_array(a)
+    axes = reduced_axes(axis, ndim_of(a))
     rest = [i for i in range(ndim_of(a)) if i not in axes]
     moved = transpose(a, tuple(rest) + axes) if axes != tuple(range(ndim_of(a) - len(axes), ndim_of(a))) else a
     kept_shape = tuple(1 if i in axes else n for i, n in enumerate(shape_of(a)))
@@ -356,7 +356,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
 
 
 def _rows(m, rowvar):
-    m = _as_array(m)
+    m = as_array(m)
     if ndim_of(m) > 2:
         raise ValueError("cov: m has more than 2 dimensions")
     if ndim_of(m) < 2:
