@@ -65,7 +65,10 @@ def norm(x, ord=None, axis=None, keepdims=False):
     n = ndim_of(x)
     if axis is None:
         axis = 0 if n == 1 else (0, 1) if n == 2 else None
-    axes = None if axis is None else (checked_axis(axis, n),) if np.ndim(axis) == 0 else tuple(checked_axis(a, n) for a in axis)
+    if axis is not None:
+        axes = (checked_axis(axis, n),) if np.ndim(axis) == 0 else tuple(checked_axis(a, n) for a in axis)
+    else:
+        axes = None
     if axes is not None and len(axes) == 1 and ord not in (None, 2, 1, np.inf, -np.inf):
         if isinstance(ord, str):
             raise ValueError(f"linalg.norm: invalid norm order {ord!r} for vectors")
