@@ -91,24 +91,53 @@ def test_hessian_pattern_covers_every_primitives_hessian(case_id, data):
         FALSE["Hessians of the primitives"][1] += total
 
 
-def test_every_primitive_has_a_dependency_rule():
-    from admodes.sparse.rules import rule_of
-    missing = []
-    for name in {c.name for c in CASES}:
-        prim = REGISTRY[name]
-        if not prim.zero_derivative:
-            try:
-                rule_of(prim)
-            except NotImplementedError:
-                missing.append(name)
-    assert missing == []
+def test_every_differentiable_primitive_declares_its_dependency_rule_or_derives_it():
+    """No op of the library is left to the dense fallback without saying so (``deps="dense"``)."""
+    from admodes.sparse.rules import rule_kind, rule_of
+    left = sorted(name for name, prim in REGISTRY.items() if prim.has_rules and rule_kind(prim) == "fallback")
+    assert left == [], (f"primitives with neither a deps= rule in their declaration nor one derived from it: {left}; "
+                        "declare deps=<rule> or a kind of admodes.sparse.rules.KINDS")
+    for name, prim in REGISTRY.items():
+        if prim.has_rules and not prim.zero_derivative:
+            assert callable(rule_of(prim)), name
 
 
-def test_a_primitive_without_a_rule_is_named():
+def test_import_admodes_does_not_load_scipy():
+    import subprocess
+    import sys
+    from pathlib import Path
+    code = "import sys, admodes, admodes.numpy; print('scipy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "False", out.stdout + out.stderr
+
+
+def test_a_primitive_declared_without_a_dependency_rule_gets_the_dense_one():
     twice = Primitive("twice_without_deps_rule", lambda x: 2 * x, registered=False)
     defrules(twice, jvp=lambda t, ans, x: 2 * t, vjp=lambda g, ans, x: 2 * g)
-    with pytest.raises(NotImplementedError, match="twice_without_deps_rule"):
-        jacobian_sparsity(lambda x: twice(x))(np.ones(2))
+    pattern = jacobian_sparsity(lambda x: twice(x[:2]))(np.ones(3))
+    np.testing.assert_array_equal(pattern.toarray(), [[True, True, False], [True, True, False]])
+
+
+def test_a_linear_op_that_sums_is_not_taken_for_a_move():
+    """A `deflinear` op without ``deps=`` is traced as a move only if a second numbering confirms it: a
+    running sum (which maps element numbers to valid-looking numbers) gets the dense rule, never a wrong one."""
+    from admodes.ops.core import deflinear
+    running = Primitive("running_sum_example", lambda x: np.cumsum(x), registered=False)
+    deflinear(running, transpose=lambda g, ans, x: running(g[::-1])[::-1])
+    x = np.arange(1.0, 4.0)
+    pattern = jacobian_sparsity(lambda v: running(v))(x)
+    assert_covers(pattern, dense_jacobian(lambda v: running(v), x), "running sum")
+    flipped = Primitive("flip_example_deps", lambda x: x[::-1], registered=False)
+    deflinear(flipped, transpose=lambda g, ans, x: flipped(g))
+    np.testing.assert_array_equal(jacobian_sparsity(lambda v: flipped(v))(x).toarray(), np.eye(3, dtype=bool)[::-1])
+
+
+def test_a_declared_dependency_kind_that_does_not_exist_is_named():
+    odd = Primitive("odd_deps_example", lambda x: 2 * x, registered=False)
+    defrules(odd, jvp=lambda t, ans, x: 2 * t, vjp=lambda g, ans, x: 2 * g, deps="diagonal")
+    with pytest.raises(ValueError, match="odd_deps_example.*'diagonal'"):
+        jacobian_sparsity(lambda x: odd(x))(np.ones(2))
 
 
 # ---- generated programs ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import admodes as ad
 from admodes.ops.core import REGISTRY
-from admodes.taylor.rules import EXCLUDED, FALLBACK, TABLE, rule_for
+from admodes.taylor.rules import rule_for, rule_kind
 
 from .ops import cases_elementwise, cases_linalg, cases_reductions, cases_shape
 from .ops.harness import Draw, diff_positions
@@ -113,24 +113,23 @@ def test_jet_rule_keeps_float32(case_id, data):
         assert c.dtype == np.float32, f"{case_id}: degree {k} of float32 inputs is {c.dtype}"
 
 
-def test_every_differentiable_primitive_has_a_jet_rule():
-    missing = []
+def test_every_differentiable_primitive_declares_its_jet_rule_or_derives_it():
+    """No op of the library is left to the nested-JVP fallback without saying so (``jet="nested_jvp"``)."""
+    left = sorted(name for name, prim in REGISTRY.items() if prim.has_rules and rule_kind(prim) == "fallback")
+    assert left == [], (f"primitives with neither a jet= rule in their declaration nor one derived from it: {left}; "
+                        "declare jet=<rule>, \"linear\", \"multilinear\" or \"nested_jvp\"")
     for name, prim in REGISTRY.items():
-        if prim.zero_derivative or name in ("double", "triple_example", "double_example"):
-            continue
-        try:
-            rule_for(prim)
-        except NotImplementedError:
-            missing.append(name)
-    assert missing == sorted(EXCLUDED), f"differentiable primitives without a jet rule: {missing}"
-    assert EXCLUDED == {}
+        if prim.has_rules and not prim.zero_derivative:
+            assert callable(rule_for(prim)), name
 
 
-def test_the_hot_elementwise_ops_have_recurrences_not_the_fallback():
-    recurrences = {"exp", "log", "sin", "cos", "tan", "tanh", "sqrt", "power", "divide", "arctan", "multiply",
-                   "matmul", "einsum", "tensordot", "dot", "linalg.inv", "linalg.solve", "logsumexp"}
-    assert recurrences <= set(TABLE)
-    assert not recurrences & FALLBACK
+def test_the_hot_ops_have_recurrences_not_the_fallback():
+    recurrences = {"exp", "log", "sin", "cos", "tan", "tanh", "sqrt", "power", "divide", "arctan", "linalg.inv",
+                   "linalg.solve", "logsumexp"}
+    assert {name: rule_kind(REGISTRY[name]) for name in recurrences} == dict.fromkeys(recurrences, "declared")
+    products = {"multiply", "matmul", "einsum", "tensordot", "dot"}
+    assert {name: rule_kind(REGISTRY[name]) for name in products} == dict.fromkeys(products, "multilinear")
+    assert rule_kind(REGISTRY["reshape"]) == "linear"  # derived from deflinear, not declared
 
 
 def _polynomial_coefficients(f, coefficients, order, radius=0.5, points=32):
@@ -152,9 +151,33 @@ def test_det_at_a_singular_matrix_against_the_exact_polynomial(degree):
     np.testing.assert_allclose(series[degree - 1], exact[degree - 1], rtol=1e-8, atol=1e-8)
 
 
-def test_a_primitive_without_a_jet_rule_is_named_in_the_error():
+def test_a_primitive_declared_without_a_jet_rule_gets_the_exact_nested_jvp_one():
     from admodes.ops.core import Primitive, defrules
     mystery = Primitive("mystery_example", np.sin, registered=False)
-    defrules(mystery, jvp=lambda t, ans, x: t * np.cos(x), vjp=lambda g, ans, x: g * np.cos(x), saves=("x",))
-    with pytest.raises(NotImplementedError, match="'mystery_example' has no Taylor-mode"):
-        ad.taylor(mystery, order=2)(np.ones(2), np.ones(2))
+    defrules(mystery, jvp=lambda t, ans, x: t * ad.numpy.cos(x), vjp=lambda g, ans, x: g * ad.numpy.cos(x),
+             saves=("x",))
+    assert rule_kind(mystery) == "fallback"
+    x = np.array([0.3, -1.2])
+    got = ad.taylor(mystery, order=4)(x, np.ones(2))
+    np.testing.assert_allclose(got, [np.cos(x), -np.sin(x), -np.cos(x), np.sin(x)], rtol=1e-12, atol=1e-14)
+
+
+def test_a_custom_function_without_a_jet_rule_is_named_in_the_error():
+    class Twice(ad.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return 2 * x
+
+        @staticmethod
+        def backward(ctx, g):
+            return 2 * g
+    with pytest.raises(NotImplementedError, match="Twice"):
+        ad.taylor(Twice.apply, order=2)(np.ones(2), np.ones(2))
+
+
+def test_a_declared_jet_kind_that_does_not_exist_is_named():
+    from admodes.ops.core import Primitive, defrules
+    odd = Primitive("odd_jet_example", np.sin, registered=False)
+    defrules(odd, jvp=lambda t, ans, x: t, vjp=lambda g, ans, x: g, saves=(), jet="quadratic")
+    with pytest.raises(ValueError, match="odd_jet_example.*'quadratic'"):
+        ad.taylor(odd, order=2)(np.ones(2), np.ones(2))

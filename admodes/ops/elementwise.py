@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from . import jet_elementwise
 from .declare import Fast, broadcasting_batch_rule, deflinear, defrules, nondifferentiable, pad_batched
 from .primitive import Primitive, register_function
 
@@ -96,13 +97,13 @@ def _multiply_jvp(tangents, ans, args, params):
 
 add = Primitive("add", np.add)
 defrules(add, jvp=(lambda t, ans, x1, x2: t, lambda t, ans, x1, x2: t),
-         vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: g), saves=(), elementwise=True)
+         vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: g), saves=(), elementwise=True, jet="linear")
 
 subtract = Primitive("subtract", np.subtract, short="Sub")
 defrules(subtract, jvp=(lambda t, ans, x1, x2: t, lambda t, ans, x1, x2: -t),
          vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: -g), saves=(), elementwise=True,
          fast=Fast(joint_jvp=_subtract_jvp,
-                   vjp_inplace=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: np.negative(g, out=g))))
+                   vjp_inplace=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: np.negative(g, out=g))), jet="linear")
 
 multiply = Primitive("multiply", np.multiply, short="Mul")
 defrules(multiply, jvp=(lambda t, ans, x1, x2: t * x2, lambda t, ans, x1, x2: x1 * t),
@@ -111,7 +112,7 @@ defrules(multiply, jvp=(lambda t, ans, x1, x2: t * x2, lambda t, ans, x1, x2: x1
          fast=Fast(joint_jvp=_multiply_jvp,
                    vjp_inplace=(lambda g, ans, x1, x2: times_into(g, x2), lambda g, ans, x1, x2: times_into(g, x1)),
                    vjp_same=lambda g, ans, x: g * (2.0 * x),  # x * x: the two cotangents summed
-                   vjp_same_inplace=lambda g, ans, x: np.multiply(times_into(g, x), 2.0, out=g)))
+                   vjp_same_inplace=lambda g, ans, x: np.multiply(times_into(g, x), 2.0, out=g)), jet="multilinear")
 
 def _reciprocal(x):
     """1 / x as NumPy divides: a Python number x (``v / 0.0``) gives inf at 0 with NumPy's warning, where
@@ -121,7 +122,7 @@ def _reciprocal(x):
 
 divide = Primitive("divide", np.divide, short="Div")
 defpartials(divide, lambda ans, x1, x2: _reciprocal(x2),
-                    lambda ans, x1, x2: -ans / x2, saves={"x1": "x2", "x2": ("ans", "x2")})
+                    lambda ans, x1, x2: -ans / x2, saves={"x1": "x2", "x2": ("ans", "x2")}, jet=jet_elementwise.divide)
 
 negative = Primitive("negative", np.negative, short="Neg")
 deflinear(negative, transpose=lambda g, ans, x: -g, saves=(), elementwise=True,
@@ -134,10 +135,10 @@ deflinear(astype, transpose=lambda g, ans, x, dtype: astype(g, x.dtype), saves="
           batch=lambda args, batched, dtype: astype(args[0], dtype))
 
 reciprocal = Primitive("reciprocal", np.reciprocal)
-defpartials(reciprocal, lambda ans, x: -(ans * ans), saves="ans")
+defpartials(reciprocal, lambda ans, x: -(ans * ans), saves="ans", jet=jet_elementwise.reciprocal)
 
 square = Primitive("square", np.square)
-defpartials(square, lambda ans, x: 2.0 * x, saves="x")
+defpartials(square, lambda ans, x: 2.0 * x, saves="x", jet=jet_elementwise.square)
 
 # ---- powers and roots ------------------------------------------------------------------------------
 
@@ -179,66 +180,68 @@ def _power_vjp_x1(g, ans, x1, x2):
     return _power_dx1(None, x1, x2) * g  # (None: the partial never reads ans, so the tape need not keep it)
 
 
-defpartials(power, _power_dx1, _power_dx2, vjp=(_power_vjp_x1, None), saves={"x1": ("x1", "x2"), "x2": ("ans", "x1")})
+defpartials(power, _power_dx1, _power_dx2, vjp=(_power_vjp_x1, None), saves={"x1": ("x1", "x2"), "x2": ("ans", "x1")},
+            jet=jet_elementwise.power)
 
 sqrt = Primitive("sqrt", np.sqrt, doc=(
     "Square root, elementwise. sqrt'(x) = 1 / (2 sqrt(x)); sqrt'(0) = +inf, honestly (NumPy warns of the "
     "division by zero), as in NumPy, PyTorch and JAX.\n\n>>> sqrt(np.array([4.0]))\narray([2.])"))
-defpartials(sqrt, lambda ans, x: 0.5 / ans, saves="ans")
+defpartials(sqrt, lambda ans, x: 0.5 / ans, saves="ans", jet=jet_elementwise.sqrt)
 
 cbrt = Primitive("cbrt", np.cbrt)
-defpartials(cbrt, lambda ans, x: 1.0 / (3.0 * ans * ans), saves="ans")
+defpartials(cbrt, lambda ans, x: 1.0 / (3.0 * ans * ans), saves="ans", jet=jet_elementwise.cbrt)
 
 # ---- exponentials and logarithms -------------------------------------------------------------------
 
 exp = Primitive("exp", np.exp)
-defpartials(exp, lambda ans, x: ans, saves="ans")
+defpartials(exp, lambda ans, x: ans, saves="ans", jet=jet_elementwise.exp)
 
 exp2 = Primitive("exp2", np.exp2)
-defpartials(exp2, lambda ans, x: ans * LN2, saves="ans")
+defpartials(exp2, lambda ans, x: ans * LN2, saves="ans", jet=jet_elementwise.exp2)
 
 expm1 = Primitive("expm1", np.expm1)
-defpartials(expm1, lambda ans, x: ans + 1.0, saves="ans")
+defpartials(expm1, lambda ans, x: ans + 1.0, saves="ans", jet=jet_elementwise.expm1)
 
 log = Primitive("log", np.log)
-defpartials(log, lambda ans, x: 1.0 / x, saves="x")
+defpartials(log, lambda ans, x: 1.0 / x, saves="x", jet=jet_elementwise.log)
 
 log2 = Primitive("log2", np.log2)
-defpartials(log2, lambda ans, x: 1.0 / (x * LN2), saves="x")
+defpartials(log2, lambda ans, x: 1.0 / (x * LN2), saves="x", jet=jet_elementwise.log2)
 
 log10 = Primitive("log10", np.log10)
-defpartials(log10, lambda ans, x: 1.0 / (x * LN10), saves="x")
+defpartials(log10, lambda ans, x: 1.0 / (x * LN10), saves="x", jet=jet_elementwise.log10)
 
 log1p = Primitive("log1p", np.log1p)
-defpartials(log1p, lambda ans, x: 1.0 / (1.0 + x), saves="x")
+defpartials(log1p, lambda ans, x: 1.0 / (1.0 + x), saves="x", jet=jet_elementwise.log1p)
 
 logaddexp = Primitive("logaddexp", np.logaddexp, doc=(
     "log(exp(x1) + exp(x2)), elementwise, without overflow. d/dx1 = exp(x1 - ans), d/dx2 = exp(x2 - ans): the "
     "softmax weights of the pair (nan where both are -inf).\n\n"
     ">>> logaddexp(np.array([0.0]), np.array([0.0]))\narray([0.69314718])"))
 defpartials(logaddexp, lambda ans, x1, x2: exp(x1 - ans),
-                       lambda ans, x1, x2: exp(x2 - ans), saves={"x1": ("ans", "x1"), "x2": ("ans", "x2")})
+                       lambda ans, x1, x2: exp(x2 - ans), saves={"x1": ("ans", "x1"), "x2": ("ans", "x2")},
+            jet=jet_elementwise.logaddexp)
 
 # ---- trigonometry ----------------------------------------------------------------------------------
 
 sin = Primitive("sin", np.sin)
-defpartials(sin, lambda ans, x: cos(x), saves="x")
+defpartials(sin, lambda ans, x: cos(x), saves="x", jet=jet_elementwise.sin)
 
 cos = Primitive("cos", np.cos)
-defpartials(cos, lambda ans, x: -sin(x), saves="x")
+defpartials(cos, lambda ans, x: -sin(x), saves="x", jet=jet_elementwise.cos)
 
 tan = Primitive("tan", np.tan)
-defpartials(tan, lambda ans, x: 1.0 + ans * ans, saves="ans")
+defpartials(tan, lambda ans, x: 1.0 + ans * ans, saves="ans", jet=jet_elementwise.tan)
 
 # (1 - x)(1 + x) rather than 1 - x*x: no cancellation near |x| = 1.
 arcsin = Primitive("arcsin", np.arcsin)
-defpartials(arcsin, lambda ans, x: 1.0 / sqrt((1.0 - x) * (1.0 + x)), saves="x")
+defpartials(arcsin, lambda ans, x: 1.0 / sqrt((1.0 - x) * (1.0 + x)), saves="x", jet=jet_elementwise.arcsin)
 
 arccos = Primitive("arccos", np.arccos)
-defpartials(arccos, lambda ans, x: -1.0 / sqrt((1.0 - x) * (1.0 + x)), saves="x")
+defpartials(arccos, lambda ans, x: -1.0 / sqrt((1.0 - x) * (1.0 + x)), saves="x", jet=jet_elementwise.arccos)
 
 arctan = Primitive("arctan", np.arctan)
-defpartials(arctan, lambda ans, x: 1.0 / (1.0 + x * x), saves="x")
+defpartials(arctan, lambda ans, x: 1.0 / (1.0 + x * x), saves="x", jet=jet_elementwise.arctan)
 
 arctan2 = Primitive("arctan2", np.arctan2, doc=(
     "The angle of the point (x2, x1), elementwise. d/dx1 = x2 / (x1² + x2²), d/dx2 = -x1 / (x1² + x2²); "
@@ -254,34 +257,38 @@ def _over_squared_radius(v, x1, x2):
 
 
 defpartials(arctan2, lambda ans, x1, x2: _over_squared_radius(x2, x1, x2),
-                     lambda ans, x1, x2: _over_squared_radius(-x1, x1, x2), saves=("x1", "x2"))
+                     lambda ans, x1, x2: _over_squared_radius(-x1, x1, x2), saves=("x1", "x2"),
+            jet=jet_elementwise.arctan2)
 
 hypot = Primitive("hypot", np.hypot, doc=(
     "sqrt(x1² + x2²), elementwise. d/dx1 = x1 / hypot, d/dx2 = x2 / hypot; both 0 at the origin, where "
     "hypot is a cone (the choice of absolute'(0) = 0).\n\n"
     ">>> hypot(np.array([3.0]), np.array([4.0]))\narray([5.])"))
 defpartials(hypot, lambda ans, x1, x2: x1 / where(ans, ans, 1.0),  # ans as the condition: x1 = 0 at ans = 0
-                   lambda ans, x1, x2: x2 / where(ans, ans, 1.0), saves={"x1": ("ans", "x1"), "x2": ("ans", "x2")})
+                   lambda ans, x1, x2: x2 / where(ans, ans, 1.0), saves={"x1": ("ans", "x1"), "x2": ("ans", "x2")},
+            jet=jet_elementwise.hypot)
 
 # ---- hyperbolic functions --------------------------------------------------------------------------
 
 sinh = Primitive("sinh", np.sinh)
-defpartials(sinh, lambda ans, x: cosh(x), saves="x")
+defpartials(sinh, lambda ans, x: cosh(x), saves="x", jet=jet_elementwise.sinh)
 
 cosh = Primitive("cosh", np.cosh)
-defpartials(cosh, lambda ans, x: sinh(x), saves="x")
+defpartials(cosh, lambda ans, x: sinh(x), saves="x", jet=jet_elementwise.cosh)
 
 tanh = Primitive("tanh", np.tanh)
-defpartials(tanh, lambda ans, x: 1.0 - ans * ans, saves="ans")
+defpartials(tanh, lambda ans, x: 1.0 - ans * ans, saves="ans", jet=jet_elementwise.tanh)
 
 arcsinh = Primitive("arcsinh", np.arcsinh)
-defpartials(arcsinh, lambda ans, x: 1.0 / hypot(x, 1.0), saves="x")  # sqrt(x² + 1), without x² overflowing
+defpartials(arcsinh, lambda ans, x: 1.0 / hypot(x, 1.0), saves="x",
+            jet=jet_elementwise.arcsinh)  # sqrt(x² + 1), without x² overflowing
 
 arccosh = Primitive("arccosh", np.arccosh)
-defpartials(arccosh, lambda ans, x: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)), saves="x")  # (no product to overflow)
+defpartials(arccosh, lambda ans, x: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)), saves="x",
+            jet=jet_elementwise.arccosh)  # (no product to overflow)
 
 arctanh = Primitive("arctanh", np.arctanh)
-defpartials(arctanh, lambda ans, x: 1.0 / ((1.0 - x) * (1.0 + x)), saves="x")
+defpartials(arctanh, lambda ans, x: 1.0 / ((1.0 - x) * (1.0 + x)), saves="x", jet=jet_elementwise.arctanh)
 
 # ---- piecewise: sign and steps, absolute value, maximum and minimum, clip, where --------------------
 
@@ -299,7 +306,7 @@ nondifferentiable(heaviside, elementwise=True)
 absolute = Primitive("absolute", np.absolute, short="Abs", doc=(
     "|x|, elementwise (also published as `abs`). absolute'(x) = sign(x), so absolute'(0) = 0.\n\n"
     ">>> absolute(np.array([-2.0, 3.0]))\narray([2., 3.])"))
-defpartials(absolute, lambda ans, x: sign(x), saves="x")
+defpartials(absolute, lambda ans, x: sign(x), saves="x", jet="linear")
 register_function("abs")(absolute)
 
 maximum = Primitive("maximum", np.maximum, short="Max", doc=(
@@ -307,14 +314,14 @@ maximum = Primitive("maximum", np.maximum, short="Max", doc=(
     "split 0.5/0.5 between them (as JAX and PyTorch do); a tie of two infinities gives nan (inf - inf).\n\n"
     ">>> maximum(np.array([1.0, 5.0]), 2.0)\narray([2., 5.])"))
 defpartials(maximum, lambda ans, x1, x2: heaviside(x1 - x2, 0.5),
-                     lambda ans, x1, x2: heaviside(x2 - x1, 0.5), saves=("x1", "x2"))
+                     lambda ans, x1, x2: heaviside(x2 - x1, 0.5), saves=("x1", "x2"), jet="linear")
 
 minimum = Primitive("minimum", np.minimum, short="Min", doc=(
     "The smaller of x1 and x2, elementwise. The derivative follows the smaller argument; at a tie it is "
     "split 0.5/0.5 between them (as JAX and PyTorch do); a tie of two infinities gives nan (inf - inf).\n\n"
     ">>> minimum(np.array([1.0, 5.0]), 2.0)\narray([1., 2.])"))
 defpartials(minimum, lambda ans, x1, x2: heaviside(x2 - x1, 0.5),
-                     lambda ans, x1, x2: heaviside(x1 - x2, 0.5), saves=("x1", "x2"))
+                     lambda ans, x1, x2: heaviside(x1 - x2, 0.5), saves=("x1", "x2"), jet="linear")
 
 
 def _clip_impl(a, a_min, a_max):
@@ -341,7 +348,8 @@ _clip = Primitive("clip", _clip_impl, public=False, doc="`clip` with its three a
 defpartials(_clip, lambda ans, a, a_min, a_max: _passes(a, a_min, a_max),
                    lambda ans, a, a_min, a_max: _below(a, a_min, a_max),
                    lambda ans, a, a_min, a_max: 1.0 - _passes(a, a_min, a_max) - _below(a, a_min, a_max),
-            saves=("a", "a_min", "a_max"))  # (a None bound is an unbatched argument of rank 0 to batching)
+            saves=("a", "a_min", "a_max"),
+            jet="linear")  # (a None bound is an unbatched argument of rank 0 to batching)
 
 
 @register_function("clip")
@@ -380,4 +388,4 @@ defrules(where,
                     lambda t, ans, condition, x, y: where(condition, 0.0, t)),
          vjp=(None, lambda g, ans, condition, x, y: where(condition, g, 0.0),
                     lambda g, ans, condition, x, y: where(condition, 0.0, g)),
-         saves={"x": "condition", "y": "condition"}, elementwise=True)
+         saves={"x": "condition", "y": "condition"}, elementwise=True, jet="linear")

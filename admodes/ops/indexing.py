@@ -11,6 +11,7 @@ array([0., 0., 3.])
 
 import numpy as np
 
+from . import dependencies
 from .declare import Fast, deflinear, defrules
 from .primitive import Primitive, op, shape_of
 from .shape import as_shape, batch_size, moveaxis, reshape, shift_axis, sum_to, with_batch
@@ -138,7 +139,7 @@ def _scatter_add_batch(args, batched, index, shape):  # the values broadcast aga
 deflinear(getitem, transpose=lambda g, ans, x, index: scatter_add(g, index, x.shape), saves="x.shape",
           batch=_getitem_batch, fast=Fast(vjp_into=_getitem_vjp_into))
 deflinear(scatter_add, transpose=lambda g, ans, values, index, shape: getitem(g, index), saves=(),
-          batch=_scatter_add_batch)
+          batch=_scatter_add_batch, deps=dependencies.scatter_add)
 
 
 def _assignment_batch(prim):
@@ -158,7 +159,7 @@ defrules(_index_add,
               lambda t, ans, x, values, index: scatter_add(t, index, ans.shape)),
          vjp=(lambda g, ans, x, values, index: g,
               lambda g, ans, x, values, index: getitem(g, index)),
-         saves=(), batch=_assignment_batch(_index_add))
+         saves=(), batch=_assignment_batch(_index_add), jet="linear", deps=dependencies.index_add)
 
 
 # Item assignment with a position written twice (``x[[0, 0]] = [a, b]``) keeps one write: NumPy's last
@@ -186,7 +187,7 @@ defrules(_index_update,
               lambda t, ans, x, values, index: scatter_add(_surviving_writes(t, index, ans.shape), index, ans.shape)),
          vjp=(lambda g, ans, x, values, index: _index_update(g, 0.0, index=index),
               lambda g, ans, x, values, index: _surviving_writes(getitem(g, index), index, x.shape)),
-         saves={"x": (), "values": "x.shape"}, batch=_assignment_batch(_index_update))
+         saves={"x": (), "values": "x.shape"}, batch=_assignment_batch(_index_update), jet="linear", deps="moved")
 
 # ---- repeat: each element copied; its adjoint adds the copies back onto their source ---------------------
 
@@ -303,7 +304,7 @@ deflinear(take, transpose=lambda g, ans, a, indices, axis=None, mode="raise": un
                                                                                       axis=axis, mode=mode),
           saves=("a.shape", "indices"), batch=_take_batch)
 deflinear(untake, transpose=lambda g, ans, values, indices, shape, axis=None, mode="raise": take(
-    g, indices, axis, mode), saves="indices", batch=_untake_batch)
+    g, indices, axis, mode), saves="indices", batch=_untake_batch, deps=dependencies.untake)
 
 # ---- sort: a permutation of the input ------------------------------------------------------------------
 #
@@ -354,9 +355,9 @@ def _permutation_batch(prim):
 
 
 deflinear(sort_along, transpose=lambda g, ans, x, key, axis: unsort_along(g, key, axis=axis), saves="key",
-          batch=_permutation_batch(sort_along))
+          batch=_permutation_batch(sort_along), deps="lane")
 deflinear(unsort_along, transpose=lambda g, ans, x, key, axis: sort_along(g, key, axis=axis), saves="key",
-          batch=_permutation_batch(unsort_along))
+          batch=_permutation_batch(unsort_along), deps="lane")
 
 
 def _sort_tangent(t, a, axis):
@@ -381,4 +382,4 @@ def _sort_batch(args, batched, axis=-1, kind=None):
 defrules(sort,
          jvp=lambda t, ans, a, axis=-1, kind=None: _sort_tangent(t, a, axis),
          vjp=lambda g, ans, a, axis=-1, kind=None: _sort_cotangent(g, a, axis),
-         saves="a", batch=_sort_batch)
+         saves="a", batch=_sort_batch, jet="linear", deps="lane")

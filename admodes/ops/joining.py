@@ -71,9 +71,9 @@ _concatenate = Primitive("concatenate", lambda *arrays, axis=0: np.concatenate(a
 _stack = Primitive("stack", lambda *arrays, axis=0: np.stack(arrays, axis=axis),
                    variadic=True, public=False, doc="Join arrays along a new axis; see `stack`.")
 defrules(_concatenate, jvp=_concatenate_jvp, vjp=_concatenate_vjp, joint=True, saves="args.shape",  # block sizes
-         batch=_joined_batch(_concatenate, False))
+         batch=_joined_batch(_concatenate, False), jet="linear", deps="moved")
 defrules(_stack, jvp=_stack_jvp, vjp=_stack_vjp, joint=True, saves=(),  # the cotangent's shape says it all
-         batch=_joined_batch(_stack, True))
+         batch=_joined_batch(_stack, True), jet="linear", deps="moved")
 
 
 def _sequence(arrays):

@@ -32,6 +32,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import fastpaths
+from . import dependencies, jet_arrays
 from .declare import defrules, nondifferentiable, pad_batched
 from .elementwise import absolute, exp, sign, where
 from .indexing import getitem, scatter_add
@@ -81,7 +82,8 @@ def _native_batch_rule(prim):
 inv = Primitive("linalg.inv", lambda a: np.linalg.inv(a), short="Inv")
 defrules(inv,
          jvp=lambda t, ans, a: -(ans @ t @ ans),
-         vjp=lambda g, ans, a: -(mT(ans) @ g @ mT(ans)), saves="ans", batch=_native_batch_rule(inv))
+         vjp=lambda g, ans, a: -(mT(ans) @ g @ mT(ans)), saves="ans", batch=_native_batch_rule(inv),
+         jet=jet_arrays.inv, deps=dependencies.matrices(2))
 
 # ---- solve: x = A^-1 b; dx = A^-1 (db - dA x); b-bar = A^-T g, A-bar = -b-bar x^T ---------------------
 # b is a vector only when it is 1-D (NumPy 2's rule), and then x has one axis fewer than a; the rules
@@ -124,7 +126,8 @@ defrules(solve,
               lambda t, ans, a, b: solve(a, t)),
          vjp=(lambda g, ans, a, b: _solve_ct_a(g, a, ans, ans.ndim < a.ndim),
               lambda g, ans, a, b: _solve_ct_b(g, a, b.ndim == 1)),
-         saves={"a": ("ans", "a"), "b": ("a", "b.shape")}, batch=_solve_batch)
+         saves={"a": ("ans", "a"), "b": ("a", "b.shape")}, batch=_solve_batch,
+         jet=jet_arrays.solve, deps=dependencies.solve)
 
 # ---- det: d det = tr(cof(A)^T dA); A-bar = g cof(A), with cof(A) = d det / dA the cofactor matrix --------
 # The cofactor matrix (the adjugate's transpose, det(A) A^-T where A is invertible) is defined at every A,
@@ -326,7 +329,8 @@ def _det_derivative_batch(args, batched):
 defrules(det_derivative,
          jvp=(lambda t, ans, a, es: det_derivative(a, _appended(es, t)), _det_derivative_jvp_es),
          vjp=(lambda g, ans, a, es: det_derivative(a, _appended(es, g)), _det_derivative_vjp_es),
-         saves={"a": ("a", "es"), "es": ("a", "es")}, batch=_det_derivative_batch)
+         saves={"a": ("a", "es"), "es": ("a", "es")}, batch=_det_derivative_batch,
+         jet="nested_jvp", deps=dependencies.matrices(2, (2, 3)))
 
 
 def _both(e, t):
@@ -336,7 +340,7 @@ def _both(e, t):
 
 
 defrules(cofactor, jvp=lambda t, ans, a: det_hessian(a, t), vjp=lambda g, ans, a: det_hessian(a, g), saves="a",
-         batch=_native_batch_rule(cofactor))
+         batch=_native_batch_rule(cofactor), jet="nested_jvp", deps=dependencies.matrices(2))
 
 
 def _det_hessian_batch(args, batched):
@@ -349,12 +353,13 @@ def _det_hessian_batch(args, batched):
 defrules(det_hessian,
          jvp=(lambda t, ans, a, e: det_derivative(a, _both(e, t)), lambda t, ans, a, e: det_hessian(a, t)),
          vjp=(lambda g, ans, a, e: det_derivative(a, _both(e, g)), lambda g, ans, a, e: det_hessian(a, g)),
-         saves={"a": ("a", "e"), "e": "a"}, batch=_det_hessian_batch)
+         saves={"a": ("a", "e"), "e": "a"}, batch=_det_hessian_batch, jet="nested_jvp", deps=dependencies.matrices(2))
 
 det = Primitive("linalg.det", lambda a: np.linalg.det(a), short="Det")
 defrules(det,
          jvp=lambda t, ans, a: sum(cofactor(a) * t, axis=(-2, -1)),
-         vjp=lambda g, ans, a: as_matrices(g) * cofactor(a), saves="a", batch=_native_batch_rule(det))
+         vjp=lambda g, ans, a: as_matrices(g) * cofactor(a), saves="a", batch=_native_batch_rule(det),
+         jet=jet_arrays.det, deps=dependencies.matrices(0))
 
 # ---- slogdet: d log|det| = tr(A^-1 dA); A-bar = g A^-T; the sign is piecewise constant ----------------
 
@@ -374,7 +379,7 @@ logabsdet = Primitive("linalg.slogdet", lambda a: np.linalg.slogdet(a)[1], publi
 defrules(logabsdet,
          jvp=lambda t, ans, a: sum(_inverse_transpose(a, ans) * t, axis=(-2, -1)),
          vjp=lambda g, ans, a: as_matrices(g) * _inverse_transpose(a, ans), saves=("ans", "a"),
-         batch=_native_batch_rule(logabsdet))
+         batch=_native_batch_rule(logabsdet), jet=jet_arrays.slogdet, deps=dependencies.matrices(0))
 
 sign_of_det = Primitive("linalg.slogdet_sign", lambda a: np.linalg.slogdet(a)[0], public=False,
                         short="SlogdetSign", doc="The sign of det a (0 if singular), the other half of `slogdet`.")
@@ -462,7 +467,7 @@ defrules(norm,
              _norm_weights(ans, x, ord, axis, keepdims) * t, axis=norm_kind(x.ndim, ord, axis)[1], keepdims=keepdims),
          vjp=lambda g, ans, x, ord=None, axis=None, keepdims=False: _kept(
              g, x.shape, norm_kind(x.ndim, ord, axis)[1], keepdims) * _norm_weights(ans, x, ord, axis, keepdims),
-         saves=("ans", "x"), batch=_norm_batch)
+         saves=("ans", "x"), batch=_norm_batch, jet=jet_arrays.norm(norm_kind), deps="reduction")
 
 
 # ====================================================================================================
@@ -502,7 +507,7 @@ cholesky = Primitive("linalg.cholesky", _cholesky_impl, short="Cholesky")
 defrules(cholesky,
          jvp=lambda t, ans, a, upper=False: _cholesky_jvp(t, ans, upper),
          vjp=lambda g, ans, a, upper=False: _cholesky_vjp(g, ans, upper),
-         saves="ans", batch=_native_batch_rule(cholesky))
+         saves="ans", batch=_native_batch_rule(cholesky), jet=jet_arrays.cholesky, deps=dependencies.cholesky)
 
 # ---- eigh: S = sym(A) = V diag(w) V^T. With M = V^T dS V and F_ij = 1 / (w_j - w_i) off the diagonal
 # (0 on it): dw = diag(M), dV = V (F * M); A-bar = sym(V (diag(w-bar) + F * (V^T V-bar)) V^T). ----------
@@ -573,7 +578,7 @@ def _eigh_vjp(g, ans):
 _eigh = Primitive("linalg.eigh", _eigh_impl, public=False, short="Eigh",
                   doc="Eigenvalues and eigenvectors of sym(a), packed as one (..., n + 1, n) array.")
 defrules(_eigh, jvp=lambda t, ans, a: _eigh_jvp(t, ans), vjp=lambda g, ans, a: _eigh_vjp(g, ans), saves="ans",
-         batch=_native_batch_rule(_eigh))
+         batch=_native_batch_rule(_eigh), jet="nested_jvp", deps=dependencies.matrices(2))
 
 
 @register_function("linalg.eigh")

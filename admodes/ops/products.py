@@ -12,6 +12,7 @@ import string
 
 import numpy as np
 
+from . import dependencies
 from .declare import broadcasting_batch_rule, deflinear, defrules, pad_batched
 from .elementwise import multiply
 from .primitive import Primitive, ndim_of, register_function, shape_of
@@ -111,7 +112,8 @@ def _matmul_batch(args, batched):
 defrules(matmul,
          jvp=(lambda t, ans, x1, x2: matmul(t, x2), lambda t, ans, x1, x2: matmul(x1, t)),
          vjp=(lambda g, ans, x1, x2: _matmul_ct1(g, x1.ndim, x2), lambda g, ans, x1, x2: _matmul_ct2(g, x1, x2.ndim)),
-         saves={"x1": ("x1.shape", "x2"), "x2": ("x1", "x2.shape")}, batch=_matmul_batch)
+         saves={"x1": ("x1.shape", "x2"), "x2": ("x1", "x2.shape")}, batch=_matmul_batch,
+         jet="multilinear", deps=dependencies.matmul)
 
 # ---- tensordot: contract axes_a of a with axes_b of b; dot and inner are special cases --------------
 # The cotangent of a contracts g with b over b's free axes; what is left are a's free axes and b's
@@ -176,7 +178,7 @@ defrules(tensordot,
               lambda t, ans, a, b, axes=2: tensordot(a, t, axes)),
          vjp=(lambda g, ans, a, b, axes=2: _contract_ct_a(g, b, a.ndim, *_tensordot_axes(axes, a.ndim, ndim_of(b))),
               lambda g, ans, a, b, axes=2: _contract_ct_b(g, a, b.ndim, *_tensordot_axes(axes, ndim_of(a), b.ndim))),
-         saves=BILINEAR, batch=_tensordot_batch)
+         saves=BILINEAR, batch=_tensordot_batch, jet="multilinear", deps=dependencies.tensordot)
 
 # ---- dot and inner: a scalar operand multiplies; otherwise a tensordot over one pair of axes --------
 
@@ -219,14 +221,14 @@ defrules(dot,
          jvp=(lambda t, ans, a, b: dot(t, b), lambda t, ans, a, b: dot(a, t)),
          vjp=(lambda g, ans, a, b: _product_ct_a(g, b, a.ndim, _dot_axes),
               lambda g, ans, a, b: _product_ct_b(g, a, b.ndim, _dot_axes)),
-         saves=BILINEAR, batch=_product_batch_rule(_dot_axes))
+         saves=BILINEAR, batch=_product_batch_rule(_dot_axes), jet="multilinear", deps=dependencies.dot)
 
 inner = Primitive("inner", lambda a, b: np.inner(a, b))
 defrules(inner,
          jvp=(lambda t, ans, a, b: inner(t, b), lambda t, ans, a, b: inner(a, t)),
          vjp=(lambda g, ans, a, b: _product_ct_a(g, b, a.ndim, _inner_axes),
               lambda g, ans, a, b: _product_ct_b(g, a, b.ndim, _inner_axes)),
-         saves=BILINEAR, batch=_product_batch_rule(_inner_axes))
+         saves=BILINEAR, batch=_product_batch_rule(_inner_axes), jet="multilinear", deps=dependencies.inner)
 
 # ---- outer: of the flattened operands ---------------------------------------------------------------
 
@@ -242,7 +244,7 @@ defrules(outer,
          jvp=(lambda t, ans, a, b: outer(t, b), lambda t, ans, a, b: outer(a, t)),
          vjp=(lambda g, ans, a, b: reshape(g @ reshape(b, (-1,)), a.shape),
               lambda g, ans, a, b: reshape(reshape(a, (-1,)) @ g, b.shape)),
-         saves=BILINEAR, batch=_outer_batch)
+         saves=BILINEAR, batch=_outer_batch, jet="multilinear", deps=dependencies.outer)
 
 # ---- einsum ------------------------------------------------------------------------------------------
 # The primitive takes the operands as its arrays and the subscripts as a parameter; the public `einsum`
@@ -320,7 +322,8 @@ def _einsum_batch(operands, batched, subscripts):
     return _einsum(*operands, subscripts=spec)
 
 
-defrules(_einsum, jvp=_einsum_jvp, vjp=_einsum_vjp, joint=True, saves="args", batch=_einsum_batch)
+defrules(_einsum, jvp=_einsum_jvp, vjp=_einsum_vjp, joint=True, saves="args", batch=_einsum_batch,
+         jet="multilinear", deps=dependencies.einsum(einsum_labels))
 
 
 @register_function("einsum")
@@ -373,4 +376,4 @@ def _trace_ct(g, shape, offset, axis1, axis2):
 trace = Primitive("trace", lambda a, offset=0, axis1=0, axis2=1: np.trace(a, offset, axis1, axis2))
 deflinear(trace, transpose=lambda g, ans, a, offset=0, axis1=0, axis2=1: _trace_ct(g, a.shape, offset, axis1, axis2),
           saves="a.shape", batch=lambda args, batched, offset=0, axis1=0, axis2=1: trace(
-              args[0], offset, axis1 % (args[0].ndim - 1) + 1, axis2 % (args[0].ndim - 1) + 1))
+              args[0], offset, axis1 % (args[0].ndim - 1) + 1, axis2 % (args[0].ndim - 1) + 1), deps=dependencies.trace)

@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from .. import fastpaths
+from . import jet_arrays
 from .declare import deflinear, defrules, nondifferentiable, pad_batched
 from .elementwise import absolute, sqrt, where
 from .primitive import Primitive, ndim_of, shape_of
@@ -122,10 +123,10 @@ mean = Primitive("mean", lambda a, axis=None, keepdims=False: np.mean(a, axis=ax
     """)
 
 deflinear(sum, transpose=lambda g, ans, a, axis=None, keepdims=False: _spread(g, a.shape, axis, keepdims),
-          saves="a.shape", batch=_reduction_batch_rule(sum))
+          saves="a.shape", batch=_reduction_batch_rule(sum), deps="reduction")
 deflinear(mean, transpose=lambda g, ans, a, axis=None, keepdims=False: _spread(g * _per_dof(a.shape, axis, 0),
                                                                                a.shape, axis, keepdims),
-          saves="a.shape", batch=_reduction_batch_rule(mean))
+          saves="a.shape", batch=_reduction_batch_rule(mean), deps="reduction")
 
 # ---- variance and standard deviation ---------------------------------------------------------------
 
@@ -209,13 +210,13 @@ defrules(var,
              t * _var_weights(a, axis, ddof), axis=axis, keepdims=keepdims),
          vjp=lambda g, ans, a, axis=None, ddof=0, keepdims=False: _restore(
              g, a.shape, axis, keepdims) * _var_weights(a, axis, ddof),
-         saves="a", batch=_reduction_batch_rule(var))
+         saves="a", batch=_reduction_batch_rule(var), jet=jet_arrays.var, deps="reduction")
 defrules(std,
          jvp=lambda t, ans, a, axis=None, ddof=0, keepdims=False: sum(
              t * _std_weights(ans, a, axis, ddof, keepdims), axis=axis, keepdims=keepdims),
          vjp=lambda g, ans, a, axis=None, ddof=0, keepdims=False: _restore(
              g, a.shape, axis, keepdims) * _std_weights(ans, a, axis, ddof, keepdims),
-         saves=("ans", "a"), batch=_reduction_batch_rule(std))
+         saves=("ans", "a"), batch=_reduction_batch_rule(std), jet=jet_arrays.std, deps="reduction")
 
 # ---- max and min: the derivative goes to the extreme element, split equally among ties --------------
 
@@ -247,8 +248,8 @@ tie_weights = Primitive("tie_weights", _tie_weights_impl, public=False,
     """)
 
 nondifferentiable(tie_weights, batch=_reduction_batch_rule(tie_weights))
-defweights(max, lambda ans, a, axis, keepdims: tie_weights(a, axis=axis, which="max"))
-defweights(min, lambda ans, a, axis, keepdims: tie_weights(a, axis=axis, which="min"))
+defweights(max, lambda ans, a, axis, keepdims: tie_weights(a, axis=axis, which="max"), jet="linear", deps="reduction")
+defweights(min, lambda ans, a, axis, keepdims: tie_weights(a, axis=axis, which="min"), jet="linear", deps="reduction")
 
 # ---- logsumexp and its derivative, softmax: exp without overflow -----------------------------------
 
@@ -293,12 +294,12 @@ logsumexp = Primitive("logsumexp", _logsumexp_impl, doc="""log(sum(exp(a), axis)
 softmax = Primitive("softmax", _softmax_impl, public=False,
                     doc="exp(a) / sum(exp(a), axis), the derivative of logsumexp; stable as logsumexp is.")
 
-defweights(logsumexp, lambda ans, a, axis, keepdims: softmax(a, axis=axis))
+defweights(logsumexp, lambda ans, a, axis, keepdims: softmax(a, axis=axis), jet=jet_arrays.logsumexp, deps="reduction")
 # d softmax = s * (da - sum(s * da)): a symmetric Jacobian, diag(s) - s s^T, so both rules read alike
 defrules(softmax,
          jvp=lambda t, ans, a, axis=None: ans * (t - sum(ans * t, axis=axis, keepdims=True)),
          vjp=lambda g, ans, a, axis=None: ans * (g - sum(ans * g, axis=axis, keepdims=True)),
-         saves="ans", batch=_reduction_batch_rule(softmax))
+         saves="ans", batch=_reduction_batch_rule(softmax), jet=jet_arrays.softmax, deps="lane")
 
 # ---- cumulative sums -----------------------------------------------------------------------------
 # cumsum and cumsum_reverse (sums from the far end) are each other's adjoint.
@@ -328,9 +329,9 @@ cumsum_reverse = Primitive("cumsum_reverse", _cumsum_reverse_impl, public=False,
 
 deflinear(cumsum, transpose=lambda g, ans, a, axis=None: _unflat(cumsum_reverse(g, axis=0 if axis is None else axis),
                                                                  a.shape, axis),  # (None: g is flat)
-          saves="a.shape", batch=_scan_batch_rule(cumsum))
+          saves="a.shape", batch=_scan_batch_rule(cumsum), deps="scan")
 deflinear(cumsum_reverse, transpose=lambda g, ans, a, axis=-1: cumsum(g, axis=axis), saves=(),
-          batch=_scan_batch_rule(cumsum_reverse))
+          batch=_scan_batch_rule(cumsum_reverse), deps="suffix_scan")
 
 # ---- products without division ---------------------------------------------------------------------
 # The derivative of a product is a product of the *other* factors. Dividing the product by the factor
@@ -411,17 +412,20 @@ def _linear_scan_batch(args, batched, axis=-1, reverse=False):
     return linear_scan(*padded, axis=axis % rank + 1, reverse=reverse)
 
 
-defrules(cumprod, jvp=_cumprod_jvp, vjp=_cumprod_vjp, saves="a", batch=_scan_batch_rule(cumprod))
+defrules(cumprod, jvp=_cumprod_jvp, vjp=_cumprod_vjp, saves="a", batch=_scan_batch_rule(cumprod),
+         jet=jet_arrays.cumprod, deps="scan")
 defrules(cumprod_exclusive,
          jvp=lambda t, ans, a, axis=-1, reverse=False: linear_scan(a, t * ans, axis=axis, reverse=reverse),
          vjp=lambda g, ans, a, axis=-1, reverse=False: ans * linear_scan(a, g, axis=axis, reverse=not reverse),
-         saves=("ans", "a"), batch=_scan_batch_rule(cumprod_exclusive))
+         saves=("ans", "a"), batch=_scan_batch_rule(cumprod_exclusive),
+         jet=jet_arrays.cumprod_exclusive, deps="exclusive_scan")
 defrules(linear_scan,
          jvp=(lambda t, ans, a, b, axis=-1, reverse=False: linear_scan(a, t * ans, axis=axis, reverse=reverse),
               lambda t, ans, a, b, axis=-1, reverse=False: linear_scan(a, t, axis=axis, reverse=reverse)),
          vjp=(lambda g, ans, a, b, axis=-1, reverse=False: ans * linear_scan(a, g, axis=axis, reverse=not reverse),
               lambda g, ans, a, b, axis=-1, reverse=False: linear_scan(a, g, axis=axis, reverse=not reverse)),
-         saves={"a": ("ans", "a"), "b": "a"}, batch=_linear_scan_batch)
+         saves={"a": ("ans", "a"), "b": "a"}, batch=_linear_scan_batch,
+         jet=jet_arrays.linear_scan, deps="exclusive_scan")
 
 # ---- prod ------------------------------------------------------------------------------------------
 
@@ -450,4 +454,4 @@ prod = Primitive("prod", lambda a, axis=None, keepdims=False: np.prod(a, axis=ax
     array([0., 8., 0.])
     """)
 
-defweights(prod, lambda ans, a, axis, keepdims: _product_of_others(a, axis))
+defweights(prod, lambda ans, a, axis, keepdims: _product_of_others(a, axis), jet=jet_arrays.prod, deps="reduction")

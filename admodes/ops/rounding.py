@@ -97,20 +97,23 @@ mod = Primitive("mod", np.mod, doc=(
     "The remainder of x1 / x2 with the sign of x2 (NumPy's ``%``; also published as `remainder`): "
     "x1 - floor(x1 / x2) x2. d/dx1 = 1, d/dx2 = -floor(x1 / x2), as autograd and JAX (the jumps, where "
     "x1 / x2 is an integer, are not seen).\n\n>>> mod(np.array([5.0, -5.0]), 3.0)\narray([2., 1.])"))
-defpartials(mod, lambda ans, x1, x2: 1.0, lambda ans, x1, x2: -floor(x1 / x2), saves={"x1": (), "x2": ("x1", "x2")})
+defpartials(mod, lambda ans, x1, x2: 1.0, lambda ans, x1, x2: -floor(x1 / x2), saves={"x1": (), "x2": ("x1", "x2")},
+            jet="linear")
 register_function("remainder")(mod)
 
 fmod = Primitive("fmod", np.fmod, doc=(
     "The remainder of x1 / x2 with the sign of x1 (C's fmod): x1 - trunc(x1 / x2) x2. d/dx1 = 1, "
     "d/dx2 = -trunc(x1 / x2).\n\n>>> fmod(np.array([5.0, -5.0]), 3.0)\narray([ 2., -2.])"))
-defpartials(fmod, lambda ans, x1, x2: 1.0, lambda ans, x1, x2: -trunc(x1 / x2), saves={"x1": (), "x2": ("x1", "x2")})
+defpartials(fmod, lambda ans, x1, x2: 1.0, lambda ans, x1, x2: -trunc(x1 / x2), saves={"x1": (), "x2": ("x1", "x2")},
+            jet="linear")
 
 copysign = Primitive("copysign", np.copysign, nondiff=("x2",), doc=(
     "|x1| with the sign of x2, elementwise. d/dx1 = sign(x1) times x2's sign (0 at x1 == 0, the choice of "
     "absolute'(0) = 0); x2 gives only a sign, piecewise constant, so it carries no derivative.\n\n"
     ">>> copysign(np.array([2.0, -3.0]), -1.0)\narray([-2., -3.])"))
 defrules(copysign, jvp=(lambda t, ans, x1, x2: t * (sign(x1) * copysign(1.0, x2)), None),
-         vjp=(lambda g, ans, x1, x2: (sign(x1) * copysign(1.0, x2)) * g, None), saves=("x1", "x2"), elementwise=True)
+         vjp=(lambda g, ans, x1, x2: (sign(x1) * copysign(1.0, x2)) * g, None), saves=("x1", "x2"), elementwise=True,
+         jet="linear")
 
 
 def _nan_to_num_impl(x, nan=0.0, posinf=None, neginf=None):
@@ -120,7 +123,7 @@ def _nan_to_num_impl(x, nan=0.0, posinf=None, neginf=None):
 nan_to_num_ = Primitive("nan_to_num", _nan_to_num_impl, public=False, doc=(
     "x with nan, +inf and -inf replaced by constants: derivative 1 where x is finite, 0 where it is replaced."))
 defrules(nan_to_num_, jvp=lambda t, ans, x, **p: where(isfinite_mask(x), t, 0.0),
-         vjp=lambda g, ans, x, **p: where(isfinite_mask(x), g, 0.0), saves="x", elementwise=True)
+         vjp=lambda g, ans, x, **p: where(isfinite_mask(x), g, 0.0), saves="x", elementwise=True, jet="linear")
 
 
 @register_function("nan_to_num")

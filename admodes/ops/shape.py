@@ -11,6 +11,7 @@ broadcast axes, ...). Indexing is in `indexing`, joining and splitting in `joini
 
 import numpy as np
 
+from . import dependencies
 from .declare import deflinear, defrules
 from .primitive import Primitive, shape_of
 
@@ -92,7 +93,7 @@ sum_to = Primitive("sum_to", _sum_to_impl, argnames=("x",), public=False,
 deflinear(broadcast_to, transpose=lambda g, ans, array, shape: sum_to(g, array.shape), saves="array.shape",
           batch=_broadcast_to_batch)
 deflinear(sum_to, transpose=lambda g, ans, x, shape: broadcast_to(g, x.shape), saves="x.shape",
-          batch=_sum_to_batch)
+          batch=_sum_to_batch, deps=dependencies.sum_to)
 
 # ---- reshaping -------------------------------------------------------------------------------------
 
@@ -188,7 +189,8 @@ deflinear(squeeze, transpose=lambda g, ans, a, axis=None: reshape(g, a.shape), s
           batch=_squeeze_batch)
 # ravel is linear too, but its JVP must refuse 'A' and 'K' (the tangent's layout is not x's): stated rules.
 defrules(ravel, jvp=lambda t, ans, a, order="C": ravel(t, _layout_free(order)),
-         vjp=lambda g, ans, a, order="C": _unravel(g, a.shape, order), saves="a.shape", batch=_ravel_batch)
+         vjp=lambda g, ans, a, order="C": _unravel(g, a.shape, order), saves="a.shape", batch=_ravel_batch,
+         jet="linear", deps="moved")
 deflinear(moveaxis, transpose=lambda g, ans, a, source, destination: moveaxis(g, destination, source), saves=(),
           batch=_moveaxis_batch)
 

@@ -2,7 +2,7 @@
 
 A `Deps` value carries its primal beside a dependency matrix (SciPy CSR, boolean, ``(size, p)``: row k
 holds the inputs element k may depend on). Each primitive applied to it computes its output on the
-primals and the output's dependency matrix with the primitive's rule (`admodes.sparse.rules`), which
+primals and the output's dependency matrix with the rule its declaration gives (`admodes.sparse.rules`), which
 reads shapes only, never values. So the pattern holds for every x, with one exception: Python control
 flow. A branch on a value (``if x[0] > 0:``, a ``while`` loop) is taken on the primal, as every engine
 takes it, and only the branch taken is traced; a function whose branches touch different elements has
@@ -33,14 +33,15 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from ..arraylike import ArrayLike, plain_index, value
+from ..arraylike import plain_index, value
+from ..mapped import Mapped
 from ..ops.core import Traced, new_level, op, shape_of
 from .rules import empty, rule_of
 
 __all__ = ["Deps", "jacobian_sparsity", "hessian_sparsity"]
 
 
-class Deps(ArrayLike):
+class Deps(Mapped):
     """A value and the inputs each of its elements may depend on (a boolean CSR matrix, one row per element).
 
     Comparisons and ``if`` look at the primal, as for `Dual`.
@@ -53,21 +54,13 @@ class Deps(ArrayLike):
     """
 
     __slots__ = ("primal", "deps", "_level")
+    carried = "deps"
 
     def __init__(self, primal, deps):
         deps = sp.csr_array(deps, dtype=bool)
         if deps.shape[0] != math.prod(shape_of(primal)):
             raise ValueError(f"Deps: {deps.shape[0]} dependency rows for a value of shape {shape_of(primal)}")
         self.primal, self.deps, self._level = primal, deps, new_level()
-
-    @classmethod
-    def _make(cls, primal, deps, level):
-        d = object.__new__(cls)
-        d.primal, d.deps, d._level = primal, deps, level
-        return d
-
-    def _inner(self):
-        return self.primal
 
     def __repr__(self):
         return f"Deps(primal={self.primal!r}, nnz={self.deps.nnz})"
@@ -83,23 +76,16 @@ class Deps(ArrayLike):
         else:
             self.primal, self.deps = updated, empty(self.deps.shape[0], self.deps.shape[1])
 
-    def _apply(self, prim, args, params):
-        """Run `prim` on the primals and map this level's dependency matrices through its rule."""
-        level = self._level
-        primals, deps, traced = list(args), [None] * len(args), False
-        for i, a in enumerate(args):
-            if type(a) is Deps and a._level == level:
-                primals[i], deps[i], traced = a.primal, a.deps, True
-        ans = prim.impl(*primals, **params) if prim.impl_takes_traced else prim(*primals, **params)
-        if not traced or prim.zero_derivative:  # a constant here: sign, comparisons' cousins, ...
-            return ans
+    def _run(self, prim, primals, params):
+        return prim.impl(*primals, **params) if prim.impl_takes_traced else prim(*primals, **params)
+
+    def _map(self, prim, primals, deps, ans, params):
+        """The output's dependency matrix by `prim`'s rule (`rules.rule_of`, from its declaration)."""
         if not prim.variadic:
-            for i in prim.nondiff:  # an index or a condition carries no derivative
-                deps[i] = None
+            deps = [None if i in prim.nondiff else d for i, d in enumerate(deps)]  # an index carries none
             if all(d is None for d in deps):
-                return ans
-        out = rule_of(prim)(deps, primals, shape_of(ans), params)
-        return Deps._make(ans, out.tocsr(), level)
+                return None
+        return rule_of(prim)(deps, primals, shape_of(ans), params).tocsr()
 
 
 def jacobian_sparsity(f, argnums=0):

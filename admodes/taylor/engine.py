@@ -1,7 +1,7 @@
 """The Taylor-mode engine: a `Jet` carries a primal and the normalized Taylor coefficients of degrees
 1..K of a curve through it, and every primitive applied to jets maps them with its jet rule
-(`rules.rule_for`). Levels work as in forward mode (`admodes.forward`): each `jet` call makes a fresh
-level, so jets nest with jvp, grad and other jets.
+(`rules.rule_for`, from its declaration). Levels work as in forward mode (`admodes.forward`): each `jet`
+call makes a fresh level, so jets nest with jvp, grad and other jets.
 
 Convention (JAX's ``jax.experimental.jet.jet``, whose ``factorial_scaled=True`` default we follow): the
 series a user passes and gets back are *derivatives*, ``x(t) = x0 + sum_k series[k-1] t^k / k!``, so
@@ -20,14 +20,15 @@ import math
 
 import numpy as np
 
-from ..arraylike import ArrayLike, value
+from ..arraylike import value
+from ..mapped import Mapped
 from ..ops.core import Traced, new_level, op
-from .rules import rule_for
+from .rules import nested_jvp_rule, rule_for
 
 __all__ = ["Jet", "jet", "taylor"]
 
 
-class Jet(ArrayLike):
+class Jet(Mapped):
     """A value with the normalized Taylor coefficients ``series`` (degrees 1..K; None: zero) of a curve
     through it. Users make jets through `jet` and `taylor`; operators and NumPy functions all work on them.
 
@@ -38,38 +39,23 @@ class Jet(ArrayLike):
     """
 
     __slots__ = ("primal", "series", "_level")
+    carried = "series"
 
-    @classmethod
-    def _make(cls, primal, series, level):
-        j = object.__new__(cls)
-        j.primal, j.series, j._level = primal, series, level
-        return j
-
-    def _inner(self):
-        return self.primal
-
-    def __repr__(self):
-        return f"Jet(primal={self.primal!r}, series={self.series!r})"
-
-    def _apply(self, prim, args, params):
-        """Run `prim` on the primals and map the coefficients of this jet's level with its jet rule."""
-        level = self._level
-        primals, series = list(args), [None] * len(args)
-        for i, a in enumerate(args):
-            if type(a) is Jet and a._level == level:
-                primals[i], series[i] = a.primal, a.series
+    def _run(self, prim, primals, params):
         if prim.impl_takes_traced:
             raise NotImplementedError(f"admodes.jet: the custom Function {prim.name!r} has no Taylor-mode (jet) "
                                       "rule; differentiate it with nested jvp instead")
-        ans = prim(*primals, **params)
-        if prim.zero_derivative:  # piecewise constant: every coefficient is zero
-            return ans
+        return prim(*primals, **params)
+
+    def _map(self, prim, primals, series, ans, params):
+        """The output's coefficients by `prim`'s jet rule (`rules.rule_for`, from its declaration); a rule that declines
+        (``NotImplemented``) is followed by the exact nested-JVP one."""
         out = rule_for(prim)(tuple(primals), tuple(series), ans, **params)
+        if out is NotImplemented:
+            out = nested_jvp_rule(prim)(tuple(primals), tuple(series), ans, **params)
         shape = np.shape(value(ans))
         out = [None if c is None else _fit(c, shape) for c in out]
-        if all(c is None for c in out):
-            return ans
-        return Jet._make(ans, out, level)
+        return None if all(c is None for c in out) else out
 
 
 def _fit(c, shape):
@@ -84,7 +70,8 @@ def jet(fun, primals, series, factorial_scaled=True):
     a curve x(t) at t = 0 (``x(t) = x0 + sum_k x_k t^k / k!``). Returns ``(fun(*primals), [y_1, ..., y_K])``,
     the derivatives d^k/dt^k fun(x(t)) at t = 0. With ``factorial_scaled=False`` (JAX's keyword too), the
     series in and out are the normalized Taylor coefficients instead (``x(t) = x0 + sum_k x_k t^k``).
-    Every primitive on the way needs a jet rule (`admodes.taylor.rules`); one without raises naming it.
+    Every primitive on the way maps the series with its jet rule (`admodes.taylor.rules`: declared with the
+    primitive, or derived from its declaration); a custom `admodes.Function` has none and raises naming itself.
     Overflow at high orders shows as inf/nan, as NumPy's arithmetic gives it.
 
     >>> import numpy as np, admodes.numpy as anp

@@ -1,5 +1,10 @@
 """Arithmetic on truncated Taylor series: the recurrences of Griewank and Walther, "Evaluating
-Derivatives", chapter 13, written with admodes ops (so they are counted, and differentiate again).
+Derivatives", chapter 13, written with admodes ops (so they are counted, and differentiate again), and the
+jet rules that follow from a declaration's structure (`linear_rule`, `multilinear_rule`).
+
+The op modules' declarations give their Taylor-mode rules (``jet=``, read by `admodes.taylor`) in terms of
+these; so this module sits beside them, below every op module, and reaches the ops by name when it runs
+(`primitive.op`), never at import.
 
 A series here is a list ``[x0, x1, ..., xK]`` of *normalized* coefficients, x(t) = sum x_k t^k, one array
 per degree, where ``None`` is a zero coefficient (a constant's series is ``[x0, None, ..., None]``), so
@@ -13,11 +18,31 @@ constants cost nothing in a product. Each recurrence costs O(K^2) array operatio
 
 from __future__ import annotations
 
+import itertools
 import math
 
-from ..ops.core import op
+from .primitive import Traced, op
+from .rules import jvp_of
 
-_add, _sub, _mul, _div = op("add"), op("subtract"), op("multiply"), op("divide")
+__all__ = ["total", "scale", "minus", "times", "term", "product", "divide", "integrate", "propagate", "exp", "log",
+           "sincos", "sqrt", "power", "integer_power", "tan_like", "square", "shifted", "factorials", "full",
+           "order", "plain", "linear_rule", "multilinear_rule"]
+
+
+def _add(a, b):
+    return op("add")(a, b)
+
+
+def _sub(a, b):
+    return op("subtract")(a, b)
+
+
+def _mul(a, b):
+    return op("multiply")(a, b)
+
+
+def _div(a, b):
+    return op("divide")(a, b)
 
 
 def total(terms):
@@ -189,3 +214,83 @@ def factorials(k):
     24.0
     """
     return float(math.factorial(k))
+
+
+# ----------------------------------------------------------------------------------------------------
+# Jet rules' arguments, and the rules that follow from a declaration's structure
+# ----------------------------------------------------------------------------------------------------
+
+def order(series):
+    """K, the number of coefficients of the arguments' series (None for a constant argument).
+
+    >>> order([None, [1.0, 2.0, 3.0]])
+    3
+    """
+    return next(len(s) for s in series if s is not None)
+
+
+def full(primals, series):
+    """Each argument's series with degree 0 in front: ``[x0, x1, ..., xK]`` (None for absent degrees).
+
+    >>> full((1.0, 5.0), ([2.0, 3.0], None))
+    [[1.0, 2.0, 3.0], [5.0, None, None]]
+    """
+    K = order(series)
+    return [[p, *(s if s is not None else [None] * K)] for p, s in zip(primals, series)]
+
+
+def plain(x):
+    """The NumPy value inside a traced ``x`` (what a rule reads to choose a method, never to compute with)."""
+    while isinstance(x, Traced):
+        x = x._inner()
+    return x
+
+
+def linear_rule(prim):
+    """The jet rule of a linear (or piecewise-linear) op: its JVP applied to each degree's coefficients.
+
+    What ``jet="linear"`` declares, and what `admodes.taylor` derives for a `deflinear` declaration.
+
+    >>> import numpy as np
+    >>> rule = linear_rule(op("negative"))
+    >>> [float(c) for c in rule((np.array(1.0),), ([np.array(2.0), np.array(3.0)],), np.array(-1.0))]
+    [-2.0, -3.0]
+    """
+    def linear_rule(primals, series, ans, **params):
+        return [jvp_of(prim, [None if s is None else s[k] for s in series], ans, primals, params)
+                for k in range(order(series))]
+    return linear_rule
+
+
+def multilinear_rule(prim):
+    """The jet rule of an op linear in each argument (multiply, matmul, einsum): the Cauchy product, degree k
+    the sum over j_1 + ... + j_n = k of op(x1_{j_1}, ..., xn_{j_n}). What ``jet="multilinear"`` declares.
+
+    >>> import numpy as np
+    >>> rule = multilinear_rule(op("multiply"))     # (1 + t)(2 + 3t) = 2 + 5t + 3t^2
+    >>> [float(c) for c in rule((np.array(1.0), np.array(2.0)), ([np.array(1.0), None], [np.array(3.0), None]),
+    ...                         np.array(2.0))]
+    [5.0, 3.0]
+    """
+    def multilinear_rule(primals, series, ans, **params):
+        K, every = order(series), full(primals, series)
+        moving = [i for i, s in enumerate(series) if s is not None]
+        out = []
+        for k in range(1, K + 1):
+            terms = []
+            for degrees in _compositions(k, len(moving)):
+                args = list(primals)
+                for i, j in zip(moving, degrees):
+                    args[i] = every[i][j]
+                if all(a is not None for a in args):
+                    terms.append(prim(*args, **params))
+            out.append(total(terms))
+        return out
+    return multilinear_rule
+
+
+def _compositions(k, n):
+    """Every n-tuple of degrees >= 0 summing to k."""
+    if n == 1:
+        return [(k,)]
+    return [c for c in itertools.product(range(k + 1), repeat=n) if sum(c) == k]
