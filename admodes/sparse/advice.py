@@ -53,7 +53,7 @@ class ColorAdvice:
                 advice[self.recommended]]
 
 
-def color_advice(f, x, order="natural"):
+def color_advice(f, x, order="saturation_degree"):
     """The `ColorAdvice` for f's Jacobian at x (the pattern is the one for every x, see `jacobian_sparsity`).
 
     >>> import numpy as np

@@ -10,20 +10,23 @@
   (i, color j) or at (j, color i) (`star_recovery`), with fewer colors than a column coloring of H.
 
 Greedy, in one of the usual vertex orders: ``"natural"``, ``"largest_first"`` (by degree),
-``"smallest_last"`` and ``"incidence_degree"`` (Matula and Beck's and Coleman and Moré's, as in ColPack).
+``"smallest_last"`` and ``"incidence_degree"`` (Matula and Beck's and Coleman and Moré's, as in ColPack),
+or ``"saturation_degree"`` (Brélaz's DSatur, the default: the colored neighbours' distinct colors decide the
+next vertex, which finds the lower bound on banded, block-diagonal and 2-D stencil patterns).
 SciPy has no graph coloring (``scipy.sparse.csgraph`` has traversals, flows, matchings and orderings,
 no coloring); networkx's ``greedy_color`` is a distance-1 coloring of a networkx graph, neither a
 dependency here nor a star coloring. So the greedy loops are written here, in Python over CSR arrays.
 
     >>> import numpy as np, scipy.sparse as sp
     >>> tridiagonal = sp.diags_array([np.ones(5), np.ones(6), np.ones(5)], offsets=[-1, 0, 1])
-    >>> result = coloring(tridiagonal)
+    >>> result = coloring(tridiagonal, order="natural")
     >>> result.colors, result.count, result.lower_bound
     (array([0, 1, 2, 0, 1, 2]), 3, 3)
 """
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,8 +157,34 @@ def _incidence_degree(adj):
     return order
 
 
+def _saturation_degree(adj):
+    """Brélaz's DSatur (1979): next, the vertex whose colored neighbours show the most distinct colors (ties:
+    the most neighbours). A dynamic order: it colors greedily as it goes, and greedy coloring in the order it
+    returns gives those same colors. On the 2-D 5-point stencil it finds 5 colors, the lower bound, where the
+    static orders take 6 or 7."""
+    n = len(adj)
+    colors, seen = [-1] * n, [set() for _ in range(n)]
+    heap = [(0, -len(a), v) for v, a in enumerate(adj)]
+    heapq.heapify(heap)
+    order = []
+    while heap:
+        saturation, _, v = heapq.heappop(heap)
+        if colors[v] >= 0 or -saturation != len(seen[v]):  # colored, or an entry outdated by a later push
+            continue
+        c = 0
+        while c in seen[v]:
+            c += 1
+        colors[v] = c
+        order.append(v)
+        for w in adj[v]:
+            if colors[w] < 0 and c not in seen[w]:
+                seen[w].add(c)
+                heapq.heappush(heap, (-len(seen[w]), -len(adj[w]), w))
+    return order
+
+
 ORDERS = {"natural": _natural, "largest_first": _largest_first, "smallest_last": _smallest_last,
-          "incidence_degree": _incidence_degree}
+          "incidence_degree": _incidence_degree, "saturation_degree": _saturation_degree}
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -227,7 +256,7 @@ def _greedy_clique(adj):
     return best
 
 
-def coloring(pattern, kind="column", order="natural"):
+def coloring(pattern, kind="column", order="saturation_degree"):
     """Color a sparsity pattern (SciPy sparse or dense, boolean or not) for compressed derivatives.
 
     ``kind``: ``"column"`` (forward mode: one color per column), ``"row"`` (reverse mode: one per row) or

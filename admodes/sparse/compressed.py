@@ -133,7 +133,8 @@ class SparseJacobian(_Compressed):
     ('reverse', 2)
     """
 
-    def __init__(self, f, mode="auto", *, sparsity=None, coloring=None, order="natural", who="sparse_jacobian"):
+    def __init__(self, f, mode="auto", *, sparsity=None, coloring=None, order="saturation_degree",
+                 who="sparse_jacobian"):
         if mode not in MODES:
             raise ValueError(f"{who}: mode must be one of {MODES}, got {mode!r}")
         super().__init__(f, sparsity, coloring, order, who)
@@ -230,7 +231,7 @@ class SparseHessian(_Compressed):
     3
     """
 
-    def __init__(self, f, *, sparsity=None, coloring=None, order="natural", who="sparse_hessian"):
+    def __init__(self, f, *, sparsity=None, coloring=None, order="saturation_degree", who="sparse_hessian"):
         super().__init__(f, sparsity, coloring, order, who)
 
     def prepare(self, x):
@@ -257,7 +258,7 @@ class SparseHessian(_Compressed):
         return np.asarray(ad.jacfwd(lambda c: grad(_seeded(x, colors, c)), batch=True)(np.zeros(k, x.dtype)))
 
 
-def sparse_jacfwd(f, *, sparsity=None, coloring=None, order="natural"):
+def sparse_jacfwd(f, *, sparsity=None, coloring=None, order="saturation_degree"):
     """f's Jacobian by compressed forward mode: a column coloring, one JVP per color (one batched sweep).
 
     Returns a `SparseJacobian` (call it with x; it prepares the pattern and coloring on the first call).
@@ -270,7 +271,7 @@ def sparse_jacfwd(f, *, sparsity=None, coloring=None, order="natural"):
     return SparseJacobian(f, "forward", sparsity=sparsity, coloring=coloring, order=order, who="sparse_jacfwd")
 
 
-def sparse_jacrev(f, *, sparsity=None, coloring=None, order="natural"):
+def sparse_jacrev(f, *, sparsity=None, coloring=None, order="saturation_degree"):
     """f's Jacobian by compressed reverse mode: a row coloring, one VJP per color (one batched sweep).
 
     >>> import numpy as np
@@ -282,7 +283,7 @@ def sparse_jacrev(f, *, sparsity=None, coloring=None, order="natural"):
     return SparseJacobian(f, "reverse", sparsity=sparsity, coloring=coloring, order=order, who="sparse_jacrev")
 
 
-def sparse_jacobian(f, mode="auto", *, sparsity=None, coloring=None, order="natural"):
+def sparse_jacobian(f, mode="auto", *, sparsity=None, coloring=None, order="saturation_degree"):
     """f's Jacobian by compressed sweeps in the direction with fewer colors (``mode="auto"``), or the one given.
 
     >>> import numpy as np
@@ -295,7 +296,7 @@ def sparse_jacobian(f, mode="auto", *, sparsity=None, coloring=None, order="natu
     return SparseJacobian(f, mode, sparsity=sparsity, coloring=coloring, order=order)
 
 
-def sparse_hessian(f, *, sparsity=None, coloring=None, order="natural"):
+def sparse_hessian(f, *, sparsity=None, coloring=None, order="saturation_degree"):
     """The Hessian of a scalar f by star coloring and compressed forward-over-reverse sweeps; a `SparseHessian`.
 
     >>> import numpy as np, admodes.numpy as anp
