@@ -19,7 +19,7 @@ import numpy as np
 __all__ = [
     "t_quantile", "LinearFit", "fit_linear", "PowerLaw", "fit_power_law", "fit_power_laws",
     "Verdict", "HOLDS", "FAILS", "INCONCLUSIVE", "exponent_verdict", "bound_verdict", "base_verdict",
-    "combine_verdicts",
+    "combine_verdicts", "ExponentialFit", "fit_exponential",
     "MarginalCost", "fit_marginal_cost", "marginal_verdict",
 ]
 
@@ -290,6 +290,33 @@ def exponent_verdict(law, expected, tolerance=0.2, name=None):
     return Verdict(INCONCLUSIVE, f"{text}: the interval straddles the band's edge")
 
 
+@dataclass(frozen=True)
+class ExponentialFit:
+    """A fitted exponential ``y = prefactor * base**k`` (a straight line in log y against k), with the 95%
+    interval of its base; callable at k.
+
+    >>> fit = fit_exponential([1, 2, 3, 4], [6.0, 12.0, 24.0, 48.0])
+    >>> round(fit.base, 6), round(float(fit(5)), 6)
+    (2.0, 96.0)
+    """
+
+    prefactor: float
+    base: float
+    interval: tuple
+    dof: int
+
+    def __call__(self, k):
+        return self.prefactor * self.base ** np.asarray(k, dtype=float)
+
+
+def fit_exponential(k, y, confidence=0.95):
+    """Least squares fit of log y = log a + k log b: an `ExponentialFit` (y positive)."""
+    k, y = np.asarray(k, dtype=float), np.asarray(y, dtype=float)
+    fit = fit_linear(np.c_[np.ones_like(k), k], np.log(y), confidence)
+    lo, hi = (math.exp(v) if math.isfinite(v) else v for v in fit.ci[1])
+    return ExponentialFit(math.exp(fit.coef[0]), math.exp(fit.coef[1]), (lo, hi), fit.dof)
+
+
 def base_verdict(k, y, at_least, confidence=0.95):
     """Judge "y grows exponentially in k, by a factor of at least ``at_least`` per step" by the base b of the
     least-squares fit log y = a + k log b (a straight line in log y against k) and its confidence interval.
@@ -307,9 +334,8 @@ def base_verdict(k, y, at_least, confidence=0.95):
     k, y = np.asarray(k, dtype=float), np.asarray(y, dtype=float)
     if np.any(y <= 0):
         return Verdict(INCONCLUSIVE, "some values are not positive: no exponential fit")
-    fit = fit_linear(np.c_[np.ones_like(k), k], np.log(y), confidence)
-    b = math.exp(fit.coef[1])
-    lo, hi = (math.exp(v) if math.isfinite(v) else v for v in fit.ci[1])
+    fit = fit_exponential(k, y, confidence)
+    b, (lo, hi) = fit.base, fit.interval
     text = (f"base {b:.3g} per step of k, {confidence:.0%} CI [{_sig(lo)}, {_sig(hi)}]; "
             f"expected at least {at_least:g}")
     if fit.dof < 1:

@@ -2,7 +2,8 @@
 with their exponents in the legend, and a title that states the claim.
 
 Forward mode is always blue, reverse mode always orange, plain ``f`` grey. Points are measurements;
-lines are power-law fits (solid where a check judges the series, dotted where it is shown for contrast).
+lines are power-law fits (solid where a check judges the series, dotted where it is shown for contrast), or
+for an `Exponential` check the fitted c b^k with its base in the legend.
 With more than two variants (the checkpointing strategies of C8), each variant has its own marker and a
 darker shade of its mode's colour, and a `Frontier` adds a panel of memory against time.
 """
@@ -15,8 +16,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from .fits import fit_marginal_cost, fit_power_laws, marginal_verdict
-from .harness import COUNT_METRICS, Check
+from .fits import fit_exponential, fit_marginal_cost, fit_power_laws, marginal_verdict
+from .harness import COUNT_METRICS, Check, Exponential
 from .overhead import fixed_shares
 from .tasks import TASKS
 from .timing import METRICS
@@ -112,7 +113,8 @@ def _expected_power(check, experiment):
 
 def _plot_series(panel, e, rows, name, metric, variant, check=None, label_suffix="", hollow=False):
     """Measured points of one series; for a judged series (``check``) its fit under the claim's model (solid)
-    and the claimed law as a dashed guide through the largest point; other series joined by a thin line."""
+    and the claimed law as a dashed guide through the largest point (for an `Exponential` check, the fitted
+    c b^k); other series joined by a thin line."""
     ax = panel.ax
     points, values = series(rows, e, name, metric, variant)
     keep = np.isfinite(values) & (values > 0)
@@ -124,7 +126,14 @@ def _plot_series(panel, e, rows, name, metric, variant, check=None, label_suffix
         style.update(markerfacecolor="white", markersize=11, markeredgewidth=1.8)
     panel.drawn.append((n, y))
     label = _label(name, variant, e) + label_suffix
-    power = _expected_power(check, e) if check is not None and check.below is None else None
+    if isinstance(check, Exponential) and len(set(n)) >= 3:
+        fit, grid = fit_exponential(n, y), np.linspace(n.min(), n.max(), 60)
+        ax.plot(grid, fit(grid), color=style["color"], linestyle="-", linewidth=2.0, alpha=0.85)
+        lo, hi = fit.interval
+        text = f"fit c·{fit.base:.2f}^k, base 95% CI [{lo:.2f}, {hi:.2f}]"
+        ax.plot(n, y, linestyle="none", label=f"{label}: {text}", **style)
+        return
+    power = _expected_power(check, e) if isinstance(check, Check) and check.below is None else None
     grid = np.geomspace(n.min(), n.max(), 60)
     if power is not None and len(set(n)) >= 2 and power > 0:
         mc = fit_marginal_cost(n, y, power=power, name=e.variables[0])
@@ -211,7 +220,7 @@ def _sweep_figure(result, rows, plt, costs):
     e = result.experiment
     checks = [c for c in e.checks if isinstance(c, Check)]
     metrics = []
-    for c in checks:
+    for c in [*checks, *(c for c in e.checks if isinstance(c, Exponential))]:
         if c.metric not in metrics and c.metric != "seconds":
             metrics.append(c.metric)
     metrics.append("seconds")
@@ -220,6 +229,7 @@ def _sweep_figure(result, rows, plt, costs):
     fig, axes = plt.subplots(1, panels, figsize=(5.6 * panels, 4.6), squeeze=False)
     judged = {(c.series, c.variant, c.metric): c for c in checks if not c.ratio}
     judged.update({(c.series, c.variant, "seconds"): c for c in checks if c.metric in COUNT_METRICS and not c.ratio})
+    judged.update({(c.series, c.variant, c.metric): c for c in e.checks if isinstance(c, Exponential)})
     variable = e.variables[0]
     many = len(e.variants) > 2
     for ax, metric in zip(axes[0], metrics):
