@@ -1,7 +1,8 @@
 """Sparse Jacobians and Hessians: sparsity detection, coloring, and compressed derivatives (issue 18).
 
 - `jacobian_sparsity`, `hessian_sparsity`: the pattern, from one run of f on index sets (`tracer`, `rules`);
-- `coloring`: which columns (rows) one sweep carries together (`coloring`);
+- `coloring`: which columns (rows) one sweep carries together (`coloring`); `bicoloring`: a split of the
+  entries between forward and reverse sweeps (an arrowhead: 3 sweeps instead of p);
 - `sparse_jacfwd`, `sparse_jacrev`, `sparse_jacobian`, `sparse_hessian`: SciPy sparse derivatives at one
   batched sweep per color (`compressed`);
 - `color_advice`: what compression would buy for a function, in each direction (`advice`);
@@ -16,6 +17,7 @@
 """
 
 from .advice import ColorAdvice, color_advice
+from .bicoloring import Bicoloring, bicoloring
 from .coloring import Coloring, coloring, star_recovery
 from .compressed import (
     CompressionWarning,
@@ -28,6 +30,7 @@ from .compressed import (
 )
 from .tracer import Deps, hessian_sparsity, jacobian_sparsity
 
-__all__ = ["Deps", "jacobian_sparsity", "hessian_sparsity", "Coloring", "coloring", "star_recovery",
+__all__ = ["Deps", "jacobian_sparsity", "hessian_sparsity", "Coloring", "coloring", "star_recovery", "Bicoloring",
+           "bicoloring",
            "SparseJacobian", "SparseHessian", "sparse_jacfwd", "sparse_jacrev", "sparse_jacobian", "sparse_hessian",
            "CompressionWarning", "ColorAdvice", "color_advice"]

@@ -31,13 +31,14 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
+from .bicoloring import Bicoloring, bicoloring
 from .coloring import Coloring, coloring, star_recovery
 from .tracer import hessian_sparsity, jacobian_sparsity
 
 __all__ = ["SparseJacobian", "SparseHessian", "sparse_jacfwd", "sparse_jacrev", "sparse_jacobian", "sparse_hessian",
            "CompressionWarning"]
 
-MODES = ("auto", "forward", "reverse")
+MODES = ("auto", "forward", "reverse", "bidirectional")
 
 
 class CompressionWarning(UserWarning):
@@ -85,7 +86,28 @@ def _check_distance2(pattern, colors, who):
                          "told apart in one sweep")
 
 
+def _check_bicoloring(pattern, split, who):
+    """Each entry read from the forward sweeps is alone of its column's color in its row, and each read from
+    the reverse ones alone of its row's color in its column (else entries would add up unseen)."""
+    rows = np.repeat(np.arange(pattern.shape[0]), np.diff(pattern.indptr))
+    cols = pattern.indices.astype(np.int64)
+    for colors, here, there, n, entries in ((split.forward.colors, rows, cols, pattern.shape[0], split.by_forward),
+                                            (split.reverse.colors, cols, rows, pattern.shape[1], ~split.by_forward)):
+        if colors.shape != (pattern.shape[1] if colors is split.forward.colors else pattern.shape[0],):
+            raise ValueError(f"{who}: coloring= does not fit the pattern of shape {pattern.shape}")
+        k = int(colors.max()) + 2 if colors.size else 1
+        seeded = colors[there] >= 0
+        per = np.bincount(here[seeded] * k + colors[there][seeded], minlength=n * k)
+        alone = (colors[there] >= 0) & (per[here * k + np.maximum(colors[there], 0)] == 1)
+        if np.any(entries & ~alone):
+            e = int(np.flatnonzero(entries & ~alone)[0])
+            raise ValueError(f"{who}: coloring= cannot recover the Jacobian's entry ({rows[e]}, {cols[e]}): another "
+                             "entry of its color shares its row or column, or no sweep seeds it")
+
+
 def _warn_dense(c, who):
+    if isinstance(c, Bicoloring):
+        return  # (chosen only where it compresses, or asked for by name)
     if not c.compresses and c.colors.size > 1:
         what = "rows" if c.kind == "row" else "columns"
         warnings.warn(f"{who}: the pattern needs {c.count} colors for {c.colors.size} {what}, so compression buys "
@@ -123,7 +145,9 @@ class SparseJacobian(_Compressed):
     """f's Jacobian as a SciPy CSR matrix, by compressed sweeps; pattern and coloring prepared once.
 
     ``mode``: ``"forward"`` (column coloring, one JVP per color), ``"reverse"`` (row coloring, one VJP per
-    color) or ``"auto"`` (the direction with fewer colors; forward on a tie). After preparing:
+    color), ``"bidirectional"`` (dense rows by reverse sweeps and the rest forward, or dense columns forward
+    and the rest reverse: `bicoloring`; an arrowhead takes 3 sweeps) or ``"auto"`` (the fewest sweeps of the
+    three; forward, then reverse, on a tie). After preparing:
     ``.sparsity``, ``.coloring``, ``.mode`` (resolved), ``.sweeps`` and ``.compresses``.
 
     >>> import numpy as np, admodes.numpy as anp
@@ -150,9 +174,18 @@ class SparseJacobian(_Compressed):
         else:
             self.sparsity = jacobian_sparsity(self.f)(x)
         mode, given = self.requested_mode, self._given_coloring
-        if mode == "auto" and isinstance(given, Coloring):
-            mode = "forward" if given.kind == "column" else "reverse"
-        if given is not None:
+        if isinstance(given, Bicoloring):
+            if given.by_forward.shape != (self.sparsity.nnz,):
+                raise ValueError(f"{self.who}: coloring= is a Bicoloring of a pattern with {given.by_forward.size} "
+                                 f"nonzeros; this pattern has {self.sparsity.nnz}")
+            _check_bicoloring(self.sparsity, given, self.who)
+            self.coloring, mode = given, "bidirectional"
+        elif given is not None and mode == "bidirectional":
+            raise ValueError(f"{self.who}: mode='bidirectional' takes a Bicoloring as coloring=, "
+                             f"not {type(given).__name__}")
+        elif given is not None:
+            if mode == "auto":
+                mode = "forward" if getattr(given, "kind", "column") == "column" else "reverse"
             kind = "column" if mode in ("forward", "auto") else "row"
             self.coloring = _given_coloring(given, kind, self.sparsity.shape[1 if kind == "column" else 0], self.who)
             on = self.sparsity if kind == "column" else sp.csr_array(self.sparsity.T)
@@ -161,28 +194,62 @@ class SparseJacobian(_Compressed):
         elif mode == "auto":
             columns = coloring(self.sparsity, "column", self.order)
             rows = coloring(self.sparsity, "row", self.order)
-            mode, self.coloring = ("forward", columns) if columns.count <= rows.count else ("reverse", rows)
+            split = bicoloring(self.sparsity, self.order)
+            options = [(columns.count, 0, "forward", columns), (rows.count, 1, "reverse", rows)]
+            if split is not None:
+                options.append((split.count, 2, "bidirectional", split))
+            _, _, mode, self.coloring = min(options, key=lambda option: option[:2])
+        elif mode == "bidirectional":
+            self.coloring = bicoloring(self.sparsity, self.order) or _forward_only(self.sparsity, self.order)
         else:
             self.coloring = coloring(self.sparsity, "column" if mode == "forward" else "row", self.order)
         self.mode, self._x_shape = mode, x.shape
-        # where each nonzero sits in the flattened compressed matrix: (m, k) forward, (k, p) reverse
-        P, colors, k = self.sparsity, self.coloring.colors, max(self.coloring.count, 1)
-        rows = np.repeat(np.arange(P.shape[0]), np.diff(P.indptr))
-        self._take = (rows * k + colors[P.indices] if mode == "forward"
-                      else colors[rows] * P.shape[1] + P.indices) if P.nnz else np.zeros(0, np.int64)
+        self._take = _offsets(self.sparsity, self.coloring, mode)
         _warn_dense(self.coloring, self.who)
         return self
 
     def _compressed(self, x):
-        P, colors, k = self.sparsity, self.coloring.colors, max(self.coloring.count, 1)
+        P = self.sparsity
         m, p = P.shape
+        if self.mode == "bidirectional":
+            split = self.coloring
+            forward = _forward_sweep(self.f, x, split.forward.colors, max(split.forward.count, 1))
+            _check_rows(forward, m, max(split.forward.count, 1), P.shape, x.shape, self.who)
+            reverse = _reverse_sweep(self.f, x, split.reverse.colors, max(split.reverse.count, 1), m, self.who)
+            return np.concatenate([forward.reshape(-1), reverse.reshape(-1)])
+        colors, k = self.coloring.colors, max(self.coloring.count, 1)
         if self.mode == "reverse":
             return _reverse_sweep(self.f, x, colors, k, m, self.who)
         compressed = _forward_sweep(self.f, x, colors, k)
-        if compressed.size != m * k:
-            raise ValueError(f"{self.who}: sparsity= has shape {P.shape} but the Jacobian at x of shape {x.shape} "
-                             f"has shape {(compressed.size // k, p)}")
+        _check_rows(compressed, m, k, P.shape, x.shape, self.who)
         return compressed
+
+
+def _check_rows(compressed, m, k, shape, x_shape, who):
+    if compressed.size != m * k:
+        raise ValueError(f"{who}: sparsity= has shape {shape} but the Jacobian at x of shape {x_shape} "
+                         f"has shape {(compressed.size // k, shape[1])}")
+
+
+def _offsets(P, colors, mode):
+    """Where each nonzero of P (CSR order) sits in the flattened compressed matrix: (m, k) forward, (k, p)
+    reverse, and for a `Bicoloring` the forward one followed by the reverse one."""
+    if not P.nnz:
+        return np.zeros(0, np.int64)
+    rows = np.repeat(np.arange(P.shape[0]), np.diff(P.indptr))
+    if mode == "forward":
+        return rows * max(colors.count, 1) + colors.colors[P.indices]
+    if mode == "reverse":
+        return colors.colors[rows] * P.shape[1] + P.indices
+    forward = _offsets(P, colors.forward, "forward")
+    reverse = P.shape[0] * max(colors.forward.count, 1) + _offsets(P, colors.reverse, "reverse")
+    return np.where(colors.by_forward, forward, reverse)
+
+
+def _forward_only(P, order):
+    """The split that sends everything forward (a pattern where no row or column stands out)."""
+    unseeded = Coloring(np.full(P.shape[0], -1, np.int64), "row", order, 0)
+    return Bicoloring(coloring(P, "column", order), unseeded, np.ones(P.nnz, bool))
 
 
 def _with_pattern(P, values):
@@ -192,7 +259,11 @@ def _with_pattern(P, values):
 
 
 def _seeded(x, colors, c):
-    """x + S c: the point moved along the seed matrix, so that d/dc at c = 0 is J S."""
+    """x + S c: the point moved along the seed matrix, so that d/dc at c = 0 is J S (a column of color -1,
+    which no sweep seeds, stays where it is)."""
+    if colors.size and colors.min() < 0:
+        import admodes.numpy as anp
+        c = anp.concatenate([c, anp.zeros(1, x.dtype)])  # color -1 reads this zero
     return x + c[colors].reshape(x.shape)
 
 
@@ -205,7 +276,8 @@ def _reverse_sweep(f, x, colors, k, m, who):
     import admodes as ad
     import admodes.numpy as anp
     seeds = np.zeros((k, m), x.dtype)
-    seeds[colors, np.arange(m)] = 1
+    seeded = np.flatnonzero(colors >= 0)  # (-1: a row no reverse sweep needs)
+    seeds[colors[seeded], seeded] = 1
 
     def compressed(v):
         y = f(v)
