@@ -295,3 +295,12 @@ def test_color_advice_recommends_the_fewest_sweeps():
     assert advice.lines()[2] == "use sparse_jacrev: 2 reverse sweeps instead of 50"
     assert color_advice(lambda x: anp.sum(x * x), np.ones(5)).recommended == "jacrev"  # m = 1: one sweep anyway
     assert color_advice(tridiagonal, np.ones(40)).recommended == "compressed forward"
+
+
+def test_color_advice_recommends_the_split_where_it_is_cheaper():
+    from admodes.sparse import color_advice
+    advice = color_advice(arrowhead, np.ones(40))
+    assert (advice.forward.count, advice.reverse.count, advice.bidirectional.count) == (40, 40, 3)
+    assert advice.recommended == "compressed bidirectional"
+    assert advice.lines()[2] == "use sparse_jacobian (mode 'auto'): 2 forward and 1 reverse sweeps instead of 40"
+    assert color_advice(tridiagonal, np.ones(40)).bidirectional is None  # no row or column stands out

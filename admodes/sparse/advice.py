@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .bicoloring import Bicoloring, bicoloring
 from .coloring import Coloring, coloring
 from .tracer import jacobian_sparsity
 
@@ -23,33 +24,53 @@ __all__ = ["ColorAdvice", "color_advice"]
 
 @dataclass(frozen=True)
 class ColorAdvice:
-    """The Jacobian's pattern size and its column (forward) and row (reverse) colorings."""
+    """The Jacobian's pattern size, its column (forward) and row (reverse) colorings, and the split between
+    forward and reverse sweeps (`bicoloring`; None when no row or column stands out)."""
 
     shape: tuple
     nnz: int
     forward: Coloring
     reverse: Coloring
+    bidirectional: Bicoloring | None = None
 
     @property
     def recommended(self):
-        """The fewest sweeps among dense jacfwd (p), dense jacrev (m) and the two compressed forms; the
-        dense form on a tie (compression then buys nothing), forward before reverse."""
+        """The fewest sweeps among dense jacfwd (p), dense jacrev (m) and the compressed forms; the dense form
+        on a tie (compression then buys nothing), forward before reverse, one direction before both."""
         m, p = self.shape
         options = [(p, 0, "jacfwd"), (m, 1, "jacrev"), (self.forward.count, 2, "compressed forward"),
                    (self.reverse.count, 3, "compressed reverse")]
+        if self.bidirectional is not None:
+            options.append((self.bidirectional.count, 4, "compressed bidirectional"))
         return min(options)[2]
 
     def lines(self):
-        """Three lines of text for a report."""
+        """Three lines of text for a report.
+
+        >>> import numpy as np
+        >>> arrow = np.eye(40, dtype=bool); arrow[0] = arrow[:, 0] = True
+        >>> advice = ColorAdvice(arrow.shape, int(arrow.sum()), coloring(arrow, "column"), coloring(arrow, "row"),
+        ...                      bicoloring(arrow))
+        >>> for line in advice.lines()[1:]:
+        ...     print(line)
+        colors: 40 by columns (forward; at least 40), 40 by rows (reverse; at least 40); split: 2 forward + 1 reverse
+        use sparse_jacobian (mode 'auto'): 2 forward and 1 reverse sweeps instead of 40
+        """
         m, p = self.shape
         density = self.nnz / max(m * p, 1)
         advice = {"jacfwd": "compression buys nothing here: use jacfwd",
                   "jacrev": "compression buys nothing here: use jacrev",
                   "compressed forward": f"use sparse_jacfwd: {self.forward.count} forward sweeps instead of {p}",
                   "compressed reverse": f"use sparse_jacrev: {self.reverse.count} reverse sweeps instead of {m}"}
+        split = self.bidirectional
+        if split is not None:
+            advice["compressed bidirectional"] = (
+                f"use sparse_jacobian (mode 'auto'): {split.forward.count} forward and {split.reverse.count} reverse "
+                f"sweeps instead of {min(m, p)}")
         return [f"Jacobian pattern: {self.nnz:,} nonzeros of {m:,} x {p:,} ({density:.1%})",
                 f"colors: {self.forward.count} by columns (forward; at least {self.forward.lower_bound}), "
-                f"{self.reverse.count} by rows (reverse; at least {self.reverse.lower_bound})",
+                f"{self.reverse.count} by rows (reverse; at least {self.reverse.lower_bound})"
+                + ("" if split is None else f"; split: {split.forward.count} forward + {split.reverse.count} reverse"),
                 advice[self.recommended]]
 
 
@@ -62,4 +83,4 @@ def color_advice(f, x, order="saturation_degree"):
     """
     pattern = jacobian_sparsity(f)(x)
     return ColorAdvice(pattern.shape, int(pattern.nnz), coloring(pattern, "column", order),
-                       coloring(pattern, "row", order))
+                       coloring(pattern, "row", order), bicoloring(pattern, order))
