@@ -142,9 +142,10 @@ def moved(prim):
                 blocks.append(empty(sizes[-1], p) if d is None else d)
         total = sum(sizes)
         first, second = (_landed(prim, args, params, start) for start in (1, 1 + total))
+        if first is None or second is None or first.shape != second.shape:
+            return dense(deps, args, out_shape, params)
         moving = first != 0
-        if first is None or second is None or not (
-                np.array_equal(second[moving], first[moving] + total) and np.all(second[~moving] == 0)
+        if not (np.array_equal(second[moving], first[moving] + total) and np.all(second[~moving] == 0)
                 and np.all((first >= 0) & (first <= total))):
             return dense(deps, args, out_shape, params)
         stacked = blocks[0] if len(blocks) == 1 else sp.vstack(blocks, format="csr")
@@ -249,8 +250,6 @@ def contraction(deps, shapes, labels, out_labels, out_shape):
         spread = tuple(shape[first[lab]] if lab in first else 1 for lab in out_labels)
         parts.append(gather(keyed, np.broadcast_to(numbered(spread), out_shape)))
     return union(parts, n_out, p)
-
-
 
 
 def through_constant_matrix(deps, args):
