@@ -304,3 +304,16 @@ def test_color_advice_recommends_the_split_where_it_is_cheaper():
     assert advice.recommended == "compressed bidirectional"
     assert advice.lines()[2] == "use sparse_jacobian (mode 'auto'): 2 forward and 1 reverse sweeps instead of 40"
     assert color_advice(tridiagonal, np.ones(40)).bidirectional is None  # no row or column stands out
+
+
+def test_a_given_sparsity_with_stored_zeros_is_read_as_its_nonzeros():
+    """A stored 0 in sparsity= is no nonzero: it neither forces colors apart nor gets an entry."""
+    x = np.linspace(0.5, 1.5, 8)
+    pattern = sp.csr_array(ad.jacobian_sparsity(tridiagonal)(x).astype(float))
+    pattern.data[:] = 1.0
+    full = sp.csr_array(np.ones((8, 8)))
+    full.data[:] = pattern.toarray().ravel()  # the dense row-major layout, zeros stored
+    assert full.nnz == 64
+    jac = ad.sparse_jacfwd(tridiagonal, sparsity=full)
+    np.testing.assert_allclose(jac(x).toarray(), dense_jacobian(tridiagonal, x), atol=1e-12)
+    assert jac.sweeps == 3

@@ -19,7 +19,8 @@ from .ops import cases_elementwise, cases_linalg, cases_reductions, cases_roundi
 from .ops.harness import Draw, diff_positions
 
 ORDER = 4
-CASES = [c for module in (cases_elementwise, cases_reductions, cases_linalg, cases_shape, cases_rounding) for c in module.CASES]
+CASES = [c for module in (cases_elementwise, cases_reductions, cases_linalg, cases_shape, cases_rounding)
+         for c in module.CASES]
 BY_ID = {c.id: c for c in CASES}
 NOT_SMOOTH = {
     # the 2-norm of a zero slice: ||0 + t v|| = |t| ||v|| has no Taylor series (the JVP's 0 is a convention)

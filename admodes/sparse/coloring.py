@@ -74,7 +74,9 @@ def _as_pattern(pattern, what="pattern"):
         pattern = np.asarray(pattern)
     if pattern.ndim != 2:
         raise ValueError(f"{what} must be a 2-D matrix, got shape {pattern.shape}")
-    return sp.csr_array(pattern, dtype=bool)
+    pattern = sp.csr_array(pattern, dtype=bool, copy=True)
+    pattern.eliminate_zeros()  # (an explicit zero is no nonzero: it clashes with nothing)
+    return pattern
 
 
 def _off_diagonal(graph):
@@ -280,11 +282,13 @@ def coloring(pattern, kind="column", order="saturation_degree"):
         return Coloring(np.array(_greedy_star(adj, ORDERS[order](adj)), np.int64), kind, order, _greedy_clique(adj))
     if kind == "row":
         P = sp.csr_array(P.T)
-    # columns that share a row are neighbours: the column intersection graph P^T P
-    adj = _neighbours(_off_diagonal(P.T @ P))
     lower = int(np.diff(P.indptr).max(initial=0))
     if P.shape[1] and lower == 0:
         lower = 1  # an empty pattern still takes one color (every column in it)
+    if lower == P.shape[1]:  # a row holds every column: they all clash, a color each (no graph to build)
+        return Coloring(np.arange(P.shape[1], dtype=np.int64), kind, order, lower)
+    # columns that share a row are neighbours: the column intersection graph P^T P
+    adj = _neighbours(_off_diagonal(P.T @ P))
     return Coloring(np.array(_greedy_distance1(adj, ORDERS[order](adj)), np.int64), kind, order, lower)
 
 

@@ -61,6 +61,7 @@ def _given_pattern(sparsity, shape, who, x_shape):
         raise ValueError(f"{who}: sparsity= has shape {pattern.shape} but the {what} at x of shape {x_shape} "
                          f"has shape {shape}")
     pattern.sum_duplicates()  # canonical: sorted, no repeats, as the offsets read from it assume
+    pattern.eliminate_zeros()  # (a stored zero is no nonzero, as the coloring reads it)
     return pattern
 
 
