@@ -31,6 +31,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
+from ..inputs import returned
 from .coloring import Coloring, coloring, star_recovery
 from .tracer import hessian_sparsity, jacobian_sparsity
 
@@ -50,7 +51,27 @@ def _point(x, who):
         x = x.astype(np.float64)
     if x.dtype.kind != "f":
         raise TypeError(f"{who}: x must be a real floating-point array, got dtype {x.dtype}")
+    if x.dtype.itemsize < 4:  # SciPy's sparse matrices hold no float16
+        raise TypeError(f"{who}: x has dtype {x.dtype}; SciPy sparse matrices hold float32 or float64 "
+                        "(pass x.astype(np.float32))")
     return x
+
+
+def _checked_arguments(f, sparsity, coloring, who):
+    """f, sparsity= and coloring= checked when the derivative is made, so a mistake is named before any work."""
+    if not callable(f):
+        raise TypeError(f"{who}: f must be callable, got {type(f).__name__}")
+    if sparsity is not None and not sp.issparse(sparsity):
+        given = np.asarray(sparsity) if isinstance(sparsity, (np.ndarray, list, tuple)) else None
+        if given is None or given.dtype.kind not in "biuf":
+            raise TypeError(f"{who}: sparsity= must be a 2-D boolean matrix (SciPy sparse or NumPy), "
+                            f"got {type(sparsity).__name__}")
+    if coloring is not None and not isinstance(coloring, Coloring):
+        given = np.asarray(coloring) if isinstance(coloring, (np.ndarray, list, tuple)) else None
+        if given is None or given.ndim != 1 or (given.size and given.dtype.kind not in "iu"):
+            raise TypeError(f"{who}: coloring= must be a Coloring or a 1-D array of int colors (one per column, "
+                            f"or per row), got {type(coloring).__name__}"
+                            + (f" of dtype {given.dtype}, shape {given.shape}" if given is not None else ""))
 
 
 def _given_pattern(sparsity, shape, who, x_shape):
@@ -71,6 +92,9 @@ def _given_coloring(given, kind, n, who):
         raise ValueError(f"{who}: coloring= has {colors.size} colors for {n} {'rows' if kind == 'row' else 'columns'}")
     if colors.size and colors.min() < 0:
         raise ValueError(f"{who}: coloring= has a negative color")
+    if colors.size and colors.max() >= n:  # (n colors always suffice; a larger one would size the sweep by it)
+        raise ValueError(f"{who}: coloring= has color {colors.max()} for {n} {'rows' if kind == 'row' else 'columns'}; "
+                         f"colors run from 0 to {n - 1}")
     return given if isinstance(given, Coloring) else Coloring(colors, kind, "given", 0)
 
 
@@ -98,6 +122,7 @@ class _Compressed:
     compressed sweep per call (``_compressed``), read out at the offsets found when preparing (``_take``)."""
 
     def __init__(self, f, sparsity, coloring, order, who):
+        _checked_arguments(f, sparsity, coloring, who)
         self.f, self.order, self.who = f, order, who
         self._given_sparsity, self._given_coloring = sparsity, coloring
         self.sparsity = self.coloring = self._x_shape = self._take = None
@@ -112,7 +137,10 @@ class _Compressed:
         """False when the coloring gives every column (row) its own color."""
         return self.coloring.compresses
 
-    def __call__(self, x):
+    def __call__(self, x, *more):
+        if more:
+            raise TypeError(f"{self.who}: the derivative takes one argument x, got {1 + len(more)}; for f of several "
+                            "arguments differentiate lambda x: f(x, y) (the others held constant)")
         x = _point(x, self.who)
         if self.sparsity is None or x.shape != self._x_shape:
             self.prepare(x)
@@ -144,7 +172,7 @@ class SparseJacobian(_Compressed):
         x = _point(x, self.who)
         p = x.size
         if self._given_sparsity is not None:  # checked against f(x)'s size: one evaluation of f
-            m = math.prod(np.shape(self.f(x)))
+            m = math.prod(np.shape(returned(self.f(x), self.who)))
             self.sparsity = _given_pattern(self._given_sparsity, (m, p), self.who, x.shape)
         else:
             self.sparsity = jacobian_sparsity(self.f)(x)
@@ -207,7 +235,7 @@ def _reverse_sweep(f, x, colors, k, m, who):
     seeds[colors, np.arange(m)] = 1
 
     def compressed(v):
-        y = f(v)
+        y = returned(f(v), who)
         if math.prod(np.shape(y)) != m:
             raise ValueError(f"{who}: sparsity= has {m} rows but f(x) has shape {np.shape(y)} "
                              f"({math.prod(np.shape(y))} elements)")
