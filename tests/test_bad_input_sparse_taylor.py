@@ -102,6 +102,25 @@ def test_compressed_derivatives_name_their_bad_arguments(who, make):
     assert make(g)([1, 2, 3]).shape in ((2, 3), (3, 3))
 
 
+@pytest.mark.parametrize("who, make", MAKERS[2:], ids=[w for w, _ in MAKERS[2:]])
+def test_a_given_pattern_that_misses_nonzeros_is_an_error_never_a_wrong_derivative(who, make):
+    # (before: the missed entries were added into their neighbours of the same color: [[3, 0, 0], [0, 5, 0]])
+    g, short, full = ((chain_sum, np.eye(3), np.ones((3, 3))) if who == "sparse_hessian"
+                      else (chain, np.eye(2, 3), np.ones((2, 3))))
+    what = "Hessian" if who == "sparse_hessian" else "Jacobian"
+    with pytest.raises(ValueError, match=f"{who}: sparsity= misses nonzeros of the {what} at x: .* Give the full "
+                                         "pattern"):
+        make(g, sparsity=short)(X)
+    expected = ad.hessian(g)(X) if who == "sparse_hessian" else ad.jacfwd(g)(X)
+    np.testing.assert_allclose(make(g, sparsity=full)(X).toarray(), expected)
+    np.testing.assert_allclose(make(g, sparsity=sp_csr(full))(X.astype(np.float32)).toarray(), expected, rtol=1e-6)
+
+
+def sp_csr(dense):
+    import scipy.sparse as sp
+    return sp.csr_array(dense)
+
+
 def test_a_valid_coloring_given_by_hand_still_works():
     J = ad.sparse_jacfwd(chain, coloring=np.array([0, 1, 0]))(X).toarray()
     np.testing.assert_array_equal(J, [[2.0, 1.0, 0.0], [0.0, 3.0, 2.0]])

@@ -8,7 +8,9 @@ forward-over-reverse sweep (`star_recovery`). All the colors go through one batc
 engine (``jacfwd(..., batch=True)`` on the k seed directions), so the cost is about that of k JVPs.
 
 The pattern and the coloring are computed once, on the first call (or by ``prepare(x)``), and reused for
-every x of that shape; pass ``sparsity=`` (and ``coloring=``) to skip detection. Results are SciPy CSR
+every x of that shape; pass ``sparsity=`` (and ``coloring=``) to skip detection (a given pattern is
+checked once per shape against one sweep along a random direction: one it misses is an error, never a
+nonzero credited to its neighbour of the same color). Results are SciPy CSR
 matrices of shape ``(f(x).size, x.size)`` (inputs and outputs flattened in C order) with the pattern's
 structure: an entry of the pattern that is zero at this x is stored as an explicit 0, so every call
 returns the same ``indptr`` and ``indices``.
@@ -144,7 +146,40 @@ class _Compressed:
         x = _point(x, self.who)
         if self.sparsity is None or x.shape != self._x_shape:
             self.prepare(x)
-        return _with_pattern(self.sparsity, self._compressed(x).reshape(-1).take(self._take))
+        result = _with_pattern(self.sparsity, self._compressed(x).reshape(-1).take(self._take))
+        if self._given_sparsity is not None and not self._verified:
+            self._verify_given_pattern(x, result)
+        return result
+
+    _verified = False
+
+    def _verify_given_pattern(self, x, result):
+        """A given ``sparsity=`` that misses a nonzero would credit it to another entry of its color, silently:
+        so once per prepared shape the result is checked against one sweep along a random direction (a JVP,
+        or a VJP in reverse mode, the sweep the compressed form itself uses)."""
+        import admodes as ad
+        import admodes.numpy as anp
+        hessian, reverse = isinstance(self, SparseHessian), getattr(self, "mode", None) == "reverse"
+        f, rng = (ad.grad(self.f) if hessian else self.f), np.random.default_rng(0)
+        if reverse:
+            u = rng.standard_normal(result.shape[0]).astype(x.dtype)
+            _, pull = ad.vjp(lambda v: anp.reshape(f(v), (-1,)), x)
+            exact, got = np.asarray(pull(u)[0], float).reshape(-1), result.T @ u.astype(float)
+            size = abs(result).T @ np.abs(u).astype(float) + np.abs(exact)
+        else:
+            v = rng.standard_normal(x.shape).astype(x.dtype)
+            exact = np.asarray(ad.jvp(f, (x,), (v,))[1], dtype=float).reshape(-1)
+            got = result @ v.reshape(-1).astype(float)
+            size = abs(result) @ np.abs(v.reshape(-1)).astype(float) + np.abs(exact)
+        off = np.flatnonzero(~(np.abs(got - exact) <= (1e-6 if x.dtype.itemsize >= 8 else 1e-3) * size))
+        if off.size:
+            i, what = int(off[0]), "Hessian" if hessian else "Jacobian"
+            raise ValueError(f"{self.who}: sparsity= misses nonzeros of the {what} at x: element {i} of the result "
+                             f"along a random direction is {got[i]:.6g}, but one {'VJP' if reverse else 'JVP'} gives "
+                             f"{exact[i]:.6g}; a nonzero the pattern does not list is credited to another "
+                             f"entry of its color. Give the full pattern ({'hessian' if hessian else 'jacobian'}"
+                             "_sparsity(f)(x) finds it), or no sparsity=")
+        self._verified = True
 
 
 class SparseJacobian(_Compressed):
@@ -191,7 +226,7 @@ class SparseJacobian(_Compressed):
             mode, self.coloring = ("forward", columns) if columns.count <= rows.count else ("reverse", rows)
         else:
             self.coloring = coloring(self.sparsity, "column" if mode == "forward" else "row", self.order)
-        self.mode, self._x_shape = mode, x.shape
+        self.mode, self._x_shape, self._verified = mode, x.shape, False
         # where each nonzero sits in the flattened compressed matrix: (m, k) forward, (k, p) reverse
         P, colors, k = self.sparsity, self.coloring.colors, max(self.coloring.count, 1)
         rows = np.repeat(np.arange(P.shape[0]), np.diff(P.indptr))
@@ -275,7 +310,7 @@ class SparseHessian(_Compressed):
             self.coloring = coloring(self.sparsity, "star", self.order)
         _, _, at_row, at_color = star_recovery(self.sparsity, self.coloring.colors)  # raises if not a star coloring
         self._take = at_row * max(self.coloring.count, 1) + at_color
-        self._x_shape = x.shape
+        self._x_shape, self._verified = x.shape, False
         _warn_dense(self.coloring, self.who)
         return self
 
