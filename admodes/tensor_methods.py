@@ -349,7 +349,8 @@ class TorchMethods:
         if kwargs:
             return op("swapaxes")(self, *dims, **kwargs)
         if len(dims) == 2 and all(isinstance(d, (int, np.integer)) for d in dims):
-            return op("swapaxes")(self, *dims)
+            ndim = np.ndim(value(self))
+            return op("swapaxes")(self, *(checked_dim("transpose", d, ndim) if ndim else d for d in dims))
         dims = dims[0] if len(dims) == 1 else dims or None
         return op("transpose")(self, dims)
 
@@ -454,9 +455,10 @@ class TorchMethods:
         return (op("tanh")(self * 0.5) + 1) * 0.5
 
     def softmax(self, dim):
-        return op("softmax")(self, axis=dim)
+        return op("softmax")(self, axis=checked_dim("softmax", dim, np.ndim(value(self))))
 
     def log_softmax(self, dim):
+        dim = checked_dim("log_softmax", dim, np.ndim(value(self)))
         return self - op("logsumexp")(self, axis=dim, keepdims=True)
 
     def where(self, condition, other):

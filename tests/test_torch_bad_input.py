@@ -87,6 +87,9 @@ def test_constructors_accept_what_pytorch_accepts():
     (lambda x: x.chunk(0), RuntimeError, r"chunk expects `chunks` to be greater than 0, got: 0"),
     (lambda x: x.chunk(-1), RuntimeError, r"chunk expects `chunks` to be greater than 0, got: -1"),
     (lambda x: x.chunk(2, dim=4), IndexError, r"chunk\(\): Dimension out of range"),
+    (lambda x: x.transpose(0, 5), IndexError, r"transpose\(\): Dimension out of range .* but got 5\)"),
+    (lambda x: x.softmax(2), IndexError, r"softmax\(\): Dimension out of range"),
+    (lambda x: x.log_softmax(-3), IndexError, r"log_softmax\(\): Dimension out of range"),
     (lambda x: x.repeat(2), RuntimeError, r"Number of dimensions of repeat dims can not be smaller than number of "
                                           r"dimensions of tensor"),
     (lambda x: x.expand(3, 3), RuntimeError, r"the expanded size of the tensor \(3\) must match the existing size "
