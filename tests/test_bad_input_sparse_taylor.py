@@ -53,11 +53,12 @@ def test_a_function_returning_no_array_is_refused_never_an_empty_pattern(returns
     ("abc", TypeError, r"argument 0 must be a real array, got str of dtype <U3"),
     (None, TypeError, r"argument 0 must be a real array, got NoneType of dtype object"),
     (np.array([1j, 2, 3]), TypeError, r"argument 0 is complex \(complex128, shape \(3,\)\)"),
-    (np.array([object(), 1.0], dtype=object), TypeError, "must be a real array, got ndarray of dtype object"),
+    (np.array([object(), 1.0], dtype=object), TypeError, "argument 0 must be a real array, got ndarray of dtype obj"),
 ])
 def test_the_point_of_a_pattern_is_a_real_array(x, error, match):
-    for find in (ad.jacobian_sparsity(chain), ad.hessian_sparsity(chain_sum), lambda x: color_advice(chain, x)):
-        with pytest.raises(error, match=match):
+    for who, find in (("jacobian_sparsity", ad.jacobian_sparsity(chain)), ("hessian_sparsity",
+                      ad.hessian_sparsity(chain_sum)), ("jacobian_sparsity", lambda x: color_advice(chain, x))):
+        with pytest.raises(error, match=f"{who}: {match}"):
             find(x)
 
 

@@ -147,20 +147,20 @@ def jacobian_sparsity(f, argnums=0):
     return pattern
 
 
-def _pattern_point(x, what):
+def _pattern_point(x, what, who="jacobian_sparsity"):
     """x as a float array to trace (the pattern reads shapes only, so integers are fine), or a clear error."""
     arr = np.asarray(x)
     if arr.dtype.kind == "c":
-        raise TypeError(f"jacobian_sparsity: {what} is complex ({arr.dtype}, shape {arr.shape}); admodes "
+        raise TypeError(f"{who}: {what} is complex ({arr.dtype}, shape {arr.shape}); admodes "
                         "differentiates real arrays only")
     if arr.dtype.kind not in "fiub":
-        raise TypeError(f"jacobian_sparsity: {what} must be a real array, got {type(x).__name__} of dtype {arr.dtype}")
+        raise TypeError(f"{who}: {what} must be a real array, got {type(x).__name__} of dtype {arr.dtype}")
     # The index sets start as the identity (17 bytes an element in CSR) and every op of f makes new ones:
     # refuse, before the machine runs out of memory, an x whose first index sets would fill a quarter of it.
     from ..check.differences import gib, physical_memory
     needed, memory = 17 * arr.size, physical_memory()
     if 4 * needed > memory:
-        raise ValueError(f"jacobian_sparsity: {what} has {arr.size:,} elements: its index sets take {gib(needed)} "
+        raise ValueError(f"{who}: {what} has {arr.size:,} elements: its index sets take {gib(needed)} "
                          f"and each op of f makes new ones, too much for this machine's {gib(memory)}")
     return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
 
@@ -183,6 +183,8 @@ def hessian_sparsity(f, argnums=0):
         raise TypeError(f"hessian_sparsity: f must be callable, got {type(f).__name__}")
 
     def pattern(*args):
+        if isinstance(argnums, int) and -len(args) <= argnums < len(args) and not isinstance(args[argnums], Traced):
+            _pattern_point(args[argnums], f"argument {argnums}", "hessian_sparsity")  # (named as called)
         found = jacobian_sparsity(grad(f, argnums), argnums)(*args)
         found = sp.csr_array(found + found.T, dtype=bool)
         found.sort_indices()
