@@ -77,11 +77,6 @@ class inference_mode(no_grad):
     False
     """
 
-    def __new__(cls, mode=True):
-        if callable(mode) and not isinstance(mode, (bool, np.bool_)):  # @inference_mode, without parentheses
-            return cls()(mode)
-        return super().__new__(cls)
-
     def __init__(self, mode=True):
         if not isinstance(mode, (bool, np.bool_)):
             raise TypeError(f"inference_mode: mode must be a bool, got {type(mode).__name__}")

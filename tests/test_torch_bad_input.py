@@ -272,3 +272,24 @@ def test_linearize_inside_grad_keeps_the_outer_derivative():
     # (before: the primal was copied with np.array, which refuses a traced value)
     g = ad.grad(lambda a: anp.sum(ad.linearize(anp.sin, a)[0]))(np.array([0.5, 1.0]))
     np.testing.assert_allclose(g, np.cos([0.5, 1.0]))
+
+
+def test_grad_mode_blocks_decorate_without_parentheses_and_flags_are_bools():
+    @ad.no_grad
+    def double(x):  # (before: TypeError, no_grad() takes no arguments)
+        return x * 2
+
+    @ad.enable_grad
+    def triple(x):
+        return x * 3
+
+    x = leaf()
+    assert not double(x).requires_grad and double(x).tolist() == [[2.0, 4.0], [6.0, 8.0]]
+    with ad.no_grad():
+        assert triple(x).requires_grad
+    assert ad.is_grad_enabled()
+    with pytest.raises(TypeError, match="takes no arguments"):
+        ad.no_grad(3)
+    with pytest.raises(TypeError, match="requires_grad must be a bool, not str"):
+        x.requires_grad_("no")  # (before: "no" was True)
+    assert not x.detach().requires_grad_(np.bool_(False)).requires_grad
