@@ -329,7 +329,7 @@ def test_jacfwd_sweeps_once_per_input_direction():
         calls.append(1)
         return anp.sin(x) * 2.0
 
-    J = ad.jacfwd(f)(np.arange(5.0))
+    J = ad.jacfwd(f, batch=False)(np.arange(5.0))
     assert len(calls) == 5
     close(J, np.diag(2.0 * np.cos(np.arange(5.0))))
 
