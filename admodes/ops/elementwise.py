@@ -31,7 +31,7 @@ from .primitive import Primitive, register_function
 __all__ = ["defpartials", "times_into", "broadcasting_batch_rule", "pad_batched"]  # (and every op below)
 
 
-def defpartials(prim, *partials, saves=None, vjp=None, joint_jvp=None, **more):
+def defpartials(prim, *partials, saves=None, vjp=None, **more):
     """Declare an elementwise `prim` by its partial derivatives d ans / d arg_i: one line of calculus.
 
     Each partial is ``partial(ans, *args)``; then jvp_i = t * partial and vjp_i = partial * g, and the fast
@@ -55,8 +55,7 @@ def defpartials(prim, *partials, saves=None, vjp=None, joint_jvp=None, **more):
     if vjp is not None:
         vjps = tuple(mine if mine is not None else product for mine, product in zip(vjp, vjps))
     inplace = tuple(lambda g, ans, *args, _p=p: times_into(g, _p(ans, *args)) for p in partials)
-    defrules(prim, jvp=jvps, vjp=vjps, saves=saves, elementwise=True,
-             fast=Fast(vjp_inplace=inplace, joint_jvp=joint_jvp), **more)
+    defrules(prim, jvp=jvps, vjp=vjps, saves=saves, elementwise=True, fast=Fast(vjp_inplace=inplace), **more)
 
 
 def times_into(g, factor):
@@ -87,38 +86,11 @@ def _subtract_jvp(tangents, ans, args, params):
 def _multiply_jvp(tangents, ans, args, params):
     (t1, t2), (x1, x2) = tangents, args
     if t1 is not None and t1 is t2 and x1 is x2:  # x * x, one value times itself
-        return times_fresh(2.0 * x1, t1)
+        return t1 * (2.0 * x1)
     out = None if t1 is None else t1 * x2
     if t2 is not None:
-        out = x1 * t2 if out is None else plus_fresh(out, x1 * t2)
+        out = x1 * t2 if out is None else out + x1 * t2
     return out
-
-
-def times_fresh(fresh, t):
-    """``fresh * t``, written into ``fresh`` (an array the rule itself just made) where the product has its
-    shape and dtype: one array fewer for the forward sweep to allocate and carry through the caches.
-
-    >>> a = np.array([2.0, 4.0])
-    >>> times_fresh(a, np.array([3.0, 0.5])) is a, a
-    (True, array([6., 2.]))
-    """
-    if type(fresh) is np.ndarray and type(t) is np.ndarray and fresh.shape == t.shape and fresh.dtype == t.dtype:
-        return np.multiply(fresh, t, out=fresh)
-    return fresh * t
-
-
-def plus_fresh(fresh, other):
-    """``fresh + other``, written into ``fresh`` (an array the rule itself just made) where the sum has its
-    shape and dtype (see `times_fresh`).
-
-    >>> a = np.array([2.0, 4.0])
-    >>> plus_fresh(a, np.array([1.0, 1.0])) is a
-    True
-    """
-    if (type(fresh) is np.ndarray and type(other) is np.ndarray and fresh.shape == other.shape
-            and fresh.dtype == other.dtype):
-        return np.add(fresh, other, out=fresh)
-    return fresh + other
 
 
 
@@ -207,20 +179,7 @@ def _power_vjp_x1(g, ans, x1, x2):
     return _power_dx1(None, x1, x2) * g  # (None: the partial never reads ans, so the tape need not keep it)
 
 
-def _power_jvp(tangents, ans, args, params):
-    """The JVP of ``x1 ** x2``; with a constant exponent, ``(x2 x1**(x2-1)) * t1`` is computed into the partial,
-    an array this rule made (`times_fresh`)."""
-    (t1, t2), (x1, x2) = tangents, args
-    out = None if t1 is None else times_fresh(_power_dx1(ans, x1, x2), t1) if isinstance(x2, (int, float)) else (
-        t1 * _power_dx1(ans, x1, x2))
-    if t2 is not None:
-        term = t2 * _power_dx2(ans, x1, x2)
-        out = term if out is None else out + term
-    return out
-
-
-defpartials(power, _power_dx1, _power_dx2, vjp=(_power_vjp_x1, None), saves={"x1": ("x1", "x2"), "x2": ("ans", "x1")},
-            joint_jvp=_power_jvp)
+defpartials(power, _power_dx1, _power_dx2, vjp=(_power_vjp_x1, None), saves={"x1": ("x1", "x2"), "x2": ("ans", "x1")})
 
 sqrt = Primitive("sqrt", np.sqrt, doc=(
     "Square root, elementwise. sqrt'(x) = 1 / (2 sqrt(x)); sqrt'(0) = +inf, honestly (NumPy warns of the "
