@@ -25,6 +25,7 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+import math  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -159,12 +160,29 @@ def main():
              "chain: forward only (plain NumPy through admodes)": lambda: chain_f(np.array(0.5)),
              "MLP f": lambda: mlp_loss(*p.params, p.X, p.Y), "MLP grad: tape": lambda: tape_mlp(theta),
              "MLP grad: replay": lambda: replay_mlp(theta)}
+    try:  # the best peer on the chain, in the same rounds, if installed
+        import micrograd.engine as mg
+    except ImportError:
+        mg = None
+    if mg is not None:
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 20 * steps))
+
+        def micrograd_chain():
+            x = y = mg.Value(0.5)
+            for _ in range(steps):
+                out = mg.Value(math.sin(y.data), (y,), "sin")
+                out._backward = lambda out=out, y=y: setattr(y, "grad", y.grad + math.cos(y.data) * out.grad)
+                y = out * 1.0001 + 0.1
+            y.backward()
+            return x.grad
+        calls["chain: micrograd"] = micrograd_chain
     table.TIMER = time.process_time
     m = table.medians(calls, budget=6.0)
     per = 1e6 / (3 * steps)
     print(f"scalar chain, us per primitive (forward + backward): tape {m['chain: tape'] * per:.2f}, "
           f"replay {m['chain: replay'] * per:.2f} (forward alone on plain values: "
-          f"{m['chain: forward only (plain NumPy through admodes)'] * per:.2f})")
+          f"{m['chain: forward only (plain NumPy through admodes)'] * per:.2f})"
+          + (f", micrograd {m['chain: micrograd'] * per:.2f}" if mg is not None else ""))
     print(f"MLP grad / f: tape {m['MLP grad: tape'] / m['MLP f']:.2f}, replay {m['MLP grad: replay'] / m['MLP f']:.2f} "
           f"(f {m['MLP f'] * 1e3:.3f} ms)")
 
