@@ -11,6 +11,7 @@ import admodes as ad
 import admodes.numpy as anp
 from admodes.transforms import batched as batched_module
 from admodes.transforms.batched import automatic_chunk_size, batched_jacfwd, batched_jacrev, reads_batched_values
+from tests.test_function import Exp
 
 RNG = np.random.default_rng(20)
 A = RNG.standard_normal((4, 3))
@@ -164,14 +165,8 @@ def test_chunk_size_with_batch_false_or_twice_is_refused(kind):
 
 # ---- code written for one direction at a time: the per-direction sweeps take over -------------------
 
-class _NumpyRules(ad.Function):
-    """exp with rules that call NumPy on the tangent and cotangent: one direction at a time only."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = np.exp(x)
-        ctx.save_for_backward(y)
-        return y
+class _NumpyRules(Exp):
+    """The custom Exp with rules that call NumPy on the tangent and cotangent: one direction at a time only."""
 
     @staticmethod
     def backward(ctx, g):
