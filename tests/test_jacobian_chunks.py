@@ -11,7 +11,8 @@ import admodes as ad
 import admodes.numpy as anp
 from admodes.transforms import batched as batched_module
 from admodes.transforms.batched import automatic_chunk_size, batched_jacfwd, batched_jacrev, reads_batched_values
-from tests.test_function import Exp
+
+from .test_function import Exp
 
 RNG = np.random.default_rng(20)
 A = RNG.standard_normal((4, 3))
