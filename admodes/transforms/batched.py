@@ -17,6 +17,8 @@ transform (a Hessian is ``batched_jacfwd(batched_jacrev(f))``) and run inside `v
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..batching import Batched, unbatch
@@ -157,7 +159,7 @@ def batched_jacfwd(f, argnums=0, batch_size=None):
 
 def _forward_jacobian(f, args, i, x, batch_size):
     x_shape, dtype = shape_of(x), float_dtype(x)
-    n = int(np.prod(x_shape))
+    n = math.prod(x_shape)
     if n == 0:  # no direction: no sweep; evaluate f once for the output's shape
         out = primal_and_tangent(f(*args), None, "jacfwd")[0]
         return np.zeros(shape_of(out) + x_shape, dtype)
@@ -174,7 +176,7 @@ def _forward_jacobian(f, args, i, x, batch_size):
             tangent = np.zeros(shape_of(out), float_dtype(out))
         columns.append(_stacked(tangent, batch_level, stop - start))  # (directions,) + out's shape
         if batch_size is None and start == 0:
-            m, item = int(np.prod(shape_of(out))), _itemsize(float_dtype(out))
+            m, item = math.prod(shape_of(out)), _itemsize(float_dtype(out))
             step = automatic_chunk_size(n, max(n, m) * item, n * m * item)
         start = stop
     stacked, out_shape = in_dtype(_join(columns), dtype), shape_of(out)
@@ -207,10 +209,10 @@ def batched_jacrev(f, argnums=0, batch_size=None):
         ours = type(out) is Tensor and out._level == level
         out_value = out.data if ours else out
         out_shape, dtype = shape_of(out_value), float_dtype(out_value)
-        m = int(np.prod(out_shape))
+        m = math.prod(out_shape)
         step = batch_size
         if step is None:
-            n = sum(int(np.prod(shape_of(leaf.data))) for leaf in leaves)
+            n = sum(math.prod(shape_of(leaf.data)) for leaf in leaves)
             item = max(_itemsize(dtype), *(_itemsize(float_dtype(leaf.data)) for leaf in leaves))
             step = automatic_chunk_size(m, max(n, m) * item, n * m * item)
         rows = [[] for _ in leaves]
