@@ -159,12 +159,13 @@ def _svd_vjp(g, ans, a):
     squares = s * s
     j = gap_scaled(mT(u) @ gu, squares, check=True, names=_SVD_NAMES)
     k = gap_scaled(mT(v) @ gv, squares, check=True, names=_SVD_NAMES)
-    inner = _row(gs) * np.eye(s.shape[-1], dtype=s.dtype) + (j + mT(j)) * _row(s) + _col(s) * (k + mT(k))
-    out = u @ inner @ mT(v)
-    if m > n:
-        out = out + _over_singular_values(gu - u @ (mT(u) @ gu), s, check=True) @ mT(v)
-    if n > m:
-        out = out + u @ mT(_over_singular_values(gv - v @ (mT(v) @ gv), s, check=True))
+    with np.errstate(invalid="ignore"):  # (an undefined derivative's inf turns nan: warned of above)
+        inner = _row(gs) * np.eye(s.shape[-1], dtype=s.dtype) + (j + mT(j)) * _row(s) + _col(s) * (k + mT(k))
+        out = u @ inner @ mT(v)
+        if m > n:
+            out = out + _over_singular_values(gu - u @ (mT(u) @ gu), s, check=True) @ mT(v)
+        if n > m:
+            out = out + u @ mT(_over_singular_values(gv - v @ (mT(v) @ gv), s, check=True))
     return out
 
 
