@@ -13,7 +13,7 @@ def _half_integers(d, s):
 
 
 def _near_integers(d, s):
-    """k + noise in (-0.3, 0.3): at least 0.2 from every half-integer, where round (to integers) jumps."""
+    """k + noise in (-0.3, 0.3): at least 0.2 from every half-integer, where rint and round (to integers) jump."""
     return (d.rng.integers(-3, 3, size=s) + d.array(s, -0.3, 0.3)).astype(d.dtype)
 
 
@@ -43,7 +43,7 @@ def _round(d):
 CASES = [
     elementwise("floor", _half_integers),
     elementwise("ceil", _half_integers),
-    elementwise("rint", _half_integers),
+    elementwise("rint", _near_integers),
     elementwise("trunc", _half_integers),
     elementwise("round", _near_integers, label="round_to_integers"),
     Case("round", _round, label="round_to_tenths"),
