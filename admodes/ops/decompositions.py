@@ -206,8 +206,9 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
 
 @register_function("linalg.svdvals")
 def svdvals(x, /):
-    """The singular values of ``x``, descending, as ``numpy.linalg.svdvals``: differentiable everywhere
-    (where two are equal, the derivative of the sorted values along any direction is given by one branch).
+    """The singular values of ``x``, descending, as ``numpy.linalg.svdvals``. Their derivative needs no gap
+    between them: where two are equal it is one of the sorted values' one-sided derivatives, and where one
+    is 0 a subgradient (a singular value is an absolute value there), as in PyTorch and JAX.
 
     >>> svdvals(np.array([[0.0, 2.0], [1.0, 0.0]]))
     array([2., 1.])
@@ -369,7 +370,11 @@ def lstsq(a, b, rcond=None):
     if rcond is None:
         rcond = np.finfo(np.result_type(getattr(a, "dtype", float), np.float32)).eps * max(m, n)
     sv = svdvals(a)
-    rank = _rank_of(_values_of(sv), rcond)
+    try:
+        rank = _rank_of(_values_of(sv), rcond)
+    except TypeError as error:  # a batched a (vmap): no plain value, and the rank may differ per matrix
+        raise TypeError("linalg.lstsq: the rank (and the residuals' shape) depends on each matrix's values, "
+                        "which vmap does not have one of; under vmap use pinv(a) @ b") from error
     x = matmul(pinv(a, rcond), b)
     if rank == n and m > n:
         residuals = sum((matmul(a, x) - b) ** 2, axis=0)

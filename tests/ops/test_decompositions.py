@@ -173,6 +173,12 @@ def test_lstsq_returns_numpys_rank_and_types():
     assert [type(v) for v in (x, residuals, sv)] == [np.ndarray] * 3
 
 
+def test_lstsq_under_vmap_says_what_to_do():
+    with pytest.raises(TypeError, match=r"linalg\.lstsq: .*under vmap use pinv\(a\) @ b"):
+        ad.vmap(lambda a: la.lstsq(a, B1)[0])(STACK)
+    np.testing.assert_allclose(ad.vmap(lambda a: la.pinv(a) @ B1)(STACK), [npla.lstsq(a, B1)[0] for a in STACK])
+
+
 def test_pinv_at_a_rank_deficient_matrix_is_self_adjoint_in_every_direction():
     # Golub-Pereyra's formula is the derivative along the matrices of the same rank; in any direction its
     # JVP and VJP are each other's adjoints, so forward and reverse mode agree.
