@@ -99,7 +99,8 @@ DECOMPOSITIONS = {
     "norm_minus_2": (lambda a: la.norm(a, -2), lambda a: npla.norm(a, -2), (WIDE,)),
     "norm_nuc": (lambda a: la.norm(a, "nuc"), lambda a: npla.norm(a, "nuc"), (SQUARE,)),
     "norm_nuc_axes": (lambda a: la.norm(a, "nuc", axis=(2, 0), keepdims=True),
-                      lambda a: npla.norm(a, "nuc", axis=(2, 0), keepdims=True), (np.stack([TALL[:3].T, WIDE[:, :3].T]),)),
+                      lambda a: npla.norm(a, "nuc", axis=(2, 0), keepdims=True),
+                      (np.stack([TALL[:3].T, WIDE[:, :3].T]),)),
     "matrix_norm_2": (lambda a: la.matrix_norm(a, ord=2), lambda a: npla.matrix_norm(a, ord=2), (STACK,)),
 }
 
@@ -157,6 +158,21 @@ def test_under_vmap_equal_a_loop(name):
 def test_keep_float32(name):
     f, _, args = TABLE[name]
     keeps_float32(lambda *a: _flat(f(*a)), *args)
+
+
+SECOND_ORDER = {  # the rules are written with admodes ops: they differentiate again
+    "svd_vectors_wide": (lambda a: anp.sum(_vectors_weighted(la.svd)(a) ** 2), WIDE),
+    "qr_tall": (lambda a: anp.sum(la.qr(a)[0] ** 3) + anp.sum(la.qr(a)[1] ** 3), TALL),
+    "pinv_rank_deficient": (lambda l: anp.sum(la.pinv(l @ R) ** 3), L),
+    "cond_tall": (la.cond, TALL),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_ORDER))
+def test_hessians_against_finite_differences_of_the_gradient(name):
+    f, a = SECOND_ORDER[name]
+    expected = numeric_jacobian(ad.grad(f), (a,), 0)
+    np.testing.assert_allclose(ad.hessian(f)(a), expected, rtol=1e-6, atol=1e-6 * np.abs(expected).max())
 
 
 def test_numpy_calls_on_traced_values_reach_admodes():
