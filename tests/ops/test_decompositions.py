@@ -245,6 +245,11 @@ def test_r_and_c_on_plain_values_are_numpys():
     assert anp.r_[v, 2.0].dtype == np.float32  # a number does not widen a float32 array, as in NumPy
 
 
+def test_numpys_own_r_on_a_traced_value_points_to_admodes_r():
+    with pytest.raises(TypeError, match=r"admodes\.numpy\.r_"):
+        ad.grad(lambda x: np.sum(np.r_[x, 1.0]))(np.ones(2))
+
+
 def test_bad_input_names_the_function_and_the_shape():
     for call, error, text in (
             (lambda: la.svd(np.ones(3)), np.linalg.LinAlgError, r"linalg\.svd: .* shape \(3,\)"),
