@@ -408,4 +408,3 @@ defrules(sort,
          jvp=lambda t, ans, a, axis=-1, kind=None: _sort_tangent(t, a, axis),
          vjp=lambda g, ans, a, axis=-1, kind=None: _sort_cotangent(g, a, axis),
          saves="a", batch=_sort_batch)
-
