@@ -52,7 +52,7 @@ __all__ = []  # (the public functions are reached through the registry: admodes.
 
 SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
 QRResult = namedtuple("QRResult", ["Q", "R"])
-_SVD_NAMES = ("linalg.svd", "singular values", "singular vectors")
+_SVD_WORDS = {"name": "linalg.svd", "values": "singular values", "vectors": "singular vectors"}
 
 
 def _native_batch(prim):
@@ -157,8 +157,8 @@ def _svd_vjp(g, ans, a):
     u, s, v = _svd_unpack(ans, m)
     gu, gs, gv = _svd_unpack(g, m)
     squares = s * s
-    j = gap_scaled(mT(u) @ gu, squares, check=True, names=_SVD_NAMES)
-    k = gap_scaled(mT(v) @ gv, squares, check=True, names=_SVD_NAMES)
+    j = gap_scaled(mT(u) @ gu, squares, check=True, **_SVD_WORDS)
+    k = gap_scaled(mT(v) @ gv, squares, check=True, **_SVD_WORDS)
     with np.errstate(invalid="ignore"):  # (an undefined derivative's inf turns nan: warned of above)
         inner = _row(gs) * np.eye(s.shape[-1], dtype=s.dtype) + (j + mT(j)) * _row(s) + _col(s) * (k + mT(k))
         out = u @ inner @ mT(v)
