@@ -251,7 +251,7 @@ deflinear(diag, transpose=lambda g, ans, v, k=0: diag(g, k) if v.ndim == 1 else 
 _MISSING = object()
 
 
-def where(condition, x=_MISSING, y=_MISSING, /):
+def where(condition, x=_MISSING, y=_MISSING):
     """``x`` where ``condition`` holds, else ``y`` (the primitive `elementwise.where`: the condition carries no
     derivative); or, given ``condition`` alone, the indices where it is nonzero, as ``np.nonzero`` (integer
     arrays computed on the values, no derivative), as ``np.where`` does.
