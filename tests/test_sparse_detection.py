@@ -19,10 +19,11 @@ import admodes.numpy as anp
 from admodes.ops.core import REGISTRY, Primitive, defrules
 from admodes.sparse import hessian_sparsity, jacobian_sparsity
 
-from .ops import cases_elementwise, cases_linalg, cases_reductions, cases_rounding, cases_shape
+from .ops import cases_decompositions, cases_elementwise, cases_linalg, cases_reductions, cases_rounding, cases_shape
 from .ops.harness import Draw, diff_positions
 
-CASES = [c for module in (cases_elementwise, cases_reductions, cases_linalg, cases_shape, cases_rounding)
+CASES = [c for module in (cases_elementwise, cases_reductions, cases_linalg, cases_shape, cases_rounding,
+                          cases_decompositions)
          for c in module.CASES]
 BY_ID = {c.id: c for c in CASES}
 FALSE = defaultdict(lambda: [0, 0])  # case id -> [false nonzeros, pattern nonzeros]

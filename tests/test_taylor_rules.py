@@ -15,11 +15,12 @@ import admodes as ad
 from admodes.ops.core import REGISTRY
 from admodes.taylor.rules import rule_for, rule_kind
 
-from .ops import cases_elementwise, cases_linalg, cases_reductions, cases_rounding, cases_shape
+from .ops import cases_decompositions, cases_elementwise, cases_linalg, cases_reductions, cases_rounding, cases_shape
 from .ops.harness import Draw, diff_positions
 
 ORDER = 4
-CASES = [c for module in (cases_elementwise, cases_reductions, cases_linalg, cases_shape, cases_rounding)
+CASES = [c for module in (cases_elementwise, cases_reductions, cases_linalg, cases_shape, cases_rounding,
+                          cases_decompositions)
          for c in module.CASES]
 BY_ID = {c.id: c for c in CASES}
 NOT_SMOOTH = {

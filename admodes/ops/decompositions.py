@@ -39,6 +39,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from . import dependencies
 from .declare import defrules
 from .elementwise import absolute, sign, where
 from .indexing import getitem, scatter_add
@@ -171,7 +172,8 @@ def _svd_vjp(g, ans, a):
 
 _svd = Primitive("linalg.svd", _svd_impl, public=False, short="Svd",
                  doc="The reduced SVD of a, packed as one (..., m + 1 + n, k) array: rows U, s, V.")
-defrules(_svd, jvp=_svd_jvp, vjp=_svd_vjp, saves=("ans", "a.shape"), batch=_native_batch(_svd))
+defrules(_svd, jvp=_svd_jvp, vjp=_svd_vjp, saves=("ans", "a.shape"), batch=_native_batch(_svd),
+         jet="nested_jvp", deps=dependencies.matrices(2))
 
 
 @register_function("linalg.svd")
@@ -257,7 +259,8 @@ def _qr_vjp(g, ans, a):
 _qr = Primitive("linalg.qr", _qr_impl, public=False, short="Qr",
                 doc="The reduced QR of a (m >= n) with R's diagonal nonnegative, packed as one (..., m + n, n) "
                     "array: rows Q, then R.")
-defrules(_qr, jvp=_qr_jvp, vjp=_qr_vjp, saves=("ans", "a.shape"), batch=_native_batch(_qr))
+defrules(_qr, jvp=_qr_jvp, vjp=_qr_vjp, saves=("ans", "a.shape"), batch=_native_batch(_qr),
+         jet="nested_jvp", deps=dependencies.matrices(2))
 
 
 def _qr_reduced(a, m, n):
@@ -323,7 +326,7 @@ _pinv = Primitive("linalg.pinv", _pinv_impl, public=False, short="Pinv",
                   doc="The Moore-Penrose pseudo-inverse of a (``numpy.linalg.pinv``'s cut-offs rcond or rtol).")
 defrules(_pinv, jvp=lambda t, ans, a, rcond=None, rtol=None: _pinv_jvp(t, ans, a),
          vjp=lambda g, ans, a, rcond=None, rtol=None: _pinv_vjp(g, ans, a), saves=("ans", "a"),
-         batch=_native_batch(_pinv))
+         batch=_native_batch(_pinv), jet="nested_jvp", deps=dependencies.matrices(2))
 
 
 @register_function("linalg.pinv")
