@@ -31,6 +31,10 @@ value, and refuse clearly; use the batched Jacobians there.
 
 from __future__ import annotations
 
+import linecache
+import os
+import sys
+
 import numpy as np
 
 from .arraylike import BOOLEAN_UFUNCS, ON_VALUES, ArrayLike, plain_index, value
@@ -55,6 +59,7 @@ class Batched(ArrayLike):
     """
 
     __slots__ = ("value", "_level")
+    _one_value = False  # a batch: no single plain value (comparisons give batched masks)
 
     def __init__(self, stacked):
         stacked = stacked if isinstance(stacked, Traced) else np.asarray(stacked)
@@ -108,8 +113,9 @@ class Batched(ArrayLike):
 
     # ---- no single value: comparisons are batched, control flow refuses -----------------------------
     def __bool__(self):
-        raise TypeError("the truth value of a batched value differs between batch elements, so Python control "
-                        "flow (if, while, and, or) cannot follow it; use anp.where to choose elementwise")
+        raise TypeError(f"vmap: a Python branch (if/while) on a batched value{_user_line()}: its truth value "
+                        "differs between batch elements, so Python control flow (if, while, and, or, not) cannot "
+                        "follow it; use anp.where to choose elementwise")
 
     def item(self):
         raise TypeError("item(): a batched value holds one value per batch element; take .value")
@@ -161,6 +167,19 @@ class Batched(ArrayLike):
         out = batch_rule_of(prim)(tuple(inner), tuple(batched), **params)
         return Batched._make(out, level)
 
+
+
+def _user_line():
+    """`` at file.py:12 (`if x > 0:`)``: the first line outside admodes on the stack, where the branch is."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
+        frame = frame.f_back
+    if frame is None:
+        return ""
+    code = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+    where = f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
+    return f" at {where} (`{code}`)" if code else f" at {where}"
 
 
 def _on_values(fn, operands):
