@@ -56,6 +56,8 @@ from .inputs import check_int, returned
 from .ops.core import Primitive, Traced, defjoint, new_level
 from .reverse import Tensor, is_grad_enabled, run_backward
 from .schedule import Action, Schedule, repetition_number, revolve_recomputations, revolve_schedule, schedule_for
+from .transforms.containers import Outputs
+from .tree import tree_flatten
 
 __all__ = [
     "checkpoint", "checkpoint_sequential", "revolve", "revolve_schedule", "revolve_recomputations",
@@ -263,9 +265,10 @@ def checkpoint(f, *, preserve_rng_state=True):
     On Tensors (and inside `grad`, `vjp`, ...) the call records one ``CheckpointBackward`` node that
     keeps ``f``'s inputs and output; its backward runs ``f`` again with recording and sweeps that short
     tape. The gradients are those of ``f`` itself, to rounding; the price is one more run of ``f``.
-    On plain arrays and Duals, ``f`` simply runs. ``f`` returns one array; its array arguments are
-    passed read-only (see the module's notes on what ``f`` must respect). ``preserve_rng_state``
-    saves NumPy's global random state so that the recomputation draws the same numbers.
+    On plain arrays and Duals, ``f`` simply runs. ``f`` takes and returns arrays or containers of them
+    (tuples, lists, dicts: `admodes.tree`); its array arguments are passed read-only (see the module's
+    notes on what ``f`` must respect). ``preserve_rng_state`` saves NumPy's global random state so that
+    the recomputation draws the same numbers.
 
     >>> import numpy as np, admodes as ad, admodes.numpy as anp
     >>> f = lambda x: anp.exp(anp.sin(x))
@@ -285,10 +288,14 @@ def checkpoint(f, *, preserve_rng_state=True):
                 raise TypeError(f"checkpoint: keyword argument {name!r} is a traced value; pass arrays that "
                                 "are differentiated positionally")
         fn = (lambda *a: f(*a, **kwargs)) if kwargs else f
-        if type(_top(args)) is not Tensor:  # no tape to save memory on: plain arrays or forward mode
+        leaves, structure = tree_flatten(args)  # containers in: their leaves are the primitive's arguments
+        if type(_top(leaves)) is not Tensor:  # no tape to save memory on: plain arrays or forward mode
             return fn(*args)
         rng = np.random.get_state() if preserve_rng_state else None
-        return _CHECKPOINT(*args, fn=fn, rng=rng, floor=_floor(args))
+        outputs = Outputs("checkpoint")  # containers out: one array for the primitive, unpacked after it
+        flat = _CHECKPOINT(*leaves, fn=lambda *ls: outputs.pack(fn(*structure.unflatten(ls))), rng=rng,
+                           floor=_floor(leaves))
+        return outputs.unpack(flat)
 
     checkpointed.__name__ = f"checkpoint({getattr(f, '__name__', type(f).__name__)})"
     checkpointed.__doc__ = getattr(f, "__doc__", None)
