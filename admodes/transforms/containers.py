@@ -375,6 +375,7 @@ def vjp(f, *primals, has_aux=False):
         cts = flat_fn(call.outputs.check_cotangent(cotangent, float_dtype(flat_fn.out_dtype)))
         return call.inputs.trees(cts, False)
 
+    vjp_fn.out_dtype = flat_fn.out_dtype  # (one array's dtype, or the packed leaves' common one)
     result = call.outputs.unpack(out), vjp_fn
     return (*result, call.finished_aux()) if has_aux else result
 
