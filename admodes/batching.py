@@ -37,7 +37,7 @@ import sys
 
 import numpy as np
 
-from .arraylike import BOOLEAN_UFUNCS, ON_VALUES, ArrayLike, plain_index, value
+from .arraylike import BOOLEAN_UFUNCS, ON_VALUES, ArrayLike, comparable, plain_index, value
 from .inputs import dtype_of
 from .ops.core import FUNCTIONS, REGISTRY, Traced, defbatch, new_level, shape_of
 from .ops.elementwise import broadcasting_batch_rule
@@ -194,8 +194,14 @@ def _on_values(fn, operands):
     top = max(levels)
     mine = [type(a) is Batched and a._level == top for a in operands]
     rank = max(len(shape_of(a)) for a in operands)
-    inner = [np.reshape(value(a.value), _padded(a, rank)) if m else a for a, m in zip(operands, mine)]
+    inner = [_reshaped(a.value, _padded(a, rank)) if m else a for a, m in zip(operands, mine)]
     return Batched._make(_on_values(fn, inner), top)
+
+
+def _reshaped(x, shape):
+    """``x``'s plain value reshaped, or (a batch of a lower level inside) the batch reshaped per element."""
+    x = comparable(x)
+    return REGISTRY["reshape"](x, shape) if isinstance(x, Traced) else np.reshape(x, shape)
 
 
 def _padded(b, rank):

@@ -50,9 +50,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arraylike import value
+from .arraylike import comparable, value
 from .forward import Dual
-from .inputs import check_int, returned
+from .inputs import check_int, dtype_of, returned
 from .ops.core import Primitive, Traced, defjoint, new_level
 from .reverse import Tensor, is_grad_enabled, run_backward
 from .schedule import Action, Schedule, repetition_number, revolve_recomputations, revolve_schedule, schedule_for
@@ -155,7 +155,7 @@ def _strip(ct, level):
 
 def _close(new, old):
     """Whether a recomputed value equals the forward pass's, up to rounding."""
-    new, old = np.asarray(value(new)), np.asarray(value(old))
+    new, old = _all_values(new), _all_values(old)
     if new.shape != old.shape:
         return False
     if new.dtype.kind != "f" or old.dtype.kind != "f":
@@ -164,6 +164,14 @@ def _close(new, old):
     finite = np.abs(old[np.isfinite(old)])
     scale = float(finite.max()) if finite.size else 1.0
     return bool(np.allclose(new, old, rtol=tol, atol=tol * scale, equal_nan=True))
+
+
+def _all_values(x):
+    """The plain values of ``x``: through every level, and for a batch (under vmap) all its elements, stacked."""
+    x = comparable(x)
+    while isinstance(x, Traced):  # a batch
+        x = comparable(x.value)
+    return np.asarray(x)
 
 
 @contextmanager
@@ -187,7 +195,7 @@ def _leaf(x, level):
 
 def _wants_leaf(x):
     """Whether ``x`` is an array that can carry a cotangent (a float array, plain or traced)."""
-    return isinstance(x, (np.ndarray, np.generic, Traced)) and np.result_type(value(x)).kind == "f"
+    return isinstance(x, (np.ndarray, np.generic, Traced)) and dtype_of(x).kind == "f"
 
 
 def _sweep_private(out, g, leaves, level, retain=False):

@@ -24,8 +24,8 @@ import warnings
 
 import numpy as np
 
-from .arraylike import value
-from .ops.core import FUNCTIONS, op
+from .arraylike import comparable, value
+from .ops.core import FUNCTIONS, Traced, op, shape_of
 from .tensor_hooks import register_hook
 from .torch_keywords import check_device, numpy_keywords, refuse_unsupported
 
@@ -136,7 +136,8 @@ def _order_result(name, x, dim, keepdim, descending=False):
 
 def _compare(ufunc):
     def compare(self, other):
-        return type(self)._make(np.asarray(ufunc(value(self), value(other))), self._level)
+        mask = ufunc(comparable(self), comparable(other))  # (a batch inside gives a batched mask)
+        return type(self)._make(mask if isinstance(mask, Traced) else np.asarray(mask), self._level)
     compare.__name__ = f"__{ufunc.__name__}__"
     compare.__doc__ = f"A Tensor of bools (numpy.{ufunc.__name__} of the values): it carries no gradient."
     return compare
@@ -151,17 +152,17 @@ class TorchMethods:
     @property
     def size(self):
         """The number of elements, which is also callable: ``x.size()`` the shape, ``x.size(d)`` one dimension."""
-        return SizeOf(np.shape(value(self)))
+        return SizeOf(shape_of(self))
 
     def numel(self):
         """The number of elements."""
-        return int(np.size(value(self)))
+        return math.prod(self.shape)
 
     nelement = numel
 
     def dim(self):
         """The number of dimensions."""
-        return np.ndim(value(self))
+        return self.ndim
 
     ndimension = dim
 
@@ -173,7 +174,7 @@ class TorchMethods:
     is_cuda = False
 
     def is_floating_point(self):
-        return np.result_type(value(self)).kind == "f"
+        return self.dtype.kind == "f"
 
     def __array__(self, dtype=None, copy=None):
         """``np.asarray(x)`` of a tensor that requires no grad (and holds a plain array): its values, as PyTorch
@@ -210,9 +211,9 @@ class TorchMethods:
 
     @grad.setter
     def grad(self, new):
-        if new is not None and np.shape(value(new)) != np.shape(value(self)):
-            raise RuntimeError(f"assigned grad has shape {np.shape(value(new))}, different from the tensor's "
-                               f"shape {np.shape(value(self))}")
+        if new is not None and shape_of(new) != shape_of(self):
+            raise RuntimeError(f"assigned grad has shape {shape_of(new)}, different from the tensor's "
+                               f"shape {shape_of(self)}")
         self._grad = new
 
     def register_hook(self, hook):
@@ -264,9 +265,9 @@ class TorchMethods:
     # ---- shapes ------------------------------------------------------------------------------------
     def t(self):
         """The transpose of a tensor of at most 2 dimensions."""
-        if np.ndim(value(self)) > 2:
+        if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but this one has "
-                               f"{np.ndim(value(self))}; use transpose(dim0, dim1) or permute")
+                               f"{self.ndim}; use transpose(dim0, dim1) or permute")
         return op("transpose")(self)
 
     def reshape(self, *shape):
@@ -279,21 +280,21 @@ class TorchMethods:
             raise TypeError("view(dtype) reinterprets memory, which admodes does not do; use .to(dtype)")
         return self.reshape(*shape)
 
-    def view_as(self, other): return self.reshape(np.shape(value(other)))
-    def reshape_as(self, other): return self.reshape(np.shape(value(other)))
-    def expand_as(self, other): return self.expand(np.shape(value(other)))
+    def view_as(self, other): return self.reshape(shape_of(other))
+    def reshape_as(self, other): return self.reshape(shape_of(other))
+    def expand_as(self, other): return self.expand(shape_of(other))
 
     def expand(self, *sizes):
         """Broadcast to ``sizes`` (-1 keeps a dimension), as torch's expand."""
         sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
-        shape = np.shape(value(self))
+        shape = shape_of(self)
         lead = len(sizes) - len(shape)
         full = tuple(shape[k - lead] if s == -1 else s for k, s in enumerate(sizes))
         return op("broadcast_to")(self, full)
 
     def flatten(self, start_dim=0, end_dim=-1):
         """Dimensions ``start_dim`` to ``end_dim`` merged into one (all of them by default)."""
-        shape = np.shape(value(self))
+        shape = shape_of(self)
         if not shape:
             return self.reshape(1)
         start, end = start_dim % len(shape), end_dim % len(shape)
@@ -322,7 +323,7 @@ class TorchMethods:
     def split(self, split_size_or_sections, dim=0):
         """Pieces of ``split_size_or_sections`` elements along ``dim`` (an int: equal pieces, the last smaller;
         a list: the size of each), as torch's split (NumPy's split takes the number of pieces)."""
-        n = np.shape(value(self))[dim]
+        n = shape_of(self)[dim]
         if isinstance(split_size_or_sections, (int, np.integer)):
             sizes = [split_size_or_sections] * (n // split_size_or_sections)
             sizes += [n % split_size_or_sections] if n % split_size_or_sections else []
@@ -333,7 +334,7 @@ class TorchMethods:
         return tuple(op("split")(self, list(np.cumsum(sizes)[:-1]), axis=dim))
 
     def chunk(self, chunks, dim=0):
-        return self.split(-(-np.shape(value(self))[dim] // chunks), dim)
+        return self.split(-(-shape_of(self)[dim] // chunks), dim)
 
     # ---- reductions that return indices too --------------------------------------------------------
     def max(self, dim=None, keepdim=False, **kwargs):
@@ -432,7 +433,7 @@ class TorchMethods:
     def copy_(self, src, non_blocking=False):
         """Write ``src`` (broadcast) into this tensor; gradients flow to ``src``, none to the old value."""
         refuse_unsupported("copy_", {"non_blocking": non_blocking})
-        return self._update_in_place(lambda x, v: op("where")(np.zeros(np.shape(value(x)), bool), x, v), src)
+        return self._update_in_place(lambda x, v: op("where")(np.zeros(shape_of(x), bool), x, v), src)
 
     def fill_(self, fill):
         return self.copy_(fill)
