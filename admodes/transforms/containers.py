@@ -180,7 +180,7 @@ class Outputs:
     def check_cotangent(self, cotangent, dtype):
         """A cotangent tree of the output's structure as one packed array (each leaf checked, named by path)."""
         if not self.packed:
-            if is_container(cotangent):
+            if is_container(cotangent) and not _literal(cotangent):
                 raise TypeError(f"{self.who}: the cotangent is {_kind(cotangent)} where an array is required "
                                 "(f's output is one array)")
             return cotangent
@@ -188,7 +188,7 @@ class Outputs:
         flat = []
         for ct, path, shape, out_dtype in zip(cts, self.treedef.leaf_paths("the cotangent"), self.shapes,
                                               self.dtypes):
-            if is_container(ct):
+            if is_container(ct) and not _literal(ct):
                 raise TypeError(f"{self.who}: {path} is {_kind(ct)} where an array is required")
             ct = checked_like(ct, tuple(shape), float_dtype(out_dtype), f"{self.who}: {path}",
                               f"f's output{path[len('the cotangent'):]}", "cotangent", "the output's")
@@ -207,6 +207,14 @@ def _cast(x, dtype):
     if dtype_of(x) == dtype or (isinstance(x, Traced) and dtype.kind != "f"):
         return x
     return x.astype(dtype)
+
+
+def _literal(x):
+    """True for a list or tuple of Python numbers (nested): an array written in Python, which NumPy reads as one
+    array, unlike a container holding arrays (which is never stacked into one silently)."""
+    if not isinstance(x, (list, tuple)) or hasattr(type(x), "_fields"):
+        return False
+    return all(isinstance(v, (int, float, bool)) and not isinstance(v, np.generic) or _literal(v) for v in x)
 
 
 def _kind(x):
@@ -341,7 +349,7 @@ def jvp(f, primals, tangents, has_aux=False):
         moved += structure.flatten_up_to(tangent, f"tangent {i}")
         paths += structure.leaf_paths(f"{i}")
     for t, p, path in zip(moved, call.leaves, paths):
-        if is_container(t):
+        if is_container(t) and not _literal(t):
             raise TypeError(f"jvp: tangent {path} is {_kind(t)} where an array is required (its primal is an array "
                             f"of shape {shape_of(p)})")
     moved = [checked_tangent(t, p, f"jvp: tangent {path}", f"primal {path}")
