@@ -7,6 +7,7 @@ import pytest
 
 import admodes as ad
 import admodes.numpy as anp
+from admodes.transforms import batched_jacfwd, batched_jacrev
 from admodes.tree import tree_leaves, tree_map
 
 RNG = np.random.default_rng(5)
@@ -103,10 +104,11 @@ def test_deeper_nestings(name):
 
 
 def test_a_rule_reading_shapes_through_nested_levels_is_a_regression():
-    """Dual(Tensor(Batched)): its .ndim and .shape (read by ndim_of in tensordot's and matmul's rules) raised
-    'no single plain value' before: the shape was read through value(), which unwraps every level."""
-    f = FUNCTIONS["tensordot"]
-    close(ad.vmap(ad.hessian(f))(X), loop(ad.hessian(f), X))
+    """Dual(Tensor(Batched)): its .ndim (read by ndim_of in average's rule) raised 'no single plain value' before,
+    even with the batched Jacobians: the shape was read through value(), which unwraps every level."""
+    f = FUNCTIONS["statistics"]
+    hessian = batched_jacfwd(batched_jacrev(f))
+    close(ad.vmap(hessian)(X), loop(hessian, X))
     d = ad.jvp(lambda x: ad.vmap(lambda y: y * 1.0)(x), (X,), (V,))  # a Batched inside a Dual: 2-D values
     close(d[1], V)
 
