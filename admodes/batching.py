@@ -24,9 +24,10 @@ The transforms built on this engine, ``vmap`` and the Jacobians in one sweep (``
 for duals and tensors: each batch gets a fresh level (`core.new_level`).
 
 What does not batch: a batched value has no single plain value, so code that asks for one (``value()``,
-``np.argmax``, ``if``) raises instead of misreading the stack. That includes the per-direction transforms
-(`grad`, `jvp`, `jacfwd`, ...) applied inside `vmap` to a batched argument: they read their input's plain
-value, and refuse clearly; use the batched Jacobians there.
+``np.argmax``, ``if``) raises instead of misreading the stack. Shapes, dtypes and comparisons are read
+through the levels without unwrapping a batch (a Tensor of a batch has the shape of one element; its
+comparisons give batched masks), so every transform runs inside `vmap` (per-example gradients are
+``vmap(grad(loss), in_axes=(None, 0, 0))``).
 """
 
 from __future__ import annotations
