@@ -94,13 +94,15 @@ class TreeDef:
         >>> tree_structure(1.0).is_leaf, tree_structure((1.0,)).is_leaf
         (True, False)
         """
-        return self.nodes == ((_LEAF, None, 0),)
+        return self.nodes is _ONE_LEAF.nodes or self.nodes == _ONE_LEAF.nodes
 
     def unflatten(self, leaves):
         """The tree of this structure holding ``leaves`` (see `tree_unflatten`)."""
         leaves = list(leaves)
         if len(leaves) != self.num_leaves:
             raise ValueError(f"tree_unflatten: this structure has {self.num_leaves} leaves, got {len(leaves)}")
+        if self.nodes is _ONE_LEAF.nodes:
+            return leaves[0]
         # Build bottom-up: walk the pre-order nodes backwards, so a node's children are on the stack.
         stack, position = [], len(leaves)
         for kind, aux, arity in reversed(self.nodes):
@@ -157,6 +159,9 @@ class TreeDef:
             children = [stack.pop() for _ in range(arity)]
             stack.append(_show(kind, aux, children))
         return f"TreeDef({stack[0]})"
+
+
+_ONE_LEAF = TreeDef([(_LEAF, None, 0)])
 
 
 def _keys(kind, aux, arity):
@@ -216,6 +221,8 @@ def tree_flatten(tree, is_leaf=None):
     >>> tree_flatten([1.0, (2.0, None), {"z": 3.0, "a": 4.0}])
     ([1.0, 2.0, 4.0, 3.0], TreeDef([*, (*, None), {'a': *, 'z': *}]))
     """
+    if is_leaf is None and not (tree is None or isinstance(tree, (tuple, list, dict))):
+        return [tree], _ONE_LEAF  # the common case: one array
     leaves, nodes, stack = [], [], [tree]
     while stack:
         x = stack.pop()

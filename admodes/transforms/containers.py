@@ -94,6 +94,12 @@ class Inputs:
 
     def __init__(self, f, args, nums, who, noun="argument"):
         self.args, self.nums = list(args), nums
+        self.arrays = not any(is_container(args[i]) for i in nums)  # the common case: no container
+        if self.arrays:
+            self.labels = [f"{noun} {i}" for i in nums]
+            self.leaves = [float_input(args[i], f"{who}: {noun} {i}") for i in nums]
+            self.treedefs = [_ONE_ARRAY] * len(nums)
+            return
         flat = [tree_flatten(args[i]) for i in nums]
         self.treedefs = [treedef for _, treedef in flat]
         self.labels = leaf_labels(f, args, nums, self.treedefs, noun)
@@ -109,7 +115,7 @@ class Inputs:
     def rebuild(self, leaves):
         """The call's arguments with the leaves of ``nums`` replaced by ``leaves``."""
         args = list(self.args)
-        for i, tree in zip(self.nums, self._split(list(leaves))):
+        for i, tree in zip(self.nums, leaves if self.arrays else self._split(list(leaves))):
             args[i] = tree
         return args
 
@@ -139,10 +145,10 @@ class Outputs:
         return not self.treedef.is_leaf
 
     def pack(self, out):
-        leaves, treedef = tree_flatten(out)
-        if treedef.is_leaf or out is None:  # one array (None: the array-level check says `return` is missing)
+        if not isinstance(out, (tuple, list, dict)):  # one array (None: the array-level check says `return` is missing)
             self.treedef = _ONE_ARRAY
             return out
+        leaves, treedef = tree_flatten(out)
         if self.scalar:
             raise TypeError(f"{self.who} needs a function with a scalar output, but f returned {_kind(out)}; return "
                             "one number (with has_aux=True, f returns (loss, aux)), or use jacrev/jacfwd for the "
@@ -269,7 +275,7 @@ class _Call:
         return self.flat(*self.leaves)
 
     def finished_aux(self):
-        return strip_levels(self.aux, self.start)
+        return strip_levels(self.aux, self.start) if self.has_aux else None
 
 
 def _nums(argnums, args, who):
