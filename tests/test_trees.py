@@ -200,6 +200,14 @@ def test_jvp_vjp_and_hvp_of_containers_agree_with_the_dense_jacobian(dtype):
     assert_trees_close(hv, fd, rtol=1e-12)
     out3, vjp3, aux = ad.vjp(lambda p: (model(p, x), 7), params, has_aux=True)
     assert aux == 7 and np.allclose(vjp3(u)[0]["w"][0], ct["w"][0])
+    out4, t4, aux4 = ad.jvp(lambda p: (model(p, x), {"h": model(p, x)["h"]}), (params,), (tangent,), has_aux=True)
+    assert type(aux4["h"]) is np.ndarray and np.allclose(aux4["h"], out["h"]) and np.allclose(t4["h"], t_out["h"])
+
+
+def test_hessian_has_aux():
+    H, aux = ad.hessian(lambda x: (anp.sum(x ** 3), x * 2.0), has_aux=True)(np.array([1.0, 2.0]))
+    np.testing.assert_allclose(H, np.diag([6.0, 12.0]))
+    assert type(aux) is np.ndarray and np.allclose(aux, [2.0, 4.0])
 
 
 # ====================================================================================================
