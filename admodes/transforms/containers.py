@@ -440,9 +440,10 @@ jacrev.__doc__ = """The Jacobian of ``f`` by reverse mode (one backward sweep pe
     """
 
 
-def hessian(f, argnums=0, has_aux=False):
-    """The Hessian of a scalar-valued ``f``: forward mode over reverse mode, ``jacfwd(jacrev(f))``. With a
-    tuple ``argnums`` a tuple of tuples (``H[i][j]``: d2f / dx_i dx_j); containers in JAX's layout.
+def hessian(f, argnums=0, has_aux=False, **options):
+    """The Hessian of a scalar-valued ``f``: forward mode over reverse mode, ``jacfwd(jacrev(f))`` (the keyword
+    ``options`` go to both). With a tuple ``argnums`` a tuple of tuples (``H[i][j]``: d2f / dx_i dx_j);
+    containers in JAX's layout.
 
     >>> hessian(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]))
     array([[ 6.,  0.],
@@ -450,8 +451,8 @@ def hessian(f, argnums=0, has_aux=False):
     >>> hessian(lambda x, y: x * x * y, argnums=(0, 1))(np.array(1.0), np.array(2.0))
     ((array(4.), array(2.)), (array(2.), array(0.)))
     """
-    inner = jacrev(f, argnums, has_aux=has_aux)
-    return jacfwd(inner, argnums, has_aux=has_aux)
+    inner = jacrev(f, argnums, has_aux=has_aux, **options)
+    return jacfwd(inner, argnums, has_aux=has_aux, **options)
 
 
 def hvp(f, x, v):
