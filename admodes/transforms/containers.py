@@ -396,6 +396,8 @@ def vjp(f, *primals, has_aux=False):
 
 def _jacobian(array_level, who):
     def transform(f, argnums=0, has_aux=False, **options):
+        array_level(f, argnums, **options)  # its options are checked now, where the array-level one checks them
+
         def jacobian(*args, **kwargs):
             call = _Call(f, args, kwargs, _nums(argnums, args, who), has_aux, who)
             if call.leaves:
