@@ -96,8 +96,9 @@ class Inputs:
         self.args, self.nums = list(args), nums
         self.arrays = not any(is_container(args[i]) for i in nums)  # the common case: no container
         if self.arrays:
+            # f's own arguments go to the array-level transform, which checks and names them (argument i)
             self.labels = [f"{noun} {i}" for i in nums]
-            self.leaves = [float_input(args[i], f"{who}: {noun} {i}") for i in nums]
+            self.leaves, self.argnums = list(args), tuple(nums)
             self.treedefs = [_ONE_ARRAY] * len(nums)
             return
         flat = [tree_flatten(args[i]) for i in nums]
@@ -105,6 +106,12 @@ class Inputs:
         self.labels = leaf_labels(f, args, nums, self.treedefs, noun)
         leaves = [leaf for ls, _ in flat for leaf in ls]
         self.leaves = [float_input(leaf, f"{who}: {label}") for leaf, label in zip(leaves, self.labels)]
+        self.argnums = tuple(range(len(self.leaves)))
+
+    @property
+    def differentiated(self):
+        """The leaves the array-level transform differentiates, in ``argnums``' order."""
+        return [self.leaves[i] for i in self.argnums]
 
     def _split(self, leaves):
         start = 0
@@ -114,8 +121,10 @@ class Inputs:
 
     def rebuild(self, leaves):
         """The call's arguments with the leaves of ``nums`` replaced by ``leaves``."""
+        if self.arrays:
+            return list(leaves)
         args = list(self.args)
-        for i, tree in zip(self.nums, leaves if self.arrays else self._split(list(leaves))):
+        for i, tree in zip(self.nums, self._split(list(leaves))):
             args[i] = tree
         return args
 
@@ -259,7 +268,7 @@ class _Call:
 
     @property
     def argnums(self):
-        return tuple(range(len(self.inputs.leaves)))
+        return self.inputs.argnums
 
     def flat(self, *leaves):
         out = self.f(*self.inputs.rebuild(leaves), **self.kwargs)
@@ -286,12 +295,13 @@ def _nums(argnums, args, who):
 # The transforms
 # ----------------------------------------------------------------------------------------------------
 
-def value_and_grad(f, argnums=0, mode="reverse", has_aux=False):
+def value_and_grad(f, argnums=0, mode="reverse", has_aux=False, **options):
     """A function returning ``(f(*args), gradient)`` for a scalar-valued ``f``; the gradient has the
     structure of the argument (a tuple of them for a tuple ``argnums``). ``has_aux=True``: ``f`` returns
     ``(value, aux)``, and the result is ``((value, aux), gradient)``, as in JAX.
 
-    ``mode="reverse"`` (one backward sweep) or ``"forward"`` (one forward sweep per input element).
+    ``mode="reverse"`` (one backward sweep) or ``"forward"`` (one forward sweep per input element); the
+    keyword ``options`` go to the array-level `reverse_mode.value_and_grad`.
 
     >>> value_and_grad(lambda x: (x * x).sum())(np.array([1.0, 2.0]))
     (array(5.), array([2., 4.]))
@@ -303,8 +313,8 @@ def value_and_grad(f, argnums=0, mode="reverse", has_aux=False):
 
     def value_and_gradient(*args, **kwargs):
         call = _Call(f, args, kwargs, _nums(argnums, args, "grad"), has_aux, "grad", scalar=True)
-        if call.leaves:
-            out, grads = reverse_mode.value_and_grad(call.flat, call.argnums, mode)(*call.leaves)
+        if call.argnums:
+            out, grads = reverse_mode.value_and_grad(call.flat, call.argnums, mode, **options)(*call.leaves)
         else:  # nothing to differentiate (empty containers, None): f's value, and empty gradients
             out, grads = call.plain(), ()
             check_scalar_output(out, "grad")
@@ -314,7 +324,7 @@ def value_and_grad(f, argnums=0, mode="reverse", has_aux=False):
     return value_and_gradient
 
 
-def grad(f, argnums=0, mode="reverse", has_aux=False):
+def grad(f, argnums=0, mode="reverse", has_aux=False, **options):
     """The gradient of a scalar-valued ``f`` with respect to argument ``argnums`` (or a tuple of them), in
     the structure of that argument. ``has_aux=True``: ``f`` returns ``(value, aux)``; the result is
     ``(gradient, aux)``.
@@ -324,7 +334,7 @@ def grad(f, argnums=0, mode="reverse", has_aux=False):
     >>> grad(lambda p: p["a"] * p["b"] ** 2)({"a": 2.0, "b": 3.0})
     {'a': array(9.), 'b': array(12.)}
     """
-    value_and_gradient = value_and_grad(f, argnums, mode, has_aux)
+    value_and_gradient = value_and_grad(f, argnums, mode, has_aux, **options)
 
     def gradient(*args, **kwargs):
         out, gradients = value_and_gradient(*args, **kwargs)
@@ -358,8 +368,9 @@ def jvp(f, primals, tangents, has_aux=False):
         if is_container(t) and not _literal(t):
             raise TypeError(f"jvp: tangent {path} is {_kind(t)} where an array is required (its primal is an array "
                             f"of shape {shape_of(p)})")
-    moved = [checked_tangent(t, p, f"jvp: tangent {path}", f"primal {path}")
-             for t, p, path in zip(moved, call.leaves, paths)]
+    if not call.inputs.arrays:  # (arrays alone: the array-level jvp checks them, primal first)
+        moved = [checked_tangent(t, p, f"jvp: tangent {path}", f"primal {path}")
+                 for t, p, path in zip(moved, call.leaves, paths)]
     if call.leaves:
         out, tangent = forward_mode.jvp(call.flat, tuple(call.leaves), tuple(moved))
     else:
@@ -400,7 +411,7 @@ def _jacobian(array_level, who):
 
         def jacobian(*args, **kwargs):
             call = _Call(f, args, kwargs, _nums(argnums, args, who), has_aux, who)
-            if call.leaves:
+            if call.argnums:
                 per_leaf = array_level(call.flat, call.argnums, **options)(*call.leaves)
             else:
                 call.plain()
@@ -409,7 +420,7 @@ def _jacobian(array_level, who):
             if not outputs.packed:
                 jac = call.inputs.trees(per_leaf, single)
             else:  # the output's structure outside, each output leaf's Jacobian in the inputs' structure
-                in_shapes = [shape_of(x) for x in call.leaves]
+                in_shapes = [shape_of(x) for x in call.inputs.differentiated]
                 rows = [outputs.pieces(j, s) for j, s in zip(per_leaf, in_shapes)]  # [input leaf][output leaf]
                 jac = outputs.treedef.unflatten(call.inputs.trees([r[a] for r in rows], single)
                                                 for a in range(outputs.treedef.num_leaves))
