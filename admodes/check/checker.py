@@ -50,7 +50,7 @@ def check_grad(f, *args, order=1, modes=None, method="richardson", rtol=None, at
     if plan.containers and (grad is not None or jac is not None):
         raise TypeError("check_grad: grad= and jac= take array arguments; with containers, check the AD modes")
     checked = [p for p in plan if not p.constant]
-    report = GradcheckReport(name, order, method, fast, options.sources(), [])
+    report = GradcheckReport(name, order, options.method, fast, options.sources(), [])
     rng = np.random.default_rng(seed)
     for item in plan:
         if item.constant or report.wrong:  # after a wrong derivative, later arguments are listed, not checked
@@ -67,7 +67,7 @@ def check_grad(f, *args, order=1, modes=None, method="richardson", rtol=None, at
 def _check_argument(f, plan, item, n_checked, options, rng):
     g = vary_one_argument(f, plan, item.index)
     x = item.value
-    calls = Calls(g)
+    calls = Calls(g, widen=True)  # (a float32 point is differenced in float64 when f takes it)
     f0 = calls.at_point(x)
     report = item.report()
     sources = derivative_sources(g, options, plan, item, n_checked, f0.shape)
@@ -95,7 +95,7 @@ def _second_order(g, x, f0, rtol, options, rng):
     scalar = lambda y: np.sum(g(y) * u)
     gradient_of = {mode: (lambda y, mode=mode: grad(scalar, mode=mode)(y)) for mode in options.modes}
     reference = "reverse" if "reverse" in options.modes else options.modes[0]
-    calls = Calls(gradient_of[reference])
+    calls = Calls(gradient_of[reference], widen=True)
     g0 = calls.at_point(x)
     sources = [mode_source(outer, f"{outer}-over-{inner}", gradient_of[inner], x, x.shape)
                for outer in options.modes for inner in options.modes]
