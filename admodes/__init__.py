@@ -22,6 +22,7 @@ from .teach import Trace, trace
 from .torch_api import *  # noqa: F403  (PyTorch's and JAX's habits: ad.tensor(dtype=), zeros, optim, linearize, ...)
 from .torch_api import __all__ as _habits
 from .transforms import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp, vmap
+from .tree import TreeDef, tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
 
 __all__ = [
     # values and the tape
@@ -29,6 +30,8 @@ __all__ = [
     "no_grad", "enable_grad", "is_grad_enabled", "gradients",
     # transforms
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "hvp", "vmap", "jet", "taylor",
+    # containers of arrays (pytrees), which every transform takes and returns
+    "tree_map", "tree_flatten", "tree_unflatten", "tree_leaves", "tree_structure", "TreeDef",
     # sparse Jacobians and Hessians
     "jacobian_sparsity", "hessian_sparsity", "coloring", "sparse_jacfwd", "sparse_jacrev", "sparse_jacobian",
     "sparse_hessian",

@@ -13,9 +13,11 @@ place and neither has derivative rules of its own. NumPy code works too: ``np.si
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .ops.core import FUNCTIONS, Traced, op
+from .ops.core import FUNCTIONS, Traced, op, shape_of
 from .ops.primitive import no_rule_message
 
 
@@ -81,24 +83,29 @@ class ArrayLike(Traced):
     """Operators, ndarray methods and NumPy protocols, for a traced value whose `_inner` is an array."""
 
     __slots__ = ()
+    _one_value = True  # one plain value inside (False: a batch of them)
     __array_priority__ = 100.0  # ndarray (op) traced -> the traced value's reflected operator wins
 
     # ---- what the value looks like -----------------------------------------------------------------
+    # Read through the levels inside without unwrapping them to one plain value: an inner value may be
+    # batched (a Tensor of a batch, inside vmap), and a batch has a shape and dtype but no single value.
     @property
     def shape(self):
-        return np.shape(self._inner())
+        return shape_of(self._inner())
 
     @property
     def ndim(self):
-        return np.ndim(self._inner())
+        return len(self.shape)
 
     @property
     def size(self):
-        return np.size(self._inner())
+        return math.prod(self.shape)
 
     @property
     def dtype(self):
-        return np.result_type(self._inner())
+        inner = self._inner()
+        dtype = getattr(inner, "dtype", None)
+        return np.dtype(dtype) if dtype is not None else np.result_type(inner)
 
     def __len__(self):
         return len(self._inner())
@@ -107,7 +114,7 @@ class ArrayLike(Traced):
         return (self[i] for i in range(len(self)))
 
     def __bool__(self):
-        return bool(value(self))
+        return bool(self._inner())  # through each level: a batch inside refuses, naming the branch
 
     def __float__(self):
         raise TypeError(f"float() would drop the derivative of this {type(self).__name__}; use .item() "
@@ -132,12 +139,12 @@ class ArrayLike(Traced):
     def __abs__(self): return op("absolute")(self)
 
     # ---- comparisons: on values, no derivative ------------------------------------------------------
-    def __lt__(self, other): return value(self) < value(other)
-    def __le__(self, other): return value(self) <= value(other)
-    def __gt__(self, other): return value(self) > value(other)
-    def __ge__(self, other): return value(self) >= value(other)
-    def __eq__(self, other): return value(self) == value(other)
-    def __ne__(self, other): return value(self) != value(other)
+    def __lt__(self, other): return comparable(self) < comparable(other)
+    def __le__(self, other): return comparable(self) <= comparable(other)
+    def __gt__(self, other): return comparable(self) > comparable(other)
+    def __ge__(self, other): return comparable(self) >= comparable(other)
+    def __eq__(self, other): return comparable(self) == comparable(other)
+    def __ne__(self, other): return comparable(self) != comparable(other)
     __hash__ = object.__hash__
 
     # ---- indexing ----------------------------------------------------------------------------------
@@ -197,13 +204,15 @@ class ArrayLike(Traced):
             raise TypeError(f"numpy.{name}.{method}{' with out=' if kwargs.get('out') is not None else ''} "
                             "is not differentiable by admodes; call the function itself, without out=")
         if name in BOOLEAN_UFUNCS:
-            return ufunc(*(value(x) for x in inputs), **kwargs)
+            return ufunc(*(comparable(x) for x in inputs), **kwargs)
         fn = FUNCTIONS.get(_UFUNC_ALIASES.get(name, name))
         if fn is None:
             raise TypeError(no_rule_message(name))
         return fn(*inputs, **kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
+        if func in (np.shape, np.ndim, np.size) and len(args) == 1 and args[0] is self and not kwargs:
+            return getattr(self, func.__name__)
         if func in ON_VALUES:
             return func(*_values(args), **{k: _values(v) for k, v in kwargs.items()})
         fn = _numpy_functions().get(func)
@@ -212,10 +221,23 @@ class ArrayLike(Traced):
         return fn(*args, **kwargs)
 
 
+def comparable(x):
+    """``x`` unwrapped to its plain value, or to the batch inside it (a batch has no single value: comparing
+    it gives a batched mask, which `Batched` computes).
+
+    >>> import admodes as ad
+    >>> comparable(ad.Dual(2.0, 1.0))
+    array(2.)
+    """
+    while isinstance(x, Traced) and x._one_value:
+        x = x._inner()
+    return x
+
+
 def _values(x):
     if isinstance(x, (list, tuple)):
         return type(x)(_values(v) for v in x)
-    return value(x)
+    return comparable(x)
 
 
 def plain_index(index):

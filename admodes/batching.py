@@ -24,16 +24,21 @@ The transforms built on this engine, ``vmap`` and the Jacobians in one sweep (``
 for duals and tensors: each batch gets a fresh level (`core.new_level`).
 
 What does not batch: a batched value has no single plain value, so code that asks for one (``value()``,
-``np.argmax``, ``if``) raises instead of misreading the stack. That includes the per-direction transforms
-(`grad`, `jvp`, `jacfwd`, ...) applied inside `vmap` to a batched argument: they read their input's plain
-value, and refuse clearly; use the batched Jacobians there.
+``np.argmax``, ``if``) raises instead of misreading the stack. Shapes, dtypes and comparisons are read
+through the levels without unwrapping a batch (a Tensor of a batch has the shape of one element; its
+comparisons give batched masks), so every transform runs inside `vmap` (per-example gradients are
+``vmap(grad(loss), in_axes=(None, 0, 0))``).
 """
 
 from __future__ import annotations
 
+import linecache
+import os
+import sys
+
 import numpy as np
 
-from .arraylike import BOOLEAN_UFUNCS, ON_VALUES, ArrayLike, plain_index, value
+from .arraylike import BOOLEAN_UFUNCS, ON_VALUES, ArrayLike, comparable, plain_index, value
 from .inputs import dtype_of
 from .ops.core import FUNCTIONS, REGISTRY, Traced, defbatch, new_level, shape_of
 from .ops.elementwise import broadcasting_batch_rule
@@ -55,6 +60,7 @@ class Batched(ArrayLike):
     """
 
     __slots__ = ("value", "_level")
+    _one_value = False  # a batch: no single plain value (comparisons give batched masks)
 
     def __init__(self, stacked):
         stacked = stacked if isinstance(stacked, Traced) else np.asarray(stacked)
@@ -108,8 +114,9 @@ class Batched(ArrayLike):
 
     # ---- no single value: comparisons are batched, control flow refuses -----------------------------
     def __bool__(self):
-        raise TypeError("the truth value of a batched value differs between batch elements, so Python control "
-                        "flow (if, while, and, or) cannot follow it; use anp.where to choose elementwise")
+        raise TypeError(f"vmap: a Python branch (if/while) on a batched value{_user_line()}: its truth value "
+                        "differs between batch elements, so Python control flow (if, while, and, or, not) cannot "
+                        "follow it; use anp.where to choose elementwise")
 
     def item(self):
         raise TypeError("item(): a batched value holds one value per batch element; take .value")
@@ -163,6 +170,19 @@ class Batched(ArrayLike):
 
 
 
+def _user_line():
+    """`` at file.py:12 (`if x > 0:`)``: the first line outside admodes on the stack, where the branch is."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
+        frame = frame.f_back
+    if frame is None:
+        return ""
+    code = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+    where = f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
+    return f" at {where} (`{code}`)" if code else f" at {where}"
+
+
 def _on_values(fn, operands):
     """A boolean elementwise ``fn`` (a comparison, isnan) of operands, some batched: a batched mask.
 
@@ -175,8 +195,14 @@ def _on_values(fn, operands):
     top = max(levels)
     mine = [type(a) is Batched and a._level == top for a in operands]
     rank = max(len(shape_of(a)) for a in operands)
-    inner = [np.reshape(value(a.value), _padded(a, rank)) if m else a for a, m in zip(operands, mine)]
+    inner = [_reshaped(a.value, _padded(a, rank)) if m else a for a, m in zip(operands, mine)]
     return Batched._make(_on_values(fn, inner), top)
+
+
+def _reshaped(x, shape):
+    """``x``'s plain value reshaped, or (a batch of a lower level inside) the batch reshaped per element."""
+    x = comparable(x)
+    return REGISTRY["reshape"](x, shape) if isinstance(x, Traced) else np.reshape(x, shape)
 
 
 def _padded(b, rank):

@@ -50,12 +50,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arraylike import value
+from .arraylike import comparable, value
 from .forward import Dual
-from .inputs import check_int, returned
+from .inputs import check_int, dtype_of, returned
 from .ops.core import Primitive, Traced, defjoint, new_level
 from .reverse import Tensor, is_grad_enabled, run_backward
 from .schedule import Action, Schedule, repetition_number, revolve_recomputations, revolve_schedule, schedule_for
+from .transforms.containers import Outputs
+from .tree import tree_flatten
 
 __all__ = [
     "checkpoint", "checkpoint_sequential", "revolve", "revolve_schedule", "revolve_recomputations",
@@ -153,7 +155,7 @@ def _strip(ct, level):
 
 def _close(new, old):
     """Whether a recomputed value equals the forward pass's, up to rounding."""
-    new, old = np.asarray(value(new)), np.asarray(value(old))
+    new, old = _all_values(new), _all_values(old)
     if new.shape != old.shape:
         return False
     if new.dtype.kind != "f" or old.dtype.kind != "f":
@@ -162,6 +164,14 @@ def _close(new, old):
     finite = np.abs(old[np.isfinite(old)])
     scale = float(finite.max()) if finite.size else 1.0
     return bool(np.allclose(new, old, rtol=tol, atol=tol * scale, equal_nan=True))
+
+
+def _all_values(x):
+    """The plain values of ``x``: through every level, and for a batch (under vmap) all its elements, stacked."""
+    x = comparable(x)
+    while isinstance(x, Traced):  # a batch
+        x = comparable(x.value)
+    return np.asarray(x)
 
 
 @contextmanager
@@ -185,7 +195,7 @@ def _leaf(x, level):
 
 def _wants_leaf(x):
     """Whether ``x`` is an array that can carry a cotangent (a float array, plain or traced)."""
-    return isinstance(x, (np.ndarray, np.generic, Traced)) and np.result_type(value(x)).kind == "f"
+    return isinstance(x, (np.ndarray, np.generic, Traced)) and dtype_of(x).kind == "f"
 
 
 def _sweep_private(out, g, leaves, level, retain=False):
@@ -263,9 +273,10 @@ def checkpoint(f, *, preserve_rng_state=True):
     On Tensors (and inside `grad`, `vjp`, ...) the call records one ``CheckpointBackward`` node that
     keeps ``f``'s inputs and output; its backward runs ``f`` again with recording and sweeps that short
     tape. The gradients are those of ``f`` itself, to rounding; the price is one more run of ``f``.
-    On plain arrays and Duals, ``f`` simply runs. ``f`` returns one array; its array arguments are
-    passed read-only (see the module's notes on what ``f`` must respect). ``preserve_rng_state``
-    saves NumPy's global random state so that the recomputation draws the same numbers.
+    On plain arrays and Duals, ``f`` simply runs. ``f`` takes and returns arrays or containers of them
+    (tuples, lists, dicts: `admodes.tree`); its array arguments are passed read-only (see the module's
+    notes on what ``f`` must respect). ``preserve_rng_state`` saves NumPy's global random state so that
+    the recomputation draws the same numbers.
 
     >>> import numpy as np, admodes as ad, admodes.numpy as anp
     >>> f = lambda x: anp.exp(anp.sin(x))
@@ -285,10 +296,14 @@ def checkpoint(f, *, preserve_rng_state=True):
                 raise TypeError(f"checkpoint: keyword argument {name!r} is a traced value; pass arrays that "
                                 "are differentiated positionally")
         fn = (lambda *a: f(*a, **kwargs)) if kwargs else f
-        if type(_top(args)) is not Tensor:  # no tape to save memory on: plain arrays or forward mode
+        leaves, structure = tree_flatten(args)  # containers in: their leaves are the primitive's arguments
+        if type(_top(leaves)) is not Tensor:  # no tape to save memory on: plain arrays or forward mode
             return fn(*args)
         rng = np.random.get_state() if preserve_rng_state else None
-        return _CHECKPOINT(*args, fn=fn, rng=rng, floor=_floor(args))
+        outputs = Outputs("checkpoint")  # containers out: one array for the primitive, unpacked after it
+        flat = _CHECKPOINT(*leaves, fn=lambda *ls: outputs.pack(fn(*structure.unflatten(ls))), rng=rng,
+                           floor=_floor(leaves))
+        return outputs.unpack(flat)
 
     checkpointed.__name__ = f"checkpoint({getattr(f, '__name__', type(f).__name__)})"
     checkpointed.__doc__ = getattr(f, "__doc__", None)

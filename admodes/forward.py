@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arraylike import ArrayLike, plain_index, value
+from .arraylike import ArrayLike, plain_index
 from .fastpaths import FAST
 from .inputs import checked_tangent, float_input
 from .ops.core import Traced, call_impl, jvp_of, new_level, op
@@ -74,7 +74,7 @@ class Dual(ArrayLike):
         array(0.)
         """
         if self._tangent is None:
-            return np.zeros(np.shape(value(self.primal)), np.result_type(value(self.primal)))
+            return np.zeros(self.shape, self.dtype)  # (read through the levels: the primal may be a batch)
         return self._tangent
 
     def _inner(self):

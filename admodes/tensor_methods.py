@@ -24,8 +24,8 @@ import warnings
 
 import numpy as np
 
-from .arraylike import value
-from .ops.core import FUNCTIONS, op
+from .arraylike import comparable, value
+from .ops.core import FUNCTIONS, Traced, op, shape_of
 from .tensor_hooks import register_hook
 from .torch_keywords import check_device, numpy_keywords, refuse_unsupported
 
@@ -157,7 +157,8 @@ def _order_result(name, x, dim, keepdim, descending=False):
 
 def _compare(ufunc):
     def compare(self, other):
-        return type(self)._make(np.asarray(ufunc(value(self), value(other))), self._level)
+        mask = ufunc(comparable(self), comparable(other))  # (a batch inside gives a batched mask)
+        return type(self)._make(mask if isinstance(mask, Traced) else np.asarray(mask), self._level)
     compare.__name__ = f"__{ufunc.__name__}__"
     compare.__doc__ = f"A Tensor of bools (numpy.{ufunc.__name__} of the values): it carries no gradient."
     return compare
@@ -172,17 +173,17 @@ class TorchMethods:
     @property
     def size(self):
         """The number of elements, which is also callable: ``x.size()`` the shape, ``x.size(d)`` one dimension."""
-        return SizeOf(np.shape(value(self)))
+        return SizeOf(shape_of(self))
 
     def numel(self):
         """The number of elements."""
-        return int(np.size(value(self)))
+        return math.prod(self.shape)
 
     nelement = numel
 
     def dim(self):
         """The number of dimensions."""
-        return np.ndim(value(self))
+        return self.ndim
 
     ndimension = dim
 
@@ -194,7 +195,7 @@ class TorchMethods:
     is_cuda = False
 
     def is_floating_point(self):
-        return np.result_type(value(self)).kind == "f"
+        return self.dtype.kind == "f"
 
     def __array__(self, dtype=None, copy=None):
         """``np.asarray(x)`` of a tensor that requires no grad (and holds a plain array): its values, as PyTorch
@@ -290,9 +291,9 @@ class TorchMethods:
     # ---- shapes ------------------------------------------------------------------------------------
     def t(self):
         """The transpose of a tensor of at most 2 dimensions."""
-        if np.ndim(value(self)) > 2:
+        if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but this one has "
-                               f"{np.ndim(value(self))}; use transpose(dim0, dim1) or permute")
+                               f"{self.ndim}; use transpose(dim0, dim1) or permute")
         return op("transpose")(self)
 
     def reshape(self, *shape):
@@ -305,14 +306,14 @@ class TorchMethods:
             raise TypeError("view(dtype) reinterprets memory, which admodes does not do; use .to(dtype)")
         return self.reshape(*shape)
 
-    def view_as(self, other): return self.reshape(np.shape(value(other)))
-    def reshape_as(self, other): return self.reshape(np.shape(value(other)))
-    def expand_as(self, other): return self.expand(np.shape(value(other)))
+    def view_as(self, other): return self.reshape(shape_of(other))
+    def reshape_as(self, other): return self.reshape(shape_of(other))
+    def expand_as(self, other): return self.expand(shape_of(other))
 
     def expand(self, *sizes):
         """Broadcast to ``sizes`` (-1 keeps a dimension), as torch's expand."""
         sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
-        shape = np.shape(value(self))
+        shape = shape_of(self)
         lead = len(sizes) - len(shape)
         if lead < 0:  # (PyTorch's words, here and below)
             raise RuntimeError(f"expand(): the number of sizes provided ({len(sizes)}) must be greater or equal to "
@@ -513,7 +514,7 @@ class TorchMethods:
     def copy_(self, src, non_blocking=False):
         """Write ``src`` (broadcast) into this tensor; gradients flow to ``src``, none to the old value."""
         refuse_unsupported("copy_", {"non_blocking": non_blocking})
-        return self._update_in_place(lambda x, v: op("where")(np.zeros(np.shape(value(x)), bool), x, v), src)
+        return self._update_in_place(lambda x, v: op("where")(np.zeros(shape_of(x), bool), x, v), src)
 
     def fill_(self, fill):
         if np.ndim(value(fill)) != 0:  # (a list would be broadcast in: PyTorch refuses)

@@ -30,7 +30,7 @@ MODULE = textwrap.dedent('''
         raise ZeroDivisionError("my model divided by zero")
 
     def listy(x):
-        return [1.0, 2.0]
+        return [x, "two"]
 
     class Exp(ad.Function):
         @staticmethod
@@ -149,7 +149,7 @@ def test_help_documents_every_exit_status(capsys):
     (["funcs.py:boom", "--shape", "3"],
      "funcs.py:boom raised ZeroDivisionError at a random point of shape (3,) (seed 0): my model divided by zero"),
     (["funcs.py:positive", "--shape", "3"], "f is not finite at the point: f(x) = nan"),
-    (["funcs.py:listy", "--shape", "3"], "f must return an array or a number, got list"),
+    (["funcs.py:listy", "--shape", "3"], "f (at its output[1]) must return a real array, but it returned a str"),
     # issue 13: each of these was a traceback (exit 1, "wrong derivative") or a silent exit 0
     (["funcs.py:loss", "--shape", "100000000000"],
      "--shape '100000000000' has 100,000,000,000 elements: one array of them needs 745 GiB, more than this machine"),

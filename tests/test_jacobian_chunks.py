@@ -121,7 +121,7 @@ BAD = {
     "integer input": (lambda x: x * 1.0, {}, (np.arange(3),)),
     "string input": (lambda x: x * 1.0, {}, ("x",)),
     "returns None": (lambda x: None, {}, (X,)),
-    "returns a dict": (lambda x: {"y": x}, {}, (X,)),
+    "returns a str in a dict": (lambda x: {"y": x, "s": "loss"}, {}, (X,)),  # (a dict of arrays is a container)
     "returns a str": (lambda x: "loss", {}, (X,)),
     "f raises": (_raises_inside, {}, (X,)),
     "singular solve": (lambda x: anp.linalg.solve(np.zeros((3, 3)), x), {}, (X,)),

@@ -47,6 +47,8 @@ def check_grad(f, *args, order=1, modes=None, method="richardson", rtol=None, at
     if not callable(f):
         raise TypeError(f"check_grad: f must be callable, got {type(f).__name__}")
     plan = plan_arguments(f, args, argnums)
+    if plan.containers and (grad is not None or jac is not None):
+        raise TypeError("check_grad: grad= and jac= take array arguments; with containers, check the AD modes")
     checked = [p for p in plan if not p.constant]
     report = GradcheckReport(name, order, options.method, fast, options.sources(), [])
     rng = np.random.default_rng(seed)

@@ -4,7 +4,10 @@
     $ admodes check mypackage.losses:huber --shape 10 --shape 10 --seed 3 --order 2
 
 One ``--shape`` per array argument (``--shape ''`` is not a shape; ``--shape 1`` is a one-element
-vector). Exit status: 0 when the check passes, 1 when a derivative is wrong, 2 when the check could
+vector). A container argument is given as JSON: an object for a dict, a list of shapes for a list
+(``--shape '{"w": [3, 4], "b": [4]}'``, ``--shape '[[3], [2, 2]]'``); a list of ints is one shape.
+
+Exit status: 0 when the check passes, 1 when a derivative is wrong, 2 when the check could
 not run (bad usage, a missing file, a function that raises or returns something unusable): then one
 line says why, never a traceback; 3 when finite differences cannot decide (too coarse to see an error
 of the tolerance's size: f huge next to its changes, noisy, or a tiny derivative).
@@ -14,14 +17,16 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from ..tree import tree_map
 from ._guard import Unusable, guarded, parse_range, parse_seed, parse_shape, run_command
 
-__all__ = ["register", "run", "load_function", "random_point", "parse_shape", "Unusable"]
+__all__ = ["register", "run", "load_function", "random_point", "parse_shape", "parse_shapes", "Unusable"]
 
 PASSED, FAILED, UNUSABLE, UNDECIDED = 0, 1, 2, 3
 
@@ -39,7 +44,9 @@ def register(subparsers):
     parser.add_argument("function", metavar="FUNCTION",
                         help="path/to/file.py:name or package.module:name")
     parser.add_argument("--shape", action="append", metavar="N,M,...",
-                        help="shape of one array argument, e.g. 3,4 (repeat for each argument; required)")
+                        help="shape of one array argument, e.g. 3,4 (repeat for each argument; required); a "
+                             "container argument as JSON: '{\"w\": [3, 4], \"b\": [4]}' for a dict, "
+                             "'[[3], [2, 2]]' for a list")
     parser.add_argument("--seed", type=int, default=0, help="random seed for the point (default 0)")
     parser.add_argument("--order", type=int, choices=(1, 2), default=1, help="also check second derivatives")
     parser.add_argument("--range", metavar="LOW,HIGH", default=None,
@@ -123,29 +130,66 @@ def _import_module(name):
         raise Unusable(f"importing {name} failed: {_one_line(error)}") from None
 
 
+def parse_shapes(text):
+    """One ``--shape``: a shape (``"3,4"``), or a container of shapes as JSON (an object for a dict, a list
+    holding lists or objects for a list; a list of ints is one shape).
+
+    >>> parse_shapes('{"w": [3, 4], "b": 2}'), parse_shapes("[[3], []]")
+    ({'w': (3, 4), 'b': (2,)}, [(3,), ()])
+    """
+    stripped = text.strip()
+    if not stripped.startswith(("{", "[[", "[{", "[ [", "[ {")):
+        return parse_shape(text)
+    try:
+        tree = json.loads(stripped)
+    except ValueError as err:
+        raise Unusable(f"--shape {text!r} is not valid JSON ({err}): give e.g. "
+                       "'{\"w\": [3, 4], \"b\": [4]}'") from None
+    return _shape_tree(tree, text)
+
+
+def _shape_tree(node, text):
+    if isinstance(node, dict):
+        return {key: _shape_tree(value, text) for key, value in node.items()}
+    if isinstance(node, list) and any(isinstance(v, (list, dict)) for v in node):
+        return [_shape_tree(value, text) for value in node]
+    if isinstance(node, list) and not node:
+        return ()
+    if isinstance(node, (int, list)) and not isinstance(node, bool):
+        return parse_shape(",".join(str(n) for n in (node if isinstance(node, list) else [node])) + ",")
+    raise Unusable(f"--shape {text!r} holds {node!r}: each shape is a list of sizes, e.g. [3, 4]")
+
+
+def _is_shape(x):
+    return isinstance(x, tuple)
+
+
 def random_point(args):
-    """One random float array per ``--shape``, from the seed."""
+    """One random float array (or container of them) per ``--shape``, from the seed."""
     if not args.shape:
         raise Unusable("give the shape of each argument with --shape, e.g. --shape 3,4")
-    shapes = [parse_shape(text) for text in args.shape]
+    shapes = [parse_shapes(text) for text in args.shape]
     rng = np.random.default_rng(parse_seed(args.seed))
     dtype = np.float32 if args.float32 else np.float64
     low_high = parse_range(args.range) if args.range else None
-    point = []
-    for text, shape in zip(args.shape, shapes):
+
+    def draw(shape):
+        text = ",".join(map(str, shape))
         try:
             values = rng.uniform(*low_high, size=shape) if low_high else rng.standard_normal(shape)
         except MemoryError:
             raise Unusable(f"--shape {text!r}: not enough free memory for an array of shape {shape}") from None
-        point.append(np.asarray(values, dtype=dtype))
-    return point
+        return np.asarray(values, dtype=dtype)
+
+    return [tree_map(draw, shape, is_leaf=_is_shape) for shape in shapes]
 
 
 def _call(check_grad, label, f, *point, **options):
     """check_grad, with every way the user's function can go wrong turned into one paragraph."""
     from ..check import GradcheckError
 
-    where = f"at a random point of shape {', '.join(str(p.shape) for p in point)} (seed {options['seed']})"
+    shapes = [str(tree_map(np.shape, p)) for p in point]
+    where = f"at a random point of shape {', '.join(shapes)} (seed {options['seed']})"
     try:
         return check_grad(f, *point, **options)
     except GradcheckError:

@@ -4,7 +4,10 @@
 - `reverse_mode`: `vjp`, `grad`, `value_and_grad`, `jacrev` (all output cotangents in batched sweeps),
   and the second-order `hessian` and `hvp` (forward over reverse);
 - `batched`: `vmap`, and `batched_jacfwd` / `batched_jacrev` (every direction in one sweep);
-- `outputs`: what they all do with ``f``'s result.
+- `outputs`: what they all do with ``f``'s result;
+- `containers`: the public transforms, taking and returning containers of arrays (`admodes.tree`) over the
+  array-level ones above, with ``has_aux`` and keyword arguments; `mapping`: `vmap`, with containers and
+  ``in_axes``/``out_axes`` as JAX has them.
 
 Each is a composition of the engines (`admodes.forward`, `admodes.reverse`, `admodes.batching`) and makes
 a fresh level per call (`core.new_level`), so they nest in any combination.
@@ -17,9 +20,11 @@ a fresh level per call (`core.new_level`), so they nest in any combination.
            [ 0., 12.]])
 """
 
-from .batched import batched_jacfwd, batched_jacrev, vmap
-from .forward_mode import jacfwd, jvp, value_and_jacfwd
-from .reverse_mode import MODES, grad, hessian, hvp, jacrev, value_and_grad, vjp
+from .batched import batched_jacfwd, batched_jacrev
+from .containers import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
+from .forward_mode import value_and_jacfwd
+from .mapping import vmap
+from .reverse_mode import MODES
 
 __all__ = [
     "jvp", "jacfwd", "value_and_jacfwd", "vjp", "grad", "value_and_grad", "jacrev", "hessian", "hvp", "vmap",

@@ -1,5 +1,5 @@
-"""Transforms on the batching engine: `vmap`, and the Jacobians in one sweep (`batched_jacfwd`,
-`batched_jacrev`), every direction pushed through at once as a `Batched` tangent or cotangent.
+"""Jacobians in one sweep on the batching engine (`batched_jacfwd`, `batched_jacrev`), every direction pushed
+through at once as a `Batched` tangent or cotangent. (`vmap`, the engine's other transform, is in `mapping`.)
 
 `batched_jacfwd` seeds a `Dual` whose tangent is the batch of all the input's basis directions, so every
 JVP rule runs once on all of them; `batched_jacrev` seeds the backward sweep with the batch of all the
@@ -11,8 +11,8 @@ reads only the tape's saved values. So the batched Jacobians nest with every oth
 transform (a Hessian is ``batched_jacfwd(batched_jacrev(f))``) and run inside `vmap`.
 
     >>> import numpy as np, admodes.numpy as anp
-    >>> vmap(lambda x: anp.sum(x * x))(np.array([[1.0, 2.0], [3.0, 4.0]]))   # one call, two sums
-    array([ 5., 25.])
+    >>> batched_jacrev(lambda x: anp.sum(x * x))(np.array([1.0, 2.0]))   # one sweep, both directions
+    array([2., 4.])
 """
 
 from __future__ import annotations
@@ -28,45 +28,8 @@ from ..ops.core import FUNCTIONS, REGISTRY, Traced, new_level, shape_of
 from ..reverse import Tensor, run_backward
 from .outputs import own, primal_and_tangent
 
-__all__ = ["vmap", "batched_jacfwd", "batched_jacrev", "automatic_chunk_size", "batched_or_per_direction",
+__all__ = ["batched_jacfwd", "batched_jacrev", "automatic_chunk_size", "batched_or_per_direction",
            "reads_batched_values", "chunk_of"]
-
-
-def vmap(f, in_axes=0):
-    """``f`` mapped over an axis of its arguments, in one call: each op runs once on the whole batch.
-
-    ``in_axes`` is the batched axis of every argument (an int), or a tuple with one entry per argument (an
-    int, or None for an argument shared by all). The results are stacked along a new axis 0.
-
-    >>> import admodes.numpy as anp
-    >>> w = np.array([1.0, 10.0])
-    >>> vmap(lambda x, w: anp.dot(x, w), in_axes=(0, None))(np.array([[1.0, 2.0], [3.0, 4.0]]), w)
-    array([21., 43.])
-    """
-    def mapped(*args):
-        axes = tuple(in_axes) if isinstance(in_axes, (tuple, list)) else (in_axes,) * len(args)
-        if len(axes) != len(args):
-            raise ValueError(f"vmap: in_axes has {len(axes)} entries for {len(args)} arguments")
-        level, k, moved = new_level(), None, list(args)
-        for i, (a, axis) in enumerate(zip(args, axes)):
-            if axis is None:
-                continue
-            a = a if isinstance(a, Traced) else np.asarray(a)
-            shape = shape_of(a)
-            if not -len(shape) <= axis < len(shape):
-                raise ValueError(f"vmap: in_axes {axis} of argument {i} is out of range for its shape {shape}")
-            if k is not None and shape[axis] != k:
-                raise ValueError(f"vmap: argument {i} has {shape[axis]} elements along axis {axis}, but an earlier "
-                                 f"argument has {k}; batched axes must have one length")
-            k = shape[axis]
-            moved[i] = Batched._make(a if axis % len(shape) == 0 else REGISTRY["moveaxis"](a, axis, 0), level)
-        if k is None:
-            raise ValueError("vmap: no argument is batched (every in_axes entry is None)")
-        if k == 0:
-            raise ValueError("vmap: the batched axis has length 0")
-        stacked = unbatch(single_output(f(*moved), "vmap"), level, k)
-        return own(stacked, args)
-    return mapped
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..arraylike import value
 from ..forward import Dual
-from ..inputs import as_tuple, check_argnums, checked_tangent, float_dtype, float_input, in_dtype
-from ..ops.core import Traced, new_level, op
+from ..inputs import as_tuple, check_argnums, checked_tangent, dtype_of, float_dtype, float_input, in_dtype
+from ..ops.core import Traced, new_level, op, shape_of
 from .batched import batched_jacfwd, batched_or_per_direction, chunk_of
 from .outputs import own, primal_and_tangent
 
@@ -92,7 +91,7 @@ def value_and_jacfwd(f, argnums=0, *, who="jacfwd"):
         if out is _NOT_YET:  # every argument is empty: no sweep ran, so evaluate f once for its value
             out = _split(f(*args), None, args, who)[0]
         if any(j is None for j in jacobians):  # the empty arguments' Jacobians, now that out's shape is known
-            jacobians = [np.zeros(np.shape(value(out)) + np.shape(value(points[i])), float_dtype(points[i]))
+            jacobians = [np.zeros(shape_of(out) + shape_of(points[i]), float_dtype(points[i]))
                          if j is None else j for i, j in zip(nums, jacobians)]
         return out, (jacobians[0] if isinstance(argnums, int) else tuple(jacobians))
     return value_and_jacobian
@@ -107,8 +106,8 @@ def _sweep_columns(f, args, i, x, out, who):
     Plain columns are written straight into the result; columns still traced by an enclosing transform
     (``jacfwd`` inside ``jvp``, forward over forward) are stacked with the differentiable ``stack``.
     """
-    x_shape = np.shape(value(x))
-    x_dtype = np.result_type(value(x))
+    x_shape = shape_of(x)
+    x_dtype = dtype_of(x)
     size = int(np.prod(x_shape))
     jac, traced = None, None
     for k in range(size):  # the textbook cost: one forward sweep per input direction
@@ -128,7 +127,7 @@ def _sweep_columns(f, args, i, x, out, who):
         jac[..., k] = column
     if size == 0:
         return out, None
-    out_shape = np.shape(value(out))
+    out_shape = shape_of(out)
     if traced is not None:
         return out, op("reshape")(op("stack")(traced, axis=-1), out_shape + x_shape)
     return out, jac.reshape(out_shape + x_shape)
@@ -143,5 +142,5 @@ def _split(out, level, inputs, who):
     """
     primal, tangent = primal_and_tangent(out, level, who)
     if tangent is None:
-        tangent = np.zeros(np.shape(value(primal)), float_dtype(primal))
+        tangent = np.zeros(shape_of(primal), float_dtype(primal))
     return own(primal, inputs), own(tangent, inputs)

@@ -15,18 +15,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..arraylike import as_array, value
+from ..arraylike import as_array
 from ..fastpaths import FAST
 from ..inputs import (
     check_argnums,
     check_scalar_output,
     checked_like,
+    dtype_of,
     float_dtype,
     float_input,
     in_dtype,
     single_output,
 )
-from ..ops.core import new_level
+from ..ops.core import new_level, shape_of
 from ..reverse import Tensor, run_backward
 from ..reverse.sweep import sole
 from .batched import batched_jacrev, batched_or_per_direction, chunk_of
@@ -66,7 +67,7 @@ def _vjp(f, args, nums, who, once=False):
     out = single_output(f(*args), who)
     traced = type(out) is Tensor and out._level == level
     out_value = as_array(out.data if traced else out)
-    out_shape, out_dtype = np.shape(value(out_value)), np.result_type(value(out_value))
+    out_shape, out_dtype = shape_of(out_value), dtype_of(out_value)
 
     def vjp_fn(cotangent):
         cotangent = cotangent.data if type(cotangent) is Tensor and cotangent._level == level else cotangent
@@ -81,7 +82,7 @@ def _vjp(f, args, nums, who, once=False):
             g = found[i]
             found[i] = None
             if g is None:
-                g = np.zeros(np.shape(value(t.data)), np.result_type(value(t.data)))
+                g = np.zeros(shape_of(t.data), dtype_of(t.data))
             elif type(g) is np.ndarray and not (FAST and g.base is None and sole(g)):
                 # Ours to return: never the caller's cotangent itself, a read-only broadcast, ... (The fast
                 # path keeps an array that only the sweep made and holds, instead of copying it.)
@@ -112,11 +113,11 @@ def value_and_grad(f, argnums=0, mode="reverse"):
         if mode == "forward":  # one forward sweep per input element; the value comes from the sweeps
             out, jac = value_and_jacfwd(f, nums, who="grad")(*args)
             check_scalar_output(out, "grad")
-            grads = tuple(j.reshape(np.shape(value(args[i]))) for i, j in zip(nums, jac))
+            grads = tuple(j.reshape(shape_of(args[i])) for i, j in zip(nums, jac))
         else:
             out, vjp_fn = _vjp(f, args, nums, "grad", once=True)
             check_scalar_output(out, "grad")
-            grads = vjp_fn(np.ones(np.shape(value(out)), float_dtype(vjp_fn.out_dtype)))
+            grads = vjp_fn(np.ones(shape_of(out), float_dtype(vjp_fn.out_dtype)))
         return as_array(out), grads[0] if isinstance(argnums, int) else grads
 
     return value_and_gradient
@@ -165,12 +166,12 @@ def jacrev(f, argnums=0, *, batch=True, chunk_size=None):
     def jacobian(*args):
         nums = check_argnums(argnums, len(args), "jacrev")
         out, vjp_fn = _vjp(f, args, nums, "jacrev")
-        out_shape = np.shape(value(out))
+        out_shape = shape_of(out)
         basis = np.eye(int(np.prod(out_shape)), dtype=float_dtype(vjp_fn.out_dtype))
         rows = [vjp_fn(e.reshape(out_shape)) for e in basis]  # one reverse sweep per output element
         jacs = []
         for k, i in enumerate(nums):
-            in_shape = np.shape(value(args[i]))
+            in_shape = shape_of(args[i])
             stacked = np.stack([r[k] for r in rows]) if rows else np.zeros((0,) + in_shape)
             jacs.append(stacked.reshape(out_shape + in_shape))
         return jacs[0] if isinstance(argnums, int) else tuple(jacs)
