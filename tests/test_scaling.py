@@ -276,7 +276,7 @@ def test_sigterm_during_a_run_leaves_no_hidden_partial_folder(tmp_path):
 def test_an_interrupted_first_run_leaves_no_report(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr("admodes.measure.report._write_csv", interrupted)  # interrupted while writing
+    monkeypatch.setattr("admodes.measure.report.write_csv", interrupted)  # interrupted while writing
     code = scaling.main([TINY], ["--quick", "--repeats", "1", "--out", str(tmp_path / "r"), "--no-progress"])
     assert code == 130
     assert list(tmp_path.iterdir()) == []
