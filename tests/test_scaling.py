@@ -126,6 +126,7 @@ def test_quick_run_noise_free_verdicts(quick_report):
     assert fit["exponents"] == pytest.approx([1.0, 0.0], abs=0.02)  # jacfwd: p sweeps, whatever m
 
 
+@pytest.mark.slow  # a second measuring run of every claim: once in CI (tests/conftest.py)
 def test_quick_run_gives_every_claim_a_verdict_on_two_seeds(quick_report):
     """Issue 17: with each claim tested by the model it states, --quick decides every claim on any seed. Seed 0
     is the command line with --quick and one timed repeat (the fixture); seed 1 runs the same quick sweeps with
