@@ -8,9 +8,9 @@
   for what differs between interpreters or between the fast and the reference paths, which shows on any draw,
   while the full profile's run looks for rare draws.
 
-A test marked ``slow`` repeats, at a high price, what a cheaper test already shows on one interpreter (a second
-measuring run of the experiments, say); CI runs it once, in the README's run, and leaves it out of the repeated
-runs with ``-m "not slow"``.
+A test marked ``slow`` is expensive and shows nothing that depends on the interpreter or on the fast paths (the
+measuring runs of the scaling experiments, whose memory and op counts the engine tests pin down on every Python);
+CI runs it once, in the README's run, and leaves it out of the repeated runs with ``-m "not slow"``.
 """
 
 import math
