@@ -48,6 +48,7 @@ def test_every_claim_is_declared():
         assert all(v in e.n for v in e.variables)
 
 
+@pytest.mark.slow  # the quick run of every claim (the fixture): once in CI (tests/conftest.py)
 def test_quick_run_writes_every_file(quick_report):
     code, out = quick_report
     assert code == 0
@@ -59,6 +60,7 @@ def test_quick_run_writes_every_file(quick_report):
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no staging folder left behind
 
 
+@pytest.mark.slow  # the quick run of every claim (the fixture): once in CI (tests/conftest.py)
 def test_quick_report_has_the_verdict_table_quotes_and_plots(quick_report):
     _, out = quick_report
     text = (out / "report.md").read_text(encoding="utf-8")
@@ -72,6 +74,7 @@ def test_quick_report_has_the_verdict_table_quotes_and_plots(quick_report):
     assert "--quick" in text  # the exact command
 
 
+@pytest.mark.slow  # the quick run of every claim (the fixture): once in CI (tests/conftest.py)
 def test_quick_results_json_holds_every_measurement_and_the_machine(quick_report):
     _, out = quick_report
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
@@ -90,6 +93,7 @@ def test_quick_results_json_holds_every_measurement_and_the_machine(quick_report
     assert all(c["verdict"] in ("holds", "does not hold", "inconclusive") for c in claims.values())
 
 
+@pytest.mark.slow  # the quick run of every claim (the fixture): once in CI (tests/conftest.py)
 def test_quick_results_csv_matches_the_json(quick_report):
     _, out = quick_report
     with open(out / "results.csv", newline="", encoding="utf-8") as fh:
@@ -103,6 +107,7 @@ def test_quick_results_csv_matches_the_json(quick_report):
         assert len(row["seconds_raw"].split()) == record["repeats"]
 
 
+@pytest.mark.slow  # the quick run of every claim (the fixture): once in CI (tests/conftest.py)
 def test_quick_run_noise_free_verdicts(quick_report):
     """Op counts and memory are exact, so these fits do not depend on the machine's load."""
     _, out = quick_report
@@ -126,6 +131,7 @@ def test_quick_run_noise_free_verdicts(quick_report):
     assert fit["exponents"] == pytest.approx([1.0, 0.0], abs=0.02)  # jacfwd: p sweeps, whatever m
 
 
+@pytest.mark.slow  # a second measuring run of every claim: once in CI (tests/conftest.py)
 def test_quick_run_gives_every_claim_a_verdict_on_two_seeds(quick_report):
     """Issue 17: with each claim tested by the model it states, --quick decides every claim on any seed. Seed 0
     is the command line with --quick and one timed repeat (the fixture); seed 1 runs the same quick sweeps with
@@ -139,6 +145,7 @@ def test_quick_run_gives_every_claim_a_verdict_on_two_seeds(quick_report):
     assert verdicts == dict.fromkeys(IDS, "holds")
 
 
+@pytest.mark.slow  # the quick run of every claim (the fixture): once in CI (tests/conftest.py)
 def test_quick_run_checkpointing_trade(quick_report):
     """C8: memory O(L), O(sqrt(L)), flat in L for revolve and one state per snapshot; the recomputed
     steps, read off the op counts, equal the closed forms exactly."""
@@ -276,7 +283,7 @@ def test_sigterm_during_a_run_leaves_no_hidden_partial_folder(tmp_path):
 def test_an_interrupted_first_run_leaves_no_report(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr("admodes.measure.report._write_csv", interrupted)  # interrupted while writing
+    monkeypatch.setattr("admodes.measure.report.write_csv", interrupted)  # interrupted while writing
     code = scaling.main([TINY], ["--quick", "--repeats", "1", "--out", str(tmp_path / "r"), "--no-progress"])
     assert code == 130
     assert list(tmp_path.iterdir()) == []

@@ -11,8 +11,9 @@ True
 The modules, one job each: `timing` (the three measures), `fits` (least squares with t intervals, the
 affine model of an O(n) claim, verdict rules), `overhead` (what part of the time is paid per call),
 `tasks` (what can be measured of f: f, jvp, vjp, backward, jacfwd, ...), `harness` (experiment
-declarations, running, judging), `plots` and `report` (the report folder), `command` (the command line
-of an experiment script).
+declarations, running, judging), `report` (the report folder, written whole: `output` the folder, `records`
+the raw data, `markdown` the text, `plots` the pictures), `command` (the command line of an experiment
+script).
 """
 
 from .command import main

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from hypothesis import strategies as st
@@ -20,6 +21,36 @@ from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 from admodes.ops.core import REGISTRY, jvp_of, vjp_of
 from admodes.ops.rules import jvp_of_fast, jvp_of_reference, vjp_of_fast, vjp_of_reference, vjp_same_of
 
+# Strategies are made once per distinct argument list and reused: hypothesis validates a strategy on its first
+# draw, and building and validating a fresh one for every draw cost a third of the op tests' time.
+_cached = lru_cache(maxsize=None, typed=True)
+integers_between = _cached(st.integers)
+_SAMPLED = {}
+sets_of = _cached(lambda elements, min_size, max_size: st.sets(elements, min_size=min_size, max_size=max_size))
+shapes_between = _cached(lambda min_dims, max_dims, min_side, max_side: array_shapes(
+    min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side))
+broadcastable_shapes_of = _cached(lambda n, min_dims, max_dims, max_side: mutually_broadcastable_shapes(
+    num_shapes=n, min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=max_side))
+SEEDS = st.integers(0, 2**32 - 1)
+
+
+def _typed(value):
+    """A key that tells 1 from 1.0 and True (equal, and equal hashes), inside tuples too."""
+    return (tuple, tuple(map(_typed, value))) if isinstance(value, tuple) else (type(value), value)
+
+
+def sampled_from(options):
+    """``st.sampled_from(options)``, made once per list of options (of hashable values; others are not cached)."""
+    options = tuple(options)
+    try:
+        key = _typed(options)
+        strategy = _SAMPLED.get(key)
+    except TypeError:
+        return st.sampled_from(options)
+    if strategy is None:
+        strategy = _SAMPLED[key] = st.sampled_from(options)
+    return strategy
+
 
 class Draw:
     """What a case draws with: hypothesis for shapes and choices, a seeded generator for values."""
@@ -27,16 +58,13 @@ class Draw:
     def __init__(self, data, dtype=np.float64):
         self.data = data
         self.dtype = dtype
-        self.rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+        self.rng = np.random.default_rng(data.draw(SEEDS, label="seed"))
 
     def shape(self, min_dims=0, max_dims=3, min_side=1, max_side=4):
-        return self.data.draw(array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
-                                           max_side=max_side), label="shape")
+        return self.data.draw(shapes_between(min_dims, max_dims, min_side, max_side), label="shape")
 
     def broadcastable_shapes(self, n, min_dims=0, max_dims=3, max_side=4):
-        drawn = self.data.draw(mutually_broadcastable_shapes(num_shapes=n, min_dims=min_dims, max_dims=max_dims,
-                                                             min_side=1, max_side=max_side), label="shapes")
-        return drawn.input_shapes
+        return self.data.draw(broadcastable_shapes_of(n, min_dims, max_dims, max_side), label="shapes").input_shapes
 
     def array(self, shape, low=-2.0, high=2.0):
         return self.rng.uniform(low, high, size=shape).astype(self.dtype)
@@ -46,10 +74,10 @@ class Draw:
         return (self.array(shape, low, high) * self.rng.choice([-1.0, 1.0], size=shape)).astype(self.dtype)
 
     def choice(self, options, label=None):
-        return self.data.draw(st.sampled_from(list(options)), label=label)
+        return self.data.draw(sampled_from(options), label=label)
 
     def integers(self, low, high, label=None):
-        return self.data.draw(st.integers(low, high), label=label)
+        return self.data.draw(integers_between(low, high), label=label)
 
     def axis(self, ndim, allow_none=True, allow_tuple=True, allow_negative=True):
         """A valid ``axis`` for an array of ``ndim`` dimensions: None, an int or a tuple of ints."""
@@ -58,7 +86,7 @@ class Draw:
             options += list(range(-ndim if allow_negative else 0, ndim))
             if allow_tuple and ndim > 1:
                 options.append(tuple(sorted(self.data.draw(
-                    st.sets(st.integers(0, ndim - 1), min_size=1, max_size=ndim), label="axes"))))
+                    sets_of(integers_between(0, ndim - 1), 1, ndim), label="axes"))))
         return self.choice(options, label="axis") if options else None
 
 
