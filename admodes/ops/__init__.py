@@ -9,6 +9,7 @@ NumPy's functions composed of them: `layout` (rearranging), `statistics`,
 """
 
 from . import (  # noqa: F401  (registers)
+    complex,
     core,
     creation,
     elementwise,

@@ -12,7 +12,16 @@ import numpy as np
 
 from ..arraylike import value
 from ..forward import Dual
-from ..inputs import as_tuple, check_argnums, checked_tangent, float_dtype, float_input, in_dtype
+from ..inputs import (
+    as_tuple,
+    check_argnums,
+    check_holomorphic,
+    check_holomorphic_output,
+    checked_tangent,
+    float_dtype,
+    float_input,
+    in_dtype,
+)
 from ..ops.core import Traced, new_level, op
 from .batched import batched_jacfwd
 from .outputs import own, primal_and_tangent
@@ -37,18 +46,19 @@ def jvp(f, primals, tangents):
     level = new_level()
     duals = []
     for i, (p, t) in enumerate(zip(primals, tangents)):
-        p = float_input(p, f"jvp: primal {i}")
+        p = float_input(p, f"jvp: primal {i}", complex_ok=True)
         duals.append(Dual._make(p, checked_tangent(t, p, f"jvp: tangent {i}", f"primal {i}"), level))
     return _split(f(*duals), level, (*primals, *tangents), "jvp")
 
 
-def jacfwd(f, argnums=0, *, batch=False):
+def jacfwd(f, argnums=0, *, holomorphic=False, batch=False):
     """The Jacobian of ``f`` by forward mode: one sweep per input direction (column by column).
 
     The result has JAX's layout, ``f(x).shape + x.shape``; with a tuple ``argnums``, a tuple of them.
     Building it costs ``x.size`` forward sweeps, each about 1-3 evaluations of ``f``: the textbook cost.
     ``batch=True`` pushes all directions through one batched sweep instead (``batch=k``: k at a time),
-    with the batching engine (`batched_jacfwd`).
+    with the batching engine (`batched_jacfwd`). As JAX's, it refuses complex inputs unless ``holomorphic=True``
+    (then inputs and outputs are complex, and the Jacobian is f'(z)).
 
     >>> import numpy as np
     >>> jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
@@ -62,11 +72,11 @@ def jacfwd(f, argnums=0, *, batch=False):
         return batched_jacfwd(f, argnums, None if batch is True else batch)
 
     def jacobian(*args):
-        return value_and_jacfwd(f, argnums)(*args)[1]
+        return value_and_jacfwd(f, argnums, holomorphic=holomorphic)(*args)[1]
     return jacobian
 
 
-def value_and_jacfwd(f, argnums=0, *, who="jacfwd"):
+def value_and_jacfwd(f, argnums=0, *, who="jacfwd", holomorphic=False):
     """Like `jacfwd`, but returns ``(f(*args), jacobian)``; the value comes from the sweeps themselves.
 
     >>> import numpy as np
@@ -75,13 +85,15 @@ def value_and_jacfwd(f, argnums=0, *, who="jacfwd"):
     """
     def value_and_jacobian(*args):
         nums = check_argnums(argnums, len(args), who)
-        points = {i: float_input(args[i], f"{who}: argument {i}") for i in nums}
+        points = {i: check_holomorphic(args[i], f"argument {i}", who, holomorphic, complex_ok=False) for i in nums}
         out, jacobians = _NOT_YET, []
         for i in nums:
             out, jac = _sweep_columns(f, args, i, points[i], out, who)
             jacobians.append(None if jac is None else in_dtype(jac, float_dtype(points[i])))
         if out is _NOT_YET:  # every argument is empty: no sweep ran, so evaluate f once for its value
             out = _split(f(*args), None, args, who)[0]
+        if holomorphic:
+            check_holomorphic_output(out, who, holomorphic)
         if any(j is None for j in jacobians):  # the empty arguments' Jacobians, now that out's shape is known
             jacobians = [np.zeros(np.shape(value(out)) + np.shape(value(points[i])), float_dtype(points[i]))
                          if j is None else j for i, j in zip(nums, jacobians)]
