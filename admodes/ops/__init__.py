@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (registers)
     core,
     creation,
     elementwise,
+    fft,
     indexing,
     joining,
     layout,

@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from . import elementwise, indexing, joining, linalg, products, reductions, shape  # noqa: F401  (registered first)
-from .declare import accept_complex, deflinear, defrules
+from .declare import accept_complex, deflinear
 from .elementwise import arctan2, astype
 from .primitive import REGISTRY, Primitive, complex_refused, is_complex, register_function
 

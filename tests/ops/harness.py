@@ -160,7 +160,8 @@ def check_rules(case: Case, d: Draw):
     lhs = _inner(u, jvp)
     terms = [_inner(cotangents[i], tangents[i]) for i in positions if cotangents[i] is not None]
     rhs = sum(terms)
-    size = np.sqrt(_inner(np.abs(u), np.abs(u)) * _inner(np.abs(jvp), np.abs(jvp))) + sum(abs(t) for t in terms) + 1e-300
+    norms = _inner(np.abs(u), np.abs(u)) * _inner(np.abs(jvp), np.abs(jvp))
+    size = np.sqrt(norms) + sum(abs(t) for t in terms) + 1e-300
     assert abs(lhs - rhs) <= 1e-10 * size, f"{case.id}: adjoint identity fails: <u, Jv> = {lhs}, <J^T u, v> = {rhs}"
 
 
