@@ -205,3 +205,62 @@ def test_plain_complex_values_pass_through_ops_that_take_them():
     z = np.array([1.0 + 2.0j])
     np.testing.assert_allclose(anp.exp(z), np.exp(z))
     np.testing.assert_allclose(anp.abs(z), np.abs(z))
+
+
+# ---- eig and the FFTs through the transforms -----------------------------------------------------------
+
+def test_eigenvalue_gradients_of_a_real_matrix_with_a_complex_pair():
+    a = np.array([[1.0, -2.0, 0.3], [2.0, 1.0, 0.1], [0.0, 0.2, -1.0]])   # eigenvalues near 1 +- 2i and -1
+    def f(a):
+        w = anp.linalg.eigvals(a)
+        return anp.sum(anp.abs(w) ** 2 + anp.angle(w))
+    g = ad.grad(f)(a)
+    assert g.dtype == np.float64
+    numeric = np.zeros_like(a)
+    for idx in np.ndindex(a.shape):
+        e = np.zeros_like(a)
+        e[idx] = 1e-6
+        plain = lambda a: float(np.sum(np.abs(np.linalg.eigvals(a)) ** 2 + np.angle(np.linalg.eigvals(a))))  # noqa: E731
+        numeric[idx] = (plain(a + e) - plain(a - e)) / 2e-6
+    np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-8)
+    # np.linalg.eigvals on a traced value reaches admodes' eig too
+    np.testing.assert_allclose(ad.grad(lambda a: np.sum(np.linalg.eigvals(a)).real)(a), np.eye(3), atol=1e-12)
+
+
+def test_eig_gives_unit_eigenvectors_with_a_positive_largest_component():
+    a = np.array([[0.0, 1.0], [-2.0, -3.0]])
+    w, v = anp.linalg.eig(a)
+    np.testing.assert_allclose(a @ v, v * w, atol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(v, axis=0), [1, 1])
+    largest = v[np.argmax(np.abs(v), axis=0), [0, 1]]
+    assert np.all(largest.real > 0) and np.all(largest.imag == 0)
+
+
+def test_repeated_eigenvalues_warn_only_where_the_eigenvectors_are_used():
+    a = np.eye(2)
+    with pytest.warns(RuntimeWarning, match=r"admodes.linalg.eig: .*eigenvalues 0 and 1 are equal"):
+        ad.grad(lambda a: anp.linalg.eig(a)[1][0, 1].real)(a)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(ad.grad(lambda a: anp.linalg.eigvals(a).real.sum())(a), np.eye(2))
+
+
+def test_fft_gradients_against_finite_differences():
+    x = np.array([0.3, -1.2, 0.7, 2.0, -0.4])
+    def f(x):
+        spectrum = anp.fft.rfft(x, n=6)
+        return anp.sum(anp.abs(spectrum) ** 2) + anp.sum(anp.fft.irfft(spectrum * (1 + 1j), n=5) ** 3)
+    def plain(x):
+        spectrum = np.fft.rfft(x, n=6)
+        return np.sum(np.abs(spectrum) ** 2) + np.sum(np.fft.irfft(spectrum * (1 + 1j), n=5) ** 3)
+    numeric = [(plain(x + e) - plain(x - e)) / 2e-6 for e in np.eye(5) * 1e-6]
+    np.testing.assert_allclose(ad.grad(f)(x), numeric, rtol=1e-6)
+    np.testing.assert_allclose(ad.jacfwd(f)(x), numeric, rtol=1e-6)
+    z = np.arange(6.0).reshape(2, 3) * (1 - 0.5j)
+    g = ad.grad(lambda z: anp.sum(anp.abs(anp.fft.fft2(z, s=(3, 2))) ** 2))(z)
+    expected = 2 * np.conj(z) * 6.0  # Parseval on the kept 2 x 2 block, padded to 3 x 2: 6 |z|² there
+    expected[:, 2:] = 0
+    np.testing.assert_allclose(g, expected, atol=1e-10)
+    np.testing.assert_allclose(ad.grad(lambda z: anp.sum(anp.abs(anp.fft.ifft2(z)) ** 2))(z), 2 * np.conj(z) / 6,
+                               atol=1e-12)

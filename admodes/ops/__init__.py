@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (registers)
     complex,
     core,
     creation,
+    eig,
     elementwise,
     fft,
     indexing,

@@ -529,24 +529,29 @@ def _pack(w, v):
     return scatter_add(w, _EIGENVALUES, shape) + scatter_add(v, _EIGENVECTORS, shape)
 
 
-def _gap_scaled(m, w, check):
-    """F * m, with F_ij = 1 / (w_j - w_i) off the diagonal and 0 on it.
+def gap_scaled(m, w, check, name="linalg.eigh"):
+    """F * m, with F_ij = 1 / (w_j - w_i) off the diagonal and 0 on it (eigenvalues ``w`` real or complex).
 
     Where two eigenvalues are equal F_ij is infinite: an entry m_ij == 0 there (no eigenvector tangent or
     cotangent in that direction, as when only the eigenvalues are used) gives 0, and any other entry gives
     inf (nan after the products that follow): the eigenvectors' derivative does not exist there, and PyTorch
     and JAX give inf/nan too. With ``check`` (the VJP, whose nonzero m means the eigenvectors are used) a
-    warning names the repeated eigenvalues; the JVP cannot know whether its eigenvector tangents will be used.
+    warning names the repeated eigenvalues (and the function, ``name``); the JVP cannot know whether its
+    eigenvector tangents will be used.
+
+    >>> gap_scaled(np.ones((2, 2)), np.array([1.0, 3.0]), check=False)
+    array([[ 0. ,  0.5],
+           [-0.5,  0. ]])
     """
-    eye = np.eye(w.shape[-1], dtype=w.dtype)
+    eye = np.eye(w.shape[-1], dtype=np.finfo(w.dtype).dtype)
     gaps = _row(w) - _col(w)
     # 1 at the pairs of repeated eigenvalues, and there where m is not 0: masks made by op-library calls
     # (piecewise constant, no derivative), so they work on every traced value, batched ones included
-    tied = (1 - eye) * (1.0 - absolute(sign(gaps)))
-    used = tied * absolute(sign(m))
+    tied = (1 - eye) * (1.0 - sign(absolute(gaps)))  # (|.| first: complex gaps too)
+    used = tied * sign(absolute(m))
     if check and type(used) is np.ndarray and used.any():
         i, j = sorted(np.argwhere(used)[0, -2:].tolist())
-        warnings.warn(f"admodes.linalg.eigh: the eigenvectors' derivative is undefined where eigenvalues repeat "
+        warnings.warn(f"admodes.{name}: the eigenvectors' derivative is undefined where eigenvalues repeat "
                       f"(eigenvalues {i} and {j} are equal) and the eigenvectors' cotangent is not zero: the "
                       "gradient is inf/nan, as in PyTorch and JAX. Use the eigenvalues only, or a function of the "
                       "eigenvectors that does not depend on the choice of basis of the repeated eigenvalue's space",
@@ -559,14 +564,14 @@ def _eigh_jvp(t, ans):
     w, v = _unpack(ans)
     m = mT(v) @ _sym(t) @ v
     with np.errstate(invalid="ignore"):  # an undefined eigenvector tangent is inf/nan, silently as in JAX
-        dv = v @ _gap_scaled(m, w, check=False)
+        dv = v @ gap_scaled(m, w, check=False)
     return _pack(sum(m * np.eye(v.shape[-1], dtype=v.dtype), axis=-1), dv)
 
 
 def _eigh_vjp(g, ans):
     w, v = _unpack(ans)
     gw, gv = _unpack(g)
-    inner = _row(gw) * np.eye(v.shape[-1], dtype=v.dtype) + _gap_scaled(mT(v) @ gv, w, check=True)
+    inner = _row(gw) * np.eye(v.shape[-1], dtype=v.dtype) + gap_scaled(mT(v) @ gv, w, check=True)
     return _sym(v @ inner @ mT(v))
 
 

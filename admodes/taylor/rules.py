@@ -40,7 +40,7 @@ LINEAR = frozenset({
 """Linear ops beyond those their declaration calls linear (`deflinear`: reshape, sum, getitem, ...), whose
 jet rule is their JVP rule applied to each coefficient too."""
 
-FALLBACK = frozenset({"linalg.eigh", "linalg.cofactor", "linalg.det_hessian", "linalg.det_derivative"})
+FALLBACK = frozenset({"linalg.eigh", "linalg.eig", "linalg.cofactor", "linalg.det_hessian", "linalg.det_derivative"})
 """Primitives whose coefficients come from nested JVPs of the primitive alone: exact, but 2^K JVP calls
 (eigh's series needs the eigenvalue gaps at every degree; cofactor, det_hessian and det_derivative are det's
 helpers)."""

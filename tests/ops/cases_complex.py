@@ -55,3 +55,23 @@ CASES += [
     Case("fft.rfft", _along_axis(real=True)),  # (a real input: NumPy's rfft refuses complex)
     Case("fft.irfft", _irfft),
 ]
+
+
+# ---- eig (admodes/ops/eig.py) -------------------------------------------------------------------------
+
+def _eig_matrix(d):
+    """S diag(w) S^-1 with eigenvalues at least 0.5 apart and S = I + a quarter of a random matrix (well
+    conditioned): real input may have a complex pair (a 2 x 2 block a +- ib); complex input complex ones."""
+    n = d.integers(1, 4, label="side")
+    batch = tuple(d.shape(min_dims=0, max_dims=1, max_side=2))
+    spectrum = np.diag(d.rng.permutation(n) * 1.0 + d.rng.uniform(0.0, 0.5, n))
+    if np.dtype(d.dtype).kind == "c":
+        spectrum = spectrum + np.diag(1j * d.rng.uniform(-1.0, 1.0, n))
+    elif n >= 2 and d.choice([False, True], label="complex pair"):
+        a, b = spectrum[0, 0], d.rng.uniform(0.5, 1.5)
+        spectrum[:2, :2] = [[a, -b], [b, a]]
+    s = np.eye(n) + 0.25 * d.array(batch + (n, n))
+    return (s @ spectrum @ np.linalg.inv(s)).astype(d.dtype)
+
+
+CASES += [Case("linalg.eig", lambda d: ((_eig_matrix(d),), {}), fd_rtol=1e-5)]
