@@ -191,7 +191,8 @@ def as_tuple(xs, what, who="jvp"):
 
 
 def returned(out, who, name="f"):
-    """What ``f`` returned, if it is one real array (a number, a traced value); else a TypeError saying what it is.
+    """What ``f`` returned, if it is one array of numbers, real or complex (a number, a traced value); else a
+    TypeError saying what it is.
 
     A function that forgets to ``return`` gives None, which would otherwise become a constant and a zero
     derivative without a word. (Tuples and lists pass: `single_output` refuses them.)
@@ -199,7 +200,7 @@ def returned(out, who, name="f"):
     >>> returned(None, "grad")
     Traceback (most recent call last):
     ...
-    TypeError: grad: f must return a real array, but it returned None (did it forget to `return`?); ...
+    TypeError: grad: f must return an array of numbers, but it returned None (did it forget to `return`?)
     """
     if type(out) is np.ndarray and out.dtype.kind in "fiubc" or isinstance(out, (Traced, tuple, list)):
         return out

@@ -24,13 +24,13 @@ from collections import namedtuple
 import numpy as np
 
 from .complex import conjugate, imag, real
-from .declare import defrules
-from .elementwise import absolute, astype
+from .declare import defrules, nondifferentiable
+from .elementwise import astype
 from .indexing import getitem, scatter_add
 from .linalg import gap_scaled, solve
 from .primitive import Primitive, register_function
 from .products import mT
-from .reductions import sum, tie_weights
+from .reductions import sum
 
 __all__ = ["eig", "eigvals", "EigResult"]
 
@@ -66,9 +66,20 @@ def _eye(v):
     return np.eye(v.shape[-1], dtype=np.finfo(v.dtype).dtype)  # (in v's precision: complex64 stays so)
 
 
+def _largest_mask_impl(v):
+    v = np.asarray(v)
+    k = np.argmax(np.abs(v), axis=-2)[..., None, :]  # the first of tied components, as the impl's normalization
+    return (np.arange(v.shape[-2])[:, None] == k).astype(np.finfo(v.dtype).dtype)
+
+
+largest_mask = Primitive("linalg.eig_largest", _largest_mask_impl, public=False, short="EigLargest",
+                         doc="1 at each column's largest-magnitude component (the first, if tied), else 0.")
+nondifferentiable(largest_mask, batch=lambda args, batched: largest_mask(args[0]))
+
+
 def _largest(v):
     """The mask of each column's largest-magnitude component (nondifferentiable), and that component (real)."""
-    mask = tie_weights(absolute(v), axis=-2, which="max")
+    mask = largest_mask(v)
     return mask, sum(mask * real(v), axis=-2)
 
 

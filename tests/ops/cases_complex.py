@@ -75,3 +75,4 @@ def _eig_matrix(d):
 
 
 CASES += [Case("linalg.eig", lambda d: ((_eig_matrix(d),), {}), fd_rtol=1e-5)]
+CASES += [Case("linalg.eig_largest", lambda d: ((_eig_matrix(d),), {}))]
