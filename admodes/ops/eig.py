@@ -26,8 +26,7 @@ import numpy as np
 from .complex import conjugate, imag, real
 from .declare import defrules, nondifferentiable
 from .elementwise import astype
-from .indexing import getitem, scatter_add
-from .linalg import gap_scaled, solve
+from .linalg import gap_scaled, pack_eigen, solve, unpack_eigen
 from .primitive import Primitive, register_function
 from .products import mT
 from .reductions import sum
@@ -36,9 +35,8 @@ __all__ = ["eig", "eigvals", "EigResult"]
 
 EigResult = namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
 
-# The primitive returns w and V packed as one array of shape (..., n + 1, n): row 0 holds w, rows 1..n V.
-_W = (Ellipsis, 0, slice(None))
-_V = (Ellipsis, slice(1, None), slice(None))
+# The primitive returns w and V packed as one array of shape (..., n + 1, n), as eigh's: row 0 holds w, rows
+# 1..n V (`linalg.unpack_eigen`).
 
 
 def _eig_impl(a):
@@ -51,15 +49,6 @@ def _eig_impl(a):
     largest = np.take_along_axis(v, np.argmax(np.abs(v), axis=-2, keepdims=True), axis=-2)
     v = v * (np.conj(largest) / np.abs(largest))  # its largest component real and positive
     return np.concatenate([w[..., None, :], v], axis=-2)
-
-
-def _unpack(packed):
-    return getitem(packed, _W), getitem(packed, _V)
-
-
-def _pack(w, v):
-    shape = tuple(v.shape[:-2]) + (v.shape[-1] + 1, v.shape[-1])
-    return scatter_add(w, _W, shape) + scatter_add(v, _V, shape)
 
 
 def _eye(v):
@@ -84,19 +73,19 @@ def _largest(v):
 
 
 def _eig_jvp(t, ans, a):
-    w, v = _unpack(ans)
+    w, v = unpack_eigen(ans)
     p = solve(v, t @ v)
     dw = sum(p * _eye(v), axis=-1)
     with np.errstate(invalid="ignore"):  # an undefined eigenvector tangent is inf/nan, silently as in JAX
         wt = v @ gap_scaled(p, w, check=False, name="linalg.eig")
     mask, top = _largest(v)
     c = -real(sum(conjugate(v) * wt, axis=-2)) - 1j * (sum(mask * imag(wt), axis=-2) / top)
-    return _pack(dw, wt + v * c[..., None, :])
+    return pack_eigen(dw, wt + v * c[..., None, :])
 
 
 def _eig_vjp(g, ans, a):
-    w, v = _unpack(ans)
-    gw, gv = _unpack(g)
+    w, v = unpack_eigen(ans)
+    gw, gv = unpack_eigen(g)
     c_bar = sum(v * gv, axis=-2)  # dV = W + V diag(c): the transposes, term by term (see the module docstring)
     mask, top = _largest(v)
     w_bar = gv - conjugate(v) * real(c_bar)[..., None, :] - 1j * (mask * (imag(c_bar) / top)[..., None, :])
@@ -125,7 +114,7 @@ def eig(a):
     >>> w
     array([2.+0.j, 3.+0.j])
     """
-    return EigResult(*_unpack(_eig(a)))
+    return EigResult(*unpack_eigen(_eig(a)))
 
 
 @register_function("linalg.eigvals")
@@ -135,4 +124,4 @@ def eigvals(a):
     >>> eigvals(np.array([[0.0, -1.0], [1.0, 0.0]]))
     array([0.+1.j, 0.-1.j])
     """
-    return _unpack(_eig(a))[0]
+    return unpack_eigen(_eig(a))[0]
