@@ -264,3 +264,20 @@ def test_fft_gradients_against_finite_differences():
     np.testing.assert_allclose(g, expected, atol=1e-10)
     np.testing.assert_allclose(ad.grad(lambda z: anp.sum(anp.abs(anp.fft.ifft2(z)) ** 2))(z), 2 * np.conj(z) / 6,
                                atol=1e-12)
+
+
+def test_complex_outputs_are_taken_where_jax_takes_them():
+    x = np.array([0.5, 1.0])
+    f = lambda x: x * 1j  # noqa: E731
+    np.testing.assert_allclose(ad.jvp(f, (x,), (np.ones(2),))[1], [1j, 1j])
+    np.testing.assert_allclose(ad.jacfwd(f)(x), np.eye(2) * 1j)
+    np.testing.assert_allclose(ad.jacfwd(f, batch=True)(x), np.eye(2) * 1j)
+    np.testing.assert_allclose(ad.vjp(f, x)[1](np.array([1j, 2.0]))[0], [-1, 0])  # Re(u i)
+    np.testing.assert_allclose(ad.vmap(f)(np.stack([x, x])), np.stack([x, x]) * 1j)
+    for name, call in [("jacrev", lambda: ad.jacrev(f)(x)), ("jacrev", lambda: ad.jacrev(f, batch=True)(x)),
+                       ("jacrev", lambda: ad.hessian(lambda x: anp.sum(f(x)))(x)),
+                       ("grad", lambda: ad.grad(lambda x: anp.sum(f(x)))(x)),
+                       ("grad", lambda: ad.grad(lambda x: anp.sum(f(x)), mode="forward")(x)),
+                       ("grad", lambda: ad.hvp(lambda x: anp.sum(f(x)), x, x))]:
+        with pytest.raises(TypeError, match=f"{name} requires real-valued outputs"):
+            call()

@@ -20,7 +20,15 @@ import numpy as np
 
 from ..batching import Batched, unbatch
 from ..forward import Dual
-from ..inputs import check_argnums, check_batch_size, float_dtype, float_input, in_dtype, single_output
+from ..inputs import (
+    check_argnums,
+    check_batch_size,
+    check_holomorphic_output,
+    float_dtype,
+    float_input,
+    in_dtype,
+    single_output,
+)
 from ..ops.core import FUNCTIONS, REGISTRY, Traced, new_level, shape_of
 from ..reverse import Tensor, run_backward
 from .outputs import own, primal_and_tangent
@@ -153,6 +161,7 @@ def batched_jacrev(f, argnums=0, batch_size=None):
             args[i] = Tensor._make(x.view() if type(x) is np.ndarray else x, level, requires_grad=True)
             leaves.append(args[i])
         out = single_output(f(*args), "jacrev")
+        check_holomorphic_output(out, "jacrev", False)  # (a complex output's rows need holomorphic=True)
         ours = type(out) is Tensor and out._level == level
         out_value = out.data if ours else out
         out_shape, dtype = shape_of(out_value), float_dtype(out_value)

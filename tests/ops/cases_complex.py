@@ -20,6 +20,8 @@ COMPLEX_DOMAINS = [
     # arctan and arcsinh have branch cuts on the imaginary axis beyond +-i: keep |Im z| < 1
     elementwise("arctan", (-0.8, 0.8), label="arctan_complex"),
     elementwise("arcsinh", (-0.8, 0.8), label="arcsinh_complex"),
+    # tanh has poles at i (pi / 2 + k pi): keep |Im z| < 1
+    elementwise("tanh", (-0.8, 0.8), label="tanh_complex"),
 ]
 """Cases for complex draws only, replacing the real cases of the same primitive (tests/test_complex.py)."""
 
