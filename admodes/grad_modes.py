@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .reverse.grad_mode import OPEN_BLOCKS, THREAD_MODE, is_grad_enabled, no_grad
 
 _marked = []  # set once set_grad_enabled has been called outside a with block's pairing (see below)
@@ -65,9 +67,19 @@ class set_grad_enabled(no_grad):
 class inference_mode(no_grad):
     """`no_grad` for code that only evaluates (``inference_mode(False)``: record as usual). PyTorch also marks
     the tensors made inside as inference tensors, usable in autograd never again; admodes does not.
+    As in PyTorch, it decorates with or without parentheses.
+
+    >>> import admodes as ad
+    >>> @ad.inference_mode
+    ... def double(x):
+    ...     return x * 2
+    >>> double(ad.tensor(1.0, requires_grad=True)).requires_grad
+    False
     """
 
     def __init__(self, mode=True):
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"inference_mode: mode must be a bool, got {type(mode).__name__}")
         self._mode = bool(mode)
 
     def __enter__(self):

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .inputs import float_input
+from .inputs import float_input, returned
+from .ops.core import Traced
 from .transforms import jacrev, jvp
 
 jacobian = jacrev
@@ -26,10 +27,12 @@ def linearize(f, *primals):
     again in forward mode at each call of ``f_jvp`` (it has no partial evaluation). The primals are copied,
     so changing the caller's arrays afterwards does not move the point of linearization.
     """
+    if not callable(f):
+        raise TypeError(f"linearize: f must be callable, got {type(f).__name__}")
     if not primals:
         raise TypeError("linearize: give the point, linearize(f, *primals)")
-    primals = tuple(np.array(float_input(p, f"linearize: primal {i}"), copy=True) for i, p in enumerate(primals))
-    out = f(*primals)
+    primals = tuple(_copied(float_input(p, f"linearize: primal {i}")) for i, p in enumerate(primals))
+    out = returned(f(*primals), "linearize")  # (None or a string: refused now, not at the first f_jvp)
 
     def f_jvp(*tangents):
         if len(tangents) != len(primals):
@@ -37,3 +40,8 @@ def linearize(f, *primals):
         return jvp(f, primals, tangents)[1]
 
     return out, f_jvp
+
+
+def _copied(x):
+    """A copy of a plain array (a traced value, an enclosing transform's, is kept: copying it would drop it)."""
+    return x if isinstance(x, Traced) else np.array(x, copy=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arraylike import value
 from .reverse import Tensor, no_grad
 
 __all__ = ["SGD", "Optimizer"]
@@ -31,27 +32,46 @@ class Optimizer:
     """What every optimizer shares: parameter groups, `zero_grad`, the per-parameter ``state``."""
 
     def __init__(self, params, defaults):
+        who = type(self).__name__
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
                             "but got a Tensor (wrap it in a list: [w])")
+        if isinstance(params, (str, bytes, dict)) or not hasattr(params, "__iter__"):
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                            f"but got {type(params).__name__}")
         groups = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
+        if any(isinstance(g, dict) for g in groups) and not all(isinstance(g, dict) for g in groups):
+            raise TypeError(f"{who}: params mixes parameter groups (dicts) with tensors; give a list of tensors or a "
+                            "list of dicts")
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         self.defaults, self.param_groups, self.state = defaults, [], {}
-        for group in groups:
+        seen = set()
+        for k, group in enumerate(groups):
+            if "params" not in group:
+                raise ValueError(f"{who}: parameter group {k} has no 'params' (give {{'params': [w, ...], ...}})")
             unknown = set(group) - set(defaults) - {"params"}
             if unknown:
-                raise TypeError(f"{type(self).__name__}: unknown options {sorted(unknown)} in a parameter group")
-            group = {**defaults, **group, "params": list(group["params"])}
+                raise TypeError(f"{who}: unknown options {sorted(unknown)} in a parameter group")
+            self.check_options(group)
+            members = group["params"]  # (one tensor alone is a group of one, as in PyTorch)
+            group = {**defaults, **group, "params": [members] if isinstance(members, Tensor) else list(members)}
             for i, p in enumerate(group["params"]):
                 if not isinstance(p, Tensor):
-                    raise TypeError(f"{type(self).__name__}: params[{i}] is a {type(p).__name__}, not a Tensor")
+                    raise TypeError(f"{who}: params[{i}] is a {type(p).__name__}, not a Tensor")
                 if not p.is_leaf:
                     raise ValueError(f"can't optimize a non-leaf Tensor (params[{i}]); use a leaf made with "
                                      "requires_grad=True")
+                if id(p) in seen:  # it would be stepped twice per step() (PyTorch warns; admodes refuses)
+                    raise ValueError(f"{who}: params[{i}] appears twice among the parameters; list each parameter "
+                                     "once")
+                seen.add(id(p))
             self.param_groups.append(group)
+
+    def check_options(self, options):
+        """Refuse options that cannot be right (an optimizer's own checks; none here)."""
 
     def zero_grad(self, set_to_none=True):
         """Forget the parameters' gradients (``.grad = None``, or zeros with ``set_to_none=False``)."""
@@ -69,18 +89,35 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
                  maximize=False):
-        for name, val in (("learning rate", lr), ("momentum value", momentum), ("weight_decay value", weight_decay)):
-            if val < 0.0:
-                raise ValueError(f"Invalid {name}: {val}")
-        if nesterov and (momentum <= 0 or dampening != 0):
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov, maximize=maximize)
+        self.check_options(defaults)
+        super().__init__(params, defaults)
+
+    _NUMBERS = (("lr", "learning rate"), ("momentum", "momentum value"), ("dampening", "dampening value"),
+                ("weight_decay", "weight_decay value"))
+
+    def check_options(self, options):
+        """PyTorch's checks (a negative rate is invalid), and a number that is not one, or not finite."""
+        for key, name in self._NUMBERS:
+            if key not in options:
+                continue
+            val = options[key]
+            number = val.item() if isinstance(val, (Tensor, np.ndarray)) and np.size(value(val)) == 1 else val
+            if isinstance(number, bool) or not isinstance(number, (int, float, np.integer, np.floating)):
+                raise TypeError(f"{type(self).__name__}: {key} must be a number, got {type(val).__name__}")
+            if not np.isfinite(number) or (key != "dampening" and number < 0.0):
+                raise ValueError(f"Invalid {name}: {number}")
+        momentum, dampening = options.get("momentum", 0.0), options.get("dampening", 0.0)
+        if options.get("nesterov") and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                                      nesterov=nesterov, maximize=maximize))
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; ``closure()`` (re-evaluating the loss) is called first
         and its value returned, as in PyTorch."""
         loss = None
+        if closure is not None and not callable(closure):
+            raise TypeError(f"step: closure must be a function re-evaluating the loss, got {type(closure).__name__}")
         if closure is not None:
             from .reverse import enable_grad
             with enable_grad():

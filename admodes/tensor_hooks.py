@@ -93,9 +93,16 @@ def run_hooks(hooks, g, level, create_graph):
         new = hook(g if type(g) is Tensor else Tensor._make(_read_only(g), level))
         if new is None:
             continue
+        name = getattr(hook, "__name__", hook)
+        if not isinstance(new, (Tensor, np.ndarray)):  # (a list or a number would be taken as the gradient)
+            raise TypeError(f"hook {name!r} returned a {type(new).__name__}; a hook returns a Tensor of the "
+                            "gradient's shape and dtype, or None to keep the gradient")
         if np.shape(value(new)) != shape:
-            raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of shape "
+            raise RuntimeError(f"hook {name!r} returned a gradient of shape "
                                f"{np.shape(value(new))}; the gradient has shape {shape}")
+        if np.result_type(value(new)) != np.result_type(value(g)):  # (PyTorch's words)
+            raise RuntimeError(f"hook {name!r} has changed the type of value (was {np.result_type(value(g))} got "
+                               f"{np.result_type(value(new))})")
         g = new.data if type(new) is Tensor and not create_graph else new
     return g
 

@@ -88,9 +88,25 @@ class SizeOf(int):
     def __call__(self, dim=None):
         if dim is None:
             return self.shape
-        if not -len(self.shape) <= dim < len(self.shape):
-            raise IndexError(f"size(): dimension {dim} out of range for a tensor of {len(self.shape)} dimensions")
-        return self.shape[dim]
+        return self.shape[checked_dim("size", dim, len(self.shape))]
+
+
+def checked_dim(who, dim, ndim):
+    """``dim`` as an index in ``range(ndim)`` (negative ones count from the end), or PyTorch's error.
+
+    >>> checked_dim("sum", -1, 2)
+    1
+    >>> checked_dim("sum", 2, 2)
+    Traceback (most recent call last):
+    ...
+    IndexError: sum(): Dimension out of range (expected to be in range of [-2, 1], but got 2)
+    """
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{who}(): argument 'dim' must be int, not {type(dim).__name__}")
+    n = max(ndim, 1)  # (a 0-d tensor takes dim 0 and -1, as in PyTorch)
+    if not -n <= dim < n:
+        raise IndexError(f"{who}(): Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return int(dim) % n
 
 
 def _method(torch_name, numpy_name, fn):
@@ -120,6 +136,11 @@ def _method(torch_name, numpy_name, fn):
 def _order_result(name, x, dim, keepdim, descending=False):
     """The (values, indices) pair of torch's max/min/sort along ``dim``; the indices carry no derivative."""
     data = value(x)
+    dim = checked_dim(name, dim, np.ndim(data))
+    if np.ndim(data) == 0:
+        return MinMax(x, type(x)._make(np.asarray(0), x._level))
+    if name != "sort" and np.shape(data)[dim] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
     if name == "sort":
         idx = np.argsort(data, axis=dim, kind="stable")
         if descending:
@@ -210,9 +231,14 @@ class TorchMethods:
 
     @grad.setter
     def grad(self, new):
+        if new is not None and not isinstance(new, (TorchMethods, np.ndarray)):
+            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(new).__name__}")
         if new is not None and np.shape(value(new)) != np.shape(value(self)):
             raise RuntimeError(f"assigned grad has shape {np.shape(value(new))}, different from the tensor's "
                                f"shape {np.shape(value(self))}")
+        if new is not None and np.result_type(value(new)) != np.result_type(value(self)):
+            raise RuntimeError(f"assigned grad has data of a different type ({np.result_type(value(new))}; the tensor "
+                               f"is {np.result_type(value(self))})")
         self._grad = new
 
     def register_hook(self, hook):
@@ -259,7 +285,7 @@ class TorchMethods:
     def long(self): return self.to(np.int64)
 
     def type_as(self, other):
-        return self.to(np.result_type(value(other)))
+        return self.to(np.asarray(value(other)).dtype)
 
     # ---- shapes ------------------------------------------------------------------------------------
     def t(self):
@@ -288,15 +314,28 @@ class TorchMethods:
         sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
         shape = np.shape(value(self))
         lead = len(sizes) - len(shape)
+        if lead < 0:  # (PyTorch's words, here and below)
+            raise RuntimeError(f"expand(): the number of sizes provided ({len(sizes)}) must be greater or equal to "
+                               f"the number of dimensions in the tensor ({len(shape)})")
+        for k, s in enumerate(sizes):
+            if s == -1 and k < lead:
+                raise RuntimeError(f"expand(): the expanded size of the tensor (-1) isn't allowed in a leading, "
+                                   f"non-existing dimension {k}")
+            if k >= lead and s != -1 and shape[k - lead] not in (1, s):
+                raise RuntimeError(f"expand(): the expanded size of the tensor ({s}) must match the existing size "
+                                   f"({shape[k - lead]}) at non-singleton dimension {k}.  Target sizes: "
+                                   f"{list(sizes)}.  Tensor sizes: {list(shape)}")
         full = tuple(shape[k - lead] if s == -1 else s for k, s in enumerate(sizes))
         return op("broadcast_to")(self, full)
 
     def flatten(self, start_dim=0, end_dim=-1):
         """Dimensions ``start_dim`` to ``end_dim`` merged into one (all of them by default)."""
         shape = np.shape(value(self))
+        start, end = checked_dim("flatten", start_dim, len(shape)), checked_dim("flatten", end_dim, len(shape))
+        if start > end:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
         if not shape:
             return self.reshape(1)
-        start, end = start_dim % len(shape), end_dim % len(shape)
         return self.reshape(shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
 
     def permute(self, *dims):
@@ -310,30 +349,53 @@ class TorchMethods:
         if kwargs:
             return op("swapaxes")(self, *dims, **kwargs)
         if len(dims) == 2 and all(isinstance(d, (int, np.integer)) for d in dims):
-            return op("swapaxes")(self, *dims)
+            ndim = np.ndim(value(self))
+            return op("swapaxes")(self, *(checked_dim("transpose", d, ndim) if ndim else d for d in dims))
         dims = dims[0] if len(dims) == 1 else dims or None
         return op("transpose")(self, dims)
 
     def repeat(self, *sizes):
         """Tile the tensor ``sizes`` times along each dimension (torch's repeat is NumPy's tile)."""
         sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+        if len(sizes) < np.ndim(value(self)):  # (np.tile would pad them with ones: PyTorch refuses)
+            raise RuntimeError("repeat(): Number of dimensions of repeat dims can not be smaller than number of "
+                               f"dimensions of tensor ({len(sizes)} < {np.ndim(value(self))})")
         return op("tile")(self, sizes)
 
     def split(self, split_size_or_sections, dim=0):
         """Pieces of ``split_size_or_sections`` elements along ``dim`` (an int: equal pieces, the last smaller;
         a list: the size of each), as torch's split (NumPy's split takes the number of pieces)."""
+        dim = checked_dim("split", dim, np.ndim(value(self)))
         n = np.shape(value(self))[dim]
-        if isinstance(split_size_or_sections, (int, np.integer)):
-            sizes = [split_size_or_sections] * (n // split_size_or_sections)
-            sizes += [n % split_size_or_sections] if n % split_size_or_sections else []
+        size = split_size_or_sections
+        if isinstance(size, (int, np.integer)) and not isinstance(size, bool):  # (PyTorch's words)
+            if size < 0:
+                raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
+            if size == 0:
+                if n:
+                    raise RuntimeError("split_size can only be 0 if dimension size is 0, but got dimension size "
+                                       f"of {n}")
+                return (self,)
+            sizes = [size] * (n // size) + ([n % size] if n % size else [])
         else:
-            sizes = list(split_size_or_sections)
+            sizes = list(size) if isinstance(size, (tuple, list)) else None
+            if sizes is None or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in sizes):
+                raise TypeError(f"split(): argument 'split_size_or_sections' must be an int or a list of ints, "
+                                f"got {size!r}")
+            if any(s < 0 for s in sizes):
+                raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, but got "
+                                   f"split_sizes={sizes}")
             if sum(sizes) != n:
                 raise RuntimeError(f"split(): sizes {sizes} add up to {sum(sizes)}, not to dimension {dim}'s size {n}")
         return tuple(op("split")(self, list(np.cumsum(sizes)[:-1]), axis=dim))
 
     def chunk(self, chunks, dim=0):
-        return self.split(-(-np.shape(value(self))[dim] // chunks), dim)
+        if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)):
+            raise TypeError(f"chunk(): argument 'chunks' must be int, not {type(chunks).__name__}")
+        if chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+        n = np.shape(value(self))[checked_dim("chunk", dim, np.ndim(value(self)))]
+        return self.split(max(-(-n // chunks), 1), dim)
 
     # ---- reductions that return indices too --------------------------------------------------------
     def max(self, dim=None, keepdim=False, **kwargs):
@@ -368,10 +430,20 @@ class TorchMethods:
         return self.sort(dim, descending).indices
 
     def argmax(self, dim=None, keepdim=False):
-        return type(self)._make(np.asarray(np.argmax(value(self), axis=dim, keepdims=keepdim)), self._level)
+        return self._arg_extreme("argmax", np.argmax, dim, keepdim)
 
     def argmin(self, dim=None, keepdim=False):
-        return type(self)._make(np.asarray(np.argmin(value(self), axis=dim, keepdims=keepdim)), self._level)
+        return self._arg_extreme("argmin", np.argmin, dim, keepdim)
+
+    def _arg_extreme(self, name, find, dim, keepdim):
+        data = value(self)
+        if dim is not None:
+            dim = checked_dim(name, dim, np.ndim(data))
+            if np.ndim(data) == 0:
+                dim = None
+        if np.size(data) == 0 and (dim is None or np.shape(data)[dim] == 0):
+            raise IndexError(f"{name}(): Expected reduction dim {dim if dim is not None else 0} to have non-zero size.")
+        return type(self)._make(np.asarray(find(data, axis=dim, keepdims=keepdim)), self._level)
 
     # ---- activations -------------------------------------------------------------------------------
     def relu(self):
@@ -383,16 +455,23 @@ class TorchMethods:
         return (op("tanh")(self * 0.5) + 1) * 0.5
 
     def softmax(self, dim):
-        return op("softmax")(self, axis=dim)
+        return op("softmax")(self, axis=checked_dim("softmax", dim, np.ndim(value(self))))
 
     def log_softmax(self, dim):
+        dim = checked_dim("log_softmax", dim, np.ndim(value(self)))
         return self - op("logsumexp")(self, axis=dim, keepdims=True)
 
     def where(self, condition, other):
         """``self`` where ``condition`` holds, else ``other`` (torch's argument order)."""
+        kind = np.asarray(value(condition)).dtype
+        if kind != np.bool_:  # (a float condition would count every non-zero as True: PyTorch refuses it)
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {kind}")
         return op("where")(condition, self, other)
 
     def masked_fill(self, mask, fill):
+        kind = np.asarray(value(mask)).dtype
+        if kind != np.bool_:
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {kind}")
         return op("where")(mask, fill, self)
 
     # ---- comparisons: Tensors of bools, no gradient ------------------------------------------------
@@ -427,6 +506,8 @@ class TorchMethods:
     def pow_(self, exponent): return self._update_in_place(op("power"), exponent)
 
     def clamp_(self, min=None, max=None):
+        if min is None and max is None:
+            raise RuntimeError("clamp_(): At least one of 'min' or 'max' must not be None")
         return self._update_in_place(lambda x, _: op("clip")(x, min, max), None)
 
     def copy_(self, src, non_blocking=False):
@@ -435,6 +516,9 @@ class TorchMethods:
         return self._update_in_place(lambda x, v: op("where")(np.zeros(np.shape(value(x)), bool), x, v), src)
 
     def fill_(self, fill):
+        if np.ndim(value(fill)) != 0:  # (a list would be broadcast in: PyTorch refuses)
+            raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{np.ndim(value(fill))} dimensions.")
         return self.copy_(fill)
 
     def zero_(self):

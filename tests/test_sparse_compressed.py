@@ -172,8 +172,11 @@ def test_given_sparsity_and_coloring_skip_detection():
     x = np.linspace(0, 1, 10)
     pattern = ad.jacobian_sparsity(tridiagonal)(x)
     colors = ad.coloring(pattern, "row", order="smallest_last")
-    J = ad.sparse_jacobian(f, sparsity=pattern, coloring=colors)(x)
-    assert len(calls) == 2  # f(x) for the output's size, then one batched sweep
+    jac = ad.sparse_jacobian(f, sparsity=pattern, coloring=colors)
+    J = jac(x)
+    assert len(calls) == 3  # f(x) for the output's size, one batched sweep, one sweep checking the given pattern
+    jac(x + 1.0)
+    assert len(calls) == 4  # (the pattern is checked once per shape)
     np.testing.assert_allclose(J.toarray(), dense_jacobian(tridiagonal, x), atol=1e-12)
     H = ad.sparse_hessian(HESSIANS["tridiagonal"], sparsity=ad.hessian_sparsity(HESSIANS["tridiagonal"])(x))(x)
     np.testing.assert_allclose(H.toarray(), np.asarray(ad.hessian(HESSIANS["tridiagonal"])(x)), atol=1e-12)

@@ -48,7 +48,7 @@ def check_grad(f, *args, order=1, modes=None, method="richardson", rtol=None, at
         raise TypeError(f"check_grad: f must be callable, got {type(f).__name__}")
     plan = plan_arguments(f, args, argnums)
     checked = [p for p in plan if not p.constant]
-    report = GradcheckReport(name, order, method, fast, options.sources(), [])
+    report = GradcheckReport(name, order, options.method, fast, options.sources(), [])
     rng = np.random.default_rng(seed)
     for item in plan:
         if item.constant or report.wrong:  # after a wrong derivative, later arguments are listed, not checked
@@ -65,7 +65,7 @@ def check_grad(f, *args, order=1, modes=None, method="richardson", rtol=None, at
 def _check_argument(f, plan, item, n_checked, options, rng):
     g = vary_one_argument(f, plan, item.index)
     x = item.value
-    calls = Calls(g)
+    calls = Calls(g, widen=True)  # (a float32 point is differenced in float64 when f takes it)
     f0 = calls.at_point(x)
     report = item.report()
     sources = derivative_sources(g, options, plan, item, n_checked, f0.shape)
@@ -93,7 +93,7 @@ def _second_order(g, x, f0, rtol, options, rng):
     scalar = lambda y: np.sum(g(y) * u)
     gradient_of = {mode: (lambda y, mode=mode: grad(scalar, mode=mode)(y)) for mode in options.modes}
     reference = "reverse" if "reverse" in options.modes else options.modes[0]
-    calls = Calls(gradient_of[reference])
+    calls = Calls(gradient_of[reference], widen=True)
     g0 = calls.at_point(x)
     sources = [mode_source(outer, f"{outer}-over-{inner}", gradient_of[inner], x, x.shape)
                for outer in options.modes for inner in options.modes]

@@ -11,7 +11,9 @@ central  (f(x + hv) - f(x - hv)) / 2h,  h ~ cbrt(eps) 2                         
 richardson central differences at steps h, h/4, h/16, 2 per step, stops when       1e-13
          ... extrapolated to h -> 0; the estimate     converged (4 to 36)
          with the smallest error estimate wins
-complex  Im f(x + ihv) / h,  h ~ eps**2               1 (f must take complex x)  1e-16
+complex  Im f(x + ihv) / h,  h ~ 1e-20; checked     3 (1, and 2 for the check) 1e-16
+         against a central difference, so f must
+         take complex x and be real-analytic
 ======== ============================================ ========================= ==================
 
 Steps scale with each element's magnitude, ``max(1, |x_i|)``, and the step actually taken is
@@ -27,15 +29,17 @@ import os
 import numpy as np
 
 from .evaluations import Calls, as_point
-from .methods import Differences, central_difference, complex_step, dtype_eps, forward_difference
+from .methods import Differences, central_difference, complex_step, dtype_eps, forward_difference, step_unit
 from .richardson import FIRST_STEP, RATIO, richardson_difference
 
 METHODS = ("richardson", "central", "forward", "complex")
-"""The finite-difference methods, the default first."""
+"""The finite-difference methods, the default first (``"complex-step"`` is accepted for ``"complex"``)."""
+
+_ALIASES = {"complex-step": "complex", "complex_step": "complex"}
 
 MAX_EVALUATIONS = 100_000
 """The default limit on a whole Jacobian's evaluations of f: x.size columns cost at least 4 each with
-richardson (2 with central, 1 with forward or complex), and each evaluation copies x, so beyond this the
+richardson (3 with complex, 2 with central, 1 with forward), and each evaluation copies x, so beyond this the
 work grows as x.size squared (a 25,000-element x at 2 ms an evaluation already takes minutes)."""
 
 _METHOD_FUNCTIONS = {"forward": forward_difference, "central": central_difference,
@@ -107,20 +111,45 @@ def numeric_jvp(f, x, v, method="richardson", *, full_output=False):
 
 
 def check_method(method):
+    method = _ALIASES.get(method, method) if isinstance(method, str) else method
     if method not in METHODS:
         raise ValueError(f"unknown finite-difference method {method!r}: use one of {', '.join(METHODS)}")
     return method
 
 
 def difference_derivative(calls, x, direction, f0, method):
-    """The derivative of f at x along ``direction``: an int is the flat index of a unit vector."""
-    return _METHOD_FUNCTIONS[method](calls, x, direction, f0)
+    """The derivative of f at x along ``direction``: an int is the flat index of a unit vector.
+
+    When ``calls`` evaluates a float32 point in float64 (`Calls` with ``widen=True``), the differences are taken
+    in float64 and their error estimate gains `narrow_rounding`: how far a correct float32 derivative may be
+    from the exact one, so that a float32 rounding residue is never judged a wrong derivative.
+    """
+    wide = calls.point(x)
+    if wide is x:
+        return _METHOD_FUNCTIONS[method](calls, x, direction, f0)
+    d = _METHOD_FUNCTIONS[method](calls, wide, direction if isinstance(direction, int) else
+                                  np.asarray(direction, np.float64), f0)
+    d.error = d.error + narrow_rounding(calls, x, direction, f0)
+    return d
+
+
+NARROW_ROUNDING = 8
+"""A float32 derivative computed from terms of f's size may be off by this many eps32 |f| per unit step."""
+
+
+def narrow_rounding(calls, x, direction, f0):
+    """The rounding a correct derivative computed in x's own (narrower) dtype may carry, per output element:
+    ``NARROW_ROUNDING * eps * |f| / max(1, |x_k|)``. It grows with |f| (a float32 derivative of a function
+    made of large terms is rounded at their size), so where it exceeds the tolerance the checker says
+    "cannot decide", never "ok"; it is far smaller than float32 differences' own rounding (eps**(2/3) |f|).
+    """
+    return NARROW_ROUNDING * calls.narrow_eps * np.abs(f0) / step_unit(x, direction)
 
 
 def _evaluations_per_column(method, x):
     """(fewest, most) evaluations of f one Jacobian column takes with ``method``."""
     if method != "richardson":
-        return (2, 2) if method == "central" else (1, 1)
+        return (2, 2) if method == "central" else (3, 3) if method == "complex" else (1, 1)
     steps = math.floor(math.log(FIRST_STEP / dtype_eps(x) ** 0.75) / math.log(RATIO)) + 1
     return 4, 2 * steps
 
@@ -165,7 +194,8 @@ def _duration(seconds):
 
 
 def difference_jacobian(calls, x, f0, method):
-    """The Jacobian and its error estimate, column by column: (value, error), each f0.shape + x.shape."""
+    """The Jacobian and its error estimate, column by column: (value, error), each f0.shape + x.shape
+    (in float64 when ``calls`` widens a float32 point: see `difference_derivative`)."""
     columns = [difference_derivative(calls, x, k, f0, method) for k in range(x.size)]
     return (assemble_jacobian([d.value for d in columns], f0.shape, x.shape),
             assemble_jacobian([d.error for d in columns], f0.shape, x.shape))

@@ -40,20 +40,32 @@ def as_point(x, name):
 
 
 class Calls:
-    """Calls ``f`` on fresh plain arrays, counts the calls and checks what comes back."""
+    """Calls ``f`` on fresh plain arrays, counts the calls and checks what comes back.
 
-    def __init__(self, f):
+    With ``widen=True`` (the checker's), a float32 (or float16) point is evaluated in float64 when ``f``
+    follows float64 input (returns float64 for it): the differences are then as exact as float64 allows, and
+    ``narrow_eps`` (the point's own eps) remains to say how exactly a float32 derivative can be computed.
+    """
+
+    def __init__(self, f, widen=False):
         if not callable(f):
             raise TypeError(f"f must be callable, got {type(f).__name__}")
         self.f = f
         self.count = 0
         self.shape = None
         self.seconds = 0.0  # how long f(x) took at the point: what a Jacobian's cost is estimated from
+        self.widen, self.widened, self.narrow_eps = widen, False, None
+
+    def point(self, x):
+        """x as f is evaluated here: float64 once widened (exactly the same point), else x itself."""
+        return x.astype(np.float64) if self.widened and x.dtype.kind == "f" and x.dtype.itemsize < 8 else x
 
     def at_point(self, x):
         """f(x), which must be finite: finite differences around a non-finite value mean nothing."""
         started = time.perf_counter()
-        out = self(x, "at the point")
+        out = self._widened_at(x) if self.widen and x.dtype.kind == "f" and x.dtype.itemsize < 8 else None
+        if out is None:
+            out = self(x, "at the point")
         self.seconds = time.perf_counter() - started
         where = first_non_finite(out)
         if where is not None:
@@ -64,8 +76,22 @@ class Calls:
         self.shape = out.shape
         return out
 
+    def _widened_at(self, x):
+        """f at x in float64, if f takes it and answers in float64 (then every later call is widened); else None,
+        and the differences stay in x's dtype (f casts to float32 inside, or refuses float64)."""
+        try:
+            out = self(x.astype(np.float64), "at the point (in float64)")
+        except Exception:  # (f is called again in x's own dtype: what it raises then is reported)
+            return None
+        if out.dtype != np.float64 or first_non_finite(out) is not None:
+            return None
+        self.widened, self.narrow_eps = True, float(np.finfo(x.dtype).eps)
+        return out
+
     def __call__(self, x, where, complex_ok=False):
         self.count += 1
+        if self.widened and x.dtype.itemsize < (16 if x.dtype.kind == "c" else 8):
+            x = x.astype(np.complex128 if x.dtype.kind == "c" else np.float64)
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("error", np.exceptions.ComplexWarning)

@@ -103,9 +103,27 @@ def central_difference_at(calls, x, direction, h):
     return (fp - fm) / width, rounding, (fp, fm)
 
 
+COMPLEX_STEP = 1e-20
+"""The complex step, per unit of ``max(1, |x_k|)``: no difference is taken, so no cancellation limits it
+(Squire and Trapp 1998; Martins, Sturdza and Alonso 2003 take 1e-20 to 1e-200); small enough that the
+truncation error h^2 f'''(x) / 6 vanishes, large enough that f's imaginary parts stay far from underflow."""
+
+ANALYTIC_MARGIN = 100
+"""How far (in central differences' own error estimates) the complex step may stray before f is called not
+real-analytic: a function that takes complex input but is not holomorphic (abs, conj, real parts,
+comparisons) gives a complex step that is wrong by a whole derivative, not by rounding."""
+
+
 def complex_step(calls, x, direction, f0):
+    """Im f(x + i h v) / h: exact to rounding for a real-analytic f written with complex-safe operations.
+
+    Checked once per direction against a central difference (two more evaluations): f that accepts complex
+    input but is not holomorphic there (``abs``, ``conj``, ``.real``, ``maximum``...) gives a wrong complex step
+    without any warning, so a disagreement far beyond the central difference's error is an error naming the
+    element, never a derivative. (A complex step that agrees is returned: it is the exact one.)
+    """
     eps = dtype_eps(x)
-    h = eps ** 2 * step_unit(x, direction)
+    h = COMPLEX_STEP * step_unit(x, direction)
     z = x.astype(np.result_type(x.dtype, np.complex64))
     if isinstance(direction, int):
         z.flat[direction] += 1j * h
@@ -115,4 +133,19 @@ def complex_step(calls, x, direction, f0):
     value = (out.imag / h).astype(x.dtype)
     if not np.all(np.isfinite(value)):
         raise ValueError("the complex step gave non-finite values: f is not analytic here; use method='richardson'")
-    return Differences(value, 4 * eps * np.abs(value), 1, "complex")
+    _require_analytic(calls, x, direction, f0, value)
+    return Differences(value, 4 * eps * np.abs(value), 3, "complex")
+
+
+def _require_analytic(calls, x, direction, f0, value):
+    """Raise when the complex step disagrees with a central difference far beyond the latter's error."""
+    check = central_difference(calls, x, direction, f0)
+    off = np.abs(value - check.value) > ANALYTIC_MARGIN * check.error
+    if off.any():
+        where = tuple(int(k) for k in np.argwhere(off)[0])
+        label = f"output{list(where)}" if np.ndim(value) else "f"
+        raise ValueError(f"f is not real-analytic along {describe_direction(x, direction)}: at {label} the complex "
+                         f"step gives {value[where]:.6g} but central differences {check.value[where]:.6g} (error "
+                         f"estimate {check.error[where]:.1e}). f takes complex input, but a step of it is not "
+                         "holomorphic (abs, conj, .real, maximum, comparisons...), so method='complex' cannot be "
+                         "used; use method='richardson'")

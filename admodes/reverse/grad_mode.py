@@ -59,9 +59,24 @@ class no_grad(ContextDecorator):
     ...     y = x * 2
     >>> y.requires_grad
     False
+    >>> @ad.no_grad
+    ... def double(x):
+    ...     return x * 2
+    >>> double(x).requires_grad
+    False
     """
 
     enabled = False  # the mode inside the block
+
+    def __new__(cls, *args):
+        # ``@no_grad`` without parentheses decorates the function directly, as PyTorch 2 allows
+        if len(args) == 1 and callable(args[0]):
+            return cls()(args[0])
+        return super().__new__(cls)
+
+    def __init__(self, *args):
+        if args:
+            raise TypeError(f"{type(self).__name__}() takes no arguments, got {len(args)}")
 
     def __enter__(self):
         THREAD_MODE.outer.append(THREAD_MODE.enabled)

@@ -102,6 +102,8 @@ class Tensor(TorchMethods, ArrayLike):
         if self.grad_fn is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf tensors; this one is the result "
                                f"of {type(self.grad_fn).__name__}. Use .detach() to make a leaf of its value.")
+        if not isinstance(flag, (bool, np.bool_)):  # (PyTorch's text: a string or a number is not a flag)
+            raise TypeError(f"requires_grad must be a bool, not {type(flag).__name__}")
         if flag and np.result_type(value(self.data)).kind != "f":
             raise RuntimeError(f"only tensors of floating point dtype can require gradients, this one is "
                                f"{np.result_type(value(self.data))} (make it with a float dtype)")

@@ -60,6 +60,8 @@ def color_advice(f, x, order="natural"):
     >>> color_advice(lambda x: x * x.sum(), np.ones(3)).recommended
     'jacfwd'
     """
+    if not callable(f):
+        raise TypeError(f"color_advice: f must be callable, got {type(f).__name__}")
     pattern = jacobian_sparsity(f)(x)
     return ColorAdvice(pattern.shape, int(pattern.nnz), coloring(pattern, "column", order),
                        coloring(pattern, "row", order))

@@ -8,7 +8,9 @@ forward-over-reverse sweep (`star_recovery`). All the colors go through one batc
 engine (``jacfwd(..., batch=True)`` on the k seed directions), so the cost is about that of k JVPs.
 
 The pattern and the coloring are computed once, on the first call (or by ``prepare(x)``), and reused for
-every x of that shape; pass ``sparsity=`` (and ``coloring=``) to skip detection. Results are SciPy CSR
+every x of that shape; pass ``sparsity=`` (and ``coloring=``) to skip detection (a given pattern is
+checked once per shape against one sweep along a random direction: one it misses is an error, never a
+nonzero credited to its neighbour of the same color). Results are SciPy CSR
 matrices of shape ``(f(x).size, x.size)`` (inputs and outputs flattened in C order) with the pattern's
 structure: an entry of the pattern that is zero at this x is stored as an explicit 0, so every call
 returns the same ``indptr`` and ``indices``.
@@ -31,6 +33,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
+from ..inputs import returned
 from .coloring import Coloring, coloring, star_recovery
 from .tracer import hessian_sparsity, jacobian_sparsity
 
@@ -50,7 +53,27 @@ def _point(x, who):
         x = x.astype(np.float64)
     if x.dtype.kind != "f":
         raise TypeError(f"{who}: x must be a real floating-point array, got dtype {x.dtype}")
+    if x.dtype.itemsize < 4:  # SciPy's sparse matrices hold no float16
+        raise TypeError(f"{who}: x has dtype {x.dtype}; SciPy sparse matrices hold float32 or float64 "
+                        "(pass x.astype(np.float32))")
     return x
+
+
+def _checked_arguments(f, sparsity, coloring, who):
+    """f, sparsity= and coloring= checked when the derivative is made, so a mistake is named before any work."""
+    if not callable(f):
+        raise TypeError(f"{who}: f must be callable, got {type(f).__name__}")
+    if sparsity is not None and not sp.issparse(sparsity):
+        given = np.asarray(sparsity) if isinstance(sparsity, (np.ndarray, list, tuple)) else None
+        if given is None or given.dtype.kind not in "biuf":
+            raise TypeError(f"{who}: sparsity= must be a 2-D boolean matrix (SciPy sparse or NumPy), "
+                            f"got {type(sparsity).__name__}")
+    if coloring is not None and not isinstance(coloring, Coloring):
+        given = np.asarray(coloring) if isinstance(coloring, (np.ndarray, list, tuple)) else None
+        if given is None or given.ndim != 1 or (given.size and given.dtype.kind not in "iu"):
+            raise TypeError(f"{who}: coloring= must be a Coloring or a 1-D array of int colors (one per column, "
+                            f"or per row), got {type(coloring).__name__}"
+                            + (f" of dtype {given.dtype}, shape {given.shape}" if given is not None else ""))
 
 
 def _given_pattern(sparsity, shape, who, x_shape):
@@ -71,6 +94,9 @@ def _given_coloring(given, kind, n, who):
         raise ValueError(f"{who}: coloring= has {colors.size} colors for {n} {'rows' if kind == 'row' else 'columns'}")
     if colors.size and colors.min() < 0:
         raise ValueError(f"{who}: coloring= has a negative color")
+    if colors.size and colors.max() >= n:  # (n colors always suffice; a larger one would size the sweep by it)
+        raise ValueError(f"{who}: coloring= has color {colors.max()} for {n} {'rows' if kind == 'row' else 'columns'}; "
+                         f"colors run from 0 to {n - 1}")
     return given if isinstance(given, Coloring) else Coloring(colors, kind, "given", 0)
 
 
@@ -98,6 +124,7 @@ class _Compressed:
     compressed sweep per call (``_compressed``), read out at the offsets found when preparing (``_take``)."""
 
     def __init__(self, f, sparsity, coloring, order, who):
+        _checked_arguments(f, sparsity, coloring, who)
         self.f, self.order, self.who = f, order, who
         self._given_sparsity, self._given_coloring = sparsity, coloring
         self.sparsity = self.coloring = self._x_shape = self._take = None
@@ -112,11 +139,47 @@ class _Compressed:
         """False when the coloring gives every column (row) its own color."""
         return self.coloring.compresses
 
-    def __call__(self, x):
+    def __call__(self, x, *more):
+        if more:
+            raise TypeError(f"{self.who}: the derivative takes one argument x, got {1 + len(more)}; for f of several "
+                            "arguments differentiate lambda x: f(x, y) (the others held constant)")
         x = _point(x, self.who)
         if self.sparsity is None or x.shape != self._x_shape:
             self.prepare(x)
-        return _with_pattern(self.sparsity, self._compressed(x).reshape(-1).take(self._take))
+        result = _with_pattern(self.sparsity, self._compressed(x).reshape(-1).take(self._take))
+        if self._given_sparsity is not None and not self._verified:
+            self._verify_given_pattern(x, result)
+        return result
+
+    _verified = False
+
+    def _verify_given_pattern(self, x, result):
+        """A given ``sparsity=`` that misses a nonzero would credit it to another entry of its color, silently:
+        so once per prepared shape the result is checked against one sweep along a random direction (a JVP,
+        or a VJP in reverse mode, the sweep the compressed form itself uses)."""
+        import admodes as ad
+        import admodes.numpy as anp
+        hessian, reverse = isinstance(self, SparseHessian), getattr(self, "mode", None) == "reverse"
+        f, rng = (ad.grad(self.f) if hessian else self.f), np.random.default_rng(0)
+        if reverse:
+            u = rng.standard_normal(result.shape[0]).astype(x.dtype)
+            _, pull = ad.vjp(lambda v: anp.reshape(f(v), (-1,)), x)
+            exact, got = np.asarray(pull(u)[0], float).reshape(-1), result.T @ u.astype(float)
+            size = abs(result).T @ np.abs(u).astype(float) + np.abs(exact)
+        else:
+            v = rng.standard_normal(x.shape).astype(x.dtype)
+            exact = np.asarray(ad.jvp(f, (x,), (v,))[1], dtype=float).reshape(-1)
+            got = result @ v.reshape(-1).astype(float)
+            size = abs(result) @ np.abs(v.reshape(-1)).astype(float) + np.abs(exact)
+        off = np.flatnonzero(~(np.abs(got - exact) <= (1e-6 if x.dtype.itemsize >= 8 else 1e-3) * size))
+        if off.size:
+            i, what = int(off[0]), "Hessian" if hessian else "Jacobian"
+            raise ValueError(f"{self.who}: sparsity= misses nonzeros of the {what} at x: element {i} of the result "
+                             f"along a random direction is {got[i]:.6g}, but one {'VJP' if reverse else 'JVP'} gives "
+                             f"{exact[i]:.6g}; a nonzero the pattern does not list is credited to another "
+                             f"entry of its color. Give the full pattern ({'hessian' if hessian else 'jacobian'}"
+                             "_sparsity(f)(x) finds it), or no sparsity=")
+        self._verified = True
 
 
 class SparseJacobian(_Compressed):
@@ -144,7 +207,7 @@ class SparseJacobian(_Compressed):
         x = _point(x, self.who)
         p = x.size
         if self._given_sparsity is not None:  # checked against f(x)'s size: one evaluation of f
-            m = math.prod(np.shape(self.f(x)))
+            m = math.prod(np.shape(returned(self.f(x), self.who)))
             self.sparsity = _given_pattern(self._given_sparsity, (m, p), self.who, x.shape)
         else:
             self.sparsity = jacobian_sparsity(self.f)(x)
@@ -163,7 +226,7 @@ class SparseJacobian(_Compressed):
             mode, self.coloring = ("forward", columns) if columns.count <= rows.count else ("reverse", rows)
         else:
             self.coloring = coloring(self.sparsity, "column" if mode == "forward" else "row", self.order)
-        self.mode, self._x_shape = mode, x.shape
+        self.mode, self._x_shape, self._verified = mode, x.shape, False
         # where each nonzero sits in the flattened compressed matrix: (m, k) forward, (k, p) reverse
         P, colors, k = self.sparsity, self.coloring.colors, max(self.coloring.count, 1)
         rows = np.repeat(np.arange(P.shape[0]), np.diff(P.indptr))
@@ -207,7 +270,7 @@ def _reverse_sweep(f, x, colors, k, m, who):
     seeds[colors, np.arange(m)] = 1
 
     def compressed(v):
-        y = f(v)
+        y = returned(f(v), who)
         if math.prod(np.shape(y)) != m:
             raise ValueError(f"{who}: sparsity= has {m} rows but f(x) has shape {np.shape(y)} "
                              f"({math.prod(np.shape(y))} elements)")
@@ -247,7 +310,7 @@ class SparseHessian(_Compressed):
             self.coloring = coloring(self.sparsity, "star", self.order)
         _, _, at_row, at_color = star_recovery(self.sparsity, self.coloring.colors)  # raises if not a star coloring
         self._take = at_row * max(self.coloring.count, 1) + at_color
-        self._x_shape = x.shape
+        self._x_shape, self._verified = x.shape, False
         _warn_dense(self.coloring, self.who)
         return self
 

@@ -34,6 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..arraylike import ArrayLike, plain_index, value
+from ..inputs import returned
 from ..ops.core import Traced, new_level, op, shape_of
 from .rules import empty, rule_of
 
@@ -116,6 +117,8 @@ def jacobian_sparsity(f, argnums=0):
            [1, 1, 0],
            [1, 1, 1]])
     """
+    if not callable(f):
+        raise TypeError(f"jacobian_sparsity: f must be callable, got {type(f).__name__}")
     if not isinstance(argnums, int) or isinstance(argnums, bool):
         raise TypeError(f"jacobian_sparsity: argnums must be an int, got {argnums!r}")
 
@@ -124,13 +127,11 @@ def jacobian_sparsity(f, argnums=0):
             raise ValueError(f"jacobian_sparsity: argnums {argnums} is out of range for {len(args)} arguments")
         x = args[argnums]
         if not isinstance(x, Traced):
-            x = np.asarray(x)
-            if x.dtype.kind != "f":
-                x = x.astype(np.float64)
+            x = _pattern_point(x, f"argument {argnums}")
         p, level = math.prod(shape_of(x)), new_level()
         moved = list(args)
         moved[argnums] = Deps._make(x, sp.eye_array(p, dtype=bool, format="csr"), level)
-        out = f(*moved)
+        out = returned(f(*moved), "jacobian_sparsity")  # (None, a string...: never an empty pattern)
         if isinstance(out, (tuple, list)):
             raise TypeError("jacobian_sparsity: f must return a single array (pytrees are not supported)")
         if type(out) is Deps and out._level == level:
@@ -144,6 +145,24 @@ def jacobian_sparsity(f, argnums=0):
         found.sort_indices()
         return found
     return pattern
+
+
+def _pattern_point(x, what, who="jacobian_sparsity"):
+    """x as a float array to trace (the pattern reads shapes only, so integers are fine), or a clear error."""
+    arr = np.asarray(x)
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{who}: {what} is complex ({arr.dtype}, shape {arr.shape}); admodes "
+                        "differentiates real arrays only")
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"{who}: {what} must be a real array, got {type(x).__name__} of dtype {arr.dtype}")
+    # The index sets start as the identity (17 bytes an element in CSR) and every op of f makes new ones:
+    # refuse, before the machine runs out of memory, an x whose first index sets would fill a quarter of it.
+    from ..check.differences import gib, physical_memory
+    needed, memory = 17 * arr.size, physical_memory()
+    if 4 * needed > memory:
+        raise ValueError(f"{who}: {what} has {arr.size:,} elements: its index sets take {gib(needed)} "
+                         f"and each op of f makes new ones, too much for this machine's {gib(memory)}")
+    return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
 
 
 def hessian_sparsity(f, argnums=0):
@@ -160,7 +179,12 @@ def hessian_sparsity(f, argnums=0):
     """
     from ..transforms import grad
 
+    if not callable(f):
+        raise TypeError(f"hessian_sparsity: f must be callable, got {type(f).__name__}")
+
     def pattern(*args):
+        if isinstance(argnums, int) and -len(args) <= argnums < len(args) and not isinstance(args[argnums], Traced):
+            _pattern_point(args[argnums], f"argument {argnums}", "hessian_sparsity")  # (named as called)
         found = jacobian_sparsity(grad(f, argnums), argnums)(*args)
         found = sp.csr_array(found + found.T, dtype=bool)
         found.sort_indices()

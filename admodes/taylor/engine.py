@@ -21,10 +21,13 @@ import math
 import numpy as np
 
 from ..arraylike import ArrayLike, value
+from ..inputs import returned
 from ..ops.core import Traced, new_level, op
 from .rules import rule_for
 
 __all__ = ["Jet", "jet", "taylor"]
+
+MAX_SCALED_ORDER = 170  # the largest k whose k! a float64 holds: derivatives are series coefficients times k!
 
 
 class Jet(ArrayLike):
@@ -91,13 +94,21 @@ def jet(fun, primals, series, factorial_scaled=True):
     >>> jet(anp.exp, (np.array(0.0),), ([np.array(1.0), np.array(0.0), np.array(0.0)],))
     (array(1.), [array(1.), array(1.), array(1.)])
     """
+    if not callable(fun):
+        raise TypeError(f"jet: fun must be callable, got {type(fun).__name__}")
+    if not isinstance(factorial_scaled, (bool, np.bool_)):
+        raise TypeError(f"jet: factorial_scaled must be a bool, got {type(factorial_scaled).__name__}")
     primals, series = _checked(primals, series)
     K = len(series[0])
+    if factorial_scaled and K > MAX_SCALED_ORDER:
+        raise ValueError(f"jet: the series have order {K}, but with factorial_scaled=True at most "
+                         f"{MAX_SCALED_ORDER} ({MAX_SCALED_ORDER + 1}! overflows float64); pass normalized "
+                         "coefficients with factorial_scaled=False")
     level = new_level()
     scaled = (lambda k: math.factorial(k)) if factorial_scaled else (lambda k: 1)
     jets = [Jet._make(p, [None if c is None else _divide(c, scaled(k)) for k, c in enumerate(s, 1)], level)
             for p, s in zip(primals, series)]
-    out = fun(*jets)
+    out = returned(fun(*jets), "jet", "fun")  # (None, a string, complex...: never a zero series)
     if isinstance(out, (tuple, list)):
         raise TypeError("jet: fun must return a single array (pytrees are not supported)")
     if type(out) is Jet and out._level == level:
@@ -119,8 +130,13 @@ def taylor(f, order):
     >>> taylor(lambda x: x ** 3, order=4)(np.array(2.0), np.array(1.0))   # 3x^2, 6x, 6, 0 at 2
     [array(12.), array(12.), array(6.), array(0.)]
     """
+    if not callable(f):
+        raise TypeError(f"taylor: f must be callable, got {type(f).__name__}")
     if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
         raise ValueError(f"taylor: order must be an int >= 1 (the highest derivative), got {order!r}")
+    if order > MAX_SCALED_ORDER:
+        raise ValueError(f"taylor: order must be at most {MAX_SCALED_ORDER} ({MAX_SCALED_ORDER + 1}! overflows "
+                         f"float64, and the derivatives with it), got {order}")
 
     def derivatives(x, v):
         x = _as_float(x, "taylor: x")
@@ -178,6 +194,9 @@ def _as_float(x, what):
 
 def _checked_coefficient(c, primal, what, primal_name):
     shape, dtype = np.shape(value(primal)), np.result_type(value(primal))
+    if c is None or isinstance(c, (str, bytes, dict, set)):
+        raise TypeError(f"{what} is {'None' if c is None else 'a ' + type(c).__name__}: each Taylor coefficient is "
+                        f"an array of {primal_name}'s shape and dtype (np.zeros_like(x) for a zero coefficient)")
     if isinstance(c, Traced):
         c_shape, c_dtype = np.shape(value(c)), np.result_type(value(c))
     else:
