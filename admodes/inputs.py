@@ -200,7 +200,7 @@ def returned(out, who, name="f"):
     >>> returned(None, "grad")
     Traceback (most recent call last):
     ...
-    TypeError: grad: f must return an array of numbers, but it returned None (did it forget to `return`?)
+    TypeError: grad: f must return a real array, but it returned None (did it forget to `return`?) ...
     """
     if type(out) is np.ndarray and out.dtype.kind in "fiubc" or isinstance(out, (Traced, tuple, list)):
         return out
@@ -214,7 +214,8 @@ def returned(out, who, name="f"):
         what = f"{noun} of dtype {dtype} (shape {np.shape(out)})"
     else:
         what = f"a {type(out).__name__}"
-    raise TypeError(f"{who}: {name} must return an array of numbers, but it returned {what}")
+    raise TypeError(f"{who}: {name} must return a real array, but it returned {what} (or a complex one, where "
+                    "the transform takes complex values)")
 
 
 def single_output(out, who):

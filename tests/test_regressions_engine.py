@@ -213,7 +213,7 @@ def test_a_custom_function_whose_forward_returns_none_says_so(transform):
             "tensor": lambda: _ForgetfulExp.apply(ad.tensor(X, requires_grad=True)),
             "grad": lambda: ad.grad(lambda x: anp.sum(_ForgetfulExp.apply(x)))(X),
             "jvp": lambda: ad.jvp(_ForgetfulExp.apply, (X,), (X,))}[transform]
-    with pytest.raises(TypeError, match="_ForgetfulExp: forward must return an array of numbers, but it returned None"):
+    with pytest.raises(TypeError, match="_ForgetfulExp: forward must return a real array, but it returned None"):
         call()
 
 
