@@ -198,7 +198,8 @@ class ArrayLike(Traced):
     def __array__(self, dtype=None, copy=None):
         raise TypeError(f"NumPy tried to turn a {type(self).__name__} into a plain array, which would drop its "
                         "derivative. Build arrays of traced values with admodes.numpy.array or admodes.numpy.stack "
-                        "(np.array cannot keep a derivative); use admodes.numpy (or an np function admodes "
+                        "(np.array cannot keep a derivative; for np.r_ and np.c_, admodes.numpy.r_ and "
+                        "admodes.numpy.c_); use admodes.numpy (or an np function admodes "
                         "supports), or take .item()/the value explicitly.")
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):

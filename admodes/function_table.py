@@ -46,6 +46,8 @@ def function_rows():
                 notes.append("no derivative in " + ", ".join(f"`{fn.argnames[i]}`" for i in sorted(fn.nondiff)))
             rows.append((name, "primitive", forward, reverse, "yes" if fn.batch_rule else "via loop", methods,
                          "; ".join(notes)))
+        elif getattr(fn, "no_derivative", False):  # (matrix_rank: integers computed on the values)
+            rows.append((name, "on values", "no", "no", "yes", methods, "an integer result, no derivative"))
         else:
             rows.append((name, "composed", "yes", "yes", "yes", methods, ""))
     return rows

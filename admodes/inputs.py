@@ -307,8 +307,8 @@ def check_int(value, name, who, low, high=None, high_name=""):
     return int(value)
 
 
-def check_batch_size(batch_size, who):
-    """A batched Jacobian's ``batch_size``: a positive int, or None (all directions at once).
+def check_batch_size(batch_size, who, name="batch_size"):
+    """A batched Jacobian's ``batch_size`` (or ``chunk_size``): a positive int, or None (an automatic size).
 
     >>> check_batch_size(None, "jacfwd"), check_batch_size(4, "jacfwd")
     (None, 4)
@@ -316,6 +316,6 @@ def check_batch_size(batch_size, who):
     if batch_size is None:
         return None
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"{who}: batch_size must be a positive int (or None for all directions at once), "
+        raise ValueError(f"{who}: {name} must be a positive int (or None for an automatic size), "
                          f"got {batch_size!r}")
     return int(batch_size)

@@ -17,6 +17,7 @@ noisy (page faults, BLAS threads competing for cores); CPU time is steadier:
 
 import numpy as np
 import pytest
+from reporting import print_lines, record_median
 
 import admodes as ad
 from benchmarks.workloads import mlp_loss, mlp_problem, rosenbrock, rosenbrock_point
@@ -38,9 +39,7 @@ def rosenbrock_gradient(x):
 def ratios(request):
     """Print the medians and the jvp / plain ratios once every benchmark of this module has run."""
     yield
-    plugins = request.config.pluginmanager
-    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
-    if reporter is None or not MEDIANS:
+    if not MEDIANS:
         return
     lines = ["", "forward mode: median of one JVP beside the plain function"]
     for group in sorted({g for g, _ in MEDIANS}):
@@ -50,19 +49,14 @@ def ratios(request):
             if plain and jvp:
                 lines.append(f"  {group:<32} plain {plain * 1e3:8.3f} ms   {kind:<11} {jvp * 1e3:8.3f} ms   "
                              f"ratio {jvp / plain:5.2f}")
-    with capture.global_and_fixture_disabled():  # past pytest's capture, to the terminal
-        for line in lines:
-            reporter.write_line(line)
+    print_lines(request, lines)
 
 
 def record(benchmark, group, kind):
-    stats = getattr(benchmark, "stats", None)
-    if stats is None:  # --benchmark-disable: the function ran once, untimed
-        return
-    MEDIANS[(group, kind)] = stats.stats.median
+    median = record_median(benchmark, MEDIANS, (group, kind))
     plain = MEDIANS.get((group, "plain"))
-    if kind != "plain" and plain:
-        benchmark.extra_info["ratio_to_plain"] = stats.stats.median / plain
+    if median is not None and kind != "plain" and plain:
+        benchmark.extra_info["ratio_to_plain"] = median / plain
 
 
 # ---- Rosenbrock, n = 10^5 ---------------------------------------------------------------------------

@@ -18,10 +18,10 @@ On a loaded machine, CPU time is steadier than wall time:
 
 import numpy as np
 import pytest
+from reporting import print_lines, record_median
 
 import admodes as ad
 import admodes.numpy as anp
-from admodes.transforms import batched_jacfwd, batched_jacrev
 
 SHAPES = [(10, 1000), (100, 100), (1000, 10)]  # (inputs, outputs)
 MEDIANS = {}  # (shape, kind) -> median seconds
@@ -40,26 +40,22 @@ def tanh_affine(a):
 
 
 JACOBIANS = {
-    "jacfwd per direction": lambda f: ad.jacfwd(f),
-    "jacfwd batched": lambda f: batched_jacfwd(f),
-    "jacrev per direction": lambda f: ad.jacrev(f),
-    "jacrev batched": lambda f: batched_jacrev(f),
+    "jacfwd per direction": lambda f: ad.jacfwd(f, batch=False),
+    "jacfwd batched": lambda f: ad.jacfwd(f),  # the default
+    "jacrev per direction": lambda f: ad.jacrev(f, batch=False),
+    "jacrev batched": lambda f: ad.jacrev(f),
 }
 
 
 def record(benchmark, shape, kind):
-    stats = getattr(benchmark, "stats", None)
-    if stats is not None:  # None under --benchmark-disable: the function ran once, untimed
-        MEDIANS[(shape, kind)] = stats.stats.median
+    record_median(benchmark, MEDIANS, (shape, kind))
 
 
 @pytest.fixture(scope="module", autouse=True)
 def table(request):
     """Print the medians and the batched ratios once every benchmark of this module has run."""
     yield
-    plugins = request.config.pluginmanager
-    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
-    if reporter is None or not MEDIANS:
+    if not MEDIANS:
         return
     lines = ["", "Jacobians of tanh(A @ x): medians in ms; 'target' = f x directions / batch (batch = all)",
              f"  {'(in, out)':<12}{'kind':<22}{'median':>10}{'directions':>12}{'/ target':>10}{'/ f x dirs':>12}"]
@@ -75,9 +71,7 @@ def table(request):
             batch = directions if kind.endswith("batched") else 1
             lines.append(f"  {str(shape):<12}{kind:<22}{median * 1e3:10.3f}{directions:12d}"
                          f"{median / (plain * directions / batch):10.2f}{median / (plain * directions):12.3f}")
-    with capture.global_and_fixture_disabled():
-        for line in lines:
-            reporter.write_line(line)
+    print_lines(request, lines)
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=[f"in{i}-out{o}" for i, o in SHAPES])

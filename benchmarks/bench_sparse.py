@@ -15,6 +15,7 @@ that its result is right).
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from reporting import print_lines, record_median
 
 import admodes as ad
 import admodes.numpy as anp
@@ -40,18 +41,14 @@ def point(p):
 
 
 def record(benchmark, p, kind):
-    stats = getattr(benchmark, "stats", None)
-    if stats is not None:  # None under --benchmark-disable
-        MEDIANS[(p, kind)] = stats.stats.median
+    record_median(benchmark, MEDIANS, (p, kind))
 
 
 @pytest.fixture(scope="module", autouse=True)
 def table(request):
     """Print the medians as ratios to f once every benchmark of this module has run."""
     yield
-    plugins = request.config.pluginmanager
-    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
-    if reporter is None or not MEDIANS:
+    if not MEDIANS:
         return
     lines = ["", "Tridiagonal f: medians in ms and as ratios to f; goal: compressed / f <= 2 x colors x (JVP / f)",
              f"  {'p':>8}  {'kind':<28}{'median ms':>12}{'/ f':>10}"]
@@ -64,9 +61,7 @@ def table(request):
         jvp = MEDIANS.get((p, "one JVP"))
         if plain and jvp:
             lines.append(f"  {p:>8}  {'goal: 2 x 3 colors x JVP/f':<28}{'':>12}{6 * jvp / plain:10.2f}")
-    with capture.global_and_fixture_disabled():
-        for line in lines:
-            reporter.write_line(line)
+    print_lines(request, lines)
 
 
 @pytest.mark.parametrize("p", SIZES + [DENSE_SIZE])

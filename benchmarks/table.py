@@ -12,7 +12,9 @@ BLAS and OpenMP are held to one thread (set before NumPy loads) and the default 
 CPU time, which a loaded machine disturbs less than wall time. The peers are never project
 dependencies; install them into the virtualenv to get their columns (``pip install autograd micrograd``;
 PyTorch from its CPU wheel). Columns: workload, then one per library; a "-" is a workload that a library
-does not have (micrograd is scalar-only) or that this script does not measure for it.
+does not have (micrograd is scalar-only) or that this script does not measure for it. The Jacobian rows
+(milliseconds) time every library's default ``jacfwd``/``jacrev`` (admodes; ``torch.func``; JAX eager, no
+jit) in the same interleaved rounds, so their columns compare directly.
 """
 
 from __future__ import annotations
@@ -40,7 +42,6 @@ from workloads import mlp_problem, rosenbrock_point, tape_bytes_per_step_per_ele
 
 import admodes as ad  # noqa: E402
 import admodes.numpy as anp  # noqa: E402
-from admodes.transforms import batched_jacfwd, batched_jacrev  # noqa: E402
 
 CHAIN_STEPS = 1000  # 3 primitives a step
 # glibc's malloc returns large freed blocks to the system, so every fresh large array page-faults; these
@@ -96,9 +97,15 @@ ROWS = {
     "rosen_jvp": "one JVP / f, Rosenbrock n = 10^5",
     "mlp_jvp": "one JVP / f, MLP",
     "tape": "tape memory, chain of sin/mul/add on 10^5 floats: bytes per step per element",
+    "jacfwd_1000x10": "jacfwd of tanh(A x), 1000 inputs, 10 outputs: ms",
+    "jacrev_10x1000": "jacrev of tanh(A x), 10 inputs, 1000 outputs: ms",
+    "jacfwd_100x100": "jacfwd of tanh(A x), 100 inputs, 100 outputs: ms",
+    "jacrev_100x100": "jacrev of tanh(A x), 100 inputs, 100 outputs: ms",
 }
 TARGETS = {"rosen_grad": "<= 3.0", "mlp_grad": "<= 2.2", "chain": "<= 5", "rosen_jvp": "<= 2.0",
-           "mlp_jvp": "<= 2.0", "tape": "8 (floor)"}
+           "mlp_jvp": "<= 2.0", "tape": "8 (floor)", **{row: "<= PyTorch" for row in ROWS if row.startswith("jac")}}
+JACOBIAN_ROWS = {row: (row[:6], *map(int, row[7:].split("x"))) for row in ROWS if row.startswith("jac")}
+"""Each Jacobian row's (transform, inputs, outputs)."""
 DETAIL = []  # lines of medians behind the ratios
 
 
@@ -189,12 +196,10 @@ def jacobian_rows():
     """Batched jacfwd/jacrev of tanh(A @ x): median / (f x directions / batch), the batch holding every direction."""
     lines = []
     for inputs, outputs in [(10, 1000), (100, 100), (1000, 10)]:
-        rng = np.random.default_rng(0)
-        a = rng.standard_normal((outputs, inputs)) / np.sqrt(inputs)
-        x = rng.standard_normal(inputs)
+        a, x = tanh_affine_problem(inputs, outputs)
         f = lambda x, a=a: anp.tanh(a @ x)  # noqa: E731
-        jf, jr = batched_jacfwd(f), batched_jacrev(f)
-        pf, pr = ad.jacfwd(f), ad.jacrev(f)
+        jf, jr = ad.jacfwd(f), ad.jacrev(f)  # batched: the default
+        pf, pr = ad.jacfwd(f, batch=False), ad.jacrev(f, batch=False)
         calls = {"f": lambda: f(x), "jacfwd batched": lambda: jf(x), "jacrev batched": lambda: jr(x)}
         if not QUICK:
             calls.update({"jacfwd per direction": lambda: pf(x), "jacrev per direction": lambda: pr(x)})
@@ -207,6 +212,54 @@ def jacobian_rows():
             lines.append(f"| ({inputs}, {outputs}) | {kind} | {m[kind] * 1e3:.3f} | {m['f'] * 1e6:.1f} | {dirs} | "
                          f"{m[kind] / (m['f'] * dirs / batch):.2f} | {m[kind] / (m['f'] * dirs):.3f} |")
     return lines
+
+
+def tanh_affine_problem(inputs, outputs):
+    """(A, x) of the Jacobian rows: f(x) = tanh(A @ x), A of shape (outputs, inputs)."""
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((outputs, inputs)) / np.sqrt(inputs), rng.standard_normal(inputs)
+
+
+def admodes_jacobian(ad=ad, anp=anp):
+    """The maker of one admodes's Jacobian calls (its default jacfwd/jacrev: batched now, per direction before)."""
+    def make(kind, a, x):
+        jac = getattr(ad, kind)(lambda x: anp.tanh(a @ x))
+        return lambda: jac(x)
+    return make
+
+
+def torch_jacobian():
+    import torch
+    import torch.func
+
+    torch.set_num_threads(1)
+
+    def make(kind, a, x):
+        ta, tx = torch.from_numpy(a), torch.from_numpy(x)
+        jac = getattr(torch.func, kind)(lambda x: torch.tanh(ta @ x))
+        return lambda: jac(tx)
+    return make
+
+
+def jax_jacobian():
+    jax, jnp = _jax()
+
+    def make(kind, a, x):
+        ja, jx = jnp.asarray(a), jnp.asarray(x)
+        jac = getattr(jax, kind)(lambda x: jnp.tanh(ja @ x))  # eager: no jit
+        return lambda: jac(jx).block_until_ready()
+    return make
+
+
+def jacobian_columns(makers):
+    """{row: {library: median seconds}}: each Jacobian row timed for every library in interleaved rounds."""
+    out = {}
+    for row, (kind, inputs, outputs) in JACOBIAN_ROWS.items():
+        a, x = tanh_affine_problem(inputs, outputs)
+        m = medians({label: make(kind, a, x) for label, make in makers.items()}, budget=2.0, min_rounds=5)
+        out[row] = m
+        DETAIL.append(f"{'Jacobians':<10} {row:<15} " + "   ".join(f"{k}: {v * 1e3:.3f} ms" for k, v in m.items()))
+    return out
 
 
 def autograd_rows():
@@ -352,14 +405,20 @@ def torch_rows():
     return out
 
 
-def jax_rows():
+def _jax():
     os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
     import jax
     import jax.numpy as jnp
-    from jax.scipy.special import logsumexp
 
     jax.config.update("jax_enable_x64", True)  # float64, as every other column
     jax.config.update("jax_platforms", "cpu")
+    return jax, jnp
+
+
+def jax_rows():
+    jax, jnp = _jax()
+    from jax.scipy.special import logsumexp
+
     out = {}
 
     def rosen(x):
@@ -404,6 +463,7 @@ def jax_rows():
 
 PEERS = {"HIPS autograd": ("autograd", autograd_rows), "micrograd": ("micrograd", micrograd_rows),
          "PyTorch eager": ("torch", torch_rows), "JAX eager": ("jax", jax_rows)}
+PEER_JACOBIANS = {"PyTorch eager": torch_jacobian, "JAX eager": jax_jacobian}  # torch.func / jax, no jit
 
 
 def _available(module):
@@ -417,7 +477,7 @@ def _available(module):
 def _fmt(row, v):
     if v is None:
         return "-"
-    return f"{v:.1f}" if row in ("chain", "tape") else f"{v:.2f}"
+    return f"{v:.1f}" if row in ("chain", "tape") else f"{v:.3g}" if row in JACOBIAN_ROWS else f"{v:.2f}"
 
 
 def main(argv=None):
@@ -439,15 +499,24 @@ def main(argv=None):
     TIMER = time.perf_counter if args.wall else time.process_time
     QUICK = args.quick
 
-    columns = {}
+    columns, jacobian_makers = {}, {}
     for k, rev in enumerate(args.before):
         label = f"admodes {rev}"
-        columns[label] = admodes_rows(*load_before(rev, f"admodes_before{k}"), label=label)
+        old_ad, old_anp, wl = load_before(rev, f"admodes_before{k}")
+        columns[label] = admodes_rows(old_ad, old_anp, wl, label=label)
+        jacobian_makers[label] = admodes_jacobian(old_ad, old_anp)
     columns["admodes"] = admodes_rows()
+    jacobian_makers["admodes"] = admodes_jacobian()
     if not args.no_peers:
         for label, (module, fn) in PEERS.items():
             if _available(module):
                 columns[label] = fn()
+                if label in PEER_JACOBIANS:
+                    jacobian_makers[label] = PEER_JACOBIANS[label]()
+    if not args.no_jacobians:
+        for row, m in jacobian_columns(jacobian_makers).items():
+            for label, seconds in m.items():
+                columns[label][row] = seconds * 1e3
     timer = "wall time" if args.wall else "CPU time"
     kept = ", glibc keeping freed memory" if os.environ.get("MALLOC_TOP_PAD_") else ""
     print(f"# issue 8's table: medians of {timer}, ratios from this one run (numpy {np.__version__}, "
@@ -455,6 +524,8 @@ def main(argv=None):
     print("| workload | target | " + " | ".join(columns) + " |")
     print("|---|---|" + "---|" * len(columns))
     for row, title in ROWS.items():
+        if all(c.get(row) is None for c in columns.values()):
+            continue  # --no-jacobians
         print(f"| {title} | {TARGETS[row]} | " + " | ".join(_fmt(row, c.get(row)) for c in columns.values()) + " |")
     if not args.no_jacobians:
         print("\nBatched Jacobians of tanh(A @ x) (admodes); target: median <= 1.5 x (f x directions / batch), "

@@ -278,7 +278,8 @@ def test_batched_jacobians_equal_the_per_direction_ones(name, batch_size):
 def test_one_sweep_not_a_loop_per_direction():
     x = RNG.standard_normal(6)
     f = JACOBIAN_CASES["tanh(A @ x)"]
-    for jacobian, matmuls in ((ad.jacfwd(f), 12), (batched_jacfwd(f), 2), (batched_jacfwd(f, batch_size=4), 4),
+    for jacobian, matmuls in ((ad.jacfwd(f, batch=False), 12), (ad.jacfwd(f), 2), (batched_jacfwd(f), 2),
+                              (batched_jacfwd(f, batch_size=4), 4),
                               (batched_jacrev(f), 2)):
         with count_ops() as counts:
             jacobian(x)

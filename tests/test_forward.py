@@ -231,7 +231,7 @@ def test_numpy_linear_algebra_against_closed_forms():
     (lambda d: np.unique(d), "numpy.unique"),
     (lambda d: np.nancumsum(d), "numpy.nancumsum"),
     (lambda d: np.nancumprod(d), "numpy.nancumprod"),
-    (lambda d: np.linalg.svd(d[None]), "numpy.linalg.svd"),
+    (lambda d: np.unwrap(d), "numpy.unwrap"),
     (lambda d: np.spacing(d), "numpy.spacing"),
     (lambda d: np.i0(d), "numpy.i0"),
     (lambda d: np.ediff1d(d), "numpy.ediff1d"),
@@ -329,7 +329,7 @@ def test_jacfwd_sweeps_once_per_input_direction():
         calls.append(1)
         return anp.sin(x) * 2.0
 
-    J = ad.jacfwd(f)(np.arange(5.0))
+    J = ad.jacfwd(f, batch=False)(np.arange(5.0))
     assert len(calls) == 5
     close(J, np.diag(2.0 * np.cos(np.arange(5.0))))
 

@@ -24,11 +24,12 @@ _TRANSFORMS_WITH_ARGNUMS = {
     "value_and_grad": lambda f, nums: ad.value_and_grad(lambda a, b: anp.sum(f(a, b)), argnums=nums),
     "value_and_grad-forward": lambda f, nums: ad.value_and_grad(lambda a, b: anp.sum(f(a, b)), argnums=nums,
                                                                 mode="forward"),
-    "jacrev": lambda f, nums: ad.jacrev(f, argnums=nums),
-    "jacrev-batch": lambda f, nums: ad.jacrev(f, argnums=nums, batch=True),
-    "jacfwd": lambda f, nums: ad.jacfwd(f, argnums=nums),
-    "jacfwd-batch": lambda f, nums: ad.jacfwd(f, argnums=nums, batch=True),
+    "jacrev": lambda f, nums: ad.jacrev(f, argnums=nums, batch=False),
+    "jacrev-batch": lambda f, nums: ad.jacrev(f, argnums=nums),  # the default
+    "jacfwd": lambda f, nums: ad.jacfwd(f, argnums=nums, batch=False),
+    "jacfwd-batch": lambda f, nums: ad.jacfwd(f, argnums=nums),
     "hessian": lambda f, nums: ad.hessian(lambda a, b: anp.sum(f(a, b)), argnums=nums),
+    "hessian-per-direction": lambda f, nums: ad.hessian(lambda a, b: anp.sum(f(a, b)), argnums=nums, batch=False),
 }
 
 
@@ -40,7 +41,7 @@ def test_duplicate_argnums_are_refused_naming_argnums(transform, nums):
         differentiated(X, Y)
 
 
-@pytest.mark.parametrize("transform", sorted(set(_TRANSFORMS_WITH_ARGNUMS) - {"hessian"}))
+@pytest.mark.parametrize("transform", sorted(set(_TRANSFORMS_WITH_ARGNUMS) - {"hessian", "hessian-per-direction"}))
 def test_distinct_argnums_still_give_each_argument_its_derivative(transform):
     out = _TRANSFORMS_WITH_ARGNUMS[transform](lambda a, b: a * b * b, (1, 0))(X, Y)
     out = out[1] if transform.startswith("value_and_grad") else out
@@ -173,12 +174,13 @@ _EVERY_TRANSFORM = {
     "value_and_grad": lambda f, x: ad.value_and_grad(f)(x),
     "vjp": lambda f, x: ad.vjp(f, x)[1](np.ones(())),
     "jvp": lambda f, x: ad.jvp(f, (x,), (np.ones_like(x),)),
-    "jacrev": lambda f, x: ad.jacrev(f)(x),
-    "jacrev-batch": lambda f, x: ad.jacrev(f, batch=True)(x),
-    "jacfwd": lambda f, x: ad.jacfwd(f)(x),
-    "jacfwd-batch": lambda f, x: ad.jacfwd(f, batch=True)(x),
+    "jacrev": lambda f, x: ad.jacrev(f, batch=False)(x),
+    "jacrev-batch": lambda f, x: ad.jacrev(f)(x),
+    "jacfwd": lambda f, x: ad.jacfwd(f, batch=False)(x),
+    "jacfwd-batch": lambda f, x: ad.jacfwd(f)(x),
     "jacfwd-empty-input": lambda f, x: ad.jacfwd(f, batch=True)(x[:0]),
     "hessian": lambda f, x: ad.hessian(f)(x),
+    "hessian-per-direction": lambda f, x: ad.hessian(f, batch=False)(x),
     "hvp": lambda f, x: ad.hvp(f, x, np.ones_like(x)),
     "vmap": lambda f, x: ad.vmap(f)(np.stack([x, x])),
 }
@@ -403,11 +405,12 @@ _DERIVATIVES = {
     "grad-forward": lambda x: ad.grad(_widening_scalar, mode="forward")(x),
     "value_and_grad": lambda x: ad.value_and_grad(_widening_scalar)(x)[1],
     "vjp": lambda x: ad.vjp(_widening_vector, x)[1](np.ones(2))[0],
-    "jacrev": lambda x: ad.jacrev(_widening_vector)(x),
-    "jacrev-batch": lambda x: ad.jacrev(_widening_vector, batch=True)(x),
-    "jacfwd": lambda x: ad.jacfwd(_widening_vector)(x),
-    "jacfwd-batch": lambda x: ad.jacfwd(_widening_vector, batch=True)(x),
+    "jacrev": lambda x: ad.jacrev(_widening_vector, batch=False)(x),
+    "jacrev-batch": lambda x: ad.jacrev(_widening_vector)(x),
+    "jacfwd": lambda x: ad.jacfwd(_widening_vector, batch=False)(x),
+    "jacfwd-batch": lambda x: ad.jacfwd(_widening_vector)(x),
     "hessian": lambda x: ad.hessian(_widening_scalar)(x),
+    "hessian-per-direction": lambda x: ad.hessian(_widening_scalar, batch=False)(x),
     "gradients": lambda x: _by_backward(x, lambda w: ad.gradients(_widening_scalar(w), w)[0].data),
     "backward": lambda x: _by_backward(x, lambda w: (_widening_scalar(w).backward(), w.grad.data)[1]),
 }

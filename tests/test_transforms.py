@@ -168,8 +168,8 @@ def test_batched_jacobians_take_one_sweep_not_one_per_direction():
     A = np.ones((5, 3))
     g = lambda x: anp.tanh(A @ x)
     with ad.count_ops() as per_direction:
-        ad.jacfwd(g)(X)
+        ad.jacfwd(g, batch=False)(X)
     with ad.count_ops() as batched:
-        ad.jacfwd(g, batch=True)(X)
+        ad.jacfwd(g)(X)  # the default
     assert per_direction.calls["matmul"] == 2 * 3      # f's matmul and its JVP's, once per input direction
     assert batched.calls["matmul"] == 2                 # once, for all three directions

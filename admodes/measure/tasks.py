@@ -13,8 +13,10 @@ task               mode       what one call does
 ``backward``       reverse    the backward sweep alone: ``vjp_fn(u)`` on a tape recorded beforehand
 ``grad_forward``   forward    ``grad(f, mode="forward")(x)``: one forward sweep per input
 ``grad_reverse``   reverse    ``grad(f)(x)``: one reverse sweep
-``jacfwd``         forward    ``jacfwd(f)(x)``: one forward sweep per input
-``jacrev``         reverse    ``jacrev(f)(x)``: one reverse sweep per output
+``jacfwd``         forward    ``jacfwd(f, batch=False)(x)``: one forward sweep per input
+``jacrev``         reverse    ``jacrev(f, batch=False)(x)``: one reverse sweep per output
+``jacfwd_batched`` forward    ``jacfwd(f)(x)``: every input direction in one batched sweep
+``jacrev_batched`` reverse    ``jacrev(f)(x)``: every output cotangent in one batched sweep
 =================  =========  ===============================================================
 """
 
@@ -81,16 +83,12 @@ def _grad_reverse(f, x, v, u):
     return (lambda: g(x)), None
 
 
-def _jacfwd(f, x, v, u):
-    import admodes as ad
-    jac = ad.jacfwd(f)
-    return (lambda: jac(x)), None
-
-
-def _jacrev(f, x, v, u):
-    import admodes as ad
-    jac = ad.jacrev(f)
-    return (lambda: jac(x)), None
+def _jacobian(kind, batch):
+    def make(f, x, v, u):
+        import admodes as ad
+        jac = getattr(ad, kind)(f, batch=batch)
+        return (lambda: jac(x)), None
+    return make
 
 
 TASKS = {t.name: t for t in [
@@ -101,8 +99,10 @@ TASKS = {t.name: t for t in [
     Task("backward", "reverse", "backward sweep (reverse)", _backward),
     Task("grad_forward", "forward", "gradient, forward mode", _grad_forward),
     Task("grad_reverse", "reverse", "gradient, reverse mode", _grad_reverse),
-    Task("jacfwd", "forward", "jacfwd", _jacfwd),
-    Task("jacrev", "reverse", "jacrev", _jacrev),
+    Task("jacfwd", "forward", "jacfwd, one sweep per input", _jacobian("jacfwd", False)),
+    Task("jacrev", "reverse", "jacrev, one sweep per output", _jacobian("jacrev", False)),
+    Task("jacfwd_batched", "forward", "jacfwd, batched", _jacobian("jacfwd", True)),
+    Task("jacrev_batched", "reverse", "jacrev, batched", _jacobian("jacrev", True)),
 ]}
 """Every task, by name."""
 

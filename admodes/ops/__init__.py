@@ -5,13 +5,14 @@ them (`primitive.FUNCTIONS`). The machinery: `primitive` (the class, the registr
 (the declaration), `rules` (applying rules), `counting`; `core` gathers their public names. The ops:
 `elementwise`, `rounding`, `reductions`, `shape`, `indexing`, `joining`, `products`, `linalg`;
 NumPy's functions composed of them: `layout` (rearranging), `statistics`,
-`linalg_functions`, `sequences`, and `creation` (arrays built from traced values).
+`linalg_functions`, `decompositions` (svd, qr, pinv), `sequences`, and `creation` (arrays built from traced values).
 """
 
 from . import (  # noqa: F401  (registers)
     complex,
     core,
     creation,
+    decompositions,
     eig,
     elementwise,
     fft,

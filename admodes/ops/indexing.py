@@ -12,7 +12,8 @@ array([0., 0., 3.])
 import numpy as np
 
 from .declare import Fast, deflinear, defrules
-from .primitive import Primitive, op, shape_of
+from .elementwise import where as elementwise_where
+from .primitive import FUNCTIONS, Primitive, op, shape_of
 from .shape import as_shape, batch_size, moveaxis, reshape, shift_axis, sum_to, with_batch
 
 __all__ = ["getitem", "scatter_add", "index_add", "index_update", "repeat", "diag", "take", "untake", "sort",
@@ -244,6 +245,31 @@ def _diag_batch(args, batched, k=0):
 
 deflinear(diag, transpose=lambda g, ans, v, k=0: diag(g, k) if v.ndim == 1 else scatter_add(
     g, _diagonal_index(v.shape, k), v.shape), saves="v.shape", batch=_diag_batch)
+
+# ---- where: NumPy's one name for two functions --------------------------------------------------------
+
+_MISSING = object()
+
+
+def where(condition, x=_MISSING, y=_MISSING):
+    """``x`` where ``condition`` holds, else ``y`` (the primitive `elementwise.where`: the condition carries no
+    derivative); or, given ``condition`` alone, the indices where it is nonzero, as ``np.nonzero`` (integer
+    arrays computed on the values, no derivative), as ``np.where`` does.
+
+    >>> where(np.array([0.0, 2.0, 3.0]))
+    (array([1, 2]),)
+    >>> where(np.array([True, False]), 1.0, np.array([5.0, 6.0]))
+    array([1., 6.])
+    """
+    if x is _MISSING and y is _MISSING:
+        from ..arraylike import value  # (the engines import the op library: imported here, at call time)
+        return np.nonzero(value(condition))
+    if x is _MISSING or y is _MISSING:
+        raise ValueError("where: either both or neither of x and y should be given")
+    return elementwise_where(condition, x, y)
+
+
+FUNCTIONS["where"] = where  # (NumPy's where, both forms, replaces the primitive's three-argument face)
 
 # ---- take: a gather along an axis; the indices carry no derivative -----------------------------------
 

@@ -12,7 +12,7 @@ import numpy as np
 from .declare import defrules
 from .indexing import getitem
 from .primitive import Primitive, Traced, register_function, shape_of
-from .shape import batch_size, expand_dims, reshape, shift_axis, with_batch
+from .shape import batch_size, expand_dims, reshape, shift_axis, transpose, with_batch
 
 __all__ = ["concatenate", "stack", "hstack", "vstack", "array_split", "split"]
 
@@ -174,3 +174,74 @@ def split(ary, indices_or_sections, axis=0):
         raise ValueError(f"admodes.split: an axis of length {ary.shape[axis]} does not split into "
                          f"{indices_or_sections} equal pieces; use array_split for unequal ones")
     return array_split(ary, indices_or_sections, axis)
+
+
+# ---- r_ and c_: NumPy's index tricks for joining --------------------------------------------------------
+
+class AxisJoiner:
+    """``r_`` and ``c_``: ``r_[x, 0.0, 1:3]`` joins arrays, numbers and ranges (slices, ``a:b:nj`` a
+    linspace) along ``axis``, as NumPy's, with the directive strings ('1', '0,2', '0,2,0') as the first
+    entry. Traced arrays keep their derivatives; ranges are constants. Without a traced value, NumPy's own
+    object answers. The matrix directives 'r' and 'c' (np.matrix) are not supported.
+
+    >>> r_[np.array([1.0, 2.0]), 0.0, 5:7].tolist()
+    [1.0, 2.0, 0.0, 5.0, 6.0]
+    """
+
+    def __init__(self, name, numpy_object, axis, ndmin, trans1d):
+        self.name, self.numpy_object = name, numpy_object
+        self.axis, self.ndmin, self.trans1d = axis, ndmin, trans1d
+
+    def __repr__(self):
+        return f"admodes.numpy.{self.name}"
+
+    def __getitem__(self, key):
+        items = key if isinstance(key, tuple) else (key,)
+        if not any(isinstance(item, Traced) for item in items):
+            return self.numpy_object[key]
+        axis, ndmin, trans1d = self.axis, self.ndmin, self.trans1d
+        objs, types = [], []
+        for k, item in enumerate(items):
+            if isinstance(item, str):
+                if k != 0:
+                    raise ValueError(f"{self.name}: special directives must be the first entry")
+                axis, ndmin, trans1d = self._directive(item, axis, ndmin, trans1d)
+                continue
+            if isinstance(item, slice):  # a constant range: NumPy's, with the directive's ndmin and trans1d
+                obj = self.numpy_object[f"0,{ndmin},{trans1d}", item]
+            else:
+                obj = _at_least(as_array(item), ndmin, trans1d)
+            objs.append(obj)
+            types.append(item if type(item) in (int, float, bool) else obj.dtype)  # numbers are weak, as in NumPy
+        dtype = np.result_type(*types)
+        return concatenate([o.astype(dtype) if isinstance(o, np.ndarray) else o for o in objs], axis=axis)
+
+    def _directive(self, text, axis, ndmin, trans1d):
+        if text in ("r", "c"):
+            raise NotImplementedError(f"{self.name}: the matrix directives 'r' and 'c' (np.matrix) are not "
+                                      "supported on traced values")
+        try:
+            numbers = [int(part) for part in text.split(",")]
+        except ValueError:
+            raise ValueError(f"{self.name}: unknown special directive {text!r}") from None
+        if not 1 <= len(numbers) <= 3:
+            raise ValueError(f"{self.name}: unknown special directive {text!r}")
+        return tuple(numbers) + (axis, ndmin, trans1d)[len(numbers):]
+
+
+def _at_least(a, ndmin, trans1d):
+    """``a`` with ones put in front of its shape up to ``ndmin`` axes, its own axes then moved to start at
+    ``trans1d`` (NumPy's ``r_``/``c_`` rule; -1 leaves them last)."""
+    ndim = len(shape_of(a))
+    if ndim >= ndmin:
+        return a
+    out = reshape(a, (1,) * (ndmin - ndim) + shape_of(a))
+    if trans1d == -1:
+        return out
+    k2, k1 = ndmin - ndim, trans1d if trans1d >= 0 else trans1d + ndmin - ndim + 1
+    axes = list(range(ndmin))
+    return transpose(out, axes[:k1] + axes[k2:] + axes[k1:k2])
+
+
+r_ = register_function("r_")(AxisJoiner("r_", np.r_, axis=0, ndmin=1, trans1d=-1))
+c_ = register_function("c_")(AxisJoiner("c_", np.c_, axis=-1, ndmin=2, trans1d=0))

@@ -539,15 +539,16 @@ def pack_eigen(w, v):
     return scatter_add(w, _EIGENVALUES, shape) + scatter_add(v, _EIGENVECTORS, shape)
 
 
-def gap_scaled(m, w, check, name="linalg.eigh"):
-    """F * m, with F_ij = 1 / (w_j - w_i) off the diagonal and 0 on it (eigenvalues ``w`` real or complex).
+def gap_scaled(m, w, check, name="linalg.eigh", values="eigenvalues", vectors="eigenvectors"):
+    """F * m, with F_ij = 1 / (w_j - w_i) off the diagonal and 0 on it (eigenvalues ``w`` real or complex; svd
+    passes the squared singular values).
 
     Where two eigenvalues are equal F_ij is infinite: an entry m_ij == 0 there (no eigenvector tangent or
     cotangent in that direction, as when only the eigenvalues are used) gives 0, and any other entry gives
     inf (nan after the products that follow): the eigenvectors' derivative does not exist there, and PyTorch
     and JAX give inf/nan too. With ``check`` (the VJP, whose nonzero m means the eigenvectors are used) a
-    warning names the repeated eigenvalues (and the function, ``name``); the JVP cannot know whether its
-    eigenvector tangents will be used.
+    warning names the repeated eigenvalues (and the function, ``name``, in its words for its ``values`` and
+    ``vectors``); the JVP cannot know whether its eigenvector tangents will be used.
 
     >>> gap_scaled(np.ones((2, 2)), np.array([1.0, 3.0]), check=False)
     array([[ 0. ,  0.5],
@@ -561,10 +562,10 @@ def gap_scaled(m, w, check, name="linalg.eigh"):
     used = tied * sign(absolute(m))
     if check and type(used) is np.ndarray and used.any():
         i, j = sorted(np.argwhere(used)[0, -2:].tolist())
-        warnings.warn(f"admodes.{name}: the eigenvectors' derivative is undefined where eigenvalues repeat "
-                      f"(eigenvalues {i} and {j} are equal) and the eigenvectors' cotangent is not zero: the "
-                      "gradient is inf/nan, as in PyTorch and JAX. Use the eigenvalues only, or a function of the "
-                      "eigenvectors that does not depend on the choice of basis of the repeated eigenvalue's space",
+        warnings.warn(f"admodes.{name}: the {vectors}' derivative is undefined where {values} repeat "
+                      f"({values} {i} and {j} are equal) and the {vectors}' cotangent is not zero: the "
+                      f"gradient is inf/nan, as in PyTorch and JAX. Use the {values} only, or a function of the "
+                      f"{vectors} that does not depend on the choice of basis of the repeated {values[:-1]}'s space",
                       RuntimeWarning, stacklevel=2)
     with np.errstate(divide="ignore", invalid="ignore"):  # (the inf is documented; warned of above)
         return (1 - eye) * m / where(tied - used + eye, 1.0, gaps)

@@ -1,11 +1,8 @@
 """``numpy.linalg``'s functions composed of the linear-algebra primitives, which differentiate through
 their parts: `norm` for the orders its primitive does not take (p-norms of vectors, the 1- and inf-norms of
 matrices), `vector_norm`, `matrix_norm`, `eigvalsh`, `multi_dot`, `matrix_power`, `tensorinv`,
-`tensorsolve`, `pinv` and `cond` (of matrices of full rank), and the array API's names of functions
-admodes has (`linalg.outer`, `linalg.trace` over the last two axes, ...).
-
-Not covered yet (a NumPy call on a traced value names them): `svd`, `svdvals`, `qr`, `lstsq`, `eig`,
-`eigvals`, `matrix_rank`, `fft`, and the norms that need singular values (matrix ord 2, -2, 'nuc').
+`tensorsolve`, `cond`, and the array API's names of functions admodes has (`linalg.outer`, `linalg.trace`
+over the last two axes, ...). The decompositions (svd, qr, pinv, lstsq) are in `decompositions`.
 
 >>> float(norm(np.array([3.0, 4.0]), 1))
 7.0
@@ -15,6 +12,7 @@ import math
 
 import numpy as np
 
+from .decompositions import svdvals
 from .elementwise import absolute, power, sign
 from .layout import checked_axis, cross, diagonal, matrix_transpose
 from .linalg import eigh, inv, solve
@@ -49,13 +47,23 @@ def _matrix_order_norm(x, ord, axes, keepdims):
     return reshape(out, tuple(n for i, n in enumerate(shape_of(x)) if i not in axes))
 
 
+def _singular_value_norm(x, ord, axes, keepdims):
+    """The matrix norms of the singular values s of the matrices over ``axes``: 2 is the largest, -2 the
+    smallest, 'nuc' their sum (through `svdvals`: differentiable everywhere, a subgradient where values tie)."""
+    s = svdvals(moveaxis(x, axes, (-2, -1)))
+    out = s[..., 0] if ord == 2 else s[..., -1] if ord == -2 else sum(s, axis=-1)
+    if keepdims:
+        return reshape(out, tuple(1 if i in axes else n for i, n in enumerate(shape_of(x))))
+    return out
+
+
 @register_function("linalg.norm")
 def norm(x, ord=None, axis=None, keepdims=False):
     """The norm of ``x``, as ``numpy.linalg.norm``: of a vector, ord None or 2, 1, inf, -inf (the primitive
     `ops.linalg.norm`), any other p (sum(|x|^p)^(1/p)) and 0 (the count of nonzeros, derivative zero); of a
     matrix, None or 'fro' (the primitive), 1, -1, inf, -inf (largest or smallest column or row sum, ties
-    splitting the derivative as `max`). The matrix orders 2, -2 and 'nuc' need singular values, which
-    admodes does not differentiate yet: a NotImplementedError says so.
+    splitting the derivative as `max`), and 2, -2, 'nuc' (the largest, smallest and sum of the singular
+    values, `svdvals`).
 
     >>> float(norm(np.array([[1.0, -2.0], [3.0, 4.0]]), np.inf))
     7.0
@@ -75,8 +83,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
         return _vector_p_norm(x, ord, axes[0], keepdims)
     if axes is not None and len(axes) == 2:
         if ord in _SINGULAR_VALUE_ORDS:
-            raise NotImplementedError(f"linalg.norm: the matrix norm ord={ord!r} needs singular values, which "
-                                      "admodes does not differentiate yet (use 'fro', 1, -1, inf or -inf)")
+            return _singular_value_norm(x, ord, axes, keepdims)
         if ord in (1, -1, np.inf, -np.inf):
             return _matrix_order_norm(x, ord, axes, keepdims)
     return _norm(x, ord, axis, keepdims)
@@ -167,43 +174,20 @@ def matrix_power(a, n):
     return result
 
 
-@register_function("linalg.pinv")
-def pinv(a, rcond=None, hermitian=False, *, rtol=None):
-    """The Moore-Penrose pseudo-inverse of ``a`` of full rank, as ``numpy.linalg.pinv``: (a^T a)^-1 a^T for
-    a tall matrix, a^T (a a^T)^-1 for a wide one, smooth there. Of a rank-deficient matrix the pseudo-inverse
-    is not continuous; admodes refuses it (a LinAlgError) rather than give a derivative that is wrong.
-
-    >>> pinv(np.array([[2.0], [0.0]]))
-    array([[0.5, 0. ]])
-    """
-    shape = shape_of(a)
-    rank = np.linalg.matrix_rank(_plain(a))
-    if np.any(rank < min(shape[-2:])):
-        raise np.linalg.LinAlgError("linalg.pinv: the matrix is rank deficient; admodes differentiates the "
-                                    "pseudo-inverse of matrices of full rank only")
-    at = matrix_transpose(a)
-    if shape[-2] >= shape[-1]:
-        return solve(matmul(at, a), at)
-    return matrix_transpose(solve(matmul(a, at), a))
-
-
-def _plain(a):
-    """The value of ``a`` (plain or traced), for a decision that carries no derivative."""
-    from ..arraylike import value  # (the engines import the op library: imported here, at call time)
-    return value(a)
-
-
 @register_function("linalg.cond")
 def cond(x, p=None):
-    """The condition number ||x|| ||x^-1|| in the norm ``p`` ('fro', 1, -1, inf, -inf), as
-    ``numpy.linalg.cond``; the 2-norm's (p None, 2, -2) needs singular values, not differentiated yet.
+    """The condition number of ``x`` in the norm ``p``, as ``numpy.linalg.cond``: for p None or 2 the ratio
+    of the largest singular value to the smallest (the smallest to the largest for -2; any matrix shape),
+    for 'fro', 1, -1, inf, -inf ||x|| ||x^-1|| (square x). Differentiable through `svdvals` or `inv`.
 
-    >>> float(cond(np.array([[2.0, 0.0], [0.0, 1.0]]), 1))
-    2.0
+    >>> float(cond(np.array([[2.0, 0.0], [0.0, 1.0]]), 1)), float(cond(np.array([[2.0, 0.0], [0.0, 0.5]])))
+    (2.0, 4.0)
     """
     if p in (None, 2, -2):
-        raise NotImplementedError("linalg.cond: p=None, 2 and -2 need singular values, which admodes does not "
-                                  "differentiate yet (use 'fro', 1, -1, inf or -inf)")
+        s = svdvals(x)
+        largest, smallest = s[..., 0], s[..., -1]
+        with np.errstate(divide="ignore"):  # a singular x: inf, as NumPy's
+            return largest / smallest if p != -2 else smallest / largest
     return norm(x, p, (-2, -1)) * norm(inv(x), p, (-2, -1))
 
 

@@ -12,12 +12,13 @@ array([1., 3., 2.])
 import numpy as np
 
 from .elementwise import heaviside, where
-from .indexing import sort, take
+from .indexing import sort, sort_along, take
 from .joining import as_array, concatenate
 from .layout import checked_axis
-from .primitive import ndim_of, register_function, shape_of
+from .primitive import Traced, ndim_of, register_function, shape_of
 from .products import matmul
 from .reductions import sum
+from .rounding import mod
 from .shape import moveaxis, reshape
 
 __all__ = []  # (every function below is reached through the registry: admodes.numpy)
@@ -83,18 +84,20 @@ def correlate(a, v, mode="valid"):
 @register_function("interp")
 def interp(x, xp, fp, left=None, right=None, period=None):
     """Piecewise-linear interpolation of the points (xp, fp) at x, as ``np.interp`` (``xp`` increasing;
-    ``left``/``right`` below and above it, fp's ends by default). Differentiable in x, xp, fp and the ends;
-    each x is matched to its segment by step functions of x - xp (no search, so it runs batched), at a cost
-    of len(x) * len(xp).
+    ``left``/``right`` below and above it, fp's ends by default; with ``period``, x and xp are angles: xp
+    is taken modulo the period and sorted, and the ends are ignored). Differentiable in x, xp, fp and the
+    ends; each x is matched to its segment by step functions of x - xp (no search, so it runs batched), at
+    a cost of len(x) * len(xp).
 
     >>> interp(np.array([0.5, 3.0]), np.array([0.0, 1.0, 2.0]), np.array([0.0, 10.0, 0.0]))
     array([5., 0.])
     """
-    if period is not None:
-        raise NotImplementedError("interp: period= is not supported by admodes; wrap x into one period first")
     x, xp, fp = as_array(x), as_array(xp), as_array(fp)
     if ndim_of(xp) != 1 or shape_of(xp) != shape_of(fp):
         raise ValueError(f"interp: xp and fp must be 1-D of one length, got shapes {shape_of(xp)}, {shape_of(fp)}")
+    if period is not None:
+        x, xp, fp = _periodic(x, xp, fp, period)
+        left = right = None
     xs = reshape(x, shape_of(x) + (1,))
     lo, hi, f_lo, f_hi = xp[:-1], xp[1:], fp[:-1], fp[1:]
     in_segment = heaviside(xs - lo, 1.0) * heaviside(hi - xs, 0.0)  # lo <= x < hi
@@ -107,12 +110,24 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     return inner + below * left + above * right + at_last * fp[-1]
 
 
+def _periodic(x, xp, fp, period):
+    """np.interp's ``period``: x and xp taken modulo the period, xp sorted (fp with it), and one point
+    added at each end from the other end, shifted by a period, so every x falls inside."""
+    if np.ndim(period) != 0 or period == 0:
+        raise ValueError(f"interp: period must be a nonzero number, not {period!r}")
+    period = abs(period)
+    x, xp = mod(x, period), mod(xp, period)
+    fp, xp = sort_along(fp, xp, axis=0), sort(xp)
+    return (x, concatenate([xp[-1:] - period, xp, xp[:1] + period]), concatenate([fp[-1:], fp, fp[:1]]))
+
+
 @register_function("gradient")
 def gradient(f, *varargs, axis=None, edge_order=1):
     """The derivative of samples ``f`` by central differences inside and one-sided ones at the edges
     (first or second order, ``edge_order``), along each axis in ``axis`` (all by default), as
-    ``np.gradient`` with uniform spacings: none (1), one number, or one per axis. Sample coordinates
-    (arrays of spacings) are not supported.
+    ``np.gradient``: ``varargs`` none (spacing 1), one spacing for every axis, or one per axis, each a
+    number or the 1-D array of the sample coordinates along its axis (NumPy's second-order formulas for
+    uneven spacing). Differentiable in ``f``; coordinates are constants.
 
     >>> gradient(np.array([1.0, 4.0, 9.0, 16.0]))
     array([3., 4., 6., 7.])
@@ -129,10 +144,26 @@ def gradient(f, *varargs, axis=None, edge_order=1):
         spacings = list(varargs)
     else:
         raise TypeError("gradient: give no spacing, one, or one per axis")
-    if any(np.ndim(h) for h in spacings) or edge_order not in (1, 2):
-        raise NotImplementedError("gradient: admodes takes uniform spacings (numbers) and edge_order 1 or 2")
-    out = tuple(_gradient_along(f, ax, float(h), edge_order) for ax, h in zip(axes, spacings))
+    if edge_order not in (1, 2):
+        raise ValueError(f"gradient: edge_order must be 1 or 2, not {edge_order!r}")
+    out = tuple(_gradient_along(f, ax, _spacing(h, shape_of(f)[ax], ax), edge_order) for ax, h in zip(axes, spacings))
     return out[0] if len(out) == 1 else out
+
+
+def _spacing(h, length, axis):
+    """A number (an even spacing), or the differences of 1-D coordinates of ``length`` (one number when they
+    are all equal, as NumPy does)."""
+    if isinstance(h, Traced):
+        raise TypeError("gradient: the spacings and coordinates are constants in admodes (the derivative is "
+                        "taken in f); pass plain numbers or arrays")
+    if np.ndim(h) == 0:
+        return float(h)
+    coordinates = np.asarray(h)
+    if coordinates.ndim != 1 or len(coordinates) != length:
+        raise ValueError(f"gradient: the coordinates along axis {axis} must be 1-D of length {length}, "
+                         f"got shape {coordinates.shape}")
+    dx = np.diff(coordinates.astype(np.result_type(coordinates, np.float32)))
+    return float(dx[0]) if np.all(dx == dx[0]) else dx
 
 
 def _gradient_along(f, axis, h, edge_order):
@@ -140,6 +171,9 @@ def _gradient_along(f, axis, h, edge_order):
     if length < edge_order + 1:
         raise ValueError("gradient: an axis needs at least edge_order + 1 samples")
     moved = moveaxis(f, axis, 0)
+    if np.ndim(h):
+        return moveaxis(_uneven(moved, h.astype(np.result_type(f.dtype, np.float32), copy=False), edge_order),
+                        0, axis)
     inside = (moved[2:] - moved[:-2]) / (2.0 * h)
     if edge_order == 1:
         first, last = (moved[1:2] - moved[:1]) / h, (moved[-1:] - moved[-2:-1]) / h
@@ -147,6 +181,24 @@ def _gradient_along(f, axis, h, edge_order):
         first = (-1.5 * moved[:1] + 2.0 * moved[1:2] - 0.5 * moved[2:3]) / h
         last = (0.5 * moved[-3:-2] - 2.0 * moved[-2:-1] + 1.5 * moved[-1:]) / h
     return moveaxis(concatenate([first, inside, last], axis=0), 0, axis)
+
+
+def _uneven(f, dx, edge_order):
+    """np.gradient's formulas for samples f (along axis 0) at uneven spacings dx: second order inside, first
+    or second order at the ends (each a weighted sum of three neighbours, the weights from dx alone)."""
+    def weights(w):
+        return np.reshape(w, (-1,) + (1,) * (ndim_of(f) - 1))
+    d1, d2 = dx[:-1], dx[1:]
+    inside = (weights(-d2 / (d1 * (d1 + d2))) * f[:-2] + weights((d2 - d1) / (d1 * d2)) * f[1:-1]
+              + weights(d1 / (d2 * (d1 + d2))) * f[2:])
+    if edge_order == 1:
+        first, last = (f[1:2] - f[:1]) / dx[0], (f[-1:] - f[-2:-1]) / dx[-1]
+    else:
+        a, b = dx[0], dx[1]
+        first = (-(2 * a + b) / (a * (a + b)) * f[:1] + (a + b) / (a * b) * f[1:2] - a / (b * (a + b)) * f[2:3])
+        a, b = dx[-2], dx[-1]
+        last = (b / (a * (a + b)) * f[-3:-2] - (a + b) / (a * b) * f[-2:-1] + (2 * b + a) / (b * (a + b)) * f[-1:])
+    return concatenate([first, inside, last], axis=0)
 
 
 @register_function("linspace")

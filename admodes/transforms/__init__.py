@@ -1,7 +1,7 @@
 """Functional transforms: every one of them, by job.
 
-- `forward_mode`: `jvp`, `jacfwd` (one forward sweep per input direction), `value_and_jacfwd`;
-- `reverse_mode`: `vjp`, `grad`, `value_and_grad`, `jacrev` (one backward sweep per output element),
+- `forward_mode`: `jvp`, `jacfwd` (all input directions in batched sweeps), `value_and_jacfwd`;
+- `reverse_mode`: `vjp`, `grad`, `value_and_grad`, `jacrev` (all output cotangents in batched sweeps),
   and the second-order `hessian` and `hvp` (forward over reverse);
 - `batched`: `vmap`, and `batched_jacfwd` / `batched_jacrev` (every direction in one sweep);
 - `outputs`: what they all do with ``f``'s result.

@@ -1,4 +1,5 @@
-"""Forward-mode transforms: `jvp`, and `jacfwd` (one forward sweep per input direction).
+"""Forward-mode transforms: `jvp`, and `jacfwd` (all input directions in batched sweeps, or one sweep per
+direction).
 
     >>> import numpy as np
     >>> jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
@@ -23,7 +24,7 @@ from ..inputs import (
     in_dtype,
 )
 from ..ops.core import Traced, new_level, op
-from .batched import batched_jacfwd
+from .batched import batched_jacfwd, batched_or_per_direction, chunk_of
 from .outputs import own, primal_and_tangent
 
 __all__ = ["jvp", "jacfwd", "value_and_jacfwd"]
@@ -51,29 +52,40 @@ def jvp(f, primals, tangents):
     return _split(f(*duals), level, (*primals, *tangents), "jvp")
 
 
-def jacfwd(f, argnums=0, *, holomorphic=False, batch=False):
-    """The Jacobian of ``f`` by forward mode: one sweep per input direction (column by column).
+def jacfwd(f, argnums=0, *, holomorphic=False, batch=True, chunk_size=None):
+    """The Jacobian of ``f`` by forward mode, column by column: the tangents of all input directions pushed
+    through one batched sweep (`batched_jacfwd`), ``chunk_size`` directions at a time.
 
     The result has JAX's layout, ``f(x).shape + x.shape``; with a tuple ``argnums``, a tuple of them.
-    Building it costs ``x.size`` forward sweeps, each about 1-3 evaluations of ``f``: the textbook cost.
-    ``batch=True`` pushes all directions through one batched sweep instead (``batch=k``: k at a time),
-    with the batching engine (`batched_jacfwd`). As JAX's, it refuses complex inputs unless ``holomorphic=True``
-    (then inputs and outputs are complex, and the Jacobian is f'(z)).
+    ``chunk_size=None`` sizes the chunks to a memory budget (`automatic_chunk_size`: all directions at once
+    unless the Jacobian is large), as ``torch.func.jacfwd``'s ``chunk_size`` (``batch=k`` is another
+    spelling of ``chunk_size=k``). ``batch=False`` runs one forward sweep per input direction instead,
+    ``x.size`` sweeps of about 1-3 evaluations of ``f`` each: the textbook cost. Where ``f`` reads the plain
+    value of a tangent (a custom `Function` whose jvp calls NumPy), the batched sweep cannot follow and
+    the per-direction sweeps run instead, with their results and errors. As JAX's, it refuses complex inputs
+    unless ``holomorphic=True``: then inputs and outputs are complex and the Jacobian is f'(z) (swept one
+    direction at a time).
 
     >>> import numpy as np
     >>> jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
     array([[2., 0.],
            [0., 4.]])
-    >>> jacfwd(lambda x: x ** 2, batch=True)(np.array([1.0, 2.0]))
+    >>> jacfwd(lambda x: x ** 2, batch=False)(np.array([1.0, 2.0]))
     array([[2., 0.],
            [0., 4.]])
     """
-    if batch:
-        return batched_jacfwd(f, argnums, None if batch is True else batch)
+    if batch is False:
+        if chunk_size is not None:
+            raise ValueError(f"jacfwd: chunk_size={chunk_size!r} needs batch=True (batch=False: one sweep per "
+                             "direction)")
 
-    def jacobian(*args):
-        return value_and_jacfwd(f, argnums, holomorphic=holomorphic)(*args)[1]
-    return jacobian
+        def jacobian(*args):
+            return value_and_jacfwd(f, argnums, holomorphic=holomorphic)(*args)[1]
+        return jacobian
+    if holomorphic:
+        return jacfwd(f, argnums, holomorphic=True, batch=False)
+    per_direction = jacfwd(f, argnums, batch=False)
+    return batched_or_per_direction(batched_jacfwd(f, argnums, chunk_of(batch, chunk_size, "jacfwd")), per_direction)
 
 
 def value_and_jacfwd(f, argnums=0, *, who="jacfwd", holomorphic=False):

@@ -31,7 +31,7 @@ from ..inputs import (
 from ..ops.core import new_level
 from ..reverse import Tensor, run_backward
 from ..reverse.sweep import sole
-from .batched import batched_jacrev
+from .batched import batched_jacrev, batched_or_per_direction, chunk_of
 from .forward_mode import jacfwd, jvp, value_and_jacfwd
 
 __all__ = ["vjp", "grad", "value_and_grad", "jacrev", "hessian", "hvp", "MODES"]
@@ -149,24 +149,34 @@ def grad(f, argnums=0, mode="reverse", *, holomorphic=False):
     return gradient
 
 
-def jacrev(f, argnums=0, *, holomorphic=False, batch=False):
-    """The Jacobian of ``f`` by reverse mode: one backward sweep per output element (row by row).
+def jacrev(f, argnums=0, *, holomorphic=False, batch=True, chunk_size=None):
+    """The Jacobian of ``f`` by reverse mode, row by row: one backward sweep seeded with the cotangents of
+    all output elements at once (`batched_jacrev`), ``chunk_size`` of them at a time.
 
-    The result has JAX's layout, ``f(x).shape + x.shape``. ``batch=True`` seeds one backward sweep with
-    all the rows' cotangents at once (``batch=k``: k at a time), with the batching engine. As JAX's, it
-    takes complex inputs of a real-valued f (each row as `grad` gives it), and ``holomorphic=True`` for
-    complex in and out (the Jacobian is f'(z)).
+    The result has JAX's layout, ``f(x).shape + x.shape``. ``chunk_size=None`` sizes the chunks to a memory
+    budget (`automatic_chunk_size`), as ``torch.func.jacrev``'s ``chunk_size`` (``batch=k`` is another
+    spelling of ``chunk_size=k``). ``batch=False`` runs one backward sweep per output element instead: the
+    textbook cost. Where ``f`` reads the plain value of a cotangent (a custom `Function` whose backward
+    calls NumPy, a hook that prints its gradient), the per-output sweeps run instead. As JAX's, it takes
+    complex inputs of a real-valued f (each row as `grad` gives it), and ``holomorphic=True`` for complex in
+    and out (the Jacobian is f'(z), swept one output element at a time).
 
     >>> import numpy as np
     >>> jacrev(lambda x: x[::-1] * 1.0)(np.array([1.0, 2.0]))
     array([[0., 1.],
            [1., 0.]])
-    >>> jacrev(lambda x: x[::-1] * 1.0, batch=True)(np.array([1.0, 2.0]))
+    >>> jacrev(lambda x: x[::-1] * 1.0, batch=False)(np.array([1.0, 2.0]))
     array([[0., 1.],
            [1., 0.]])
     """
-    if batch:
-        return batched_jacrev(f, argnums, None if batch is True else batch)
+    if holomorphic and batch is not False:
+        return jacrev(f, argnums, holomorphic=True, batch=False)
+    if batch is not False:
+        per_direction = jacrev(f, argnums, batch=False)
+        return batched_or_per_direction(batched_jacrev(f, argnums, chunk_of(batch, chunk_size, "jacrev")),
+                                        per_direction)
+    if chunk_size is not None:
+        raise ValueError(f"jacrev: chunk_size={chunk_size!r} needs batch=True (batch=False: one sweep per output)")
 
     def jacobian(*args):
         nums = check_argnums(argnums, len(args), "jacrev")
@@ -184,15 +194,18 @@ def jacrev(f, argnums=0, *, holomorphic=False, batch=False):
     return jacobian
 
 
-def hessian(f, argnums=0, *, holomorphic=False):
-    """The Hessian of a scalar-valued ``f``: forward mode over reverse mode, ``jacfwd(jacrev(f))``.
+def hessian(f, argnums=0, *, holomorphic=False, batch=True, chunk_size=None):
+    """The Hessian of a scalar-valued ``f``: forward mode over reverse mode, ``jacfwd(jacrev(f))``, both
+    batched by default (``batch`` and ``chunk_size`` as in `jacfwd`; ``batch=False``: one forward sweep per
+    input direction, over one backward sweep each); ``holomorphic`` as in `jacrev`.
 
     >>> import numpy as np
     >>> hessian(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]))
     array([[ 6.,  0.],
            [ 0., 12.]])
     """
-    return jacfwd(jacrev(f, argnums, holomorphic=holomorphic), argnums, holomorphic=holomorphic)
+    return jacfwd(jacrev(f, argnums, holomorphic=holomorphic, batch=batch, chunk_size=chunk_size), argnums,
+                  holomorphic=holomorphic, batch=batch, chunk_size=chunk_size)
 
 
 def hvp(f, x, v):

@@ -7,6 +7,7 @@ part too: those ops read only the symmetric part, and the harness's tangents are
 
 import numpy as np
 
+from . import cases_decompositions
 from .harness import Case
 
 
@@ -267,3 +268,5 @@ CASES = [
     Case("linalg.cholesky", lambda d: ((_spd_input(d),), {"upper": d.choice([False, True], label="upper")})),
     Case("linalg.eigh", lambda d: ((_symmetric_input(d),), {})),
 ]
+
+CASES += cases_decompositions.CASES  # (svd, qr, pinv: every op test reads this list)

@@ -12,6 +12,11 @@ def _half_integers(d, s):
     return (d.rng.integers(-3, 3, size=s) + 0.5 + d.array(s, -0.3, 0.3)).astype(d.dtype)
 
 
+def _near_integers(d, s):
+    """k + noise in (-0.3, 0.3): at least 0.2 from every half-integer, where rint and round (to integers) jump."""
+    return (d.rng.integers(-3, 3, size=s) + d.array(s, -0.3, 0.3)).astype(d.dtype)
+
+
 def _tenths(d, s):
     """k / 10 + noise in (-0.03, 0.03): away from the jumps of rounding to one decimal (k / 10 + 0.05)."""
     return (d.rng.integers(-20, 20, size=s) / 10 + d.array(s, -0.03, 0.03)).astype(d.dtype)
@@ -38,9 +43,9 @@ def _round(d):
 CASES = [
     elementwise("floor", _half_integers),
     elementwise("ceil", _half_integers),
-    elementwise("rint", _half_integers),
+    elementwise("rint", _near_integers),
     elementwise("trunc", _half_integers),
-    elementwise("round", _half_integers, label="round_to_integers"),
+    elementwise("round", _near_integers, label="round_to_integers"),
     Case("round", _round, label="round_to_tenths"),
     elementwise("isnan_mask", (-2, 2)),
     elementwise("isfinite_mask", (-2, 2)),
