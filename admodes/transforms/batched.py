@@ -215,9 +215,9 @@ def batched_jacrev(f, argnums=0, batch_size=None):
             args[i] = Tensor._make(x.view() if type(x) is np.ndarray else x, level, requires_grad=True)
             leaves.append(args[i])
         out = single_output(f(*args), "jacrev")
-        check_holomorphic_output(out, "jacrev", False)  # (a complex output's rows need holomorphic=True)
         ours = type(out) is Tensor and out._level == level
         out_value = out.data if ours else out
+        check_holomorphic_output(out_value, "jacrev", False)  # (a complex output's rows need holomorphic=True)
         out_shape, dtype = shape_of(out_value), float_dtype(out_value)
         m = math.prod(out_shape)
         step = batch_size
