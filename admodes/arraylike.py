@@ -156,6 +156,17 @@ class ArrayLike(Traced):
     def T(self):
         return op("transpose")(self)
 
+    @property
+    def real(self):
+        return op("real")(self)
+
+    @property
+    def imag(self):
+        return op("imag")(self)
+
+    def conj(self): return op("conjugate")(self)
+    conjugate = conj
+
     def sum(self, axis=None, keepdims=False): return op("sum")(self, axis=axis, keepdims=keepdims)
     def mean(self, axis=None, keepdims=False): return op("mean")(self, axis=axis, keepdims=keepdims)
     def prod(self, axis=None, keepdims=False): return op("prod")(self, axis=axis, keepdims=keepdims)
@@ -183,7 +194,7 @@ class ArrayLike(Traced):
 
     def astype(self, dtype):
         """A float dtype keeps the derivative (a cast is linear); an integer or bool dtype would drop it."""
-        if np.dtype(dtype).kind != "f":
+        if np.dtype(dtype).kind not in "fc":
             raise TypeError(f"astype({np.dtype(dtype)}) would drop the derivative; cast the value instead "
                             "(.item(), or numpy on the plain value)")
         if np.dtype(dtype) == self.dtype:

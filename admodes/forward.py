@@ -34,7 +34,7 @@ USER_LEVEL = 1
 class Dual(ArrayLike):
     """A value with a tangent: ``Dual(primal, tangent)``; every op on it also pushes the tangent forward.
 
-    The primal is a real floating-point array (Python numbers and lists become float64); the tangent has the
+    The primal is a floating-point array, real or complex (Python numbers and lists become float64); the tangent has the
     primal's shape and dtype (Python numbers and lists are converted to it); ``None`` means a zero tangent.
     Operators, ndarray methods and NumPy functions (``np.sin(d)``, ``d @ w``, ``d.sum()``) all work;
     comparisons and ``if``/``while`` look at the primal only.
@@ -50,7 +50,7 @@ class Dual(ArrayLike):
     __slots__ = ("primal", "_tangent", "_level")
 
     def __init__(self, primal, tangent=None):
-        primal = float_input(primal, "Dual: primal")
+        primal = float_input(primal, "Dual: primal", complex_ok=True)
         if tangent is not None:
             tangent = checked_tangent(tangent, primal, "Dual: tangent", "the primal")
         # A dual made around a traced value (inside a transform) sits above every level made so far:

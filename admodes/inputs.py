@@ -6,7 +6,9 @@ shape and dtype) whichever transform met it first. The dtype rules are NumPy's a
 
 - a derivative needs a real floating-point point: integer and bool arrays are refused (``astype(float)``
   is the fix), but Python numbers and lists of them are promoted to float64, NumPy's default;
-- complex values are refused (admodes differentiates real arrays only);
+- complex values are taken where JAX takes them (`jvp`, `vjp`, `grad` and `jacrev` of a real-valued f, and
+  ``holomorphic=True``: `check_holomorphic`), with JAX's convention: a derivative of a complex value is
+  the transpose of the JVP, so ``grad(lambda z: abs(z) ** 2)(3 + 4j) == 6 - 8j`` (df/dx - i df/dy);
 - a tangent has its primal's shape and dtype; a Python number or list is converted to that dtype;
 - where a dtype must be made up for a result that has no float dtype of its own (the zero gradient of an
   integer output), it is float64.
@@ -27,7 +29,8 @@ import numpy as np
 from .ops.core import Traced, shape_of
 
 __all__ = [
-    "dtype_of", "float_dtype", "in_dtype", "float_input", "checked_tangent", "checked_like", "check_argnums",
+    "dtype_of", "float_dtype", "in_dtype", "float_input", "check_holomorphic", "check_holomorphic_output",
+    "checked_tangent", "checked_like", "check_argnums",
     "as_tuple", "returned", "single_output", "check_scalar_output", "check_int", "check_batch_size",
 ]
 
@@ -48,23 +51,28 @@ def dtype_of(x):
 
 
 def float_dtype(x):
-    """The dtype of ``x`` (a value or a dtype) if it is a float dtype, else float64: the dtype given to a
-    derivative (a zero tangent or gradient) of a value that has no float dtype of its own.
+    """The dtype of ``x`` (a value or a dtype) if it is a float (or complex) dtype, else float64: the dtype
+    given to a derivative (a zero tangent or gradient) of a value that has no float dtype of its own.
 
-    >>> float_dtype(np.zeros(2, np.float32)), float_dtype(np.dtype(bool))
-    (dtype('float32'), dtype('float64'))
+    >>> float_dtype(np.zeros(2, np.float32)), float_dtype(np.dtype(bool)), float_dtype(1j)
+    (dtype('float32'), dtype('float64'), dtype('complex128'))
     """
     dtype = x if isinstance(x, np.dtype) else dtype_of(x)
-    return dtype if dtype.kind == "f" else np.dtype(np.float64)
+    return dtype if dtype.kind in "fc" else np.dtype(np.float64)
 
 
 def in_dtype(derivative, dtype):
     """A derivative with respect to an input of ``dtype``, in that dtype: as in JAX, the gradient of a float32
     input is float32 even where f mixed in float64 constants (its output, and the sweep, were float64).
 
-    >>> in_dtype(np.ones(2), np.dtype(np.float32)).dtype
-    dtype('float32')
+    A complex derivative of a real input (a Jacobian of a function with complex output) stays complex, in
+    the input's precision.
+
+    >>> in_dtype(np.ones(2), np.dtype(np.float32)).dtype, in_dtype(np.ones(2) * 1j, np.dtype(np.float32)).dtype
+    (dtype('float32'), dtype('complex64'))
     """
+    if derivative.dtype.kind == "c" and dtype.kind == "f":
+        dtype = np.result_type(dtype, np.complex64)
     return derivative if derivative.dtype == dtype else derivative.astype(dtype)
 
 
@@ -72,11 +80,12 @@ def in_dtype(derivative, dtype):
 # Points and tangents
 # ----------------------------------------------------------------------------------------------------
 
-def float_input(x, what):
+def float_input(x, what, complex_ok=False):
     """``x`` as a point to differentiate at (no copy): a real floating-point array, or a clear error.
 
     A traced value (an enclosing transform's, or a batch) is kept as it is; its dtype is read without
-    unwrapping it. ``what`` names the argument in the error ("jvp: primal 0").
+    unwrapping it. ``what`` names the argument in the error ("jvp: primal 0"). ``complex_ok``: a complex
+    array (or Python complex) is a point too (jvp, vjp, grad; JAX's convention).
 
     >>> float_input(np.int64(3), "x")
     Traceback (most recent call last):
@@ -87,7 +96,7 @@ def float_input(x, what):
         return x
     if isinstance(x, Traced):  # a value of an enclosing transform
         dtype = dtype_of(x)
-        if dtype.kind != "f":
+        if dtype.kind != "f" and not (complex_ok and dtype.kind == "c"):
             raise TypeError(f"{what} has dtype {dtype} (shape {shape_of(x)}): a derivative needs floating-point "
                             "input")
         return x
@@ -96,8 +105,10 @@ def float_input(x, what):
     if kind == "f":
         return arr
     if kind == "c":
-        raise TypeError(f"{what} is complex ({arr.dtype}, shape {arr.shape}); admodes differentiates real "
-                        "arrays only (split it into real and imaginary parts)")
+        if complex_ok:
+            return arr
+        raise TypeError(f"{what} is complex ({arr.dtype}, shape {arr.shape}); this transform differentiates real "
+                        "arrays only: use jvp/vjp/grad, or holomorphic=True for a holomorphic function")
     if kind in "iu" and not isinstance(x, (np.ndarray, np.generic)):
         return arr.astype(np.float64)  # Python numbers (or lists of them): promoted, as NumPy's float default
     if kind in "iub":
@@ -130,13 +141,14 @@ def checked_like(t, shape, dtype, what, owner, kind="tangent", owners="its prima
         from_python = not isinstance(t, (np.ndarray, np.generic))
         t = np.asarray(t)
         t_shape, t_dtype = t.shape, t.dtype
-        if from_python and t.dtype.kind in "iuf":
+        if from_python and (t.dtype.kind in "iuf" or t.dtype.kind == "c" == dtype.kind):
             t, t_dtype = t.astype(dtype, copy=False), dtype
     if t_shape != shape:
         raise ValueError(f"{what} has shape {t_shape} but {owner} has shape {shape}: a {kind} has {owners} "
                          "shape and dtype")
     if t_dtype != dtype:
-        fix = f"pass the {kind} as .astype(np.{dtype})" if t_dtype.kind in "iufb" else f"use a real float {kind}"
+        fix = f"pass the {kind} as .astype(np.{dtype})" if t_dtype.kind in "iufb" or dtype.kind == "c" else \
+            f"use a real float {kind}"
         raise TypeError(f"{what} has dtype {t_dtype} but {owner} has dtype {dtype} (shape {shape}): a "
                         f"{kind} has {owners} dtype; {fix}")
     return t
@@ -179,7 +191,8 @@ def as_tuple(xs, what, who="jvp"):
 
 
 def returned(out, who, name="f"):
-    """What ``f`` returned, if it is one real array (a number, a traced value); else a TypeError saying what it is.
+    """What ``f`` returned, if it is one array of numbers, real or complex (a number, a traced value); else a
+    TypeError saying what it is.
 
     A function that forgets to ``return`` gives None, which would otherwise become a constant and a zero
     derivative without a word. (Tuples and lists pass: `single_output` refuses them.)
@@ -187,22 +200,22 @@ def returned(out, who, name="f"):
     >>> returned(None, "grad")
     Traceback (most recent call last):
     ...
-    TypeError: grad: f must return a real array, but it returned None (did it forget to `return`?); ...
+    TypeError: grad: f must return a real array, but it returned None (did it forget to `return`?) ...
     """
-    if type(out) is np.ndarray and out.dtype.kind in "fiub" or isinstance(out, (Traced, tuple, list)):
+    if type(out) is np.ndarray and out.dtype.kind in "fiubc" or isinstance(out, (Traced, tuple, list)):
         return out
     if out is None:
         what = "None (did it forget to `return`?)"
     elif isinstance(out, (np.ndarray, np.generic, int, float, complex)):
         dtype = np.result_type(out)
-        if dtype.kind in "fiub":
+        if dtype.kind in "fiubc":
             return out
-        noun = "an array" if isinstance(out, np.ndarray) else "a complex value" if dtype.kind == "c" else "a value"
+        noun = "an array" if isinstance(out, np.ndarray) else "a value"
         what = f"{noun} of dtype {dtype} (shape {np.shape(out)})"
     else:
         what = f"a {type(out).__name__}"
-    raise TypeError(f"{who}: {name} must return a real array, but it returned {what}; admodes differentiates real "
-                    "arrays only")
+    raise TypeError(f"{who}: {name} must return a real array, but it returned {what} (or a complex one, where "
+                    "the transform takes complex values)")
 
 
 def single_output(out, who):
@@ -219,8 +232,9 @@ def single_output(out, who):
     return returned(out, who)
 
 
-def check_scalar_output(out, who):
-    """Refuse an output that is not one float number (what a gradient needs).
+def check_scalar_output(out, who, holomorphic=False):
+    """Refuse an output that is not one float number (what a gradient needs; one complex number with
+    ``holomorphic``).
 
     >>> check_scalar_output(np.ones(2), "grad")
     Traceback (most recent call last):
@@ -231,8 +245,51 @@ def check_scalar_output(out, who):
     if math.prod(shape) != 1:
         raise TypeError(f"{who} needs a function with a scalar output, but f returned shape {shape}: reduce it "
                         "(e.g. with .sum()), or use jacrev/jacfwd for the Jacobian, or vjp for v^T J")
-    if dtype_of(out).kind != "f":
-        raise TypeError(f"{who}: f returned dtype {dtype_of(out)}; a gradient needs a float output")
+    check_holomorphic_output(out, who, holomorphic)
+
+
+def check_holomorphic(x, what, who, holomorphic, complex_ok=True):
+    """``x`` as a point for ``who`` (grad, jacrev, jacfwd), by JAX's rules: with ``holomorphic`` it must be
+    complex; without, a complex point is taken only where ``complex_ok`` (grad and jacrev, of a real-valued
+    f; jacfwd refuses it, as JAX's does).
+
+    >>> check_holomorphic(np.array(1.0), "argument 0", "jacrev", True)
+    Traceback (most recent call last):
+    ...
+    TypeError: jacrev with holomorphic=True requires inputs with complex dtype, but argument 0 has float64
+    """
+    if holomorphic:
+        dtype = dtype_of(x)
+        if dtype.kind != "c":
+            raise TypeError(f"{who} with holomorphic=True requires inputs with complex dtype, but {what} has {dtype}")
+        return x if isinstance(x, Traced) else np.asarray(x)
+    if not complex_ok and dtype_of(x).kind == "c":
+        raise TypeError(f"{who} requires real-valued inputs, but {what} has {dtype_of(x)}. For holomorphic "
+                        "differentiation, pass holomorphic=True. For differentiation of non-holomorphic functions "
+                        "involving complex inputs, use jvp directly (with tangents 1 and 1j)")
+    return float_input(x, f"{who}: {what}", complex_ok=True)
+
+
+def check_holomorphic_output(out, who, holomorphic):
+    """Refuse an output dtype ``who`` cannot differentiate, by JAX's rules: ``holomorphic`` needs a complex
+    output; otherwise grad and jacrev need a real floating-point one (a complex output's cotangent has two
+    parts, which `vjp` takes).
+
+    >>> check_holomorphic_output(np.array(1j), "grad", False)
+    Traceback (most recent call last):
+    ...
+    TypeError: grad requires real-valued outputs, but f returned complex128. For holomorphic ...
+    """
+    dtype = dtype_of(out)
+    if holomorphic:
+        if dtype.kind != "c":
+            raise TypeError(f"{who} with holomorphic=True requires outputs with complex dtype, but f returned {dtype}")
+    elif dtype.kind == "c":
+        raise TypeError(f"{who} requires real-valued outputs, but f returned {dtype}. For holomorphic "
+                        "differentiation, pass holomorphic=True. For differentiation of non-holomorphic functions "
+                        "with complex outputs, use vjp directly")
+    elif dtype.kind != "f":
+        raise TypeError(f"{who}: f returned dtype {dtype}; a gradient needs a float output")
 
 
 def check_int(value, name, who, low, high=None, high_name=""):

@@ -242,8 +242,8 @@ def test_numpy_function_without_a_rule_is_a_type_error_naming_it(call, name):
 
 
 def test_unsupported_function_of_a_numpy_submodule_is_named_in_full():
-    with pytest.raises(TypeError, match=r"no derivative rule for numpy\.fft\.fft\b"):
-        np.fft.fft(Dual(np.array([3.0, 1.0]), np.ones(2)))
+    with pytest.raises(TypeError, match=r"no derivative rule for numpy\.fft\.hfft\b"):
+        np.fft.hfft(Dual(np.array([3.0, 1.0]), np.ones(2)))
 
 
 def test_ufunc_methods_and_out_are_refused_by_name():

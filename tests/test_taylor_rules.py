@@ -29,10 +29,12 @@ NOT_SMOOTH = {
     "linalg.norm-at-zero",
 }
 JET_CASES = sorted(set(BY_ID) - NOT_SMOOTH)
-# The jet of a FALLBACK primitive *is* K nested JVPs along the curve, the very computation of the reference here,
-# and its higher derivatives are its JVP rules applied again, which the rule tests (tests/ops) check on every
-# draw: for those cases this test checks the fallback's assembly only (the curve, the factorials), on fewer
-# draws. Their nested JVPs are the suite's most expensive computation (det_derivative: m! terms per call).
+# The jet of a nested-JVP primitive (FALLBACK) *is* K nested JVPs along the curve, the very computation of the
+# reference here, and its higher derivatives are its JVP rules applied again, which the rule tests (tests/ops)
+# check on every draw: for those cases this test checks the fallback's assembly only (the curve, the
+# factorials), on fewer draws. Their nested JVPs are the suite's most expensive computation (det_derivative:
+# m! terms per call).
+FALLBACK = {name for name, prim in REGISTRY.items() if rule_kind(prim) in ("nested_jvp", "fallback")}
 RECURRENCE_CASES = [i for i in JET_CASES if BY_ID[i].name not in FALLBACK]
 FALLBACK_CASES = [i for i in JET_CASES if BY_ID[i].name in FALLBACK]
 RULES = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -12,7 +12,7 @@ creation) are re-exported unchanged.
 import numpy as _np
 
 from ..ops.core import FUNCTIONS as _FUNCTIONS
-from . import linalg  # noqa: F401
+from . import fft, linalg  # noqa: F401
 
 # NumPy's non-differentiable parts, unchanged: dtypes, constants, array creation, index helpers.
 PASSED_THROUGH = (

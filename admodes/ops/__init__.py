@@ -9,10 +9,13 @@ NumPy's functions composed of them: `layout` (rearranging), `statistics`,
 """
 
 from . import (  # noqa: F401  (registers)
+    complex,
     core,
     creation,
     decompositions,
+    eig,
     elementwise,
+    fft,
     indexing,
     joining,
     layout,

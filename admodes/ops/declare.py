@@ -29,6 +29,12 @@ What one `defrules` call says:
 - ``joint=True``: ``jvp(tangents, ans, args, params)`` and ``vjp(g, ans, args, params, needed)`` over all
   arguments at once (variadic ops: concatenate, einsum); ``saves`` then names ``"ans"``, ``"args"`` or
   ``"args.shape"``.
+- ``complex``: False (the default: complex input is refused with a TypeError naming the op), True (the
+  rules are right for complex values, in JAX's convention: a VJP is the *transpose* of the JVP, never its
+  conjugate, so a holomorphic op's rules read as for reals, ``g * cos(x)``; the reverse engine casts a real
+  input of a complex result to complex first, so the rules meet one kind), or ``"mixed"`` (the rules
+  themselves give a real input of a complex result its real cotangent: astype, the FFTs). `accept_complex`
+  says it for ops declared already.
 - any keyword named in `primitive.RULE_KINDS` (``jet=...``, ``deps=...``): a rule for another engine,
   kept in ``prim.rules.extra`` and read with ``prim.rule("jet")``.
 
@@ -52,7 +58,7 @@ from .primitive import RULE_KINDS, Primitive, ndim_of, op, shape_of
 
 __all__ = [
     "defrules", "deflinear", "defjoint", "nondifferentiable", "defbatch", "Rules", "Fast", "Meta",
-    "broadcasting_batch_rule", "pad_batched", "kept_for",
+    "broadcasting_batch_rule", "pad_batched", "kept_for", "accept_complex",
 ]
 
 
@@ -122,10 +128,11 @@ class Rules:
     """
 
     __slots__ = ("jvp", "vjp", "joint", "saves", "reads", "joint_saves", "elementwise", "linear", "zero",
-                 "fast", "extra")
+                 "fast", "extra", "complex")
 
 
-def defrules(prim, *, jvp, vjp, saves=None, batch=None, elementwise=False, joint=False, fast=None, **extra):
+def defrules(prim, *, jvp, vjp, saves=None, batch=None, elementwise=False, joint=False, fast=None, complex=False,
+             **extra):
     """Declare all of `prim`'s rules in one call (see the module docstring for each keyword).
 
     >>> import numpy as np
@@ -135,10 +142,10 @@ def defrules(prim, *, jvp, vjp, saves=None, batch=None, elementwise=False, joint
     ((frozenset(), frozenset()),)
     """
     _declare(prim, jvp, vjp, saves=saves, batch=batch, elementwise=elementwise, joint=joint, fast=fast,
-             extra=extra)
+             complex=complex, extra=extra)
 
 
-def deflinear(prim, *, transpose, saves=None, batch=None, elementwise=False, fast=None, **extra):
+def deflinear(prim, *, transpose, saves=None, batch=None, elementwise=False, fast=None, complex=False, **extra):
     """Declare a primitive that is linear in its one differentiable argument: its JVP is the op itself
     applied to the tangent (the other arguments and the parameters unchanged), and ``transpose`` (the
     adjoint, ``transpose(g, ans, *args, **params)``) is its VJP. As JAX's ``deflinear`` and autograd's
@@ -162,7 +169,7 @@ def deflinear(prim, *, transpose, saves=None, batch=None, elementwise=False, fas
     jvps, vjps = [None] * len(prim.argnames), [None] * len(prim.argnames)
     jvps[i], vjps[i] = jvp, transpose
     _declare(prim, tuple(jvps), tuple(vjps), saves=saves, batch=batch, elementwise=elementwise, linear=True,
-             fast=fast, extra=extra)
+             fast=fast, complex=complex, extra=extra)
 
 
 def defjoint(prim, *, jvp, vjp, saves=None, batch=None, **extra):
@@ -213,6 +220,22 @@ def defbatch(prim, rule):
     prim.batch_rule = rule
 
 
+def accept_complex(*prims, mixed=False):
+    """Say of primitives declared already that their rules are right for complex values (``complex=True``
+    of `defrules`; ``mixed=True``: ``complex="mixed"``). One list per op module keeps the declarations
+    themselves as they were.
+
+    >>> p = Primitive("complex_example", lambda x: -x, registered=False)
+    >>> defrules(p, jvp=lambda t, ans, x: -t, vjp=lambda g, ans, x: -g, saves=())
+    >>> accept_complex(p); p.rules.complex
+    True
+    """
+    for prim in prims:
+        if prim.rules is None:
+            raise ValueError(f"{prim.name}: declare its rules before accepting complex values")
+        prim.rules.complex = "mixed" if mixed else True
+
+
 def kept_for(prim, needed):
     """What the backward sweep keeps of a call of `prim` whose arguments in ``needed`` want cotangents, by
     its declaration: ``(whole, metadata_only)``, frozensets of argument positions, -1 for ``ans``.
@@ -240,7 +263,7 @@ def kept_for(prim, needed):
 # ----------------------------------------------------------------------------------------------------
 
 def _declare(prim, jvp, vjp, *, saves, batch, elementwise, joint=False, linear=False, zero=False, fast=None,
-             extra=None):
+             complex=False, extra=None):
     if not isinstance(prim, Primitive):
         raise TypeError(f"defrules: {prim!r} is not a Primitive")
     if prim.rules is not None:
@@ -251,6 +274,9 @@ def _declare(prim, jvp, vjp, *, saves, batch, elementwise, joint=False, linear=F
                         f"jvp, vjp, batch and {', '.join(sorted(RULE_KINDS))} (primitive.RULE_KINDS)")
     r = Rules()
     r.joint, r.saves, r.elementwise, r.linear, r.zero = joint, saves, elementwise, linear, zero
+    if complex not in (False, True, "mixed"):
+        raise ValueError(f"{prim.name}: complex must be False, True or 'mixed', not {complex!r}")
+    r.complex = complex
     r.extra = dict(extra or {})
     if joint:
         r.jvp, r.vjp, r.reads, r.joint_saves = jvp, vjp, None, _joint_saves(prim, saves)

@@ -27,7 +27,7 @@ import numpy as np
 
 from . import jet_elementwise
 from .declare import Fast, broadcasting_batch_rule, deflinear, defrules, nondifferentiable, pad_batched
-from .primitive import Primitive, register_function
+from .primitive import Primitive, is_complex, op, register_function
 
 __all__ = ["defpartials", "times_into", "broadcasting_batch_rule", "pad_batched"]  # (and every op below)
 
@@ -128,9 +128,17 @@ negative = Primitive("negative", np.negative, short="Neg")
 deflinear(negative, transpose=lambda g, ans, x: -g, saves=(), elementwise=True,
           fast=Fast(vjp_inplace=lambda g, ans, x: np.negative(g, out=g)))
 
-astype = Primitive("astype", lambda x, dtype: np.asarray(x).astype(dtype), argnames=("x",), public=False, doc=(
-    "``x.astype(dtype)`` between float dtypes: linear, so the tangent is cast forward and the cotangent "
-    "back to x's dtype. (`ArrayLike.astype` refuses integer dtypes, which would drop the derivative.)"))
+def _astype_impl(x, dtype):
+    x = np.asarray(x)
+    if x.dtype.kind == "c" and np.dtype(dtype).kind != "c":  # complex to real: the real part (without
+        x = x.real  # NumPy's ComplexWarning), which makes the cast real-linear, its transpose the cast back
+    return x.astype(dtype)
+
+
+astype = Primitive("astype", _astype_impl, argnames=("x",), public=False, doc=(
+    "``x.astype(dtype)`` between float (and complex) dtypes: linear, so the tangent is cast forward and the "
+    "cotangent back to x's dtype; complex to real keeps the real part, whose transpose is the cast back. "
+    "(`ArrayLike.astype` refuses integer dtypes, which would drop the derivative.)"))
 deflinear(astype, transpose=lambda g, ans, x, dtype: astype(g, x.dtype), saves="x.shape",
           batch=lambda args, batched, dtype: astype(args[0], dtype))
 
@@ -280,8 +288,8 @@ tanh = Primitive("tanh", np.tanh)
 defpartials(tanh, lambda ans, x: 1.0 - ans * ans, saves="ans", jet=jet_elementwise.tanh)
 
 arcsinh = Primitive("arcsinh", np.arcsinh)
-defpartials(arcsinh, lambda ans, x: 1.0 / hypot(x, 1.0), saves="x",
-            jet=jet_elementwise.arcsinh)  # sqrt(x² + 1), without x² overflowing
+defpartials(arcsinh, lambda ans, x: 1.0 / (sqrt(1.0 + x * x) if is_complex(x) else hypot(x, 1.0)),
+            saves="x", jet=jet_elementwise.arcsinh)  # sqrt(x² + 1), without x² overflowing (hypot is real only)
 
 arccosh = Primitive("arccosh", np.arccosh)
 defpartials(arccosh, lambda ans, x: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)), saves="x",
@@ -304,9 +312,27 @@ heaviside = Primitive("heaviside", np.heaviside, nondiff=("x2",), doc=(
 nondifferentiable(heaviside, elementwise=True)
 
 absolute = Primitive("absolute", np.absolute, short="Abs", doc=(
-    "|x|, elementwise (also published as `abs`). absolute'(x) = sign(x), so absolute'(0) = 0.\n\n"
-    ">>> absolute(np.array([-2.0, 3.0]))\narray([2., 3.])"))
-defpartials(absolute, lambda ans, x: sign(x), saves="x", jet="linear")
+    "|x|, elementwise (also published as `abs`). absolute'(x) = sign(x), so absolute'(0) = 0. For complex x, "
+    "d|x| = Re(conj(x) dx) / |x| and the VJP is g conj(x) / |x| (JAX's convention: grad of |z|² at 3 + 4i is "
+    "6 - 8i); 0 at x = 0.\n\n>>> absolute(np.array([-2.0, 3.0]))\narray([2., 3.])"))
+
+
+def _conj_unit(x):
+    """conj(x) / |x| for complex x (0 at 0, the choice of absolute'(0) = 0), written with ops."""
+    r = absolute(x)
+    return op("conjugate")(x) / where(r, r, 1.0)
+
+
+def _abs_jvp(t, ans, x):
+    return op("real")(t * _conj_unit(x)) if is_complex(x) else t * sign(x)
+
+
+def _abs_vjp(g, ans, x):
+    return _conj_unit(x) * g if is_complex(x) else sign(x) * g
+
+
+defrules(absolute, jvp=_abs_jvp, vjp=_abs_vjp, saves="x", elementwise=True, jet="linear", fast=Fast(
+    vjp_inplace=lambda g, ans, x: NotImplemented if is_complex(x) else times_into(g, sign(x))))
 register_function("abs")(absolute)
 
 maximum = Primitive("maximum", np.maximum, short="Max", doc=(

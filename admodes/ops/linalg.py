@@ -525,11 +525,21 @@ def _eigh_impl(a):
     return np.concatenate([w[..., None, :], v], axis=-2)
 
 
-def _unpack(packed):
+def unpack_eigen(packed):
+    """Eigenvalues (row 0) and eigenvectors (rows 1..n) of a packed (..., n + 1, n) array (eigh's, eig's).
+
+    >>> unpack_eigen(np.array([[1.0, 2.0], [1.0, 0.0], [0.0, 1.0]]))[0]
+    array([1., 2.])
+    """
     return getitem(packed, _EIGENVALUES), getitem(packed, _EIGENVECTORS)
 
 
-def _pack(w, v):
+def pack_eigen(w, v):
+    """The inverse of `unpack_eigen`, written with scatter_add (its adjoint), so it packs tangents too.
+
+    >>> pack_eigen(np.array([1.0, 2.0]), np.eye(2)).shape
+    (3, 2)
+    """
     shape = tuple(v.shape[:-2]) + (v.shape[-1] + 1, v.shape[-1])
     return scatter_add(w, _EIGENVALUES, shape) + scatter_add(v, _EIGENVECTORS, shape)
 
@@ -567,16 +577,16 @@ def gap_scaled(m, w, check, name="linalg.eigh", values="eigenvalues", vectors="e
 
 
 def _eigh_jvp(t, ans):
-    w, v = _unpack(ans)
+    w, v = unpack_eigen(ans)
     m = mT(v) @ _sym(t) @ v
     with np.errstate(invalid="ignore"):  # an undefined eigenvector tangent is inf/nan, silently as in JAX
         dv = v @ gap_scaled(m, w, check=False)
-    return _pack(sum(m * np.eye(v.shape[-1], dtype=v.dtype), axis=-1), dv)
+    return pack_eigen(sum(m * np.eye(v.shape[-1], dtype=v.dtype), axis=-1), dv)
 
 
 def _eigh_vjp(g, ans):
-    w, v = _unpack(ans)
-    gw, gv = _unpack(g)
+    w, v = unpack_eigen(ans)
+    gw, gv = unpack_eigen(g)
     inner = _row(gw) * np.eye(v.shape[-1], dtype=v.dtype) + gap_scaled(mT(v) @ gv, w, check=True)
     return _sym(v @ inner @ mT(v))
 
@@ -602,4 +612,4 @@ def eigh(a, UPLO="L"):
     """
     if UPLO not in ("L", "U"):
         raise ValueError(f"admodes.linalg.eigh: UPLO must be 'L' or 'U', not {UPLO!r}")
-    return EighResult(*_unpack(_eigh(a)))
+    return EighResult(*unpack_eigen(_eigh(a)))

@@ -29,8 +29,8 @@ from . import counting
 
 __all__ = [
     "Primitive", "Traced", "new_level", "REGISTRY", "FUNCTIONS", "register_function", "op", "no_rule_message",
-    "call_impl", "lift",
-    "shape_of", "ndim_of", "RULE_KINDS", "REAL_KINDS",
+    "call_impl", "lift", "takes_complex", "complex_refused",
+    "shape_of", "ndim_of", "is_complex", "RULE_KINDS", "REAL_KINDS",
 ]
 
 REGISTRY: dict[str, Primitive] = {}
@@ -319,6 +319,17 @@ def shape_of(x):
     return tuple(shape) if shape is not None else np.shape(x)
 
 
+def is_complex(x):
+    """True if ``x`` (an array, a traced value, a Python number) has a complex dtype: how a rule that differs
+    for complex values (absolute's, angle's) chooses.
+
+    >>> is_complex(np.ones(2) * 1j), is_complex(2.0)
+    (True, False)
+    """
+    dtype = getattr(x, "dtype", None)
+    return (dtype if dtype is not None else np.result_type(x)).kind == "c"
+
+
 def ndim_of(x):
     """The number of axes of an array, a traced value or a Python number.
 
@@ -348,7 +359,7 @@ def call_impl(prim, args, params):
         out = prim.impl(*args, **params)
     except (TypeError, ValueError) as err:
         raise _explain(prim, args, err) from None
-    if np.result_type(out).kind not in REAL_KINDS:
+    if np.result_type(out).kind not in REAL_KINDS and not takes_complex(prim, out):
         raise _unsupported_dtype(prim, args, out)
     return out
 
@@ -369,9 +380,21 @@ if fastpaths.FAST:
             out = prim.impl(*args, **params) if params else prim.impl(*args)
         except (TypeError, ValueError) as err:
             raise _explain(prim, args, err) from None
-        if type(out) not in _REAL_SCALARS and out.dtype.kind not in REAL_KINDS:
+        if type(out) not in _REAL_SCALARS and out.dtype.kind not in REAL_KINDS and not takes_complex(prim, out):
             raise _unsupported_dtype(prim, args, out)
         return out
+
+
+def takes_complex(prim, out):
+    """True if ``out`` is a complex result of `prim` and its declaration says its rules are right for complex
+    values (``defrules(..., complex=True)``, `declare.accept_complex`). Read only off the hot path: for a
+    result that is not real.
+
+    >>> from admodes.ops.elementwise import sin, maximum
+    >>> takes_complex(sin, np.array(1j)), takes_complex(maximum, np.array(1j))
+    (True, False)
+    """
+    return np.result_type(out).kind == "c" and prim.rules is not None and bool(prim.rules.complex)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -432,6 +455,17 @@ def _normalise(prim, args, params):
 # Errors that name the op and the argument
 # ----------------------------------------------------------------------------------------------------
 
+def complex_refused(name, argument, dtype):
+    """The TypeError of a function that is not declared for complex input, given some (``argument``).
+
+    >>> str(complex_refused("maximum", "x1", np.dtype(complex)))[:63]
+    'admodes.maximum does not take complex input (argument x1 is com'
+    """
+    return TypeError(f"admodes.{name} does not take complex input (argument {argument} is {dtype}): its "
+                     "derivative rules are for real values only; apply it to the real and imaginary parts "
+                     "(anp.real, anp.imag), or to anp.abs of a complex value")
+
+
 def _describe(prim, args):
     names = prim.argnames if not prim.variadic else [f"arrays[{i}]" for i in range(len(args))]
     parts = []
@@ -454,8 +488,7 @@ def _unsupported_dtype(prim, args, out):
     for name, a in zip(names, args):
         kind = np.asarray(a).dtype.kind if not isinstance(a, str) else "U"
         if kind == "c":
-            return TypeError(f"admodes.{prim.name}: argument {name!r} is complex; admodes differentiates "
-                             "real arrays only (split complex data into real and imaginary parts)")
+            return complex_refused(prim.name, name, np.asarray(a).dtype)
         if kind not in REAL_KINDS:
             return TypeError(f"admodes.{prim.name}: argument {name!r} is not a numeric array "
                              f"(got {type(a).__name__} of dtype {np.asarray(a).dtype})")

@@ -23,7 +23,15 @@ import numpy as np
 
 from ..batching import Batched, unbatch
 from ..forward import Dual
-from ..inputs import check_argnums, check_batch_size, float_dtype, float_input, in_dtype, single_output
+from ..inputs import (
+    check_argnums,
+    check_batch_size,
+    check_holomorphic,
+    check_holomorphic_output,
+    float_dtype,
+    in_dtype,
+    single_output,
+)
 from ..ops.core import FUNCTIONS, REGISTRY, Traced, new_level, shape_of
 from ..reverse import Tensor, run_backward
 from .outputs import own, primal_and_tangent
@@ -114,7 +122,8 @@ def batched_jacfwd(f, argnums=0, batch_size=None):
 
     def jacobian(*args):
         nums = check_argnums(argnums, len(args), "jacfwd")
-        jacobians = [_forward_jacobian(f, args, i, float_input(args[i], f"jacfwd: argument {i}"), batch_size)
+        jacobians = [_forward_jacobian(f, args, i, check_holomorphic(args[i], f"argument {i}", "jacfwd", False,
+                                                                        complex_ok=False), batch_size)
                      for i in nums]
         return jacobians[0] if isinstance(argnums, int) else tuple(jacobians)
     return jacobian
@@ -164,13 +173,14 @@ def batched_jacrev(f, argnums=0, batch_size=None):
         nums = check_argnums(argnums, len(args), "jacrev")
         level, args, leaves = new_level(), list(args), []
         for i in nums:
-            x = float_input(args[i], f"jacrev: argument {i}")
+            x = check_holomorphic(args[i], f"argument {i}", "jacrev", False)  # (complex: f real-valued)
             # A view, so that an in-place op inside f can never write into the caller's array.
             args[i] = Tensor._make(x.view() if type(x) is np.ndarray else x, level, requires_grad=True)
             leaves.append(args[i])
         out = single_output(f(*args), "jacrev")
         ours = type(out) is Tensor and out._level == level
         out_value = out.data if ours else out
+        check_holomorphic_output(out_value, "jacrev", False)  # (a complex output's rows need holomorphic=True)
         out_shape, dtype = shape_of(out_value), float_dtype(out_value)
         m = math.prod(out_shape)
         step = batch_size

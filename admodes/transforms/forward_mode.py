@@ -12,7 +12,17 @@ from __future__ import annotations
 import numpy as np
 
 from ..forward import Dual
-from ..inputs import as_tuple, check_argnums, checked_tangent, dtype_of, float_dtype, float_input, in_dtype
+from ..inputs import (
+    as_tuple,
+    check_argnums,
+    check_holomorphic,
+    check_holomorphic_output,
+    checked_tangent,
+    dtype_of,
+    float_dtype,
+    float_input,
+    in_dtype,
+)
 from ..ops.core import Traced, new_level, op, shape_of
 from .batched import batched_jacfwd, batched_or_per_direction, chunk_of
 from .outputs import own, primal_and_tangent
@@ -37,12 +47,12 @@ def jvp(f, primals, tangents):
     level = new_level()
     duals = []
     for i, (p, t) in enumerate(zip(primals, tangents)):
-        p = float_input(p, f"jvp: primal {i}")
+        p = float_input(p, f"jvp: primal {i}", complex_ok=True)
         duals.append(Dual._make(p, checked_tangent(t, p, f"jvp: tangent {i}", f"primal {i}"), level))
     return _split(f(*duals), level, (*primals, *tangents), "jvp")
 
 
-def jacfwd(f, argnums=0, *, batch=True, chunk_size=None):
+def jacfwd(f, argnums=0, *, holomorphic=False, batch=True, chunk_size=None):
     """The Jacobian of ``f`` by forward mode, column by column: the tangents of all input directions pushed
     through one batched sweep (`batched_jacfwd`), ``chunk_size`` directions at a time.
 
@@ -52,7 +62,9 @@ def jacfwd(f, argnums=0, *, batch=True, chunk_size=None):
     spelling of ``chunk_size=k``). ``batch=False`` runs one forward sweep per input direction instead,
     ``x.size`` sweeps of about 1-3 evaluations of ``f`` each: the textbook cost. Where ``f`` reads the plain
     value of a tangent (a custom `Function` whose jvp calls NumPy), the batched sweep cannot follow and
-    the per-direction sweeps run instead, with their results and errors.
+    the per-direction sweeps run instead, with their results and errors. As JAX's, it refuses complex inputs
+    unless ``holomorphic=True``: then inputs and outputs are complex and the Jacobian is f'(z) (swept one
+    direction at a time).
 
     >>> import numpy as np
     >>> jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
@@ -68,13 +80,15 @@ def jacfwd(f, argnums=0, *, batch=True, chunk_size=None):
                              "direction)")
 
         def jacobian(*args):
-            return value_and_jacfwd(f, argnums)(*args)[1]
+            return value_and_jacfwd(f, argnums, holomorphic=holomorphic)(*args)[1]
         return jacobian
+    if holomorphic:
+        return jacfwd(f, argnums, holomorphic=True, batch=False)
     per_direction = jacfwd(f, argnums, batch=False)
     return batched_or_per_direction(batched_jacfwd(f, argnums, chunk_of(batch, chunk_size, "jacfwd")), per_direction)
 
 
-def value_and_jacfwd(f, argnums=0, *, who="jacfwd"):
+def value_and_jacfwd(f, argnums=0, *, who="jacfwd", holomorphic=False):
     """Like `jacfwd`, but returns ``(f(*args), jacobian)``; the value comes from the sweeps themselves.
 
     >>> import numpy as np
@@ -83,13 +97,15 @@ def value_and_jacfwd(f, argnums=0, *, who="jacfwd"):
     """
     def value_and_jacobian(*args):
         nums = check_argnums(argnums, len(args), who)
-        points = {i: float_input(args[i], f"{who}: argument {i}") for i in nums}
+        points = {i: check_holomorphic(args[i], f"argument {i}", who, holomorphic, complex_ok=False) for i in nums}
         out, jacobians = _NOT_YET, []
         for i in nums:
             out, jac = _sweep_columns(f, args, i, points[i], out, who)
             jacobians.append(None if jac is None else in_dtype(jac, float_dtype(points[i])))
         if out is _NOT_YET:  # every argument is empty: no sweep ran, so evaluate f once for its value
             out = _split(f(*args), None, args, who)[0]
+        if holomorphic:
+            check_holomorphic_output(out, who, holomorphic)
         if any(j is None for j in jacobians):  # the empty arguments' Jacobians, now that out's shape is known
             jacobians = [np.zeros(shape_of(out) + shape_of(points[i]), float_dtype(points[i]))
                          if j is None else j for i, j in zip(nums, jacobians)]

@@ -19,6 +19,8 @@ from ..arraylike import as_array
 from ..fastpaths import FAST
 from ..inputs import (
     check_argnums,
+    check_holomorphic,
+    check_holomorphic_output,
     check_scalar_output,
     checked_like,
     dtype_of,
@@ -52,14 +54,18 @@ def vjp(f, *primals):
     return _vjp(f, primals, range(len(primals)), "vjp")
 
 
-def _vjp(f, args, nums, who, once=False):
+def _vjp(f, args, nums, who, once=False, holomorphic=None):
     """`vjp` of ``f`` in the arguments ``nums``; ``once``: the returned function will be called once, so its
-    sweep frees the tape as it goes (grad), instead of keeping it for more calls."""
+    sweep frees the tape as it goes (grad), instead of keeping it for more calls. ``holomorphic`` (grad,
+    jacrev): check the inputs' dtypes by JAX's rules (`inputs.check_holomorphic`); None: any float dtype."""
     level = new_level()
     args = list(args)
     leaves = []
     for i in nums:
-        x = float_input(args[i], f"{who}: argument {i}")
+        if holomorphic is None:
+            x = float_input(args[i], f"{who}: argument {i}", complex_ok=True)
+        else:
+            x = check_holomorphic(args[i], f"argument {i}", who, holomorphic)
         # A view, so that an in-place op inside f can never write into the caller's array.
         inner = x.view() if type(x) is np.ndarray else x
         args[i] = Tensor._make(inner, level, requires_grad=True)
@@ -96,10 +102,13 @@ def _vjp(f, args, nums, who, once=False):
     return out_value, vjp_fn
 
 
-def value_and_grad(f, argnums=0, mode="reverse"):
+def value_and_grad(f, argnums=0, mode="reverse", *, holomorphic=False):
     """A function returning ``(f(*args), gradient)`` for a scalar-valued ``f``.
 
     ``mode="reverse"`` (one backward sweep) or ``"forward"`` (one forward sweep per input element).
+    Complex inputs follow JAX: a real-valued ``f`` of complex ``z = x + iy`` has the gradient
+    ``df/dx - i df/dy`` (``grad(lambda z: abs(z) ** 2)(3 + 4j) == 6 - 8j``: conjugate it for a step of
+    gradient descent); ``holomorphic=True`` gives f'(z) of a holomorphic ``f`` (complex in, complex out).
 
     >>> import numpy as np
     >>> value_and_grad(lambda x: (x * x).sum())(np.array([1.0, 2.0]))
@@ -111,26 +120,29 @@ def value_and_grad(f, argnums=0, mode="reverse"):
     def value_and_gradient(*args):
         nums = check_argnums(argnums, len(args), "grad")
         if mode == "forward":  # one forward sweep per input element; the value comes from the sweeps
-            out, jac = value_and_jacfwd(f, nums, who="grad")(*args)
-            check_scalar_output(out, "grad")
+            out, jac = value_and_jacfwd(f, nums, who="grad", holomorphic=holomorphic)(*args)
+            check_scalar_output(out, "grad", holomorphic)
             grads = tuple(j.reshape(shape_of(args[i])) for i, j in zip(nums, jac))
         else:
-            out, vjp_fn = _vjp(f, args, nums, "grad", once=True)
-            check_scalar_output(out, "grad")
+            out, vjp_fn = _vjp(f, args, nums, "grad", once=True, holomorphic=holomorphic)
+            check_scalar_output(out, "grad", holomorphic)
             grads = vjp_fn(np.ones(shape_of(out), float_dtype(vjp_fn.out_dtype)))
         return as_array(out), grads[0] if isinstance(argnums, int) else grads
 
     return value_and_gradient
 
 
-def grad(f, argnums=0, mode="reverse"):
+def grad(f, argnums=0, mode="reverse", *, holomorphic=False):
     """The gradient of a scalar-valued ``f`` with respect to argument ``argnums`` (or a tuple of them).
+    For complex arguments and ``holomorphic``, see `value_and_grad`.
 
     >>> import numpy as np
     >>> grad(lambda x, y: x * y, argnums=(0, 1))(np.array(3.0), np.array(4.0))
     (array(4.), array(3.))
+    >>> grad(lambda z: abs(z) ** 2)(3 + 4j), grad(lambda z: z ** 2, holomorphic=True)(3 + 4j)
+    (array(6.-8.j), array(6.+8.j))
     """
-    value_and_gradient = value_and_grad(f, argnums, mode)
+    value_and_gradient = value_and_grad(f, argnums, mode, holomorphic=holomorphic)
 
     def gradient(*args):
         return value_and_gradient(*args)[1]
@@ -138,7 +150,7 @@ def grad(f, argnums=0, mode="reverse"):
     return gradient
 
 
-def jacrev(f, argnums=0, *, batch=True, chunk_size=None):
+def jacrev(f, argnums=0, *, holomorphic=False, batch=True, chunk_size=None):
     """The Jacobian of ``f`` by reverse mode, row by row: one backward sweep seeded with the cotangents of
     all output elements at once (`batched_jacrev`), ``chunk_size`` of them at a time.
 
@@ -146,7 +158,9 @@ def jacrev(f, argnums=0, *, batch=True, chunk_size=None):
     budget (`automatic_chunk_size`), as ``torch.func.jacrev``'s ``chunk_size`` (``batch=k`` is another
     spelling of ``chunk_size=k``). ``batch=False`` runs one backward sweep per output element instead: the
     textbook cost. Where ``f`` reads the plain value of a cotangent (a custom `Function` whose backward
-    calls NumPy, a hook that prints its gradient), the per-output sweeps run instead.
+    calls NumPy, a hook that prints its gradient), the per-output sweeps run instead. As JAX's, it takes
+    complex inputs of a real-valued f (each row as `grad` gives it), and ``holomorphic=True`` for complex in
+    and out (the Jacobian is f'(z), swept one output element at a time).
 
     >>> import numpy as np
     >>> jacrev(lambda x: x[::-1] * 1.0)(np.array([1.0, 2.0]))
@@ -156,6 +170,8 @@ def jacrev(f, argnums=0, *, batch=True, chunk_size=None):
     array([[0., 1.],
            [1., 0.]])
     """
+    if holomorphic and batch is not False:
+        return jacrev(f, argnums, holomorphic=True, batch=False)
     if batch is not False:
         per_direction = jacrev(f, argnums, batch=False)
         return batched_or_per_direction(batched_jacrev(f, argnums, chunk_of(batch, chunk_size, "jacrev")),
@@ -165,7 +181,8 @@ def jacrev(f, argnums=0, *, batch=True, chunk_size=None):
 
     def jacobian(*args):
         nums = check_argnums(argnums, len(args), "jacrev")
-        out, vjp_fn = _vjp(f, args, nums, "jacrev")
+        out, vjp_fn = _vjp(f, args, nums, "jacrev", holomorphic=holomorphic)
+        check_holomorphic_output(out, "jacrev", holomorphic)
         out_shape = shape_of(out)
         basis = np.eye(int(np.prod(out_shape)), dtype=float_dtype(vjp_fn.out_dtype))
         rows = [vjp_fn(e.reshape(out_shape)) for e in basis]  # one reverse sweep per output element
@@ -178,17 +195,18 @@ def jacrev(f, argnums=0, *, batch=True, chunk_size=None):
     return jacobian
 
 
-def hessian(f, argnums=0, *, batch=True, chunk_size=None):
+def hessian(f, argnums=0, *, holomorphic=False, batch=True, chunk_size=None):
     """The Hessian of a scalar-valued ``f``: forward mode over reverse mode, ``jacfwd(jacrev(f))``, both
     batched by default (``batch`` and ``chunk_size`` as in `jacfwd`; ``batch=False``: one forward sweep per
-    input direction, over one backward sweep each).
+    input direction, over one backward sweep each); ``holomorphic`` as in `jacrev`.
 
     >>> import numpy as np
     >>> hessian(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]))
     array([[ 6.,  0.],
            [ 0., 12.]])
     """
-    return jacfwd(jacrev(f, argnums, batch=batch, chunk_size=chunk_size), argnums, batch=batch, chunk_size=chunk_size)
+    return jacfwd(jacrev(f, argnums, holomorphic=holomorphic, batch=batch, chunk_size=chunk_size), argnums,
+                  holomorphic=holomorphic, batch=batch, chunk_size=chunk_size)
 
 
 def hvp(f, x, v):

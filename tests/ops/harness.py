@@ -6,6 +6,9 @@ make a rule right without running any AD engine:
 
 - the JVP equals the directional derivative, measured by Richardson-extrapolated central differences;
 - the VJP is the JVP's adjoint: <vjp(u), v> == <u, jvp(v)> to 1e-10 relative (the dot-product test).
+
+A draw of a complex dtype (``Draw(data, np.complex128)``, tests/test_complex.py) gives complex values,
+tangents and cotangents; the pairing is then JAX's, ``Re(sum(a * b))``: a VJP is the JVP's transpose.
 """
 
 from __future__ import annotations
@@ -67,10 +70,17 @@ class Draw:
         return self.data.draw(broadcastable_shapes_of(n, min_dims, max_dims, max_side), label="shapes").input_shapes
 
     def array(self, shape, low=-2.0, high=2.0):
+        if np.dtype(self.dtype).kind == "c":  # both parts in [low, high]
+            return (self.rng.uniform(low, high, size=shape) + 1j * self.rng.uniform(low, high, size=shape)).astype(
+                self.dtype)
         return self.rng.uniform(low, high, size=shape).astype(self.dtype)
 
     def away_from_zero(self, shape, low=0.3, high=2.0):
-        """Values with |x| in [low, high] and a random sign: where 1/x, |x|, sign are smooth."""
+        """Values with |x| in [low, high] and a random sign (a random phase, if complex): where 1/x, |x|,
+        sign are smooth."""
+        if np.dtype(self.dtype).kind == "c":
+            phase = np.exp(1j * self.rng.uniform(-np.pi, np.pi, size=shape))
+            return (self.rng.uniform(low, high, size=shape) * phase).astype(self.dtype)
         return (self.array(shape, low, high) * self.rng.choice([-1.0, 1.0], size=shape)).astype(self.dtype)
 
     def choice(self, options, label=None):
@@ -125,7 +135,16 @@ def diff_positions(prim, args, constants=()):
 
 
 def _inner(a, b):
+    if np.iscomplexobj(a) or np.iscomplexobj(b):  # JAX's pairing: the VJP is the transpose, not the adjoint
+        return float(np.real(np.sum(np.asarray(a, dtype=np.complex128) * np.asarray(b, dtype=np.complex128))))
     return float(np.sum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)))
+
+
+def normal(rng, shape, dtype=np.float64):
+    """Standard normal values of ``dtype``; both parts standard normal for a complex one."""
+    if np.dtype(dtype).kind == "c":
+        return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype)
+    return rng.standard_normal(shape).astype(dtype)
 
 
 def check_rules(case: Case, d: Draw):
@@ -136,7 +155,7 @@ def check_rules(case: Case, d: Draw):
     positions = diff_positions(prim, args, case.constants)
     tangents = [None] * len(args)
     for i in positions:
-        tangents[i] = d.rng.standard_normal(np.shape(args[i])).astype(d.dtype)
+        tangents[i] = normal(d.rng, np.shape(args[i]), d.dtype if np.iscomplexobj(args[i]) else np.finfo(d.dtype).dtype)
     jvp = jvp_of(prim, tuple(tangents), ans, tuple(args), params)
     jvp = np.zeros_like(ans, dtype=np.float64) if jvp is None else np.asarray(jvp)
     assert jvp.shape == np.shape(ans), f"{case.id}: tangent shape {jvp.shape} != output shape {np.shape(ans)}"
@@ -146,7 +165,7 @@ def check_rules(case: Case, d: Draw):
         moved = list(args)
         for i in positions:
             moved[i] = args[i] + h * tangents[i]
-        return np.asarray(prim(*moved, **params), dtype=np.float64)
+        return np.asarray(prim(*moved, **params), dtype=np.complex128 if np.iscomplexobj(ans) else np.float64)
 
     def central(h):
         return (along(h) - along(-h)) / (2 * h)
@@ -158,7 +177,7 @@ def check_rules(case: Case, d: Draw):
                                err_msg=f"{case.id}: JVP disagrees with finite differences")
 
     # 2. The dot-product test: <u, J v> == <J^T u, v>.
-    u = d.rng.standard_normal(np.shape(ans))
+    u = normal(d.rng, np.shape(ans), np.complex128 if np.iscomplexobj(ans) else np.float64)
     needed = tuple(i in positions for i in range(len(args)))
     shapes = tuple(np.shape(a) for a in args)
     cotangents = vjp_of(prim, u, ans, tuple(args), params, needed, shapes)
@@ -169,23 +188,26 @@ def check_rules(case: Case, d: Draw):
     lhs = _inner(u, jvp)
     terms = [_inner(cotangents[i], tangents[i]) for i in positions if cotangents[i] is not None]
     rhs = sum(terms)
-    size = np.sqrt(_inner(u, u) * _inner(jvp, jvp)) + sum(abs(t) for t in terms) + 1e-300
+    norms = _inner(np.abs(u), np.abs(u)) * _inner(np.abs(jvp), np.abs(jvp))
+    size = np.sqrt(norms) + sum(abs(t) for t in terms) + 1e-300
     assert abs(lhs - rhs) <= 1e-10 * size, f"{case.id}: adjoint identity fails: <u, Jv> = {lhs}, <J^T u, v> = {rhs}"
 
 
 def check_float32(case: Case, d: Draw):
-    """float32 in, float32 out: the impl, the JVP and the VJP keep the input's precision."""
+    """float32 in, float32 out: the impl, the JVP and the VJP keep the input's precision (complex64 for a
+    complex result, as the FFTs give)."""
     prim = REGISTRY[case.name]
     args, params = case.draw(d)
     ans = prim(*args, **params)
-    assert np.asarray(ans).dtype == np.float32, f"{case.id}: float32 inputs gave {np.asarray(ans).dtype}"
+    single = (np.float32, np.complex64)
+    assert np.asarray(ans).dtype in single, f"{case.id}: float32 inputs gave {np.asarray(ans).dtype}"
     positions = diff_positions(prim, args, case.constants)
     tangents = tuple(np.ones(np.shape(a), np.float32) if i in positions else None for i, a in enumerate(args))
     jvp = jvp_of(prim, tangents, ans, tuple(args), params)
     if jvp is not None:
-        assert np.asarray(jvp).dtype == np.float32, f"{case.id}: JVP of float32 inputs is {np.asarray(jvp).dtype}"
+        assert np.asarray(jvp).dtype in single, f"{case.id}: JVP of float32 inputs is {np.asarray(jvp).dtype}"
     needed = tuple(i in positions for i in range(len(args)))
-    cts = vjp_of(prim, np.ones(np.shape(ans), np.float32), ans, tuple(args), params, needed,
+    cts = vjp_of(prim, np.ones(np.shape(ans), np.asarray(ans).dtype), ans, tuple(args), params, needed,
                  tuple(np.shape(a) for a in args))
     for ct in cts:
         if ct is not None:

@@ -313,14 +313,13 @@ def test_float32_stays_float32(op, args):
 # ---- bad input ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("op, args, argname", [
-    (ew.sin, (np.array([1 + 2j]),), "x"),
-    (ew.add, (np.ones(2), np.ones(2, complex)), "x2"),
-    (ew.power, (np.ones(2), 1j), "x2"),
     (ew.maximum, (np.ones(2, complex), 1.0), "x1"),
+    (ew.minimum, (np.ones(2), np.ones(2, complex)), "x2"),
     (ew._clip, (np.ones(2, complex), 0.0, 1.0), "a"),
 ])
 def test_complex_input_is_a_type_error_naming_the_op_and_argument(op, args, argname):
-    with pytest.raises(TypeError, match=rf"admodes\.{op.name}: argument '{argname}' is complex"):
+    # (ops declared for complex values take it: tests/test_complex.py)
+    with pytest.raises(TypeError, match=rf"admodes\.{op.name} does not take complex input \(argument {argname} is"):
         op(*args)
 
 

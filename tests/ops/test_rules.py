@@ -7,10 +7,10 @@ from hypothesis import strategies as st
 
 from admodes.ops.core import REGISTRY
 
-from . import cases_elementwise, cases_linalg, cases_reductions, cases_rounding, cases_shape
+from . import cases_complex, cases_elementwise, cases_linalg, cases_reductions, cases_rounding, cases_shape
 from .harness import Draw, check_fast_forms, check_float32, check_rules
 
-MODULES = (cases_elementwise, cases_rounding, cases_reductions, cases_linalg, cases_shape)
+MODULES = (cases_elementwise, cases_rounding, cases_reductions, cases_linalg, cases_shape, cases_complex)
 CASES = [c for module in MODULES for c in module.CASES]
 BY_ID = {c.id: c for c in CASES}
 RULES = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
