@@ -95,13 +95,17 @@ def jet(fun, primals, series, factorial_scaled=True):
     scaled = (lambda k: math.factorial(k)) if factorial_scaled else (lambda k: 1)
     jets = [Jet._make(p, [None if c is None else _divide(c, scaled(k)) for k, c in enumerate(s, 1)], level)
             for p, s in zip(primals, series)]
-    out = returned(fun(*jets), "jet", "fun")  # (None, a string, complex...: never a zero series)
+    out = returned(fun(*jets), "jet", "fun")  # (None, a string...: never a zero series)
     if isinstance(out, (tuple, list)):
         raise TypeError("jet: fun must return a single array (pytrees are not supported)")
     if type(out) is Jet and out._level == level:
         primal, coefficients = out.primal, out.series
     else:
         primal, coefficients = out, [None] * K
+    dtype = np.result_type(value(primal))
+    if dtype.kind == "c":  # (`returned` lets complex through for the transforms that take it; Taylor mode does not)
+        raise TypeError(f"jet: fun must return a real array, but it returned an array of dtype {dtype} (shape "
+                        f"{np.shape(value(primal))}); Taylor mode takes real values only")
     zeros = np.zeros(np.shape(value(primal)), _float_dtype(primal))
     derivatives = [zeros.copy() if c is None else _as_array(_times(c, scaled(k)))
                    for k, c in enumerate(coefficients, 1)]
