@@ -53,8 +53,9 @@ def register(subparsers):
                         help="draw the point uniformly from [LOW, HIGH] (default: standard normal)")
     parser.add_argument("--modes", default="forward,reverse", help="AD modes to check (default forward,reverse)")
     parser.add_argument("--fast", action="store_true", help="check random projections u^T J v only")
-    parser.add_argument("--method", default="richardson", help="finite differences: richardson, central, "
-                                                               "forward or complex-step (also: complex; default richardson)")
+    parser.add_argument("--method", default="richardson",
+                        help="finite differences: richardson, central, forward or complex-step (also: complex; "
+                             "default richardson)")
     parser.add_argument("--float32", action="store_true", help="check at a float32 point")
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                         help="stop the check (exit 2) when it has not finished after SECONDS: it runs in a child "
