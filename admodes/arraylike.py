@@ -14,9 +14,11 @@ place and neither has derivative rules of its own. NumPy code works too: ``np.si
 from __future__ import annotations
 
 import math
+from sys import getrefcount
 
 import numpy as np
 
+from . import temporaries
 from .ops.core import FUNCTIONS, Traced, op, shape_of
 from .ops.primitive import no_rule_message
 
@@ -72,6 +74,13 @@ def _binary(name, reflected=False):
         nonlocal prim
         if prim is None:  # bound on first use: the op library is complete only after this module loads
             prim = op(name)
+        if self._donates:  # a dual: which operands only the interpreter holds (`temporaries`), read first
+            if reflected:
+                temporary = (False, getrefcount(self) == temporaries.REFLECTED_SELF)
+            else:
+                temporary = (getrefcount(self) == temporaries.SELF, getrefcount(other) == temporaries.OTHER)
+            if (temporary[0] or temporary[1]) and not (isinstance(other, Traced) and other._level > self._level):
+                return self._apply_donating(prim, (other, self) if reflected else (self, other), temporary)
         top = other if isinstance(other, Traced) and other._level > self._level else self
         return top._apply(prim, (other, self) if reflected else (self, other), _NO_PARAMS)
 
@@ -84,6 +93,7 @@ class ArrayLike(Traced):
 
     __slots__ = ()
     _one_value = True  # one plain value inside (False: a batch of them)
+    _donates = False  # True on an engine with `_apply_donating` (forward mode's duals, `temporaries`)
     __array_priority__ = 100.0  # ndarray (op) traced -> the traced value's reflected operator wins
 
     # ---- what the value looks like -----------------------------------------------------------------

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import temporaries
 from .arraylike import ArrayLike, plain_index
 from .fastpaths import FAST
 from .inputs import checked_tangent, float_input
 from .ops.core import Traced, call_impl, jvp_of, new_level, op
+from .temporaries import unshared
 
-__all__ = ["Dual", "USER_LEVEL"]
+__all__ = ["Dual", "USER_LEVEL", "GIVEN_AWAY"]
 
 USER_LEVEL = 1
 """The level of the duals users make themselves (Tensors made by users are level 0)."""
@@ -75,6 +77,8 @@ class Dual(ArrayLike):
         """
         if self._tangent is None:
             return np.zeros(self.shape, self.dtype)  # (read through the levels: the primal may be a batch)
+        if self._tangent is GIVEN_AWAY:
+            GIVEN_AWAY.refuse()
         return self._tangent
 
     def _inner(self):
@@ -162,5 +166,80 @@ class Dual(ArrayLike):
     _apply = _apply_fast if FAST else _apply_generic
     """Run `prim` on duals (how `core.lift` hands a call to this engine): `_apply_generic`, or its fast path."""
 
+    # ---- FAST PATH: temporaries' tangents reused (`temporaries`; `_apply_fast` is its definition) -----------
+    _donates = temporaries.ENABLED
+
+    def _apply_donating(self, prim, args, temporary):
+        """`_apply_fast` for a binary operator (`arraylike._binary`) with an operand that only the interpreter
+        holds (``temporary[i]``): the output tangent is computed into that operand's tangent, when no one
+        else holds it either, by the op's in-place JVP form (`declare.Fast`'s ``jvp_inplace``), instead of
+        into a new array. The operand is then marked (`GIVEN_AWAY`): a caller that held it after all (a C
+        loop over an object array) gets an error from it, never a tangent overwritten under it."""
+        fast = prim.rules.fast if prim.rules is not None else None
+        inplace = fast.jvp_inplace if fast is not None else None
+        level = self._level
+        a, b = args
+        donor = None
+        if inplace is not None:  # the references are counted before this frame holds the tangent
+            if (temporary[0] and type(a) is Dual and a._level == level and unshared(a._tangent)
+                    and type(a._tangent) is np.ndarray and a._tangent.nbytes >= temporaries.MIN_BYTES):
+                donor = 0
+            elif (temporary[1] and type(b) is Dual and b._level == level and unshared(b._tangent)
+                    and type(b._tangent) is np.ndarray and b._tangent.nbytes >= temporaries.MIN_BYTES):
+                donor = 1
+        if donor is None:
+            return self._apply_fast(prim, args, _NO_PARAMS)
+        ta = tb = None
+        if type(a) is Dual and a._level == level:
+            a, ta = a.primal, a._tangent
+        if type(b) is Dual and b._level == level:
+            b, tb = b.primal, b._tangent
+        ans = prim.impl(a, b) if prim.impl_takes_traced else prim(a, b)
+        tangents = (ta, tb)
+        buffer = tangents[donor]
+        tangent = NotImplemented
+        other = tangents[1 - donor]
+        if (type(ans) is np.ndarray and buffer.base is None and buffer.shape == ans.shape and buffer.dtype == ans.dtype
+                and buffer.flags.writeable and (other is None or type(other) is np.ndarray)):
+            tangent = inplace(tangents, ans, (a, b), donor)
+        if tangent is NotImplemented:
+            tangent = jvp_of(prim, tangents, ans, (a, b), _NO_PARAMS)
+        else:
+            args[donor]._tangent = GIVEN_AWAY
+        if tangent is None:
+            return ans
+        out = _new_dual(Dual)
+        out.primal, out._tangent, out._level = ans, tangent, level
+        return out
+
+
+class _GivenAway:
+    """The tangent of a dual whose tangent array became a later result's (`Dual._apply_donating`): any use
+    raises, naming what happened."""
+
+    __slots__ = ()
+
+    MESSAGE = ("admodes: this dual's tangent was reused for the result of an operator that was told the dual was a "
+               "temporary, yet the dual is still in use (was it an element of a NumPy object array, passed to the "
+               "operator by NumPy's loop?). Keep duals in lists or tuples, or run with ADMODES_REFERENCE=1.")
+
+    def refuse(self, *args, **kwargs):
+        raise RuntimeError(self.MESSAGE)
+
+    def __getattr__(self, name):  # (an AttributeError, so that hasattr and introspection stay quiet)
+        raise AttributeError(f"{self.MESSAGE} (reading .{name})")
+
+    __array__ = __array_ufunc__ = __array_function__ = __len__ = __iter__ = __bool__ = refuse
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = refuse
+    __neg__ = __pow__ = __rpow__ = __matmul__ = __rmatmul__ = __getitem__ = refuse
+
+    def __repr__(self):
+        return "<a tangent given to a later result>"
+
+
+GIVEN_AWAY = _GivenAway()
+"""The mark `Dual._apply_donating` leaves on a temporary dual whose tangent array it gave to the result."""
+
 
 _new_dual = object.__new__
+_NO_PARAMS: dict = {}  # the params of every operator call (nothing writes into them)

@@ -457,7 +457,7 @@ def test_a_value_times_itself_gets_both_cotangents():
 # ---- cotangents the sweep reuses: only those nothing else holds ---------------------------------------
 
 def test_sole_tells_an_array_only_the_caller_holds():
-    from admodes.reverse.sweep import sole as _sole
+    from admodes.temporaries import sole as _sole
     mine = np.ones(3)
     assert _sole(mine)
     others = [mine]

@@ -32,12 +32,13 @@ from .primitive import Primitive, is_complex, op, register_function
 __all__ = ["defpartials", "times_into", "broadcasting_batch_rule", "pad_batched"]  # (and every op below)
 
 
-def defpartials(prim, *partials, saves=None, vjp=None, **more):
+def defpartials(prim, *partials, saves=None, vjp=None, jvp_inplace=None, **more):
     """Declare an elementwise `prim` by its partial derivatives d ans / d arg_i: one line of calculus.
 
     Each partial is ``partial(ans, *args)``; then jvp_i = t * partial and vjp_i = partial * g, and the fast
     in-place VJP forms compute partial * g into g. ``saves`` is what the partials read (`declare.defrules`);
-    ``vjp`` may replace some arguments' product rules (None keeps it); ``more`` goes to `defrules`. The
+    ``vjp`` may replace some arguments' product rules (None keeps it); ``jvp_inplace`` is `declare.Fast`'s
+    form of that name; ``more`` goes to `defrules`. The
     partial, a fresh array, comes first in the product: NumPy then reuses its memory for the result even
     when g is a NumPy scalar (a uniform cotangent, see `rules.vjp_of`), where ``g * partial`` would
     allocate a second array.
@@ -56,7 +57,8 @@ def defpartials(prim, *partials, saves=None, vjp=None, **more):
     if vjp is not None:
         vjps = tuple(mine if mine is not None else product for mine, product in zip(vjp, vjps))
     inplace = tuple(lambda g, ans, *args, _p=p: times_into(g, _p(ans, *args)) for p in partials)
-    defrules(prim, jvp=jvps, vjp=vjps, saves=saves, elementwise=True, fast=Fast(vjp_inplace=inplace), **more)
+    defrules(prim, jvp=jvps, vjp=vjps, saves=saves, elementwise=True,
+             fast=Fast(vjp_inplace=inplace, jvp_inplace=jvp_inplace), **more)
 
 
 def times_into(g, factor):
@@ -94,22 +96,46 @@ def _multiply_jvp(tangents, ans, args, params):
     return out
 
 
+# In-place JVPs (`declare.Fast`'s jvp_inplace): the same sums, computed into the tangent tangents[i], which
+# belongs to a temporary operand (`forward.Dual._apply_donating`) and has the result's shape and dtype.
+
+def _add_jvp_inplace(tangents, ans, args, i):
+    t1, t2 = tangents
+    return tangents[i] if t1 is None or t2 is None else np.add(t1, t2, out=tangents[i])
+
+
+def _subtract_jvp_inplace(tangents, ans, args, i):
+    t1, t2 = tangents
+    if t2 is None:
+        return t1
+    return np.negative(t2, out=t2) if t1 is None else np.subtract(t1, t2, out=tangents[i])
+
+
+def _multiply_jvp_inplace(tangents, ans, args, i):
+    out = np.multiply(tangents[i], args[1 - i], out=tangents[i])  # t_i times the other factor
+    other = tangents[1 - i]
+    if other is not None:
+        out += args[i] * other
+    return out
+
+
 
 add = Primitive("add", np.add)
 defrules(add, jvp=(lambda t, ans, x1, x2: t, lambda t, ans, x1, x2: t),
-         vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: g), saves=(), elementwise=True, jet="linear")
+         vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: g), saves=(), elementwise=True, jet="linear",
+         fast=Fast(jvp_inplace=_add_jvp_inplace))
 
 subtract = Primitive("subtract", np.subtract, short="Sub")
 defrules(subtract, jvp=(lambda t, ans, x1, x2: t, lambda t, ans, x1, x2: -t),
          vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: -g), saves=(), elementwise=True,
-         fast=Fast(joint_jvp=_subtract_jvp,
+         fast=Fast(joint_jvp=_subtract_jvp, jvp_inplace=_subtract_jvp_inplace,
                    vjp_inplace=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: np.negative(g, out=g))), jet="linear")
 
 multiply = Primitive("multiply", np.multiply, short="Mul")
 defrules(multiply, jvp=(lambda t, ans, x1, x2: t * x2, lambda t, ans, x1, x2: x1 * t),
          vjp=(lambda g, ans, x1, x2: g * x2, lambda g, ans, x1, x2: x1 * g),
          saves={"x1": "x2", "x2": "x1"}, elementwise=True,
-         fast=Fast(joint_jvp=_multiply_jvp,
+         fast=Fast(joint_jvp=_multiply_jvp, jvp_inplace=_multiply_jvp_inplace,
                    vjp_inplace=(lambda g, ans, x1, x2: times_into(g, x2), lambda g, ans, x1, x2: times_into(g, x1)),
                    vjp_same=lambda g, ans, x: g * (2.0 * x),  # x * x: the two cotangents summed
                    vjp_same_inplace=lambda g, ans, x: np.multiply(times_into(g, x), 2.0, out=g)), jet="multilinear")
@@ -120,9 +146,17 @@ def _reciprocal(x):
     return float(np.divide(1.0, x)) if type(x) in (int, float) else 1.0 / x
 
 
+def _divide_jvp_inplace(tangents, ans, args, i):
+    """t1 / x2 into t1 (one pass, where t1 * (1 / x2) takes two); the rest as the rules say."""
+    if i != 0 or tangents[1] is not None:
+        return NotImplemented
+    return np.divide(tangents[0], args[1], out=tangents[0])
+
+
 divide = Primitive("divide", np.divide, short="Div")
 defpartials(divide, lambda ans, x1, x2: _reciprocal(x2),
-                    lambda ans, x1, x2: -ans / x2, saves={"x1": "x2", "x2": ("ans", "x2")}, jet=jet_elementwise.divide)
+                    lambda ans, x1, x2: -ans / x2, saves={"x1": "x2", "x2": ("ans", "x2")}, jet=jet_elementwise.divide,
+            jvp_inplace=_divide_jvp_inplace)
 
 negative = Primitive("negative", np.negative, short="Neg")
 deflinear(negative, transpose=lambda g, ans, x: -g, saves=(), elementwise=True,
@@ -188,8 +222,18 @@ def _power_vjp_x1(g, ans, x1, x2):
     return _power_dx1(None, x1, x2) * g  # (None: the partial never reads ans, so the tape need not keep it)
 
 
+def _power_jvp_inplace(tangents, ans, args, i):
+    """A constant exponent's t x2 x1**(x2 - 1) into t: x**2's 2 x t without the array 2 x."""
+    (t1, t2), (x1, x2) = tangents, args
+    if i != 0 or t2 is not None or not isinstance(x2, (int, float)) or x2 == 0:
+        return NotImplemented
+    out = np.multiply(t1, x1 if x2 == 2 else x1 ** (x2 - 1), out=t1)
+    out *= x2
+    return out
+
+
 defpartials(power, _power_dx1, _power_dx2, vjp=(_power_vjp_x1, None), saves={"x1": ("x1", "x2"), "x2": ("ans", "x1")},
-            jet=jet_elementwise.power)
+            jet=jet_elementwise.power, jvp_inplace=_power_jvp_inplace)
 
 sqrt = Primitive("sqrt", np.sqrt, doc=(
     "Square root, elementwise. sqrt'(x) = 1 / (2 sqrt(x)); sqrt'(0) = +inf, honestly (NumPy warns of the "

@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import threading
 from heapq import heappop, heappush
-from sys import getrefcount
 
 import numpy as np
 
 from ..arraylike import value
 from ..fastpaths import FAST
+from ..temporaries import sole
 from ..tensor_hooks import NODE_HOOKS, leaf_gradient, node_gradient
 from .grad_mode import enable_grad, no_grad
 from .tape import RETAINED, Node
 
-__all__ = ["backward_pass", "fast_backward_pass", "run_backward", "accumulate_grad", "sole"]
+__all__ = ["backward_pass", "fast_backward_pass", "run_backward", "accumulate_grad"]
 
 
 def backward_pass(roots, seeds, targets=None, retain_graph=None, create_graph=False, accumulate=True):
@@ -284,29 +284,6 @@ def fast_backward_pass(roots, seeds, targets=None, retain_graph=None, create_gra
             fresh = type(g) is np.ndarray and g.base is None and sole(g)  # (not in the call: its stack holds g)
             accumulate_grad(leaf, g, create_graph, fresh)
     return found
-
-
-def _held_by_one_local():
-    a = np.empty(1)
-    return _refs(a)
-
-
-def _refs(a):
-    return getrefcount(a)
-
-
-_SOLE_REFS = _held_by_one_local()  # what getrefcount says, called as below, of an array one local holds
-
-
-def sole(a):
-    """True when ``a``, passed from a variable of the caller, has no other holder: then the caller may
-    write into it. (The count depends on the interpreter's calling convention; it is measured above.)
-
-    >>> a = np.zeros(2)
-    >>> sole(a), sole(np.zeros(2)[:1].base)
-    (True, False)
-    """
-    return getrefcount(a) == _SOLE_REFS
 
 
 run_backward = fast_backward_pass if FAST else backward_pass

@@ -31,7 +31,7 @@ from ..inputs import (
 )
 from ..ops.core import new_level, shape_of
 from ..reverse import Tensor, run_backward
-from ..reverse.sweep import sole
+from ..temporaries import sole
 from .batched import batched_jacrev, batched_or_per_direction, chunk_of
 from .forward_mode import jacfwd, jvp, value_and_jacfwd
 

@@ -236,6 +236,7 @@ def check_fast_forms(case: Case, d: Draw):
     fast_jvp = jvp_of_fast(prim, tangents, ans, tuple(args), params)
     slow_jvp = jvp_of_reference(prim, tangents, ans, tuple(args), params)
     _assert_same_cotangents([fast_jvp], [slow_jvp], [np.shape(ans)], rtol, f"{case.id}: fast JVP")
+    _check_jvp_inplace(prim, case.id, tangents, ans, args, params, rtol)
     for needed in subsets:
         u = d.rng.standard_normal(np.shape(ans)).astype(d.dtype)
         slow = vjp_of_reference(prim, u, ans, tuple(args), params, needed, shapes)
@@ -272,6 +273,28 @@ def check_fast_forms(case: Case, d: Draw):
             _assert_same_cotangents([summed], [total], [np.shape(x)], rtol, f"{case.id}: x op x")
     for a, original in zip(args, originals):
         np.testing.assert_array_equal(a, original, err_msg=f"{case.id}: a fast form wrote into an argument")
+
+
+def _check_jvp_inplace(prim, case_id, tangents, ans, args, params, rtol):
+    """The in-place JVP form (`declare.Fast`'s jvp_inplace), into each tangent that can receive it (an
+    array of ans's shape and dtype, as `forward.Dual._apply_donating` requires), with the other tangent
+    moving or zero, gives the reference JVP, in that tangent's memory (or declines)."""
+    inplace = prim.rules.fast.jvp_inplace if prim.rules.fast is not None else None
+    if inplace is None or type(ans) is not np.ndarray:
+        return
+    for i, t in enumerate(tangents):
+        if t is None or np.shape(t) != ans.shape or t.dtype != ans.dtype:
+            continue
+        for keep_other in (False, True):
+            moving = tuple(u if j == i or keep_other else None for j, u in enumerate(tangents))
+            expected = jvp_of_reference(prim, moving, ans, tuple(args), params)
+            buffers = tuple(None if u is None else np.array(u) for u in moving)
+            got = inplace(buffers, ans, tuple(args), i)
+            if got is NotImplemented:
+                continue
+            what = f"{case_id}: JVP computed in place into tangent {i}"
+            _assert_same_cotangents([got], [expected], [ans.shape], rtol, what)
+            assert got is buffers[i], f"{what}: not in that tangent's memory"
 
 
 def _assert_same_cotangents(fast, slow, shapes, rtol, what):

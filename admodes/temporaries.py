@@ -1,0 +1,108 @@
+"""Which values no one else holds, from reference counts: forward mode's temporaries, the sweeps' buffers.
+
+In ``100.0 * (b - a * a) ** 2`` every intermediate result is a *temporary*: the interpreter holds it on its
+stack for the one operator that consumes it and drops it right after. NumPy reuses such arrays for the
+result ("temporary elision": the whole expression makes one array, not four). Forward mode can do the same
+for tangents (`forward.Dual._apply_donating`): a temporary dual's tangent, an array no one else holds, may
+receive its result's tangent, so the sweep does not allocate (and, on large arrays, page-fault) a fresh
+array per operator.
+
+Both facts are read from reference counts, as NumPy reads them:
+
+- an operand is a temporary when the operator method sees exactly as many references to it as it sees to
+  an object the interpreter passed straight from its stack (`temporary_counts`, calibrated here, at import,
+  on a probe class whose operator methods have the very shape of `arraylike._binary`'s);
+- a tangent is unshared when the dual's slot is its only holder (`unshared`, calibrated the same way);
+  the reverse sweep's test for a cotangent that only one of its variables holds is `sole`.
+
+Where the interpreter does not count its stack references (CPython 3.14's borrowed loads make a named
+local and a temporary look alike), the two calibrations cannot tell them apart and `ENABLED` is False:
+every operator then allocates, as before. A C caller passing a reference it borrowed from a container
+(NumPy's loop over an object array of duals) looks like the interpreter; `forward` therefore marks a
+dual whose tangent was given away, so reading it raises instead of answering wrong.
+
+>>> isinstance(ENABLED, bool), MIN_BYTES
+(True, 65536)
+"""
+
+from __future__ import annotations
+
+from sys import getrefcount
+
+from . import fastpaths
+
+__all__ = ["ENABLED", "MIN_BYTES", "SELF", "OTHER", "REFLECTED_SELF", "sole", "unshared"]
+
+MIN_BYTES = 1 << 16
+"""Tangents smaller than this are not reused: a fresh small array costs less than the checks (and stays in
+the allocator's caches, where large ones go back to the system and page-fault when taken again)."""
+
+UNSHARED = SOLE = -1  # set below: the counts `unshared` and `sole` see for an object with one holder
+
+
+def sole(a):
+    """True when ``a``, passed from a variable of the caller, has no other holder: then the caller may write
+    into it (the reverse sweep's cotangent buffers, `reverse.sweep`).
+
+    >>> import numpy as np
+    >>> a = np.zeros(2)
+    >>> sole(a), sole(np.zeros(2)[:1].base)
+    (True, False)
+    """
+    return getrefcount(a) == SOLE
+
+
+def unshared(t):
+    """True if ``t`` (read straight from an attribute into this call: ``unshared(d._tangent)``) has no holder
+    but that attribute.
+
+    >>> class Box: pass
+    >>> box = Box(); box.t = [1.0]
+    >>> unshared(box.t)
+    True
+    >>> kept = box.t; unshared(box.t)
+    False
+    """
+    return getrefcount(t) == UNSHARED
+
+
+class _Probe:
+    """An operand whose operator methods count references exactly as `arraylike._binary`'s do."""
+
+    def __mul__(self, other):
+        return getrefcount(self), getrefcount(other)
+
+    def __rmul__(self, other):
+        return getrefcount(self), getrefcount(other)
+
+
+def _calibrate():
+    """(self, other, reflected self) counts for a temporary operand; None where a named one counts the same."""
+    global UNSHARED, SOLE
+    box = _Probe()
+    box.t = _Probe()
+    UNSHARED = unshared_count(box.t)
+    one_local = _Probe()
+    SOLE = unshared_count(one_local)
+    self_temporary, other_temporary = _Probe() * _Probe()
+    reflected_temporary = (1.0 * _Probe())[0]
+    a, b = _Probe(), _Probe()
+    self_named, other_named = a * b
+    reflected_named = (1.0 * a)[0]
+    if self_temporary < self_named and other_temporary < other_named and reflected_temporary < reflected_named:
+        return self_temporary, other_temporary, reflected_temporary
+    return None
+
+
+def unshared_count(t):
+    """The reference count `unshared` sees for ``t`` (the calibration's probe)."""
+    return getrefcount(t)
+
+
+_counts = _calibrate()
+ENABLED: bool = fastpaths.FAST and _counts is not None
+"""True when forward mode reuses temporaries' tangents: a fast path (off with ``ADMODES_REFERENCE=1``),
+and only where reference counts tell a temporary from a named value."""
+
+SELF, OTHER, REFLECTED_SELF = _counts if ENABLED else (-1, -1, -1)
+"""What `arraylike._binary`'s operator sees for a temporary ``self``, ``other`` and reflected ``self``."""
