@@ -171,16 +171,17 @@ class Dual(ArrayLike):
 
     def _apply_donating(self, prim, args, temporary):
         """`_apply_fast` for a binary operator (`arraylike._binary`) with an operand that only the interpreter
-        holds (``temporary[i]``): the output tangent is computed into that operand's tangent, when no one
-        else holds it either, by the op's in-place JVP form (`declare.Fast`'s ``jvp_inplace``), instead of
-        into a new array. The operand is then marked (`GIVEN_AWAY`): a caller that held it after all (a C
-        loop over an object array) gets an error from it, never a tangent overwritten under it."""
+        holds (``temporary[i]``): as NumPy reuses its temporaries, the output tangent is computed into that
+        operand's tangent, when no one else holds it either, by the op's in-place JVP form (`declare.Fast`'s
+        ``jvp_inplace``), and then the output into its primal, when that is unshared too, instead of into
+        new arrays. The operand is then marked (`GIVEN_AWAY`): a caller that held it after all (a C loop
+        over an object array) gets an error from it, never a value overwritten under it."""
         fast = prim.rules.fast if prim.rules is not None else None
         inplace = fast.jvp_inplace if fast is not None else None
         level = self._level
         a, b = args
         donor = None
-        if inplace is not None:  # the references are counted before this frame holds the tangent
+        if inplace is not None:  # the references are counted before this frame holds the arrays
             if (temporary[0] and type(a) is Dual and a._level == level and unshared(a._tangent)
                     and type(a._tangent) is np.ndarray and a._tangent.nbytes >= temporaries.MIN_BYTES):
                 donor = 0
@@ -189,37 +190,49 @@ class Dual(ArrayLike):
                 donor = 1
         if donor is None:
             return self._apply_fast(prim, args, _NO_PARAMS)
+        primal_free = unshared(args[donor].primal)
         ta = tb = None
         if type(a) is Dual and a._level == level:
             a, ta = a.primal, a._tangent
         if type(b) is Dual and b._level == level:
             b, tb = b.primal, b._tangent
-        ans = prim.impl(a, b) if prim.impl_takes_traced else prim(a, b)
         tangents = (ta, tb)
-        buffer = tangents[donor]
-        tangent = NotImplemented
-        other = tangents[1 - donor]
-        if (type(ans) is np.ndarray and buffer.base is None and buffer.shape == ans.shape and buffer.dtype == ans.dtype
-                and buffer.flags.writeable and (other is None or type(other) is np.ndarray)):
-            tangent = inplace(tangents, ans, (a, b), donor)
+        if not _result_fits(tangents[donor], tangents[1 - donor], a, b):
+            return self._apply_fast(prim, args, _NO_PARAMS)
+        tangent = inplace(tangents, (a, b), donor)
         if tangent is NotImplemented:
-            tangent = jvp_of(prim, tangents, ans, (a, b), _NO_PARAMS)
+            return self._apply_fast(prim, args, _NO_PARAMS)
+        into = fast.impl_into or (prim.impl if isinstance(prim.impl, np.ufunc) else None)
+        primal = args[donor].primal
+        if primal_free and into is not None and primal.base is None and primal.flags.writeable:
+            ans = into(a, b, out=primal) if into is prim.impl else into(primal, a, b)
+            args[donor].primal = GIVEN_AWAY
         else:
-            args[donor]._tangent = GIVEN_AWAY
-        if tangent is None:
-            return ans
+            ans = prim(a, b)
+        args[donor]._tangent = GIVEN_AWAY
         out = _new_dual(Dual)
         out.primal, out._tangent, out._level = ans, tangent, level
         return out
 
 
+def _result_fits(buffer, other, x1, x2):
+    """True if the result of a binary op on the primals ``x1``, ``x2`` (plain values) has the tangent ``buffer``'s
+    shape and dtype, so that both the result's tangent and the result may be computed into that operand's
+    arrays; and the other tangent is a plain array (or a symbolic zero) as well."""
+    if type(x1) not in _PLAIN or type(x2) not in _PLAIN or buffer.base is not None or not buffer.flags.writeable:
+        return False
+    if other is not None and type(other) is not np.ndarray:
+        return False
+    return np.result_type(x1, x2) == buffer.dtype and np.broadcast_shapes(np.shape(x1), np.shape(x2)) == buffer.shape
+
+
 class _GivenAway:
-    """The tangent of a dual whose tangent array became a later result's (`Dual._apply_donating`): any use
-    raises, naming what happened."""
+    """The tangent (or primal) of a dual whose array became a later result's (`Dual._apply_donating`): any
+    use raises, naming what happened."""
 
     __slots__ = ()
 
-    MESSAGE = ("admodes: this dual's tangent was reused for the result of an operator that was told the dual was a "
+    MESSAGE = ("admodes: this dual's arrays were reused for the result of an operator that was told the dual was a "
                "temporary, yet the dual is still in use (was it an element of a NumPy object array, passed to the "
                "operator by NumPy's loop?). Keep duals in lists or tuples, or run with ADMODES_REFERENCE=1.")
 
@@ -238,8 +251,9 @@ class _GivenAway:
 
 
 GIVEN_AWAY = _GivenAway()
-"""The mark `Dual._apply_donating` leaves on a temporary dual whose tangent array it gave to the result."""
+"""The mark `Dual._apply_donating` leaves on a temporary dual whose arrays it gave to the result."""
 
 
 _new_dual = object.__new__
+_PLAIN = frozenset({np.ndarray, float, int, complex, np.float64, np.float32, np.complex128, np.complex64})
 _NO_PARAMS: dict = {}  # the params of every operator call (nothing writes into them)

@@ -105,20 +105,23 @@ class Fast:
       scattering it into zeros that the engine would then add.
     - ``joint_jvp``: ``jvp(tangents, ans, args, params)``, the sum of the per-argument JVPs in fewer array
       passes (``t1 - t2`` in one, where ``-t2`` and a sum take two).
-    - ``jvp_inplace``: for a binary operator, ``jvp(tangents, ans, args, i)``, the output tangent computed
-      into ``tangents[i]`` (an array of ``ans``'s shape and dtype that only the forward sweep holds, a
-      temporary's: `temporaries`), or ``NotImplemented`` to decline.
+    - ``jvp_inplace``: for a binary operator, ``jvp(tangents, args, i)``, the output tangent computed into
+      ``tangents[i]`` (an array of the result's shape and dtype that only the forward sweep holds, a
+      temporary's: `temporaries`), from the arguments alone (not the result, which the engine may then
+      compute into the temporary's primal), or ``NotImplemented`` to decline.
+    - ``impl_into``: ``impl(out, *args)``, the op's NumPy implementation writing into ``out``, where the
+      implementation is not a ufunc (which takes ``out=`` itself).
 
     >>> Fast(vjp_same=lambda g, ans, x: g * (2.0 * x)).vjp_inplace is None
     True
     """
 
-    __slots__ = ("vjp_inplace", "vjp_same", "vjp_same_inplace", "vjp_into", "joint_jvp", "jvp_inplace")
+    __slots__ = ("vjp_inplace", "vjp_same", "vjp_same_inplace", "vjp_into", "joint_jvp", "jvp_inplace", "impl_into")
 
     def __init__(self, *, vjp_inplace=None, vjp_same=None, vjp_same_inplace=None, vjp_into=None, joint_jvp=None,
-                 jvp_inplace=None):
+                 jvp_inplace=None, impl_into=None):
         self.vjp_inplace, self.vjp_same, self.vjp_same_inplace = vjp_inplace, vjp_same, vjp_same_inplace
-        self.vjp_into, self.joint_jvp, self.jvp_inplace = vjp_into, joint_jvp, jvp_inplace
+        self.vjp_into, self.joint_jvp, self.jvp_inplace, self.impl_into = vjp_into, joint_jvp, jvp_inplace, impl_into
 
 
 class Rules:

@@ -32,13 +32,13 @@ from .primitive import Primitive, is_complex, op, register_function
 __all__ = ["defpartials", "times_into", "broadcasting_batch_rule", "pad_batched"]  # (and every op below)
 
 
-def defpartials(prim, *partials, saves=None, vjp=None, jvp_inplace=None, **more):
+def defpartials(prim, *partials, saves=None, vjp=None, jvp_inplace=None, impl_into=None, **more):
     """Declare an elementwise `prim` by its partial derivatives d ans / d arg_i: one line of calculus.
 
     Each partial is ``partial(ans, *args)``; then jvp_i = t * partial and vjp_i = partial * g, and the fast
     in-place VJP forms compute partial * g into g. ``saves`` is what the partials read (`declare.defrules`);
-    ``vjp`` may replace some arguments' product rules (None keeps it); ``jvp_inplace`` is `declare.Fast`'s
-    form of that name; ``more`` goes to `defrules`. The
+    ``vjp`` may replace some arguments' product rules (None keeps it); ``jvp_inplace`` and ``impl_into`` are
+    `declare.Fast`'s forms of those names; ``more`` goes to `defrules`. The
     partial, a fresh array, comes first in the product: NumPy then reuses its memory for the result even
     when g is a NumPy scalar (a uniform cotangent, see `rules.vjp_of`), where ``g * partial`` would
     allocate a second array.
@@ -58,7 +58,7 @@ def defpartials(prim, *partials, saves=None, vjp=None, jvp_inplace=None, **more)
         vjps = tuple(mine if mine is not None else product for mine, product in zip(vjp, vjps))
     inplace = tuple(lambda g, ans, *args, _p=p: times_into(g, _p(ans, *args)) for p in partials)
     defrules(prim, jvp=jvps, vjp=vjps, saves=saves, elementwise=True,
-             fast=Fast(vjp_inplace=inplace, jvp_inplace=jvp_inplace), **more)
+             fast=Fast(vjp_inplace=inplace, jvp_inplace=jvp_inplace, impl_into=impl_into), **more)
 
 
 def times_into(g, factor):
@@ -97,21 +97,22 @@ def _multiply_jvp(tangents, ans, args, params):
 
 
 # In-place JVPs (`declare.Fast`'s jvp_inplace): the same sums, computed into the tangent tangents[i], which
-# belongs to a temporary operand (`forward.Dual._apply_donating`) and has the result's shape and dtype.
+# belongs to a temporary operand (`forward.Dual._apply_donating`) and has the result's shape and dtype; they
+# read the primal arguments only (the result may not exist yet: it may go into the operand's primal next).
 
-def _add_jvp_inplace(tangents, ans, args, i):
+def _add_jvp_inplace(tangents, args, i):
     t1, t2 = tangents
     return tangents[i] if t1 is None or t2 is None else np.add(t1, t2, out=tangents[i])
 
 
-def _subtract_jvp_inplace(tangents, ans, args, i):
+def _subtract_jvp_inplace(tangents, args, i):
     t1, t2 = tangents
     if t2 is None:
         return t1
     return np.negative(t2, out=t2) if t1 is None else np.subtract(t1, t2, out=tangents[i])
 
 
-def _multiply_jvp_inplace(tangents, ans, args, i):
+def _multiply_jvp_inplace(tangents, args, i):
     out = np.multiply(tangents[i], args[1 - i], out=tangents[i])  # t_i times the other factor
     other = tangents[1 - i]
     if other is not None:
@@ -146,7 +147,7 @@ def _reciprocal(x):
     return float(np.divide(1.0, x)) if type(x) in (int, float) else 1.0 / x
 
 
-def _divide_jvp_inplace(tangents, ans, args, i):
+def _divide_jvp_inplace(tangents, args, i):
     """t1 / x2 into t1 (one pass, where t1 * (1 / x2) takes two); the rest as the rules say."""
     if i != 0 or tangents[1] is not None:
         return NotImplemented
@@ -204,7 +205,11 @@ def _power_dx2(ans, x1, x2):
 def _power_impl(x1, x2):
     # NumPy's ** computes x ** 2 as square(x), which is also faster than np.power's general loop (x * x,
     # correctly rounded, is what pow gives too); traced code then runs the same arithmetic as plain code.
-    return np.square(x1) if type(x2) in (int, float) and x2 == 2 else np.power(x1, x2)
+    return _power_into(None, x1, x2)
+
+
+def _power_into(out, x1, x2):
+    return np.square(x1, out=out) if type(x2) in (int, float) and x2 == 2 else np.power(x1, x2, out=out)
 
 
 power = Primitive("power", _power_impl, argnames=("x1", "x2"), short="Pow", doc=(
@@ -222,7 +227,7 @@ def _power_vjp_x1(g, ans, x1, x2):
     return _power_dx1(None, x1, x2) * g  # (None: the partial never reads ans, so the tape need not keep it)
 
 
-def _power_jvp_inplace(tangents, ans, args, i):
+def _power_jvp_inplace(tangents, args, i):
     """A constant exponent's t x2 x1**(x2 - 1) into t: x**2's 2 x t without the array 2 x."""
     (t1, t2), (x1, x2) = tangents, args
     if i != 0 or t2 is not None or not isinstance(x2, (int, float)) or x2 == 0:
@@ -233,7 +238,7 @@ def _power_jvp_inplace(tangents, ans, args, i):
 
 
 defpartials(power, _power_dx1, _power_dx2, vjp=(_power_vjp_x1, None), saves={"x1": ("x1", "x2"), "x2": ("ans", "x1")},
-            jet=jet_elementwise.power, jvp_inplace=_power_jvp_inplace)
+            jet=jet_elementwise.power, jvp_inplace=_power_jvp_inplace, impl_into=_power_into)
 
 sqrt = Primitive("sqrt", np.sqrt, doc=(
     "Square root, elementwise. sqrt'(x) = 1 / (2 sqrt(x)); sqrt'(0) = +inf, honestly (NumPy warns of the "

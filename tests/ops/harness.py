@@ -289,7 +289,7 @@ def _check_jvp_inplace(prim, case_id, tangents, ans, args, params, rtol):
             moving = tuple(u if j == i or keep_other else None for j, u in enumerate(tangents))
             expected = jvp_of_reference(prim, moving, ans, tuple(args), params)
             buffers = tuple(None if u is None else np.array(u) for u in moving)
-            got = inplace(buffers, ans, tuple(args), i)
+            got = inplace(buffers, tuple(args), i)
             if got is NotImplemented:
                 continue
             what = f"{case_id}: JVP computed in place into tangent {i}"
