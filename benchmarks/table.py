@@ -340,6 +340,33 @@ def micrograd_rows():
     return {"chain": m["chain"] / (3 * CHAIN_STEPS) * 1e6}
 
 
+def torch_mlp_calls():
+    """PyTorch's MLP loss, its gradient with respect to the four parameters and one JVP: calls to time."""
+    import torch
+    import torch.func
+
+    p = mlp_problem()
+    X, Y = torch.from_numpy(p.X), torch.from_numpy(p.Y)
+    params = [torch.from_numpy(q) for q in p.params]
+
+    def loss(W1, b1, W2, b2):
+        hidden = torch.tanh(X @ W1 + b1)
+        o = hidden @ W2 + b2
+        return -torch.mean(torch.sum(Y * (o - torch.logsumexp(o, dim=1, keepdim=True)), dim=1))
+
+    def mf():
+        with torch.no_grad():
+            return loss(*params)
+
+    def mgrad():
+        ps = [q.detach().requires_grad_(True) for q in params]
+        return torch.autograd.grad(loss(*ps), ps)
+    rng = np.random.default_rng(2)
+    dirs = tuple(torch.from_numpy(rng.normal(size=q.shape)) for q in p.params)
+    mjvp = lambda: torch.func.jvp(loss, tuple(params), dirs)  # noqa: E731
+    return {"f": mf, "grad": mgrad, "jvp": mjvp}
+
+
 def torch_rows():
     import torch
     import torch.func
@@ -362,23 +389,8 @@ def torch_rows():
         return xr.grad
     out["rosen_grad"] = _ratio("rosen_grad", "torch", medians({"f": f, "grad": g}), "grad", "f")
 
-    p = mlp_problem()
-    X, Y = torch.from_numpy(p.X), torch.from_numpy(p.Y)
-    params = [torch.from_numpy(q) for q in p.params]
-
-    def loss(W1, b1, W2, b2):
-        hidden = torch.tanh(X @ W1 + b1)
-        o = hidden @ W2 + b2
-        return -torch.mean(torch.sum(Y * (o - torch.logsumexp(o, dim=1, keepdim=True)), dim=1))
-
-    def mf():
-        with torch.no_grad():
-            return loss(*params)
-
-    def mgrad():
-        ps = [q.detach().requires_grad_(True) for q in params]
-        return torch.autograd.grad(loss(*ps), ps)
-    out["mlp_grad"] = _ratio("mlp_grad", "torch", medians({"f": mf, "grad": mgrad}), "grad", "f")
+    mlp = torch_mlp_calls()
+    out["mlp_grad"] = _ratio("mlp_grad", "torch", medians({"f": mlp["f"], "grad": mlp["grad"]}), "grad", "f")
 
     def chain():
         x = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
@@ -398,10 +410,7 @@ def torch_rows():
             return rosen(x5)
     jvp5 = lambda: torch.func.jvp(rosen, (x5,), (v5,))  # noqa: E731
     out["rosen_jvp"] = _ratio("rosen_jvp", "torch", medians({"f": f5, "jvp": jvp5}), "jvp", "f")
-    rng = np.random.default_rng(2)
-    dirs = tuple(torch.from_numpy(rng.normal(size=q.shape)) for q in p.params)
-    mjvp = lambda: torch.func.jvp(loss, tuple(params), dirs)  # noqa: E731
-    out["mlp_jvp"] = _ratio("mlp_jvp", "torch", medians({"f": mf, "jvp": mjvp}), "jvp", "f")
+    out["mlp_jvp"] = _ratio("mlp_jvp", "torch", medians({"f": mlp["f"], "jvp": mlp["jvp"]}), "jvp", "f")
     return out
 
 
