@@ -199,17 +199,20 @@ class Dual(ArrayLike):
         tangents = (ta, tb)
         if not _result_fits(tangents[donor], tangents[1 - donor], a, b):
             return self._apply_fast(prim, args, _NO_PARAMS)
+        given = args[donor]
+        given._tangent = GIVEN_AWAY  # marked before the first write: an error inside leaves no half-written tangent
         tangent = inplace(tangents, (a, b), donor)
-        if tangent is NotImplemented:
+        if tangent is NotImplemented:  # (declined before writing)
+            given._tangent = tangents[donor]
             return self._apply_fast(prim, args, _NO_PARAMS)
         into = fast.impl_into or (prim.impl if isinstance(prim.impl, np.ufunc) else None)
-        primal = args[donor].primal
-        if primal_free and into is not None and primal.base is None and primal.flags.writeable:
+        primal = given.primal
+        if (primal_free and into is not None and type(primal) is np.ndarray and primal.base is None
+                and primal.flags.writeable and primal.shape == tangent.shape and primal.dtype == tangent.dtype):
+            given.primal = GIVEN_AWAY
             ans = into(a, b, out=primal) if into is prim.impl else into(primal, a, b)
-            args[donor].primal = GIVEN_AWAY
         else:
             ans = prim(a, b)
-        args[donor]._tangent = GIVEN_AWAY
         out = _new_dual(Dual)
         out.primal, out._tangent, out._level = ans, tangent, level
         return out
@@ -223,7 +226,11 @@ def _result_fits(buffer, other, x1, x2):
         return False
     if other is not None and type(other) is not np.ndarray:
         return False
-    return np.result_type(x1, x2) == buffer.dtype and np.broadcast_shapes(np.shape(x1), np.shape(x2)) == buffer.shape
+    try:
+        shape = np.broadcast_shapes(np.shape(x1), np.shape(x2))
+    except ValueError:  # shapes that do not broadcast: the ordinary path raises its error, naming the op
+        return False
+    return shape == buffer.shape and np.result_type(x1, x2) == buffer.dtype
 
 
 class _GivenAway:

@@ -172,3 +172,14 @@ def test_nested_forward_mode_is_unchanged(monkeypatch):
     u = 2.0 * x - 1.0  # the second derivative of u^3 (x + 1), along v and w, by hand
     by_hand = np.sum((24.0 * u * (x + 1.0) + 12.0 * u * u) * v * w)
     np.testing.assert_allclose(got, by_hand, rtol=1e-12)
+
+
+def test_errors_are_those_of_the_ordinary_path():
+    d = Dual(np.linspace(0.0, 1.0, N), np.ones(N))
+    with pytest.raises(ValueError, match="subtract") as reusing:
+        (d * 2.0) - np.ones(N + 1)
+    with pytest.raises(ValueError, match="subtract") as plain:
+        d - np.ones(N + 1)
+    assert str(reusing.value) == str(plain.value)
+    with np.errstate(divide="raise"), pytest.raises(FloatingPointError):
+        (d * 2.0) / np.zeros(N)
