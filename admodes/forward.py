@@ -39,7 +39,10 @@ class Dual(ArrayLike):
     The primal is a floating-point array, real or complex (Python numbers and lists become float64); the tangent has the
     primal's shape and dtype (Python numbers and lists are converted to it); ``None`` means a zero tangent.
     Operators, ndarray methods and NumPy functions (``np.sin(d)``, ``d @ w``, ``d.sum()``) all work;
-    comparisons and ``if``/``while`` look at the primal only.
+    comparisons and ``if``/``while`` look at the primal only. An operator on a temporary dual (``(d * 2) - 1``)
+    may compute its result into that dual's arrays, as NumPy reuses its temporaries (`admodes.temporaries`);
+    keep duals in lists, tuples or dicts rather than NumPy object arrays, whose loops hand elements over like
+    temporaries (such a dual then raises when used, never gives a wrong value).
 
     >>> import numpy as np
     >>> d = Dual(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
