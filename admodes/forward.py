@@ -169,7 +169,7 @@ class Dual(ArrayLike):
     _apply = _apply_fast if FAST else _apply_generic
     """Run `prim` on duals (how `core.lift` hands a call to this engine): `_apply_generic`, or its fast path."""
 
-    # ---- FAST PATH: temporaries' tangents reused (`temporaries`; `_apply_fast` is its definition) -----------
+    # ---- FAST PATH: temporaries' arrays reused (`temporaries`; `_apply_fast` is its definition) -------------
     _donates = temporaries.ENABLED
 
     def _apply_donating(self, prim, args, temporary):

@@ -2,24 +2,23 @@
 
 In ``100.0 * (b - a * a) ** 2`` every intermediate result is a *temporary*: the interpreter holds it on its
 stack for the one operator that consumes it and drops it right after. NumPy reuses such arrays for the
-result ("temporary elision": the whole expression makes one array, not four). Forward mode can do the same
-for tangents (`forward.Dual._apply_donating`): a temporary dual's tangent, an array no one else holds, may
-receive its result's tangent, so the sweep does not allocate (and, on large arrays, page-fault) a fresh
-array per operator.
+result ("temporary elision": the whole expression makes one array, not four). Forward mode does the same
+(`forward.Dual._apply_donating`): a temporary dual's tangent and primal, arrays no one else holds, receive
+its result's, so the sweep does not allocate (and, on large arrays, page-fault) fresh arrays per operator.
 
 Both facts are read from reference counts, as NumPy reads them:
 
 - an operand is a temporary when the operator method sees exactly as many references to it as it sees to
-  an object the interpreter passed straight from its stack (`temporary_counts`, calibrated here, at import,
-  on a probe class whose operator methods have the very shape of `arraylike._binary`'s);
-- a tangent is unshared when the dual's slot is its only holder (`unshared`, calibrated the same way);
+  an object the interpreter passed straight from its stack (`SELF`, `OTHER`, `REFLECTED_SELF`, calibrated
+  here, at import, on a probe class whose operator methods have the very shape of `arraylike._binary`'s);
+- an array is unshared when the dual's slot is its only holder (`unshared`, calibrated the same way);
   the reverse sweep's test for a cotangent that only one of its variables holds is `sole`.
 
 Where the interpreter does not count its stack references (CPython 3.14's borrowed loads make a named
 local and a temporary look alike), the two calibrations cannot tell them apart and `ENABLED` is False:
 every operator then allocates, as before. A C caller passing a reference it borrowed from a container
 (NumPy's loop over an object array of duals) looks like the interpreter; `forward` therefore marks a
-dual whose tangent was given away, so reading it raises instead of answering wrong.
+dual whose arrays were given away, so using it raises instead of answering wrong.
 
 >>> isinstance(ENABLED, bool), MIN_BYTES
 (True, 65536)
@@ -81,9 +80,9 @@ def _calibrate():
     global UNSHARED, SOLE
     box = _Probe()
     box.t = _Probe()
-    UNSHARED = unshared_count(box.t)
+    UNSHARED = _reference_count(box.t)
     one_local = _Probe()
-    SOLE = unshared_count(one_local)
+    SOLE = _reference_count(one_local)
     self_temporary, other_temporary = _Probe() * _Probe()
     reflected_temporary = (1.0 * _Probe())[0]
     a, b = _Probe(), _Probe()
@@ -94,14 +93,14 @@ def _calibrate():
     return None
 
 
-def unshared_count(t):
-    """The reference count `unshared` sees for ``t`` (the calibration's probe)."""
+def _reference_count(t):
+    """``getrefcount(t)`` from a call of the very shape of ``sole(a)`` and ``unshared(d.t)``: the calibration."""
     return getrefcount(t)
 
 
 _counts = _calibrate()
 ENABLED: bool = fastpaths.FAST and _counts is not None
-"""True when forward mode reuses temporaries' tangents: a fast path (off with ``ADMODES_REFERENCE=1``),
+"""True when forward mode reuses temporaries' arrays: a fast path (off with ``ADMODES_REFERENCE=1``),
 and only where reference counts tell a temporary from a named value."""
 
 SELF, OTHER, REFLECTED_SELF = _counts if ENABLED else (-1, -1, -1)
