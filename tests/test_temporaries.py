@@ -6,6 +6,8 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import admodes as ad
 from admodes import fastpaths, temporaries
@@ -183,3 +185,47 @@ def test_errors_are_those_of_the_ordinary_path():
     assert str(reusing.value) == str(plain.value)
     with np.errstate(divide="raise"), pytest.raises(FloatingPointError):
         (d * 2.0) / np.zeros(N)
+
+
+# ---- random expressions: reusing and allocating give the same values, whatever the operators' nesting ----
+
+_BINARY = ["+", "-", "*", "/"]
+_LEAVES = st.sampled_from(["x", "y", "row", "1.5", "(-0.5)", "3"])  # row: broadcasts against x and y
+_EXPRESSIONS = st.recursive(
+    _LEAVES,
+    lambda inner: st.one_of(st.tuples(st.sampled_from(_BINARY), inner, inner).map(lambda t: f"({t[1]} {t[0]} {t[2]})"),
+                            st.tuples(inner, st.sampled_from(["2", "3"])).map(lambda t: f"({t[0]} ** {t[1]})")),
+    max_leaves=12)
+"""Python source of nested operators: compiled as written, so its intermediate results are the interpreter's
+temporaries, as in a user's function."""
+
+
+@settings(max_examples=40, deadline=None)
+@given(tree=_EXPRESSIONS, dtype=st.sampled_from([np.float64, np.float32]), seed=st.integers(0, 2**16))
+def test_random_expressions_equal_allocating_afresh(tree, dtype, seed):
+    rng = np.random.default_rng(seed)
+    rows = 2 * temporaries.MIN_BYTES // (np.dtype(dtype).itemsize * 64)
+    # values in [1, 2]: no division by zero; the derivatives stay within a few orders of magnitude
+    primals = {k: rng.uniform(1.0, 2.0, shape).astype(dtype) for k, shape in
+               (("x", (rows, 64)), ("y", (rows, 64)), ("row", (64,)))}
+    directions = {k: rng.standard_normal(v.shape).astype(dtype) for k, v in primals.items()}
+    names = sorted(primals)
+
+    expression = eval(f"lambda {', '.join(names)}: {tree} + 0.0 * x")  # (+ 0.0 x: an array even if constant)
+    f = lambda *args: expression(*args)
+
+    args, tangents = tuple(primals[k] for k in names), tuple(directions[k] for k in names)
+    copies = [a.copy() for a in args + tangents]
+    with np.errstate(all="ignore"):  # (x - x) may be a divisor: inf and nan, alike on both paths
+        value, tangent = ad.jvp(f, args, tangents)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Dual, "_donates", False)
+            expected_value, expected_tangent = ad.jvp(f, args, tangents)
+    np.testing.assert_array_equal(value, expected_value)
+    finite = np.isfinite(expected_tangent)
+    np.testing.assert_array_equal(np.isfinite(tangent), finite)
+    tolerance = 100 * np.finfo(dtype).eps
+    scale = np.max(np.abs(expected_tangent[finite]), initial=0.0)
+    np.testing.assert_allclose(tangent[finite], expected_tangent[finite], rtol=tolerance, atol=tolerance * scale)
+    for original, now in zip(copies, args + tangents):  # the caller's arrays: never written
+        np.testing.assert_array_equal(now, original)
