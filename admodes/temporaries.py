@@ -14,9 +14,10 @@ Both facts are read from reference counts, as NumPy reads them:
 - an array is unshared when the dual's slot is its only holder (`unshared`, calibrated the same way);
   the reverse sweep's test for a cotangent that only one of its variables holds is `sole`.
 
-Where the interpreter does not count its stack references (CPython 3.14's borrowed loads make a named
-local and a temporary look alike), the two calibrations cannot tell them apart and `ENABLED` is False:
-every operator then allocates, as before. A C caller passing a reference it borrowed from a container
+Where the interpreter does not count every stack reference (newer CPythons load some locals as borrowed
+references, so a named local and a temporary can look alike), the calibration cannot tell them apart and
+`ENABLED` is False: every operator then allocates, as before; so it is on a free-threaded build, where
+another thread's references are counted apart. A C caller passing a reference it borrowed from a container
 (NumPy's loop over an object array of duals) looks like the interpreter; `forward` therefore marks a
 dual whose arrays were given away, so using it raises instead of answering wrong.
 
@@ -26,7 +27,7 @@ dual whose arrays were given away, so using it raises instead of answering wrong
 
 from __future__ import annotations
 
-from sys import getrefcount
+import sys
 
 from . import fastpaths
 
@@ -48,7 +49,7 @@ def sole(a):
     >>> sole(a), sole(np.zeros(2)[:1].base)
     (True, False)
     """
-    return getrefcount(a) == SOLE
+    return sys.getrefcount(a) == SOLE
 
 
 def unshared(t):
@@ -62,17 +63,17 @@ def unshared(t):
     >>> kept = box.t; unshared(box.t)
     False
     """
-    return getrefcount(t) == UNSHARED
+    return sys.getrefcount(t) == UNSHARED
 
 
 class _Probe:
     """An operand whose operator methods count references exactly as `arraylike._binary`'s do."""
 
     def __mul__(self, other):
-        return getrefcount(self), getrefcount(other)
+        return sys.getrefcount(self), sys.getrefcount(other)
 
     def __rmul__(self, other):
-        return getrefcount(self), getrefcount(other)
+        return sys.getrefcount(self), sys.getrefcount(other)
 
 
 def _calibrate():
@@ -94,14 +95,15 @@ def _calibrate():
 
 
 def _reference_count(t):
-    """``getrefcount(t)`` from a call of the very shape of ``sole(a)`` and ``unshared(d.t)``: the calibration."""
-    return getrefcount(t)
+    """``sys.getrefcount(t)`` from a call of the very shape of ``sole(a)`` and ``unshared(d.t)``: the calibration."""
+    return sys.getrefcount(t)
 
 
 _counts = _calibrate()
-ENABLED: bool = fastpaths.FAST and _counts is not None
+_FREE_THREADED = not getattr(sys, "_is_gil_enabled", lambda: True)()  # (3.13's free-threaded build, GIL off)
+ENABLED: bool = fastpaths.FAST and _counts is not None and not _FREE_THREADED
 """True when forward mode reuses temporaries' arrays: a fast path (off with ``ADMODES_REFERENCE=1``),
-and only where reference counts tell a temporary from a named value."""
+and only where reference counts tell a temporary from a named value (and the interpreter has a GIL)."""
 
 SELF, OTHER, REFLECTED_SELF = _counts if ENABLED else (-1, -1, -1)
 """What `arraylike._binary`'s operator sees for a temporary ``self``, ``other`` and reflected ``self``."""
